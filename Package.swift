@@ -1,0 +1,80 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Outbound",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "outbound", targets: ["outbound"]),
+        .library(name: "OutboundCore", targets: ["OutboundCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        .target(
+            name: "OutboundCore",
+            path: "Sources/OutboundCore"
+        ),
+        .target(
+            name: "OutboundStore",
+            dependencies: [
+                "OutboundCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Sources/OutboundStore"
+        ),
+        .target(
+            name: "OutboundAPI",
+            dependencies: [
+                "OutboundCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/OutboundAPI"
+        ),
+        .executableTarget(
+            name: "outbound",
+            dependencies: [
+                "OutboundCore",
+                "OutboundStore",
+                "OutboundAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/outbound"
+        ),
+        .testTarget(
+            name: "OutboundCoreTests",
+            dependencies: ["OutboundCore"],
+            path: "Tests/OutboundCoreTests"
+        ),
+        .testTarget(
+            name: "OutboundStoreTests",
+            dependencies: ["OutboundCore", "OutboundStore"],
+            path: "Tests/OutboundStoreTests"
+        ),
+        .testTarget(
+            name: "OutboundAPITests",
+            dependencies: [
+                "OutboundCore",
+                "OutboundStore",
+                "OutboundAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/OutboundAPITests"
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

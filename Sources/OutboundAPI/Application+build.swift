@@ -1,0 +1,65 @@
+import Foundation
+import Hummingbird
+import Logging
+import OutboundCore
+
+/// Everything the routes need, built once and handed to them (no globals).
+public struct Services: Sendable {
+    public let store: any Store
+    public let clock: any OutboundCore.Clock
+    public let workspaces: WorkspaceService
+    public let senders: SenderService
+    public let campaigns: CampaignService
+
+    public init(store: any Store, clock: any OutboundCore.Clock = WallClock()) {
+        self.store = store
+        self.clock = clock
+        workspaces = WorkspaceService(store: store, clock: clock, hasher: SHA256Hasher())
+        senders = SenderService(store: store, clock: clock)
+        campaigns = CampaignService(store: store, clock: clock)
+    }
+}
+
+/// Where and how the server listens.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    public var logLevel: Logger.Level
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info) {
+        self.host = host
+        self.port = port
+        self.logLevel = logLevel
+    }
+}
+
+/// The HTTP application over `services`; tests build the same one over a temp database.
+public func buildApplication(
+    services: Services, configuration: ServerConfiguration = ServerConfiguration()
+) -> some ApplicationProtocol {
+    var logger = Logger(label: "outbound")
+    logger.logLevel = configuration.logLevel
+    return Application(
+        router: buildRouter(services: services).router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Outbound"),
+        logger: logger
+    )
+}
+
+/// Every route of the server, and the list of what was registered (for the OpenAPI check).
+public func buildRouter(services: Services) -> (router: Router<AppContext>, routes: [RouteKey]) {
+    let router = Router(context: AppContext.self)
+    router.add(middleware: ProblemMiddleware())
+    let v1 = router.group("v1")
+        .add(middleware: AuthMiddleware(workspaces: services.workspaces))
+        .add(middleware: IdempotencyMiddleware(store: services.store, clock: services.clock))
+    let recorder = RouteRecorder(router: router, v1: v1)
+    recorder.on(.get, "/healthz") { _, _ in
+        try JSONResponse.make(["status": "ok"])
+    }
+    DocumentationRoutes().register(on: recorder)
+    WorkspaceRoutes(workspaces: services.workspaces).register(on: recorder)
+    SenderRoutes(senders: services.senders).register(on: recorder)
+    CampaignRoutes(campaigns: services.campaigns).register(on: recorder)
+    return (router, recorder.routes)
+}

@@ -1,0 +1,133 @@
+/// Component schemas of the OpenAPI document.
+enum Schemas {
+    private static let string = OpenAPIDocument.string
+    private static let nullableString: JSONValue = ["type": ["string", "null"]]
+    private static let timestamp: JSONValue = ["type": "string", "format": "date-time"]
+    private static let nullableTimestamp: JSONValue = ["type": ["string", "null"], "format": "date-time"]
+    private static let boolean: JSONValue = ["type": "boolean"]
+    private static let integer: JSONValue = ["type": "integer"]
+    private static func ref(_ name: String) -> JSONValue { OpenAPIDocument.ref(name) }
+    private static func object(_ properties: [String: JSONValue], required: [String] = []) -> JSONValue {
+        OpenAPIDocument.object(properties, required: required)
+    }
+    private static func enumeration(_ values: [String]) -> JSONValue {
+        ["type": "string", "enum": .array(values.map { .string($0) })]
+    }
+    private static func range(_ low: Int, _ high: Int) -> JSONValue {
+        ["type": "integer", "minimum": .number(Double(low)), "maximum": .number(Double(high))]
+    }
+    private static func nullable(_ schema: JSONValue) -> JSONValue { ["anyOf": [schema, ["type": "null"]]] }
+
+    static var all: [String: JSONValue] {
+        [
+            "Problem": object([
+                "type": string, "title": string, "status": integer, "detail": string,
+                "errors": ["type": "array", "items": object(["field": string, "message": string], required: ["field", "message"])],
+            ], required: ["type", "title", "status", "detail", "errors"]),
+            "Workspace": object([
+                "id": string, "object": ["const": "workspace"], "name": string, "created_at": timestamp, "updated_at": timestamp,
+            ], required: ["id", "object", "name", "created_at", "updated_at"]),
+            "ApiKey": object([
+                "id": string, "object": ["const": "api_key"], "name": string,
+                "prefix": ["type": "string", "description": "The first characters of the secret"],
+                "key": ["type": "string", "description": "The secret; only in the answer that created the key"],
+                "created_at": timestamp, "revoked_at": nullableTimestamp,
+            ], required: ["id", "object", "name", "prefix", "created_at", "revoked_at"]),
+            "ApiKeyCreate": object(["name": ["type": "string", "maxLength": 255]]),
+            "RateLimit": object([
+                "per_hour": nullable(range(0, 100_000)), "per_day": nullable(range(0, 100_000)),
+                "per_week": nullable(range(0, 100_000)),
+            ]),
+            "Limits": [
+                "type": "object",
+                "description": "Per action kind: connection_request, message, inmail, profile_visit, follow, like_post (LinkedIn), email, sms",
+                "additionalProperties": nullable(ref("RateLimit")),
+            ],
+            "Pacing": object(["min_gap_seconds": range(0, 86_400), "max_gap_seconds": range(0, 86_400)]),
+            "SMTPSettings": object([
+                "host": string, "port": range(1, 65_535), "security": enumeration(["starttls", "tls", "none"]),
+                "username": nullableString, "password": ["type": ["string", "null"], "writeOnly": true],
+            ]),
+            "TwilioSettings": object([
+                "account_sid": string, "auth_token": ["type": ["string", "null"], "writeOnly": true], "base_url": string,
+            ]),
+            "GatewaySettings": object(["url": string, "secret": ["type": ["string", "null"], "writeOnly": true]]),
+            "Sender": object([
+                "id": string, "object": ["const": "sender"], "channel": enumeration(["linkedin", "email", "sms"]),
+                "display_name": string, "linkedin_url": nullableString, "email": nullableString, "phone": nullableString,
+                "timezone": string, "status": enumeration(["active", "paused", "disconnected"]),
+                "limits": ["type": "object", "additionalProperties": ref("RateLimit")], "pacing": ref("Pacing"),
+                "smtp": nullable(object(["host": string, "port": integer, "security": string, "username": nullableString,
+                                         "password_set": boolean])),
+                "twilio": nullable(object(["account_sid": string, "base_url": string, "auth_token_set": boolean])),
+                "gateway": nullable(object(["url": string, "secret_set": boolean])),
+                "created_at": timestamp, "updated_at": timestamp,
+            ], required: ["id", "object", "channel", "display_name", "linkedin_url", "email", "phone", "timezone", "status",
+                          "limits", "pacing", "smtp", "twilio", "gateway", "created_at", "updated_at"]),
+            "SenderCreate": object(senderFields(create: true), required: ["channel", "display_name"]),
+            "SenderPatch": object(senderFields(create: false)),
+            "Window": object([
+                "start": ["type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"],
+                "end": ["type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$", "description": "After start; 24:00 allowed"],
+            ], required: ["start", "end"]),
+            "Schedule": [
+                "type": "object",
+                "description": "Weekday (monday … sunday) → windows in the campaign's time zone; a missing day sends nothing",
+                "additionalProperties": nullable(["type": "array", "items": ref("Window")]),
+            ],
+            "Campaign": object([
+                "id": string, "object": ["const": "campaign"], "name": string, "description": nullableString,
+                "channel": enumeration(["linkedin", "email", "sms", "multichannel"]),
+                "status": enumeration(["draft", "active", "paused", "completed", "archived"]),
+                "dry_run": boolean, "priority": integer, "timezone": string, "schedule": ref("Schedule"),
+                "start_at": nullableTimestamp, "sender_ids": ["type": "array", "items": string],
+                "hourly_message_rate": range(1, 60), "daily_limit": range(1, 500), "stop_on_reply": boolean,
+                "open_tracking": boolean, "signature": nullableString, "skip_other_campaigns": boolean,
+                "send_in_lead_timezone": boolean, "created_at": timestamp, "updated_at": timestamp,
+                "started_at": nullableTimestamp, "paused_at": nullableTimestamp, "completed_at": nullableTimestamp,
+            ], required: ["id", "object", "name", "description", "channel", "status", "dry_run", "priority", "timezone",
+                          "schedule", "start_at", "sender_ids", "hourly_message_rate", "daily_limit", "stop_on_reply",
+                          "open_tracking", "signature", "skip_other_campaigns", "send_in_lead_timezone", "created_at",
+                          "updated_at", "started_at", "paused_at", "completed_at"]),
+            "CampaignCreate": object(campaignFields(create: true), required: ["name", "channel"]),
+            "CampaignPatch": object(campaignFields(create: false)),
+        ]
+    }
+
+    private static func senderFields(create: Bool) -> [String: JSONValue] {
+        var fields: [String: JSONValue] = [
+            "display_name": ["type": "string", "minLength": 1, "maxLength": 255],
+            "linkedin_url": ["type": ["string", "null"], "description": "Required for linkedin senders"],
+            "email": ["type": ["string", "null"], "description": "Required for email senders"],
+            "phone": ["type": ["string", "null"], "description": "E.164; required for sms senders"],
+            "timezone": ["type": ["string", "null"], "description": "IANA name or ±HH:MM; default UTC"],
+            "status": enumeration(["active", "paused", "disconnected"]),
+            "limits": nullable(ref("Limits")), "pacing": nullable(ref("Pacing")),
+            "smtp": nullable(ref("SMTPSettings")), "twilio": nullable(ref("TwilioSettings")),
+            "gateway": nullable(ref("GatewaySettings")),
+        ]
+        fields["channel"] = create ? enumeration(["linkedin", "email", "sms"]) : ["type": "string", "description": "Immutable"]
+        return fields
+    }
+
+    private static func campaignFields(create: Bool) -> [String: JSONValue] {
+        var fields: [String: JSONValue] = [
+            "name": ["type": "string", "minLength": 1, "maxLength": 255, "description": "Unique in the workspace"],
+            "description": nullableString, "dry_run": ["type": ["boolean", "null"]],
+            "priority": ["type": ["integer", "null"], "minimum": 0, "description": "Higher runs first; default 0"],
+            "timezone": ["type": ["string", "null"], "description": "IANA name or ±HH:MM; default UTC"],
+            "schedule": nullable(ref("Schedule")), "start_at": nullableTimestamp,
+            "sender_ids": ["type": ["array", "null"], "items": string],
+            "hourly_message_rate": ["type": ["integer", "null"], "minimum": 1, "maximum": 60, "default": 10],
+            "daily_limit": ["type": ["integer", "null"], "minimum": 1, "maximum": 500, "default": 50],
+            "stop_on_reply": ["type": ["boolean", "null"], "default": true],
+            "open_tracking": ["type": ["boolean", "null"], "default": false],
+            "signature": nullableString,
+            "skip_other_campaigns": ["type": ["boolean", "null"], "default": true],
+            "send_in_lead_timezone": ["type": ["boolean", "null"], "default": false],
+        ]
+        fields["channel"] = create ? enumeration(["linkedin", "email", "sms", "multichannel"]) : ["type": "string", "description": "Immutable"]
+        fields["status"] = ["type": "string", "description": "Read-only: changed by lifecycle actions"]
+        return fields
+    }
+}

@@ -1,0 +1,23 @@
+import Hummingbird
+import OutboundCore
+
+/// The request context of every route: Hummingbird's core storage plus who is calling.
+public struct AppContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Set by `AuthMiddleware` from a valid API key.
+    public var workspaceID: ID?
+
+    public init(source: Source) {
+        coreContext = .init(source: source)
+        workspaceID = nil
+    }
+
+    /// Up to 16 MiB per request body (a bulk upsert of 10,000 contacts fits).
+    public var maxUploadSize: Int { 16 * 1024 * 1024 }
+
+    /// The authenticated workspace; 401 when a route is reached without one.
+    func workspace() throws -> ID {
+        guard let workspaceID else { throw APIError.unauthorized("send an API key as Authorization: Bearer <key> or X-API-KEY") }
+        return workspaceID
+    }
+}

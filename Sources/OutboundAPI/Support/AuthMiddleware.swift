@@ -1,0 +1,35 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import OutboundCore
+
+/// Resolves `Authorization: Bearer <key>` or `X-API-KEY: <key>` to a workspace; 401 otherwise.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    let workspaces: WorkspaceService
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let secret = AuthMiddleware.presentedKey(request.headers) else {
+            throw APIError.unauthorized("send an API key as Authorization: Bearer <key> or X-API-KEY: <key>")
+        }
+        guard let key = try await workspaces.authenticate(secret: secret) else {
+            throw APIError.unauthorized("the API key is unknown or revoked")
+        }
+        var context = context
+        context.workspaceID = key.workspaceID
+        return try await next(request, context)
+    }
+
+    static func presentedKey(_ headers: HTTPFields) -> String? {
+        if let value = headers[.authorization] {
+            let parts = value.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" {
+                return parts[1].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        if let name = HTTPField.Name("X-API-KEY"), let value = headers[name] {
+            return value.trimmingCharacters(in: .whitespaces)
+        }
+        return nil
+    }
+}

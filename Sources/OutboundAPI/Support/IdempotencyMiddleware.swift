@@ -1,0 +1,82 @@
+import Foundation
+import HTTPTypes
+import Crypto
+import Hummingbird
+import NIOCore
+import OutboundCore
+import Synchronization
+
+/// `Idempotency-Key` on POST: the first request with a key is processed and its response kept
+/// for 24 hours; the same key with the same method, path and body replays that response; the
+/// same key with another request is 422. Server errors free the key so a retry runs again.
+struct IdempotencyMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    let store: any Store
+    let clock: any OutboundCore.Clock
+    static let expiry: TimeInterval = 24 * 3600
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.method == .post, let name = HTTPField.Name("Idempotency-Key"),
+              let key = request.headers[name], let workspace = context.workspaceID
+        else { return try await next(request, context) }
+        guard (1...255).contains(key.count) else {
+            throw APIError.badQuery(field: "Idempotency-Key", message: "must be 1 to 255 characters")
+        }
+        var request = request
+        let body = try await request.collectBody(upTo: context.maxUploadSize)
+        var hasher = SHA256()
+        hasher.update(data: Array("\(request.method.rawValue) \(request.uri.path)\n".utf8))
+        hasher.update(data: Array(body.readableBytesView))
+        let hash = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+
+        switch try await store.claimIdempotencyKey(key, requestHash: hash, in: workspace, at: clock.now, expiry: Self.expiry) {
+        case .replay(let stored):
+            var headers: HTTPFields = [.contentType: stored.contentType]
+            headers[HTTPField.Name("Idempotent-Replayed")!] = "true"
+            return Response(status: .init(code: stored.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: stored.body)))
+        case .mismatch:
+            throw APIError.idempotencyMismatch
+        case .inProgress:
+            throw APIError.idempotencyInProgress
+        case .claimed:
+            break
+        }
+        let response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            let problem = Problem(error)
+            guard problem.status.code < 500 else {
+                try await store.releaseIdempotencyKey(key, in: workspace)
+                throw error
+            }
+            response = problem.response
+        }
+        guard response.status.code < 500 else {
+            try await store.releaseIdempotencyKey(key, in: workspace)
+            return response
+        }
+        let collector = BodyCollector()
+        var replayable = response
+        try await response.body.write(collector)
+        let bytes = collector.bytes
+        replayable.body = .init(byteBuffer: ByteBuffer(bytes: bytes))
+        let stored = StoredResponse(status: response.status.code,
+                                    contentType: response.headers[.contentType] ?? "application/json", body: bytes)
+        try await store.completeIdempotencyKey(key, in: workspace, response: stored)
+        return replayable
+    }
+}
+
+/// Collects a response body in memory so it can be stored and sent again.
+private final class BodyCollector: ResponseBodyWriter, Sendable {
+    private let storage = Mutex<[UInt8]>([])
+
+    var bytes: [UInt8] { storage.withLock { $0 } }
+
+    func write(_ buffer: ByteBuffer) async throws {
+        storage.withLock { $0.append(contentsOf: buffer.readableBytesView) }
+    }
+
+    func finish(_ trailingHeaders: HTTPFields?) async throws {}
+}

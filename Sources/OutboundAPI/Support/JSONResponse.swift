@@ -1,0 +1,93 @@
+import Foundation
+import Hummingbird
+import OutboundCore
+
+/// Encodes response DTOs: snake_case keys from camelCase properties, RFC 3339 UTC timestamps
+/// with milliseconds, `null` kept for empty optional fields marked `@Nullable`.
+enum JSONResponse {
+    static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(Timestamps.format(date))
+        }
+        return encoder
+    }
+
+    static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try encoder().encode(value)
+        return Response(status: status, headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// Encodes nil as an explicit `null` instead of leaving the key out, so every object of a
+/// type has the same keys.
+@propertyWrapper
+struct Nullable<Value: Encodable & Sendable>: Encodable, Sendable {
+    var wrappedValue: Value?
+
+    init(wrappedValue: Value?) {
+        self.wrappedValue = wrappedValue
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        if let wrappedValue { try container.encode(wrappedValue) } else { try container.encodeNil() }
+    }
+}
+
+/// A page of a list: `{"data": [...], "has_more": …, "next_cursor": …}`.
+struct ListBody<Item: Encodable & Sendable>: Encodable, Sendable {
+    var data: [Item]
+    var hasMore: Bool
+    @Nullable var nextCursor: String?
+
+    init<T>(_ page: Page<T>, id: (T) -> ID, map: (T) -> Item) {
+        data = page.items.map(map)
+        hasMore = page.hasMore
+        nextCursor = page.hasMore ? page.items.last.map { id($0).rawValue } : nil
+    }
+}
+
+extension Request {
+    /// The body as JSON, read up to the context's limit; 400 when it is not JSON, 413 when too large.
+    mutating func jsonBody(context: AppContext) async throws -> BodyReader {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await collectBody(upTo: context.maxUploadSize)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError.payloadTooLarge
+        }
+        return try BodyReader(body: JSONValue.parse(buffer.readableBytesView))
+    }
+
+    /// `limit` and `starting_after` from the query string.
+    func pageRequest(kind: ID.Kind) throws -> PageRequest {
+        var page = PageRequest()
+        if let text = uri.queryParameters["limit"].map(String.init) {
+            guard let limit = Int(text), (1...PageRequest.maximumLimit).contains(limit) else {
+                throw APIError.badQuery(field: "limit", message: "must be an integer from 1 to \(PageRequest.maximumLimit)")
+            }
+            page.limit = limit
+        }
+        if let text = uri.queryParameters["starting_after"].map(String.init), !text.isEmpty {
+            guard let id = ID(text, kind: kind) else {
+                throw APIError.badQuery(field: "starting_after", message: "must be an ID from a previous page's next_cursor")
+            }
+            page.startingAfter = id
+        }
+        return page
+    }
+}
+
+extension Parameters {
+    /// A path ID of `kind`; an ID of the wrong shape names nothing, so it is a 404.
+    func id(_ name: String = "id", kind: ID.Kind, resource: String) throws -> ID {
+        let text = get(name) ?? ""
+        guard let id = ID(text, kind: kind) else { throw NotFoundError(resource, id: text) }
+        return id
+    }
+}

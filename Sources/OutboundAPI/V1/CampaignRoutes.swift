@@ -1,0 +1,149 @@
+import Foundation
+import Hummingbird
+import OutboundCore
+
+/// `/v1/campaigns`: create, list, read, patch and delete.
+struct CampaignRoutes {
+    let campaigns: CampaignService
+
+    func register(on routes: RouteRecorder) {
+        routes.on(.post, "/v1/campaigns") { request, context in
+            var request = request
+            let input = CampaignInput(try await request.jsonBody(context: context))
+            let campaign = try await campaigns.create(input, in: context.workspace())
+            return try JSONResponse.make(CampaignBody(campaign), status: .created)
+        }
+        routes.on(.get, "/v1/campaigns") { request, context in
+            let page = try await campaigns.list(in: context.workspace(), page: request.pageRequest(kind: .campaign))
+            return try JSONResponse.make(ListBody(page, id: \.id, map: CampaignBody.init))
+        }
+        routes.on(.get, "/v1/campaigns/{id}") { _, context in
+            let id = try context.parameters.id(kind: .campaign, resource: "campaign")
+            return try JSONResponse.make(CampaignBody(await campaigns.get(id, in: context.workspace())))
+        }
+        routes.on(.patch, "/v1/campaigns/{id}") { request, context in
+            var request = request
+            let id = try context.parameters.id(kind: .campaign, resource: "campaign")
+            let workspace = try context.workspace()
+            _ = try await campaigns.get(id, in: workspace)
+            let input = CampaignInput(try await request.jsonBody(context: context))
+            return try JSONResponse.make(CampaignBody(await campaigns.update(id, with: input, in: workspace)))
+        }
+        routes.on(.delete, "/v1/campaigns/{id}") { _, context in
+            let id = try context.parameters.id(kind: .campaign, resource: "campaign")
+            try await campaigns.delete(id, in: context.workspace())
+            return Response(status: .noContent)
+        }
+    }
+}
+
+extension CampaignInput {
+    /// Reads a campaign body; type errors are reported together, with their paths.
+    init(_ body: BodyReader) {
+        self.init()
+        name = body.string("name")
+        description = body.string("description")
+        channel = body.string("channel")
+        status = body.string("status")
+        dryRun = body.bool("dry_run")
+        priority = body.int("priority")
+        timezone = body.string("timezone")
+        schedule = body.object("schedule").map(Self.schedule)
+        startAt = body.date("start_at")
+        senderIDs = body.strings("sender_ids")
+        hourlyMessageRate = body.int("hourly_message_rate")
+        dailyLimit = body.int("daily_limit")
+        stopOnReply = body.bool("stop_on_reply")
+        openTracking = body.bool("open_tracking")
+        signature = body.string("signature")
+        skipOtherCampaigns = body.bool("skip_other_campaigns")
+        sendInLeadTimezone = body.bool("send_in_lead_timezone")
+        readIssues = body.issues.list.issues
+    }
+
+    /// `{"monday": [{"start": "09:00", "end": "17:00"}], …}`; a day that is null or `[]` has no window.
+    private static func schedule(_ days: BodyReader) -> [String: [Schedule.RawWindow]] {
+        var result: [String: [Schedule.RawWindow]] = [:]
+        for day in days.object.keys {
+            guard case .value(let windows) = days.array(day) else {
+                result[day] = []
+                continue
+            }
+            result[day] = windows.enumerated().compactMap { index, window in
+                guard case .object(let object) = window else {
+                    days.addIssue("\(day)[\(index)]", "must be an object like {\"start\": \"09:00\", \"end\": \"17:00\"}")
+                    return nil
+                }
+                let start = object["start"], end = object["end"]
+                guard case .string(let startText) = start, case .string(let endText) = end else {
+                    if case .string = start {} else { days.addIssue("\(day)[\(index)].start", "must be a time HH:MM") }
+                    if case .string = end {} else { days.addIssue("\(day)[\(index)].end", "must be a time HH:MM") }
+                    return nil
+                }
+                return Schedule.RawWindow(start: startText, end: endText)
+            }
+        }
+        return result
+    }
+}
+
+/// A campaign as the API shows it.
+struct CampaignBody: Encodable, Sendable {
+    var id: String
+    var object = "campaign"
+    var name: String
+    @Nullable var description: String?
+    var channel: String
+    var status: String
+    var dryRun: Bool
+    var priority: Int
+    var timezone: String
+    var schedule: [String: [WindowBody]]
+    @Nullable var startAt: Date?
+    var senderIds: [String]
+    var hourlyMessageRate: Int
+    var dailyLimit: Int
+    var stopOnReply: Bool
+    var openTracking: Bool
+    @Nullable var signature: String?
+    var skipOtherCampaigns: Bool
+    var sendInLeadTimezone: Bool
+    var createdAt: Date
+    var updatedAt: Date
+    @Nullable var startedAt: Date?
+    @Nullable var pausedAt: Date?
+    @Nullable var completedAt: Date?
+
+    struct WindowBody: Encodable, Sendable {
+        var start: String
+        var end: String
+    }
+
+    init(_ campaign: Campaign) {
+        id = campaign.id.rawValue
+        name = campaign.name
+        description = campaign.description
+        channel = campaign.channel.rawValue
+        status = campaign.status.rawValue
+        dryRun = campaign.dryRun
+        priority = campaign.priority
+        timezone = campaign.timezone.identifier
+        schedule = Dictionary(uniqueKeysWithValues: campaign.schedule.windows.map { day, ranges in
+            (day.rawValue, ranges.map { WindowBody(start: MinuteRange.text(from: $0.start), end: MinuteRange.text(from: $0.end)) })
+        })
+        startAt = campaign.startAt
+        senderIds = campaign.senderIDs.map(\.rawValue)
+        hourlyMessageRate = campaign.hourlyMessageRate
+        dailyLimit = campaign.dailyLimit
+        stopOnReply = campaign.stopOnReply
+        openTracking = campaign.openTracking
+        signature = campaign.signature
+        skipOtherCampaigns = campaign.skipOtherCampaigns
+        sendInLeadTimezone = campaign.sendInLeadTimezone
+        createdAt = campaign.createdAt
+        updatedAt = campaign.updatedAt
+        startedAt = campaign.startedAt
+        pausedAt = campaign.pausedAt
+        completedAt = campaign.completedAt
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Hummingbird
+import OutboundCore
+
+/// `GET /v1/workspace` and the API key routes.
+struct WorkspaceRoutes {
+    let workspaces: WorkspaceService
+
+    func register(on routes: RouteRecorder) {
+        routes.on(.get, "/v1/workspace") { _, context in
+            let workspace = try await workspaces.workspace(context.workspace())
+            return try JSONResponse.make(WorkspaceBody(workspace))
+        }
+        routes.on(.post, "/v1/api-keys") { request, context in
+            var request = request
+            let workspace = try context.workspace()
+            let name: String?
+            if let length = request.headers[.contentLength], length == "0" {
+                name = nil
+            } else {
+                let body = try await request.jsonBody(context: context)
+                let field = body.string("name")
+                try body.finish()
+                name = field.value
+            }
+            let issued = try await workspaces.createKey(name: name, in: workspace)
+            return try JSONResponse.make(ApiKeyBody(issued.key, secret: issued.secret), status: .created)
+        }
+        routes.on(.get, "/v1/api-keys") { request, context in
+            let page = try await workspaces.keys(in: context.workspace(), page: request.pageRequest(kind: .key))
+            return try JSONResponse.make(ListBody(page, id: \.id) { ApiKeyBody($0, secret: nil) })
+        }
+        routes.on(.delete, "/v1/api-keys/{id}") { _, context in
+            let id = try context.parameters.id(kind: .key, resource: "api_key")
+            let key = try await workspaces.revokeKey(id, in: context.workspace())
+            return try JSONResponse.make(ApiKeyBody(key, secret: nil))
+        }
+    }
+}
+
+struct WorkspaceBody: Encodable, Sendable {
+    var id: String
+    var object = "workspace"
+    var name: String
+    var createdAt: Date
+    var updatedAt: Date
+
+    init(_ workspace: Workspace) {
+        id = workspace.id.rawValue
+        name = workspace.name
+        createdAt = workspace.createdAt
+        updatedAt = workspace.updatedAt
+    }
+}
+
+/// A key as listed; `key` (the secret) is present only in the answer that created it.
+struct ApiKeyBody: Encodable, Sendable {
+    var id: String
+    var object = "api_key"
+    var name: String
+    var prefix: String
+    var key: String?
+    var createdAt: Date
+    @Nullable var revokedAt: Date?
+
+    init(_ apiKey: ApiKey, secret: String?) {
+        id = apiKey.id.rawValue
+        name = apiKey.name
+        prefix = apiKey.prefix
+        key = secret
+        createdAt = apiKey.createdAt
+        revokedAt = apiKey.revokedAt
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+
+/// An outreach campaign: who sends, when, how fast, and (later) to whom and what.
+public struct Campaign: Sendable, Hashable {
+    /// `draft → active ⇄ paused → completed`, and `archived` from any stopped state.
+    public enum Status: String, Sendable, CaseIterable {
+        case draft, active, paused, completed, archived
+    }
+
+    public let id: ID
+    public let workspaceID: ID
+    /// Unique per workspace.
+    public var name: String
+    public var description: String?
+    /// Immutable after creation.
+    public let channel: CampaignChannel
+    public var status: Status
+    /// Sends through the simulator instead of the real channel.
+    public var dryRun: Bool
+    /// Higher runs first when campaigns share a sender.
+    public var priority: Int
+    public var timezone: Zone
+    public var schedule: Schedule
+    /// Nothing is sent before this instant.
+    public var startAt: Date?
+    /// In the order given; each sender's channel is accepted by `channel`.
+    public var senderIDs: [ID]
+    /// Messages per hour per sender, 1…60.
+    public var hourlyMessageRate: Int
+    /// New leads started per day across all senders, 1…500.
+    public var dailyLimit: Int
+    public var stopOnReply: Bool
+    public var openTracking: Bool
+    /// Email signature template, appended to every email.
+    public var signature: String?
+    /// Skip leads that are active in another campaign at launch.
+    public var skipOtherCampaigns: Bool
+    /// Evaluate the schedule in each lead's own time zone when it is known.
+    public var sendInLeadTimezone: Bool
+    public let createdAt: Date
+    public var updatedAt: Date
+    public var startedAt: Date?
+    public var pausedAt: Date?
+    public var completedAt: Date?
+
+    public init(
+        id: ID, workspaceID: ID, name: String, description: String? = nil, channel: CampaignChannel,
+        status: Status = .draft, dryRun: Bool = false, priority: Int = 0, timezone: Zone = .utc,
+        schedule: Schedule = .businessHours, startAt: Date? = nil, senderIDs: [ID] = [],
+        hourlyMessageRate: Int = Campaign.defaultHourlyMessageRate, dailyLimit: Int = Campaign.defaultDailyLimit,
+        stopOnReply: Bool = true, openTracking: Bool = false, signature: String? = nil,
+        skipOtherCampaigns: Bool = true, sendInLeadTimezone: Bool = false,
+        createdAt: Date, updatedAt: Date, startedAt: Date? = nil, pausedAt: Date? = nil, completedAt: Date? = nil
+    ) {
+        self.id = id
+        self.workspaceID = workspaceID
+        self.name = name
+        self.description = description
+        self.channel = channel
+        self.status = status
+        self.dryRun = dryRun
+        self.priority = priority
+        self.timezone = timezone
+        self.schedule = schedule
+        self.startAt = startAt
+        self.senderIDs = senderIDs
+        self.hourlyMessageRate = hourlyMessageRate
+        self.dailyLimit = dailyLimit
+        self.stopOnReply = stopOnReply
+        self.openTracking = openTracking
+        self.signature = signature
+        self.skipOtherCampaigns = skipOtherCampaigns
+        self.sendInLeadTimezone = sendInLeadTimezone
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.startedAt = startedAt
+        self.pausedAt = pausedAt
+        self.completedAt = completedAt
+    }
+
+    public static let defaultHourlyMessageRate = 10
+    public static let defaultDailyLimit = 50
+    public static let hourlyMessageRateRange = 1...60
+    public static let dailyLimitRange = 1...500
+    public static let nameLengthRange = 1...255
+}

@@ -1,0 +1,29 @@
+/// Which slice of a list to read: at most `limit` items after the item `startingAfter`,
+/// in creation order.
+public struct PageRequest: Sendable, Hashable {
+    public var limit: Int
+    public var startingAfter: ID?
+
+    public static let defaultLimit = 25
+    public static let maximumLimit = 100
+
+    public init(limit: Int = PageRequest.defaultLimit, startingAfter: ID? = nil) {
+        self.limit = limit
+        self.startingAfter = startingAfter
+    }
+}
+
+/// One slice of a list, and whether more follow it.
+public struct Page<Item: Sendable>: Sendable {
+    public var items: [Item]
+    public var hasMore: Bool
+
+    public init(items: [Item], hasMore: Bool) {
+        self.items = items
+        self.hasMore = hasMore
+    }
+
+    public func map<T>(_ transform: (Item) throws -> T) rethrows -> Page<T> {
+        Page<T>(items: try items.map(transform), hasMore: hasMore)
+    }
+}

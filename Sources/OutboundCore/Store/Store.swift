@@ -1,0 +1,83 @@
+import Foundation
+
+/// Durable state of every workspace. Every read and write is scoped by workspace, so an ID
+/// from another workspace reads as absent. Each method is one transaction: it applies whole
+/// or not at all.
+///
+/// Implementations: `SQLiteStore` (embedded default) and, later, `PostgresStore`.
+public protocol Store: Sendable {
+    // MARK: Workspaces and keys
+
+    /// Inserts a workspace and its first key together.
+    func insertWorkspace(_ workspace: Workspace, firstKey: ApiKey) async throws
+    func workspace(_ id: ID) async throws -> Workspace?
+    func workspaceCount() async throws -> Int
+
+    func insertApiKey(_ key: ApiKey) async throws
+    /// The key whose secret hashes to `hash`, revoked or not.
+    func apiKey(hash: String) async throws -> ApiKey?
+    func apiKeys(in workspace: ID, page: PageRequest) async throws -> Page<ApiKey>
+    /// Marks a key revoked at `at` (once; a second revoke keeps the first time); nil if unknown.
+    func revokeApiKey(_ id: ID, in workspace: ID, at: Date) async throws -> ApiKey?
+
+    // MARK: Senders
+
+    func insertSender(_ sender: Sender) async throws
+    func sender(_ id: ID, in workspace: ID) async throws -> Sender?
+    /// The senders among `ids` that exist in the workspace, in no particular order.
+    func senders(_ ids: [ID], in workspace: ID) async throws -> [Sender]
+    func senders(in workspace: ID, page: PageRequest) async throws -> Page<Sender>
+    func updateSender(_ sender: Sender) async throws
+    /// Deletes the sender and takes it off every campaign's sender list.
+    func deleteSender(_ id: ID, in workspace: ID) async throws
+    /// Campaigns whose sender list names `sender`.
+    func campaigns(usingSender sender: ID, in workspace: ID) async throws -> [Campaign]
+
+    // MARK: Campaigns
+
+    /// Throws `ConflictError` (field `name`) when the name is taken in the workspace, and
+    /// `ValidationError` on `sender_ids[i]` when a sender vanished meanwhile.
+    func insertCampaign(_ campaign: Campaign) async throws
+    func campaign(_ id: ID, in workspace: ID) async throws -> Campaign?
+    func campaign(named name: String, in workspace: ID) async throws -> Campaign?
+    func campaigns(in workspace: ID, page: PageRequest) async throws -> Page<Campaign>
+    func updateCampaign(_ campaign: Campaign) async throws
+    func deleteCampaign(_ id: ID, in workspace: ID) async throws
+
+    // MARK: Idempotency
+
+    /// Claims `key` for a request whose body hashes to `requestHash`, or says what the key
+    /// already holds. Keys older than `expiry` are forgotten first.
+    func claimIdempotencyKey(
+        _ key: String, requestHash: String, in workspace: ID, at: Date, expiry: TimeInterval
+    ) async throws -> IdempotencyClaim
+    /// Stores the response a claimed key will replay.
+    func completeIdempotencyKey(_ key: String, in workspace: ID, response: StoredResponse) async throws
+    /// Frees a claimed key whose request failed on our side, so the client may try again.
+    func releaseIdempotencyKey(_ key: String, in workspace: ID) async throws
+}
+
+/// What an `Idempotency-Key` already holds.
+public enum IdempotencyClaim: Sendable, Equatable {
+    /// The key was free and is now held by this request.
+    case claimed
+    /// The same request was answered before: replay this.
+    case replay(StoredResponse)
+    /// The key was used with another request body.
+    case mismatch
+    /// The same key is being processed by a request still in flight.
+    case inProgress
+}
+
+/// A response kept for replay.
+public struct StoredResponse: Sendable, Equatable {
+    public var status: Int
+    public var contentType: String
+    public var body: [UInt8]
+
+    public init(status: Int, contentType: String, body: [UInt8]) {
+        self.status = status
+        self.contentType = contentType
+        self.body = body
+    }
+}

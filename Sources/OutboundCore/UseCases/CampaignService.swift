@@ -1,0 +1,104 @@
+import Foundation
+
+/// Creating, reading, changing and removing campaigns (the lifecycle comes with the engine).
+public struct CampaignService: Sendable {
+    let store: any Store
+    let clock: any Clock
+
+    public init(store: any Store, clock: any Clock) {
+        self.store = store
+        self.clock = clock
+    }
+
+    public func create(_ input: CampaignInput, in workspace: ID) async throws -> Campaign {
+        var issues = IssueList()
+        issues.append(contentsOf: input.readIssues)
+        if input.name.isAbsent { issues.addIfNone("name", "is required") }
+        let channel: CampaignChannel
+        switch input.channel {
+        case .value(let raw) where CampaignChannel(rawValue: raw) != nil:
+            channel = CampaignChannel(rawValue: raw)!
+        case .value:
+            issues.add("channel", "must be one of linkedin, email, sms, multichannel")
+            channel = .linkedin
+        default:
+            issues.addIfNone("channel", "is required: one of linkedin, email, sms, multichannel")
+            channel = .linkedin
+        }
+        if case .value(let status) = input.status, status != Campaign.Status.draft.rawValue {
+            issues.add("status", "a new campaign is a draft; launch it with POST /v1/campaigns/{id}/launch")
+        }
+        var creation = input
+        creation.status = .absent
+        creation.channel = .absent
+        let now = clock.now
+        var campaign = Campaign(id: .generate(.campaign), workspaceID: workspace, name: "", channel: channel,
+                                createdAt: now, updatedAt: now)
+        campaign.apply(creation, issues: &issues)
+        try await checkSenders(of: campaign, issues: &issues)
+        try issues.throwIfAny()
+        try await checkNameIsFree(campaign)
+        try await store.insertCampaign(campaign)
+        return campaign
+    }
+
+    public func get(_ id: ID, in workspace: ID) async throws -> Campaign {
+        guard let campaign = try await store.campaign(id, in: workspace) else {
+            throw NotFoundError("campaign", id: id.rawValue)
+        }
+        return campaign
+    }
+
+    public func list(in workspace: ID, page: PageRequest) async throws -> Page<Campaign> {
+        try await store.campaigns(in: workspace, page: page)
+    }
+
+    public func update(_ id: ID, with input: CampaignInput, in workspace: ID) async throws -> Campaign {
+        var campaign = try await get(id, in: workspace)
+        if campaign.status == .archived {
+            throw ConflictError("campaign is archived and can no longer change")
+        }
+        let previousName = campaign.name
+        var issues = IssueList()
+        issues.append(contentsOf: input.readIssues)
+        campaign.apply(input, issues: &issues)
+        if !input.senderIDs.isAbsent { try await checkSenders(of: campaign, issues: &issues) }
+        try issues.throwIfAny()
+        if campaign.name != previousName { try await checkNameIsFree(campaign) }
+        campaign.updatedAt = clock.now
+        try await store.updateCampaign(campaign)
+        return campaign
+    }
+
+    /// Deletes a campaign that is not running.
+    public func delete(_ id: ID, in workspace: ID) async throws {
+        let campaign = try await get(id, in: workspace)
+        if campaign.status == .active {
+            throw ConflictError("campaign is active; pause or complete it before deleting it")
+        }
+        try await store.deleteCampaign(id, in: workspace)
+    }
+
+    /// Every sender must exist in the workspace and speak a channel the campaign accepts.
+    private func checkSenders(of campaign: Campaign, issues: inout IssueList) async throws {
+        guard !campaign.senderIDs.isEmpty else { return }
+        let found = try await store.senders(campaign.senderIDs, in: campaign.workspaceID)
+        let byID = Dictionary(uniqueKeysWithValues: found.map { ($0.id, $0) })
+        for (index, id) in campaign.senderIDs.enumerated() {
+            guard let sender = byID[id] else {
+                issues.add("sender_ids[\(index)]", "no sender \(id) in this workspace")
+                continue
+            }
+            if !campaign.channel.accepts(sender.channel) {
+                issues.add("sender_ids[\(index)]",
+                           "sender \(id) is a \(sender.channel.rawValue) sender; this is a \(campaign.channel.rawValue) campaign")
+            }
+        }
+    }
+
+    private func checkNameIsFree(_ campaign: Campaign) async throws {
+        if let other = try await store.campaign(named: campaign.name, in: campaign.workspaceID), other.id != campaign.id {
+            throw ConflictError("a campaign named \"\(campaign.name)\" already exists (\(other.id))", field: "name")
+        }
+    }
+}

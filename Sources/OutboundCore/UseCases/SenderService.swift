@@ -1,0 +1,67 @@
+import Foundation
+
+/// Creating, reading, changing and removing senders.
+public struct SenderService: Sendable {
+    let store: any Store
+    let clock: any Clock
+
+    public init(store: any Store, clock: any Clock) {
+        self.store = store
+        self.clock = clock
+    }
+
+    public func create(_ input: SenderInput, in workspace: ID) async throws -> Sender {
+        var issues = IssueList()
+        issues.append(contentsOf: input.readIssues)
+        guard case .value(let rawChannel) = input.channel, let channel = ChannelKind(rawValue: rawChannel) else {
+            // Without a channel nothing else can be checked: identities and limits depend on it.
+            if input.channel.value != nil {
+                issues.add("channel", "must be one of linkedin, email, sms")
+            } else {
+                issues.addIfNone("channel", "is required: one of linkedin, email, sms")
+            }
+            if input.displayName.isAbsent { issues.addIfNone("display_name", "is required") }
+            throw ValidationError(issues.issues)
+        }
+        let now = clock.now
+        var sender = Sender(id: .generate(.sender), workspaceID: workspace, channel: channel, displayName: "",
+                            createdAt: now, updatedAt: now)
+        if input.displayName.isAbsent { issues.addIfNone("display_name", "is required") }
+        sender.apply(input, issues: &issues)
+        try issues.throwIfAny()
+        try await store.insertSender(sender)
+        return sender
+    }
+
+    public func get(_ id: ID, in workspace: ID) async throws -> Sender {
+        guard let sender = try await store.sender(id, in: workspace) else { throw NotFoundError("sender", id: id.rawValue) }
+        return sender
+    }
+
+    public func list(in workspace: ID, page: PageRequest) async throws -> Page<Sender> {
+        try await store.senders(in: workspace, page: page)
+    }
+
+    public func update(_ id: ID, with input: SenderInput, in workspace: ID) async throws -> Sender {
+        var sender = try await get(id, in: workspace)
+        var issues = IssueList()
+        issues.append(contentsOf: input.readIssues)
+        sender.apply(input, issues: &issues)
+        try issues.throwIfAny()
+        sender.updatedAt = clock.now
+        try await store.updateSender(sender)
+        return sender
+    }
+
+    /// Deletes a sender unless an active campaign sends through it; the sender leaves every
+    /// other campaign's sender list.
+    public func delete(_ id: ID, in workspace: ID) async throws {
+        _ = try await get(id, in: workspace)
+        let active = try await store.campaigns(usingSender: id, in: workspace).filter { $0.status == .active }
+        if !active.isEmpty {
+            let names = active.map { "\($0.name) (\($0.id))" }.joined(separator: ", ")
+            throw ConflictError("sender is used by active campaigns: \(names); pause them or remove the sender from them first")
+        }
+        try await store.deleteSender(id, in: workspace)
+    }
+}

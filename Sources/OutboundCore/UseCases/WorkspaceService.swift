@@ -1,0 +1,78 @@
+import Foundation
+
+/// Hashes API key secrets for storage and lookup (SHA-256 in production).
+public protocol SecretHasher: Sendable {
+    /// Lower-case hex digest of `secret`.
+    func hash(_ secret: String) -> String
+}
+
+/// A key as created: the stored record and its secret, which is never available again.
+public struct IssuedKey: Sendable {
+    public var key: ApiKey
+    public var secret: String
+}
+
+/// Workspaces and their API keys.
+public struct WorkspaceService: Sendable {
+    let store: any Store
+    let clock: any Clock
+    let hasher: any SecretHasher
+
+    public init(store: any Store, clock: any Clock, hasher: any SecretHasher) {
+        self.store = store
+        self.clock = clock
+        self.hasher = hasher
+    }
+
+    /// Creates a workspace with one key named "default".
+    public func createWorkspace(name: String) async throws -> (Workspace, IssuedKey) {
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...255).contains(trimmed.count) else { throw ValidationError("name", "must be 1 to 255 characters") }
+        let now = clock.now
+        let workspace = Workspace(id: .generate(.workspace), name: trimmed, createdAt: now, updatedAt: now)
+        let issued = makeKey(name: "default", in: workspace.id, at: now)
+        try await store.insertWorkspace(workspace, firstKey: issued.key)
+        return (workspace, issued)
+    }
+
+    /// The workspace a presented secret belongs to; nil for an unknown or revoked key.
+    public func authenticate(secret: String) async throws -> ApiKey? {
+        guard secret.hasPrefix("ob_"), secret.count < 200 else { return nil }
+        guard let key = try await store.apiKey(hash: hasher.hash(secret)), !key.isRevoked else { return nil }
+        return key
+    }
+
+    public func workspace(_ id: ID) async throws -> Workspace {
+        guard let workspace = try await store.workspace(id) else { throw NotFoundError("workspace", id: id.rawValue) }
+        return workspace
+    }
+
+    public func createKey(name: String?, in workspace: ID) async throws -> IssuedKey {
+        let name = (name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard name.count <= 255 else { throw ValidationError("name", "must be at most 255 characters") }
+        let issued = makeKey(name: name.isEmpty ? "key" : name, in: workspace, at: clock.now)
+        try await store.insertApiKey(issued.key)
+        return issued
+    }
+
+    public func keys(in workspace: ID, page: PageRequest) async throws -> Page<ApiKey> {
+        try await store.apiKeys(in: workspace, page: page)
+    }
+
+    /// Revokes a key; requests presenting it get 401 from then on. Revoking twice is harmless.
+    public func revokeKey(_ id: ID, in workspace: ID) async throws -> ApiKey {
+        guard let key = try await store.revokeApiKey(id, in: workspace, at: clock.now) else {
+            throw NotFoundError("api_key", id: id.rawValue)
+        }
+        return key
+    }
+
+    private func makeKey(name: String, in workspace: ID, at now: Date) -> IssuedKey {
+        let secret = ApiKey.generateSecret()
+        let key = ApiKey(
+            id: .generate(.key), workspaceID: workspace, name: name,
+            prefix: String(secret.prefix(ApiKey.prefixLength)), hash: hasher.hash(secret), createdAt: now
+        )
+        return IssuedKey(key: key, secret: secret)
+    }
+}

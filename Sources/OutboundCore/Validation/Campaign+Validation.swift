@@ -1,0 +1,109 @@
+import Foundation
+
+extension Campaign {
+    /// Applies `input` onto this campaign, collecting every problem in `issues` with its field
+    /// path. Sender IDs are only parsed here; `CampaignService` checks they exist and match.
+    mutating func apply(_ input: CampaignInput, issues: inout IssueList) {
+        switch input.name {
+        case .absent: break
+        case .null: issues.add("name", "is required")
+        case .value(let text):
+            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            if Campaign.nameLengthRange.contains(trimmed.count) { name = trimmed } else {
+                issues.add("name", "must be 1 to 255 characters")
+            }
+        }
+        switch input.description {
+        case .absent: break
+        case .null: description = nil
+        case .value(let text):
+            if text.count <= 10_000 { description = text.isEmpty ? nil : text } else {
+                issues.add("description", "must be at most 10000 characters")
+            }
+        }
+        if case .value(let raw) = input.channel, raw != channel.rawValue {
+            issues.add("channel", "cannot change after creation (is \(channel.rawValue))")
+        }
+        if case .value(let raw) = input.status, raw != status.rawValue {
+            issues.add("status", "is changed by the launch, pause, resume, complete and archive actions (is \(status.rawValue))")
+        }
+        Campaign.set(input.dryRun, &dryRun, default: false)
+        switch input.priority {
+        case .absent: break
+        case .null: priority = 0
+        case .value(let value):
+            if value >= 0 { priority = value } else { issues.add("priority", "must be 0 or more") }
+        }
+        switch input.timezone {
+        case .absent: break
+        case .null: timezone = .utc
+        case .value(let text):
+            if let zone = Zone(text) { timezone = zone } else {
+                issues.add("timezone", "must be an IANA time zone like America/New_York or an offset like -05:00")
+            }
+        }
+        switch input.schedule {
+        case .absent: break
+        case .null: schedule = .businessHours
+        case .value(let raw):
+            do { schedule = try Schedule.parse(raw) } catch { issues.append(contentsOf: error.issues) }
+        }
+        switch input.startAt {
+        case .absent: break
+        case .null: startAt = nil
+        case .value(let date): startAt = date
+        }
+        switch input.senderIDs {
+        case .absent: break
+        case .null: senderIDs = []
+        case .value(let raw):
+            var parsed: [ID] = []
+            for (index, text) in raw.enumerated() {
+                if let id = ID(text, kind: .sender) {
+                    if parsed.contains(id) { issues.add("sender_ids[\(index)]", "is listed twice") } else { parsed.append(id) }
+                } else {
+                    issues.add("sender_ids[\(index)]", "is not a sender ID (seat_ and 20 hex digits)")
+                }
+            }
+            senderIDs = parsed
+        }
+        Campaign.set(input.hourlyMessageRate, &hourlyMessageRate, default: Campaign.defaultHourlyMessageRate,
+                     range: Campaign.hourlyMessageRateRange, field: "hourly_message_rate", issues: &issues)
+        Campaign.set(input.dailyLimit, &dailyLimit, default: Campaign.defaultDailyLimit,
+                     range: Campaign.dailyLimitRange, field: "daily_limit", issues: &issues)
+        Campaign.set(input.stopOnReply, &stopOnReply, default: true)
+        Campaign.set(input.openTracking, &openTracking, default: false)
+        Campaign.set(input.skipOtherCampaigns, &skipOtherCampaigns, default: true)
+        Campaign.set(input.sendInLeadTimezone, &sendInLeadTimezone, default: false)
+        switch input.signature {
+        case .absent: break
+        case .null: signature = nil
+        case .value(let text):
+            if text.count <= 5_000 { signature = text.isEmpty ? nil : text } else {
+                issues.add("signature", "must be at most 5000 characters")
+            }
+        }
+    }
+
+    private static func set(_ field: Field<Bool>, _ value: inout Bool, default fallback: Bool) {
+        switch field {
+        case .absent: break
+        case .null: value = fallback
+        case .value(let flag): value = flag
+        }
+    }
+
+    private static func set(
+        _ field: Field<Int>, _ value: inout Int, default fallback: Int, range: ClosedRange<Int>,
+        field name: String, issues: inout IssueList
+    ) {
+        switch field {
+        case .absent: break
+        case .null: value = fallback
+        case .value(let number):
+            if range.contains(number) { value = number } else {
+                issues.add(name, "must be between \(range.lowerBound) and \(range.upperBound)")
+            }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+import Foundation
+
+/// A campaign as sent by a client, before validation. Used for create (absent → default) and
+/// for patch (absent → unchanged, null → cleared or reset to default).
+public struct CampaignInput: Sendable {
+    public var name: Field<String> = .absent
+    public var description: Field<String> = .absent
+    public var channel: Field<String> = .absent
+    public var status: Field<String> = .absent
+    public var dryRun: Field<Bool> = .absent
+    public var priority: Field<Int> = .absent
+    public var timezone: Field<String> = .absent
+    public var schedule: Field<[String: [Schedule.RawWindow]]> = .absent
+    public var startAt: Field<Date> = .absent
+    public var senderIDs: Field<[String]> = .absent
+    public var hourlyMessageRate: Field<Int> = .absent
+    public var dailyLimit: Field<Int> = .absent
+    public var stopOnReply: Field<Bool> = .absent
+    public var openTracking: Field<Bool> = .absent
+    public var signature: Field<String> = .absent
+    public var skipOtherCampaigns: Field<Bool> = .absent
+    public var sendInLeadTimezone: Field<Bool> = .absent
+
+    /// Problems found while reading the input (wrong JSON types), reported together with the
+    /// rule checks so a client sees every problem at once.
+    public var readIssues: [FieldIssue] = []
+
+    public init() {}
+}

@@ -1,0 +1,92 @@
+import Foundation
+
+extension Sender {
+    /// Merges provider settings; a block belongs to one channel (`smtp` → email, `twilio` → sms,
+    /// `gateway` → linkedin). Secrets left absent keep their stored value.
+    mutating func applySettings(_ input: SenderInput, issues: inout IssueList) {
+        if !input.smtp.isAbsent, channel != .email { issues.add("smtp", "applies to email senders only") }
+        if !input.twilio.isAbsent, channel != .sms { issues.add("twilio", "applies to sms senders only") }
+        if !input.gateway.isAbsent, channel != .linkedin { issues.add("gateway", "applies to linkedin senders only") }
+        switch (channel, input.smtp) {
+        case (.email, .null): settings.smtp = nil
+        case (.email, .value(let smtp)): settings.smtp = Sender.merge(smtp, onto: settings.smtp, issues: &issues)
+        default: break
+        }
+        switch (channel, input.twilio) {
+        case (.sms, .null): settings.twilio = nil
+        case (.sms, .value(let twilio)): settings.twilio = Sender.merge(twilio, onto: settings.twilio, issues: &issues)
+        default: break
+        }
+        switch (channel, input.gateway) {
+        case (.linkedin, .null): settings.gateway = nil
+        case (.linkedin, .value(let gateway)): settings.gateway = Sender.merge(gateway, onto: settings.gateway, issues: &issues)
+        default: break
+        }
+    }
+
+    private static func merge(_ input: SMTPInput, onto current: SMTPSettings?, issues: inout IssueList) -> SMTPSettings? {
+        var security = current?.security ?? .starttls
+        switch input.security {
+        case .value(let text):
+            if let value = SMTPSettings.Security(rawValue: text) { security = value } else {
+                issues.add("smtp.security", "must be one of starttls, tls, none")
+            }
+        case .null: security = .starttls
+        case .absent: break
+        }
+        let defaultPort = switch security { case .starttls: 587; case .tls: 465; case .none: 25 }
+        var port = current?.port ?? defaultPort
+        switch input.port {
+        case .value(let number):
+            if (1...65_535).contains(number) { port = number } else { issues.add("smtp.port", "must be between 1 and 65535") }
+        case .null: port = defaultPort
+        case .absent: break
+        }
+        let host = string(input.host, current: current?.host, field: "smtp.host", required: true, issues: &issues)
+        let username = string(input.username, current: current?.username, field: "smtp.username", required: false, issues: &issues)
+        let password = string(input.password, current: current?.password, field: "smtp.password", required: false, issues: &issues)
+        guard let host else { return current }
+        return SMTPSettings(host: host, port: port, security: security, username: username, password: password)
+    }
+
+    private static func merge(_ input: TwilioInput, onto current: TwilioSettings?, issues: inout IssueList) -> TwilioSettings? {
+        let sid = string(input.accountSID, current: current?.accountSID, field: "twilio.account_sid", required: true, issues: &issues)
+        let token = string(input.authToken, current: current?.authToken, field: "twilio.auth_token", required: false, issues: &issues)
+        var baseURL = current?.baseURL ?? TwilioSettings.defaultBaseURL
+        switch input.baseURL {
+        case .value(let text):
+            if isHTTPURL(text) { baseURL = text } else { issues.add("twilio.base_url", "must be an http(s) URL") }
+        case .null: baseURL = TwilioSettings.defaultBaseURL
+        case .absent: break
+        }
+        guard let sid else { return current }
+        return TwilioSettings(accountSID: sid, authToken: token, baseURL: baseURL)
+    }
+
+    private static func merge(_ input: GatewayInput, onto current: GatewaySettings?, issues: inout IssueList) -> GatewaySettings? {
+        let url = string(input.url, current: current?.url, field: "gateway.url", required: true, issues: &issues)
+        if let url, !isHTTPURL(url) { issues.add("gateway.url", "must be an http(s) URL") }
+        let secret = string(input.secret, current: current?.secret, field: "gateway.secret", required: false, issues: &issues)
+        guard let url else { return current }
+        return GatewaySettings(url: url, secret: secret)
+    }
+
+    private static func string(
+        _ field: Field<String>, current: String?, field name: String, required: Bool, issues: inout IssueList
+    ) -> String? {
+        let value: String? = switch field {
+        case .absent: current
+        case .null: nil
+        case .value(let text): text.isEmpty ? nil : text
+        }
+        if required, value == nil { issues.add(name, "is required") }
+        return value
+    }
+
+    private static func isHTTPURL(_ text: String) -> Bool {
+        guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(),
+              scheme == "http" || scheme == "https", url.host?.isEmpty == false
+        else { return false }
+        return true
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import GRDB
+import OutboundCore
+
+extension SQLiteStore {
+    public func claimIdempotencyKey(
+        _ key: String, requestHash: String, in workspace: ID, at: Date, expiry: TimeInterval
+    ) async throws -> IdempotencyClaim {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM idempotency_keys WHERE created_at < ?",
+                           arguments: [Self.millis(at.addingTimeInterval(-expiry))])
+            if let row = try Row.fetchOne(db, sql: "SELECT * FROM idempotency_keys WHERE workspace_id = ? AND key = ?",
+                                          arguments: [workspace.rawValue, key]) {
+                guard row["request_hash"] as String == requestHash else { return .mismatch }
+                guard let status = row["status"] as Int? else { return .inProgress }
+                let body: Data = row["body"] ?? Data()
+                return .replay(StoredResponse(status: status, contentType: row["content_type"] ?? "application/json", body: Array(body)))
+            }
+            try db.execute(
+                sql: "INSERT INTO idempotency_keys (workspace_id, key, request_hash, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [workspace.rawValue, key, requestHash, Self.millis(at)])
+            return .claimed
+        }
+    }
+
+    public func completeIdempotencyKey(_ key: String, in workspace: ID, response: StoredResponse) async throws {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE idempotency_keys SET status = ?, content_type = ?, body = ? WHERE workspace_id = ? AND key = ?",
+                arguments: [response.status, response.contentType, Data(response.body), workspace.rawValue, key])
+        }
+    }
+
+    public func releaseIdempotencyKey(_ key: String, in workspace: ID) async throws {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM idempotency_keys WHERE workspace_id = ? AND key = ? AND status IS NULL",
+                           arguments: [workspace.rawValue, key])
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import GRDB
+import OutboundCore
+
+extension SQLiteStore {
+    public func insertWorkspace(_ workspace: Workspace, firstKey: ApiKey) async throws {
+        try await write { db in
+            try db.execute(
+                sql: "INSERT INTO workspaces (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)",
+                arguments: [workspace.id.rawValue, workspace.name, Self.millis(workspace.createdAt), Self.millis(workspace.updatedAt)])
+            try Self.insert(firstKey, db)
+        }
+    }
+
+    public func workspace(_ id: ID) async throws -> Workspace? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM workspaces WHERE id = ?", arguments: [id.rawValue]).map {
+                Workspace(id: ID(trusted: $0["id"]), name: $0["name"],
+                          createdAt: Self.date($0["created_at"] as Int64), updatedAt: Self.date($0["updated_at"] as Int64))
+            }
+        }
+    }
+
+    public func workspaceCount() async throws -> Int {
+        try await read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM workspaces") ?? 0 }
+    }
+
+    public func insertApiKey(_ key: ApiKey) async throws {
+        try await write { db in try Self.insert(key, db) }
+    }
+
+    public func apiKey(hash: String) async throws -> ApiKey? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE hash = ?", arguments: [hash]).map(Self.apiKey)
+        }
+    }
+
+    public func apiKeys(in workspace: ID, page: PageRequest) async throws -> Page<ApiKey> {
+        try await read { db in
+            try Self.page(db, table: "api_keys", workspace: workspace, page: page) { _, row in Self.apiKey(row) }
+        }
+    }
+
+    public func revokeApiKey(_ id: ID, in workspace: ID, at: Date) async throws -> ApiKey? {
+        try await write { db in
+            try db.execute(
+                sql: "UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? AND workspace_id = ?",
+                arguments: [Self.millis(at), id.rawValue, workspace.rawValue])
+            return try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE id = ? AND workspace_id = ?",
+                                    arguments: [id.rawValue, workspace.rawValue]).map(Self.apiKey)
+        }
+    }
+
+    private static func insert(_ key: ApiKey, _ db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO api_keys (id, workspace_id, name, prefix, hash, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arguments: [key.id.rawValue, key.workspaceID.rawValue, key.name, key.prefix, key.hash,
+                        millis(key.createdAt), millis(key.revokedAt)])
+    }
+
+    private static func apiKey(_ row: Row) -> ApiKey {
+        ApiKey(id: ID(trusted: row["id"]), workspaceID: ID(trusted: row["workspace_id"]), name: row["name"],
+               prefix: row["prefix"], hash: row["hash"], createdAt: date(row["created_at"] as Int64),
+               revokedAt: date(row["revoked_at"] as Int64?))
+    }
+}

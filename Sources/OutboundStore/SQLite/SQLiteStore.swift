@@ -1,0 +1,91 @@
+import Foundation
+import GRDB
+import OutboundCore
+
+/// The embedded store: one SQLite file in WAL mode, foreign keys on, `synchronous=FULL`
+/// (a lost commit could later mean a duplicate send), and a busy timeout so a CLI command
+/// beside a running server waits for the write lock instead of failing.
+public final class SQLiteStore: Store {
+    let pool: DatabasePool
+    public let path: String
+
+    /// Opens (creating if needed) and migrates the database at `path`.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.journalMode = .wal
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        self.path = path
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try SQLiteStore.migrator.migrate(pool)
+    }
+
+    /// Names of the migrations applied to this database, oldest first.
+    public func appliedMigrations() throws -> [String] {
+        try pool.read { db in try SQLiteStore.migrator.appliedMigrations(db) }
+    }
+
+    /// Runs `body` in one write transaction, mapping constraint failures to domain errors.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.write(body)
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            throw SQLiteStore.conflict(from: error)
+        }
+    }
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.read(body)
+    }
+
+    private static func conflict(from error: DatabaseError) -> ConflictError {
+        let message = error.message ?? ""
+        if message.contains("campaigns.name") { return ConflictError("a campaign with this name already exists", field: "name") }
+        if message.contains("senders.identity") { return ConflictError("a sender with this identity already exists") }
+        return ConflictError("the resource already exists")
+    }
+}
+
+// MARK: - Shared row helpers
+
+extension SQLiteStore {
+    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    static func millis(_ date: Date?) -> Int64? { date.map { millis($0) } }
+    static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
+    static func date(_ millis: Int64?) -> Date? { millis.map { date($0) } }
+
+    static func json<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        try JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+
+    /// `seq` of the row named by a cursor, or a validation error on `starting_after`.
+    static func cursorSeq(_ db: Database, table: String, page: PageRequest, workspace: ID) throws -> Int64 {
+        guard let after = page.startingAfter else { return 0 }
+        guard let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM \(table) WHERE id = ? AND workspace_id = ?",
+                                           arguments: [after.rawValue, workspace.rawValue])
+        else { throw ValidationError("starting_after", "no such item in this list") }
+        return seq
+    }
+
+    /// Reads one page of `table` (ordered by creation) and maps each row.
+    static func page<T: Sendable>(
+        _ db: Database, table: String, workspace: ID, page: PageRequest, map: (Database, Row) throws -> T
+    ) throws -> Page<T> {
+        let after = try cursorSeq(db, table: table, page: page, workspace: workspace)
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT * FROM \(table) WHERE workspace_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+            arguments: [workspace.rawValue, after, page.limit + 1])
+        return Page(items: try rows.prefix(page.limit).map { try map(db, $0) }, hasMore: rows.count > page.limit)
+    }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import OutboundAPI
+import OutboundCore
+import OutboundStore
+import ServiceLifecycle
+
+/// `outbound serve`: the HTTP API on an embedded SQLite file.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the API server.")
+
+    @Option(help: "Port to listen on.") var port: Int = 8080
+    @Option(help: "Address to bind.") var host: String = "127.0.0.1"
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
+
+    func run() async throws {
+        let store = try SQLiteStore(path: database.path)
+        let services = Services(store: store)
+        var logger = Logger(label: "outbound")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+
+        if try await store.workspaceCount() == 0 {
+            let (workspace, key) = try await services.workspaces.createWorkspace(name: "Default")
+            emit("""
+                Created workspace \(workspace.id) in \(database.path).
+                Its API key (shown only now; keep it): \(key.secret)
+                Try: curl -H 'Authorization: Bearer \(key.secret)' http://\(host):\(port)/v1/workspace
+                """)
+        }
+        let app = buildApplication(
+            services: services,
+            configuration: ServerConfiguration(host: host, port: port, logLevel: logger.logLevel))
+        logger.info("Outbound listening", metadata: ["address": "http://\(host):\(port)", "database": "\(database.path)"])
+        let group = ServiceGroup(
+            configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// `outbound migrate`: create or upgrade the database schema, then exit.
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create or upgrade the database schema.")
+
+    @OptionGroup var database: DatabaseOptions
+
+    func run() async throws {
+        let store = try SQLiteStore(path: database.path)
+        let applied = try store.appliedMigrations()
+        print("\(database.path): schema up to date (\(applied.count) migrations: \(applied.joined(separator: ", ")))")
+    }
+}
+
+/// `outbound workspace create --name NAME`: prints one line of JSON with the new key.
+struct WorkspaceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "workspace", abstract: "Manage workspaces.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a workspace and print its first API key as JSON.")
+
+        @Option(help: "Workspace name.") var name: String
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            let store = try SQLiteStore(path: database.path)
+            let services = Services(store: store)
+            do {
+                let (workspace, key) = try await services.workspaces.createWorkspace(name: name)
+                let line: [String: String] = ["workspace_id": workspace.id.rawValue, "api_key": key.secret]
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                emit(String(decoding: try encoder.encode(line), as: UTF8.self))
+            } catch let error as OutboundCore.ValidationError {
+                throw ArgumentParser.ValidationError(error.issues.map { "\($0.field): \($0.message)" }.joined(separator: "; "))
+            }
+        }
+    }
+}
+
+/// Writes a line to standard output at once (print is block-buffered when piped).
+func emit(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
