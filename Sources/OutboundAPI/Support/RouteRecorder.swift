@@ -31,6 +31,11 @@ public struct RouteKey: Hashable, Sendable, CustomStringConvertible, Comparable 
     public var method: String
     public var path: String
 
+    public init(method: String, path: String) {
+        self.method = method
+        self.path = path
+    }
+
     public var description: String { "\(method) \(path)" }
 
     public static func < (lhs: RouteKey, rhs: RouteKey) -> Bool { (lhs.path, lhs.method) < (rhs.path, rhs.method) }

@@ -15,13 +15,12 @@ public final class SQLiteStore: Store {
         configuration.foreignKeysEnabled = true
         configuration.journalMode = .wal
         configuration.busyMode = .timeout(10)
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         self.path = path
         pool = try DatabasePool(path: path, configuration: configuration)
+        // GRDB sets NORMAL when it enables WAL; the single writer connection needs FULL.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         try SQLiteStore.migrator.migrate(pool)
     }
 

@@ -1,0 +1,134 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import OutboundAPI
+import OutboundCore
+import OutboundStore
+
+/// A server over a real SQLite file in a temp directory, reached over real HTTP on loopback.
+struct Harness: Sendable {
+    let directory: URL
+    let store: SQLiteStore
+    let services: Services
+    /// The first workspace and its key.
+    let workspace: ID
+    let key: String
+
+    var databasePath: String { directory.appendingPathComponent("outbound.sqlite").path }
+
+    static func make() async throws -> Harness {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outbound-api-\(UUID().uuidString)")
+        let store = try SQLiteStore(path: directory.appendingPathComponent("outbound.sqlite").path)
+        let services = Services(store: store)
+        let (workspace, key) = try await services.workspaces.createWorkspace(name: "Acme")
+        return Harness(directory: directory, store: store, services: services, workspace: workspace.id, key: key.secret)
+    }
+
+    /// Another workspace in the same database, with its own key.
+    func otherWorkspace() async throws -> (id: ID, key: String) {
+        let (workspace, key) = try await services.workspaces.createWorkspace(name: "Other \(UUID().uuidString.prefix(6))")
+        return (workspace.id, key.secret)
+    }
+
+    /// Runs `body` against a live server; the database is removed afterwards unless `keepDatabase`.
+    func run(keepDatabase: Bool = false, _ body: @escaping @Sendable (APIClient) async throws -> Void) async throws {
+        defer { if !keepDatabase { try? FileManager.default.removeItem(at: directory) } }
+        let app = buildApplication(services: services, configuration: ServerConfiguration(host: "127.0.0.1", port: 0, logLevel: .critical))
+        try await app.test(.live) { client in
+            try await body(APIClient(client: client, key: key))
+        }
+    }
+}
+
+/// Sends requests with a default key; answers are parsed as JSON when they are JSON.
+struct APIClient: Sendable {
+    let client: any TestClientProtocol
+    let key: String
+
+    @discardableResult
+    func send(
+        _ method: HTTPRequest.Method, _ path: String, json: String? = nil, key: String? = nil,
+        authenticated: Bool = true, headers extra: HTTPFields = [:]
+    ) async throws -> Reply {
+        var headers = extra
+        if authenticated { headers[.authorization] = "Bearer \(key ?? self.key)" }
+        if json != nil { headers[.contentType] = "application/json" }
+        let response = try await client.executeRequest(
+            uri: path, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
+        return Reply(status: response.status, headers: response.headers, text: String(buffer: response.body))
+    }
+
+    func send(_ method: HTTPRequest.Method, _ path: String, body: JSONValue, key: String? = nil) async throws -> Reply {
+        try await send(method, path, json: String(decoding: body.serialized(), as: UTF8.self), key: key)
+    }
+}
+
+struct Reply: Sendable {
+    let status: HTTPResponse.Status
+    let headers: HTTPFields
+    let text: String
+
+    var json: JSONValue { (try? JSONValue.parse(Array(text.utf8))) ?? .null }
+
+    subscript(key: String) -> JSONValue? {
+        if case .object(let object) = json { return object[key] }
+        return nil
+    }
+
+    func string(_ key: String) -> String? {
+        if case .string(let value)? = self[key] { return value }
+        return nil
+    }
+
+    /// The fields named in a problem's `errors`.
+    var errorFields: [String] {
+        guard case .array(let errors)? = self["errors"] else { return [] }
+        return errors.compactMap { error in
+            if case .object(let object) = error, case .string(let field)? = object["field"] { return field }
+            return nil
+        }
+    }
+
+    var dataIDs: [String] {
+        guard case .array(let items)? = self["data"] else { return [] }
+        return items.compactMap { item in
+            if case .object(let object) = item, case .string(let id)? = object["id"] { return id }
+            return nil
+        }
+    }
+}
+
+extension APIClient {
+    func createSender(channel: String = "linkedin", name: String = "Jane Doe", key: String? = nil, slug: String = "jane-doe") async throws -> String {
+        let identity: String = switch channel {
+        case "email": "\"email\": \"\(slug)@example.com\""
+        case "sms": "\"phone\": \"+1415555\(String(format: "%04d", abs(slug.hashValue) % 10_000))\""
+        default: "\"linkedin_url\": \"https://www.linkedin.com/in/\(slug)\""
+        }
+        let reply = try await send(.post, "/v1/senders", json: """
+            {"channel": "\(channel)", "display_name": "\(name)", \(identity)}
+            """, key: key)
+        guard reply.status == .created, let id = reply.string("id") else {
+            throw HarnessError("sender not created: \(reply.status) \(reply.text)")
+        }
+        return id
+    }
+
+    func createCampaign(name: String, channel: String = "linkedin", senders: [String] = [], key: String? = nil) async throws -> String {
+        let ids = senders.map { "\"\($0)\"" }.joined(separator: ", ")
+        let reply = try await send(.post, "/v1/campaigns", json: """
+            {"name": "\(name)", "channel": "\(channel)", "sender_ids": [\(ids)]}
+            """, key: key)
+        guard reply.status == .created, let id = reply.string("id") else {
+            throw HarnessError("campaign not created: \(reply.status) \(reply.text)")
+        }
+        return id
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

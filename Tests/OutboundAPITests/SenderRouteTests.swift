@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+import OutboundAPI
+import OutboundCore
+
+@Suite struct SenderRouteTests {
+    @Test func createReadPatchDelete() async throws {
+        let harness = try await Harness.make()
+        try await harness.run { api in
+            let created = try await api.send(.post, "/v1/senders", json: """
+                {"channel": "email", "display_name": "Jane Doe", "email": " Jane@Example.com ",
+                 "timezone": "Europe/Berlin",
+                 "limits": {"email": {"per_day": 80}},
+                 "pacing": {"min_gap_seconds": 60, "max_gap_seconds": 90},
+                 "smtp": {"host": "smtp.example.com", "username": "jane", "password": "hunter2-secret"}}
+                """)
+            #expect(created.status == .created)
+            #expect(!created.text.contains("hunter2-secret"))
+            let id = try #require(created.string("id"))
+            #expect(id.hasPrefix("seat_"))
+            #expect(created.string("email") == "jane@example.com")
+            #expect(created.json.path("limits", "email", "per_day") == .number(80))
+            #expect(created.json.path("limits", "email", "per_hour") == .number(20))
+            #expect(created.json.path("smtp", "password_set") == .bool(true))
+            #expect(created.json.path("smtp", "port") == .number(587))
+
+            let read = try await api.send(.get, "/v1/senders/\(id)")
+            #expect(read.status == .ok && read.text == created.text)
+
+            let patched = try await api.send(.patch, "/v1/senders/\(id)", json: """
+                {"display_name": "Jane D.", "limits": {"email": {"per_hour": null}}, "status": "paused"}
+                """)
+            #expect(patched.status == .ok)
+            #expect(patched.string("display_name") == "Jane D.")
+            #expect(patched.string("status") == "paused")
+            #expect(patched.json.path("limits", "email", "per_hour") == .null)
+            #expect(patched.json.path("limits", "email", "per_day") == .number(80))
+            #expect(patched.json.path("smtp", "password_set") == .bool(true))
+
+            let list = try await api.send(.get, "/v1/senders")
+            #expect(list.dataIDs == [id])
+
+            #expect(try await api.send(.delete, "/v1/senders/\(id)").status == .noContent)
+            #expect(try await api.send(.get, "/v1/senders/\(id)").status == .notFound)
+            #expect(try await api.send(.delete, "/v1/senders/\(id)").status == .notFound)
+        }
+    }
+
+    @Test func invalidSendersNameEveryField() async throws {
+        let harness = try await Harness.make()
+        try await harness.run { api in
+            let reply = try await api.send(.post, "/v1/senders", json: """
+                {"channel": "linkedin", "display_name": "", "linkedin_url": "https://example.com/jane",
+                 "timezone": "Moon/Base", "limits": {"sms": {"per_day": 1}, "message": {"per_day": "lots"}},
+                 "pacing": {"min_gap_seconds": 10, "max_gap_seconds": 5}}
+                """)
+            #expect(reply.status == .unprocessableContent)
+            #expect(Set(reply.errorFields) == ["display_name", "linkedin_url", "timezone", "limits.sms",
+                                               "limits.message.per_day", "pacing.max_gap_seconds"])
+            let noChannel = try await api.send(.post, "/v1/senders", json: #"{"display_name": "x"}"#)
+            #expect(noChannel.status == .unprocessableContent)
+            #expect(noChannel.errorFields == ["channel"])
+            #expect(try await api.send(.get, "/v1/senders").dataIDs.isEmpty, "nothing was written")
+        }
+    }
+
+    @Test func channelCannotChangeAndFailedPatchChangesNothing() async throws {
+        let harness = try await Harness.make()
+        try await harness.run { api in
+            let id = try await api.createSender()
+            let before = try await api.send(.get, "/v1/senders/\(id)")
+            let reply = try await api.send(.patch, "/v1/senders/\(id)", json: #"{"channel": "email", "display_name": "New"}"#)
+            #expect(reply.status == .unprocessableContent)
+            #expect(reply.errorFields == ["channel"])
+            #expect(try await api.send(.get, "/v1/senders/\(id)").text == before.text)
+        }
+    }
+
+    @Test func duplicateIdentityIsAConflict() async throws {
+        let harness = try await Harness.make()
+        try await harness.run { api in
+            _ = try await api.createSender(slug: "same")
+            let reply = try await api.send(.post, "/v1/senders", json: """
+                {"channel": "linkedin", "display_name": "Twin", "linkedin_url": "linkedin.com/in/SAME/"}
+                """)
+            #expect(reply.status == .conflict)
+        }
+    }
+
+    @Test func senderOfAnActiveCampaignCannotBeDeleted() async throws {
+        let harness = try await Harness.make()
+        try await harness.run { api in
+            let sender = try await api.createSender()
+            let campaignID = try await api.createCampaign(name: "Live", senders: [sender])
+            var campaign = try #require(try await harness.store.campaign(ID(trusted: campaignID), in: harness.workspace))
+            campaign.status = .active
+            try await harness.store.updateCampaign(campaign)
+            let reply = try await api.send(.delete, "/v1/senders/\(sender)")
+            #expect(reply.status == .conflict)
+            #expect(reply.string("detail")?.contains(campaignID) == true)
+            #expect(try await api.send(.delete, "/v1/campaigns/\(campaignID)").status == .conflict)
+        }
+    }
+}
+
+extension JSONValue {
+    /// The value at a path of object keys, or nil.
+    func path(_ keys: String...) -> JSONValue? {
+        var current: JSONValue? = self
+        for key in keys {
+            guard case .object(let object)? = current else { return nil }
+            current = object[key]
+        }
+        return current
+    }
+}
