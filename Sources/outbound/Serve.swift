@@ -69,10 +69,8 @@ struct WorkspaceCommand: AsyncParsableCommand {
             let services = Services(store: store)
             do {
                 let (workspace, key) = try await services.workspaces.createWorkspace(name: name)
-                let line: [String: String] = ["workspace_id": workspace.id.rawValue, "api_key": key.secret]
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                emit(String(decoding: try encoder.encode(line), as: UTF8.self))
+                // Both values are prefix + hex only, so they need no JSON escaping.
+                emit(#"{"workspace_id": "\#(workspace.id)", "api_key": "\#(key.secret)"}"#)
             } catch let error as OutboundCore.ValidationError {
                 throw ArgumentParser.ValidationError(error.issues.map { "\($0.field): \($0.message)" }.joined(separator: "; "))
             }

@@ -91,7 +91,7 @@ public struct CampaignService: Sendable {
             }
             if !campaign.channel.accepts(sender.channel) {
                 issues.add("sender_ids[\(index)]",
-                           "sender \(id) is a \(sender.channel.rawValue) sender; this is a \(campaign.channel.rawValue) campaign")
+                           "sender \(id) speaks \(sender.channel.rawValue); this is a \(campaign.channel.rawValue) campaign")
             }
         }
     }
