@@ -10,13 +10,25 @@ public struct Services: Sendable {
     public let workspaces: WorkspaceService
     public let senders: SenderService
     public let campaigns: CampaignService
+    public let contacts: ContactService
+    public let leads: LeadService
+    public let lists: ListService
+    public let suppressions: SuppressionService
+    public let imports: ImportService
 
-    public init(store: any Store, clock: any OutboundCore.Clock = WallClock()) {
+    /// Wires every use case over `store`; reads the store's instance secret for identity hashes.
+    public init(store: any Store, clock: any OutboundCore.Clock = WallClock()) async throws {
         self.store = store
         self.clock = clock
+        let identityHasher = HMACIdentityHasher(key: try await store.instanceSecret())
         workspaces = WorkspaceService(store: store, clock: clock, hasher: SHA256Hasher())
         senders = SenderService(store: store, clock: clock)
-        campaigns = CampaignService(store: store, clock: clock)
+        contacts = ContactService(store: store, clock: clock, hasher: identityHasher)
+        leads = LeadService(store: store, clock: clock, contacts: contacts)
+        lists = ListService(store: store, clock: clock, leads: leads)
+        campaigns = CampaignService(store: store, clock: clock, leads: leads)
+        suppressions = SuppressionService(store: store, clock: clock)
+        imports = ImportService(store: store, clock: clock, contacts: contacts, lists: lists)
     }
 }
 
@@ -61,5 +73,10 @@ public func buildRouter(services: Services) -> (router: Router<AppContext>, rout
     WorkspaceRoutes(workspaces: services.workspaces).register(on: recorder)
     SenderRoutes(senders: services.senders).register(on: recorder)
     CampaignRoutes(campaigns: services.campaigns).register(on: recorder)
+    ContactRoutes(contacts: services.contacts).register(on: recorder)
+    ListRoutes(lists: services.lists).register(on: recorder)
+    SuppressionRoutes(suppressions: services.suppressions).register(on: recorder)
+    LeadRoutes(leads: services.leads).register(on: recorder)
+    ImportRoutes(imports: services.imports).register(on: recorder)
     return (router, recorder.routes)
 }

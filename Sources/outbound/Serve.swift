@@ -18,7 +18,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let store = try SQLiteStore(path: database.path)
-        let services = Services(store: store)
+        let services = try await Services(store: store)
         var logger = Logger(label: "outbound")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
 
@@ -66,7 +66,7 @@ struct WorkspaceCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = try SQLiteStore(path: database.path)
-            let services = Services(store: store)
+            let services = try await Services(store: store)
             do {
                 let (workspace, key) = try await services.workspaces.createWorkspace(name: name)
                 // Both values are prefix + hex only, so they need no JSON escaping.

@@ -182,7 +182,7 @@ import OutboundStore
         defer { try? FileManager.default.removeItem(at: harness.directory) }
         // A new store and server over the same file.
         let reopened = try SQLiteStore(path: harness.databasePath)
-        let services = Services(store: reopened)
+        let services = try await Services(store: reopened)
         let id = try #require(created.value)
         let campaign = try await services.campaigns.get(ID(trusted: id), in: harness.workspace)
         #expect(campaign.name == "Durable")

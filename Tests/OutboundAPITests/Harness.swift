@@ -21,7 +21,7 @@ struct Harness: Sendable {
     static func make() async throws -> Harness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outbound-api-\(UUID().uuidString)")
         let store = try SQLiteStore(path: directory.appendingPathComponent("outbound.sqlite").path)
-        let services = Services(store: store)
+        let services = try await Services(store: store)
         let (workspace, key) = try await services.workspaces.createWorkspace(name: "Acme")
         return Harness(directory: directory, store: store, services: services, workspace: workspace.id, key: key.secret)
     }

@@ -8,12 +8,12 @@ struct BodyReader {
     let path: String
     let issues: IssueBox
 
-    /// A reader over a request body that must be a JSON object.
-    init(body: JSONValue) throws {
+    /// A reader over a request body (or an element of one, at `path`) that must be a JSON object.
+    init(body: JSONValue, path: String = "") throws {
         guard case .object(let object) = body else {
-            throw ValidationError("", "the request body must be a JSON object")
+            throw ValidationError(path, path.isEmpty ? "the request body must be a JSON object" : "must be an object")
         }
-        self.init(object: object, path: "", issues: IssueBox())
+        self.init(object: object, path: path, issues: IssueBox())
     }
 
     private init(object: [String: JSONValue], path: String, issues: IssueBox) {

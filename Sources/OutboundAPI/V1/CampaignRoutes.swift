@@ -58,6 +58,14 @@ extension CampaignInput {
         signature = body.string("signature")
         skipOtherCampaigns = body.bool("skip_other_campaigns")
         sendInLeadTimezone = body.bool("send_in_lead_timezone")
+        leadRules = body.object("lead_rules").map { rules in
+            var input = LeadRulesInput()
+            input.includeListIDs = rules.strings("include_list_ids")
+            input.excludeListIDs = rules.strings("exclude_list_ids")
+            input.excludeContacted = rules.bool("exclude_contacted")
+            input.skipActiveInOtherCampaigns = rules.bool("skip_active_in_other_campaigns")
+            return input
+        }
         readIssues = body.issues.list.issues
     }
 
@@ -108,11 +116,19 @@ struct CampaignBody: Encodable, Sendable {
     @Nullable var signature: String?
     var skipOtherCampaigns: Bool
     var sendInLeadTimezone: Bool
+    var leadRules: LeadRulesBody
     var createdAt: Date
     var updatedAt: Date
     @Nullable var startedAt: Date?
     @Nullable var pausedAt: Date?
     @Nullable var completedAt: Date?
+
+    struct LeadRulesBody: Encodable, Sendable {
+        var includeListIds: [String]
+        var excludeListIds: [String]
+        var excludeContacted: Bool
+        var skipActiveInOtherCampaigns: Bool
+    }
 
     struct WindowBody: Encodable, Sendable {
         var start: String
@@ -140,6 +156,11 @@ struct CampaignBody: Encodable, Sendable {
         signature = campaign.signature
         skipOtherCampaigns = campaign.skipOtherCampaigns
         sendInLeadTimezone = campaign.sendInLeadTimezone
+        leadRules = LeadRulesBody(
+            includeListIds: campaign.leadRules.includeListIDs.map(\.rawValue),
+            excludeListIds: campaign.leadRules.excludeListIDs.map(\.rawValue),
+            excludeContacted: campaign.leadRules.excludeContacted,
+            skipActiveInOtherCampaigns: campaign.skipOtherCampaigns)
         createdAt = campaign.createdAt
         updatedAt = campaign.updatedAt
         startedAt = campaign.startedAt

@@ -11,6 +11,14 @@ struct WorkspaceRoutes {
             let workspace = try await workspaces.workspace(context.workspace())
             return try JSONResponse.make(WorkspaceBody(workspace))
         }
+        routes.on(.patch, "/v1/workspace") { request, context in
+            var request = request
+            let body = try await request.jsonBody(context: context)
+            let name = body.string("name"), region = body.string("default_phone_region")
+            try body.finish()
+            let workspace = try await workspaces.update(context.workspace(), name: name, defaultPhoneRegion: region)
+            return try JSONResponse.make(WorkspaceBody(workspace))
+        }
         routes.on(.post, "/v1/api-keys") { request, context in
             var request = request
             let workspace = try context.workspace()
@@ -42,12 +50,14 @@ struct WorkspaceBody: Encodable, Sendable {
     var id: String
     var object = "workspace"
     var name: String
+    var defaultPhoneRegion: String
     var createdAt: Date
     var updatedAt: Date
 
     init(_ workspace: Workspace) {
         id = workspace.id.rawValue
         name = workspace.name
+        defaultPhoneRegion = workspace.defaultPhoneRegion
         createdAt = workspace.createdAt
         updatedAt = workspace.updatedAt
     }

@@ -37,6 +37,8 @@ public struct Campaign: Sendable, Hashable {
     public var skipOtherCampaigns: Bool
     /// Evaluate the schedule in each lead's own time zone when it is known.
     public var sendInLeadTimezone: Bool
+    /// Lists the campaign follows and leaves out (`skip_active_in_other_campaigns` is `skipOtherCampaigns`).
+    public var leadRules: LeadRules
     public let createdAt: Date
     public var updatedAt: Date
     public var startedAt: Date?
@@ -49,7 +51,7 @@ public struct Campaign: Sendable, Hashable {
         schedule: Schedule = .businessHours, startAt: Date? = nil, senderIDs: [ID] = [],
         hourlyMessageRate: Int = Campaign.defaultHourlyMessageRate, dailyLimit: Int = Campaign.defaultDailyLimit,
         stopOnReply: Bool = true, openTracking: Bool = false, signature: String? = nil,
-        skipOtherCampaigns: Bool = true, sendInLeadTimezone: Bool = false,
+        skipOtherCampaigns: Bool = true, sendInLeadTimezone: Bool = false, leadRules: LeadRules = LeadRules(),
         createdAt: Date, updatedAt: Date, startedAt: Date? = nil, pausedAt: Date? = nil, completedAt: Date? = nil
     ) {
         self.id = id
@@ -71,6 +73,7 @@ public struct Campaign: Sendable, Hashable {
         self.signature = signature
         self.skipOtherCampaigns = skipOtherCampaigns
         self.sendInLeadTimezone = sendInLeadTimezone
+        self.leadRules = leadRules
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.startedAt = startedAt
@@ -83,4 +86,7 @@ public struct Campaign: Sendable, Hashable {
     public static let hourlyMessageRateRange = 1...60
     public static let dailyLimitRange = 1...500
     public static let nameLengthRange = 1...255
+
+    /// Whether leads may still be added or removed: not once the campaign has completed.
+    public var acceptsLeads: Bool { status == .draft || status == .active || status == .paused }
 }

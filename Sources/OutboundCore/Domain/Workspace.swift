@@ -4,13 +4,18 @@ import Foundation
 public struct Workspace: Sendable, Hashable {
     public let id: ID
     public var name: String
+    /// ISO 3166 region for reading national phone numbers (`0301234567` in `DE`).
+    public var defaultPhoneRegion: String
     public let createdAt: Date
     public var updatedAt: Date
 
-    public init(id: ID, name: String, createdAt: Date, updatedAt: Date) {
+    public init(id: ID, name: String, defaultPhoneRegion: String = PhoneRegion.defaultCode, createdAt: Date, updatedAt: Date) {
         self.id = id
         self.name = name
+        self.defaultPhoneRegion = defaultPhoneRegion
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
+
+    public var phoneRegion: PhoneRegion { PhoneRegion.all[defaultPhoneRegion] ?? PhoneRegion.all[PhoneRegion.defaultCode]! }
 }

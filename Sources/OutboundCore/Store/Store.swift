@@ -5,13 +5,18 @@ import Foundation
 /// or not at all.
 ///
 /// Implementations: `SQLiteStore` (embedded default) and, later, `PostgresStore`.
-public protocol Store: Sendable {
+public protocol Store: ContactStore, LeadStore {
     // MARK: Workspaces and keys
 
     /// Inserts a workspace and its first key together.
     func insertWorkspace(_ workspace: Workspace, firstKey: ApiKey) async throws
     func workspace(_ id: ID) async throws -> Workspace?
     func workspaceCount() async throws -> Int
+    /// The first `limit` workspaces' IDs, oldest first (the CLI picks the only one).
+    func workspaceIDs(limit: Int) async throws -> [ID]
+    func updateWorkspace(_ workspace: Workspace) async throws
+    /// A random key made once per database, for keyed hashes of erased identities.
+    func instanceSecret() async throws -> [UInt8]
 
     func insertApiKey(_ key: ApiKey) async throws
     /// The key whose secret hashes to `hash`, revoked or not.

@@ -11,6 +11,10 @@ public struct ID: Hashable, Sendable, Comparable, CustomStringConvertible {
         case key
         case sender = "seat"
         case campaign
+        case contact
+        case list
+        case suppression
+        case importJob = "import"
     }
 
     /// Wraps a string already known to be an ID (read back from storage).

@@ -4,10 +4,12 @@ import Foundation
 public struct CampaignService: Sendable {
     let store: any Store
     let clock: any Clock
+    let leads: LeadService
 
-    public init(store: any Store, clock: any Clock) {
+    public init(store: any Store, clock: any Clock, leads: LeadService) {
         self.store = store
         self.clock = clock
+        self.leads = leads
     }
 
     public func create(_ input: CampaignInput, in workspace: ID) async throws -> Campaign {
@@ -36,9 +38,11 @@ public struct CampaignService: Sendable {
                                 createdAt: now, updatedAt: now)
         campaign.apply(creation, issues: &issues)
         try await checkSenders(of: campaign, issues: &issues)
+        try await checkLists(of: campaign, issues: &issues)
         try issues.throwIfAny()
         try await checkNameIsFree(campaign)
         try await store.insertCampaign(campaign)
+        try await leads.sync(campaign)
         return campaign
     }
 
@@ -63,10 +67,12 @@ public struct CampaignService: Sendable {
         issues.append(contentsOf: input.readIssues)
         campaign.apply(input, issues: &issues)
         if !input.senderIDs.isAbsent { try await checkSenders(of: campaign, issues: &issues) }
+        if !input.leadRules.isAbsent { try await checkLists(of: campaign, issues: &issues) }
         try issues.throwIfAny()
         if campaign.name != previousName { try await checkNameIsFree(campaign) }
         campaign.updatedAt = clock.now
         try await store.updateCampaign(campaign)
+        if !input.leadRules.isAbsent { try await leads.sync(campaign) }
         return campaign
     }
 
@@ -92,6 +98,17 @@ public struct CampaignService: Sendable {
             if !campaign.channel.accepts(sender.channel) {
                 issues.add("sender_ids[\(index)]",
                            "sender \(id) speaks \(sender.channel.rawValue); this is a \(campaign.channel.rawValue) campaign")
+            }
+        }
+    }
+
+    /// Every list named in the lead rules must exist in the workspace.
+    private func checkLists(of campaign: Campaign, issues: inout IssueList) async throws {
+        let rules = campaign.leadRules
+        let known = Set(try await store.lists(rules.includeListIDs + rules.excludeListIDs, in: campaign.workspaceID).map(\.id))
+        for (field, ids) in [("include_list_ids", rules.includeListIDs), ("exclude_list_ids", rules.excludeListIDs)] {
+            for (index, id) in ids.enumerated() where !known.contains(id) {
+                issues.add("lead_rules.\(field)[\(index)]", "no list \(id) in this workspace")
             }
         }
     }

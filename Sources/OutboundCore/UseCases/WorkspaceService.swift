@@ -47,6 +47,32 @@ public struct WorkspaceService: Sendable {
         return workspace
     }
 
+    /// Renames the workspace or changes the region national phone numbers are read in.
+    public func update(_ id: ID, name: Field<String>, defaultPhoneRegion: Field<String>) async throws -> Workspace {
+        var workspace = try await self.workspace(id)
+        var issues = IssueList()
+        switch name {
+        case .absent: break
+        case .null: issues.add("name", "is required")
+        case .value(let text):
+            let trimmed = text.trimmingWhitespace()
+            if (1...255).contains(trimmed.count) { workspace.name = trimmed } else { issues.add("name", "must be 1 to 255 characters") }
+        }
+        switch defaultPhoneRegion {
+        case .absent: break
+        case .null: workspace.defaultPhoneRegion = PhoneRegion.defaultCode
+        case .value(let code):
+            if PhoneRegion.all[code.uppercased()] != nil { workspace.defaultPhoneRegion = code.uppercased() } else {
+                let known = PhoneRegion.all.keys.sorted().joined(separator: ", ")
+                issues.add("default_phone_region", "must be one of \(known)")
+            }
+        }
+        try issues.throwIfAny()
+        workspace.updatedAt = clock.now
+        try await store.updateWorkspace(workspace)
+        return workspace
+    }
+
     public func createKey(name: String?, in workspace: ID) async throws -> IssuedKey {
         let name = (name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         guard name.count <= 255 else { throw ValidationError("name", "must be at most 255 characters") }

@@ -75,6 +75,7 @@ extension Campaign {
         Campaign.set(input.openTracking, &openTracking, default: false)
         Campaign.set(input.skipOtherCampaigns, &skipOtherCampaigns, default: true)
         Campaign.set(input.sendInLeadTimezone, &sendInLeadTimezone, default: false)
+        applyLeadRules(input.leadRules, issues: &issues)
         switch input.signature {
         case .absent: break
         case .null: signature = nil
@@ -104,6 +105,38 @@ extension Campaign {
             if range.contains(number) { value = number } else {
                 issues.add(name, "must be between \(range.lowerBound) and \(range.upperBound)")
             }
+        }
+    }
+
+    private mutating func applyLeadRules(_ field: Field<LeadRulesInput>, issues: inout IssueList) {
+        switch field {
+        case .absent: return
+        case .null: leadRules = LeadRules()
+        case .value(let input):
+            Campaign.listIDs(input.includeListIDs, &leadRules.includeListIDs, "lead_rules.include_list_ids", &issues)
+            Campaign.listIDs(input.excludeListIDs, &leadRules.excludeListIDs, "lead_rules.exclude_list_ids", &issues)
+            Campaign.set(input.excludeContacted, &leadRules.excludeContacted, default: false)
+            Campaign.set(input.skipActiveInOtherCampaigns, &skipOtherCampaigns, default: true)
+            for (index, id) in leadRules.excludeListIDs.enumerated() where leadRules.includeListIDs.contains(id) {
+                issues.add("lead_rules.exclude_list_ids[\(index)]", "is also an included list")
+            }
+        }
+    }
+
+    private static func listIDs(_ field: Field<[String]>, _ value: inout [ID], _ name: String, _ issues: inout IssueList) {
+        switch field {
+        case .absent: break
+        case .null: value = []
+        case .value(let raw):
+            var parsed: [ID] = []
+            for (index, text) in raw.enumerated() {
+                if let id = ID(text, kind: .list) {
+                    if !parsed.contains(id) { parsed.append(id) }
+                } else {
+                    issues.add("\(name)[\(index)]", "is not a list ID (list_ and 20 hex digits)")
+                }
+            }
+            value = parsed
         }
     }
 }

@@ -20,10 +20,22 @@ public struct CampaignInput: Sendable {
     public var signature: Field<String> = .absent
     public var skipOtherCampaigns: Field<Bool> = .absent
     public var sendInLeadTimezone: Field<Bool> = .absent
+    public var leadRules: Field<LeadRulesInput> = .absent
 
     /// Problems found while reading the input (wrong JSON types), reported together with the
     /// rule checks so a client sees every problem at once.
     public var readIssues: [FieldIssue] = []
+
+    public init() {}
+}
+
+/// `lead_rules` as sent; each field merges onto the campaign's current rules.
+public struct LeadRulesInput: Sendable {
+    public var includeListIDs: Field<[String]> = .absent
+    public var excludeListIDs: Field<[String]> = .absent
+    public var excludeContacted: Field<Bool> = .absent
+    /// The same setting as the campaign's `skip_other_campaigns`.
+    public var skipActiveInOtherCampaigns: Field<Bool> = .absent
 
     public init() {}
 }

@@ -6,7 +6,7 @@ extension SQLiteStore {
     private static let campaignColumns = """
         id, workspace_id, name, description, channel, status, dry_run, priority, timezone, schedule, start_at,
         hourly_message_rate, daily_limit, stop_on_reply, open_tracking, signature, skip_other_campaigns,
-        send_in_lead_timezone, created_at, updated_at, started_at, paused_at, completed_at
+        send_in_lead_timezone, created_at, updated_at, started_at, paused_at, completed_at, exclude_contacted
         """
 
     public func insertCampaign(_ campaign: Campaign) async throws {
@@ -14,7 +14,9 @@ extension SQLiteStore {
         try await write { db in
             let marks = Array(repeating: "?", count: values.count).joined(separator: ", ")
             try db.execute(sql: "INSERT INTO campaigns (\(Self.campaignColumns)) VALUES (\(marks))", arguments: StatementArguments(values))
-            try Self.replaceSenders(of: campaign, seq: db.lastInsertedRowID, db)
+            let seq = db.lastInsertedRowID
+            try Self.replaceSenders(of: campaign, seq: seq, db)
+            try Self.replaceLists(of: campaign, seq: seq, db)
         }
     }
 
@@ -62,6 +64,8 @@ extension SQLiteStore {
             }
             try db.execute(sql: "DELETE FROM campaign_senders WHERE campaign_seq = ?", arguments: [seq])
             try Self.replaceSenders(of: campaign, seq: seq, db)
+            try db.execute(sql: "DELETE FROM campaign_lists WHERE campaign_seq = ?", arguments: [seq])
+            try Self.replaceLists(of: campaign, seq: seq, db)
         }
     }
 
@@ -87,18 +91,43 @@ extension SQLiteStore {
         }
     }
 
+    /// Links the lists of the lead rules; a list deleted since validation fails the transaction.
+    private static func replaceLists(of campaign: Campaign, seq: Int64, _ db: Database) throws {
+        for (mode, ids) in [("include", campaign.leadRules.includeListIDs), ("exclude", campaign.leadRules.excludeListIDs)] {
+            for (position, list) in ids.enumerated() {
+                try db.execute(
+                    sql: """
+                        INSERT INTO campaign_lists (campaign_seq, list_seq, mode, position)
+                        SELECT ?, seq, ?, ? FROM lists WHERE id = ? AND workspace_id = ?
+                        """,
+                    arguments: [seq, mode, position, list.rawValue, campaign.workspaceID.rawValue])
+                if db.changesCount == 0 {
+                    throw ValidationError("lead_rules.\(mode)_list_ids[\(position)]", "no list \(list) in this workspace")
+                }
+            }
+        }
+    }
+
     private static func columns(of c: Campaign) throws -> [DatabaseValue] {
         let values: [(any DatabaseValueConvertible)?] = [
             c.id.rawValue, c.workspaceID.rawValue, c.name, c.description, c.channel.rawValue, c.status.rawValue,
             c.dryRun, c.priority, c.timezone.identifier, try json(StoredSchedule(c.schedule)), millis(c.startAt),
             c.hourlyMessageRate, c.dailyLimit, c.stopOnReply, c.openTracking, c.signature, c.skipOtherCampaigns,
             c.sendInLeadTimezone, millis(c.createdAt), millis(c.updatedAt), millis(c.startedAt), millis(c.pausedAt),
-            millis(c.completedAt),
+            millis(c.completedAt), c.leadRules.excludeContacted,
         ]
         return values.map { $0?.databaseValue ?? .null }
     }
 
-    private static func campaign(_ row: Row, _ db: Database) throws -> Campaign {
+    static func campaign(_ row: Row, _ db: Database) throws -> Campaign {
+        let lists = try Row.fetchAll(db, sql: """
+            SELECT l.id, cl.mode FROM campaign_lists cl JOIN lists l ON l.seq = cl.list_seq
+            WHERE cl.campaign_seq = ? ORDER BY cl.position
+            """, arguments: [row["seq"] as Int64])
+        let rules = LeadRules(
+            includeListIDs: lists.filter { $0["mode"] == "include" }.map { ID(trusted: $0["id"]) },
+            excludeListIDs: lists.filter { $0["mode"] == "exclude" }.map { ID(trusted: $0["id"]) },
+            excludeContacted: row["exclude_contacted"])
         let senders = try String.fetchAll(db, sql: """
             SELECT s.id FROM campaign_senders cs JOIN senders s ON s.seq = cs.sender_seq
             WHERE cs.campaign_seq = ? ORDER BY cs.position
@@ -111,7 +140,7 @@ extension SQLiteStore {
             startAt: date(row["start_at"] as Int64?), senderIDs: senders.map(ID.init(trusted:)),
             hourlyMessageRate: row["hourly_message_rate"], dailyLimit: row["daily_limit"],
             stopOnReply: row["stop_on_reply"], openTracking: row["open_tracking"], signature: row["signature"],
-            skipOtherCampaigns: row["skip_other_campaigns"], sendInLeadTimezone: row["send_in_lead_timezone"],
+            skipOtherCampaigns: row["skip_other_campaigns"], sendInLeadTimezone: row["send_in_lead_timezone"], leadRules: rules,
             createdAt: date(row["created_at"] as Int64), updatedAt: date(row["updated_at"] as Int64),
             startedAt: date(row["started_at"] as Int64?), pausedAt: date(row["paused_at"] as Int64?),
             completedAt: date(row["completed_at"] as Int64?))

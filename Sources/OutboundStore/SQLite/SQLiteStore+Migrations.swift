@@ -92,6 +92,96 @@ extension SQLiteStore {
                 CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
                 """)
         }
+        migrator.registerMigration("v2-contacts-lists-leads") { db in
+            try db.execute(sql: """
+                ALTER TABLE workspaces ADD COLUMN default_phone_region TEXT NOT NULL DEFAULT 'US';
+                CREATE TABLE instance (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+                INSERT INTO instance (key, value) VALUES ('identity_hash_key', randomblob(32));
+                CREATE TABLE contacts (
+                    seq INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+                    first_name TEXT, last_name TEXT, email TEXT, phone TEXT, linkedin_url TEXT,
+                    company TEXT, title TEXT, timezone TEXT,
+                    status TEXT NOT NULL,
+                    custom_fields TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL
+                );
+                CREATE INDEX contacts_workspace ON contacts(workspace_id, seq);
+                CREATE UNIQUE INDEX contacts_email ON contacts(workspace_id, email) WHERE email IS NOT NULL;
+                CREATE UNIQUE INDEX contacts_phone ON contacts(workspace_id, phone) WHERE phone IS NOT NULL;
+                CREATE UNIQUE INDEX contacts_linkedin ON contacts(workspace_id, linkedin_url) WHERE linkedin_url IS NOT NULL;
+                CREATE TABLE lists (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id TEXT NOT NULL UNIQUE,
+                    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    description TEXT,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    UNIQUE (workspace_id, name)
+                );
+                CREATE INDEX lists_workspace ON lists(workspace_id, seq);
+                CREATE TABLE list_members (
+                    list_seq INTEGER NOT NULL REFERENCES lists(seq) ON DELETE CASCADE,
+                    contact_seq INTEGER NOT NULL REFERENCES contacts(seq) ON DELETE CASCADE,
+                    added_at INTEGER NOT NULL,
+                    PRIMARY KEY (list_seq, contact_seq)
+                ) WITHOUT ROWID;
+                CREATE INDEX list_members_contact ON list_members(contact_seq);
+                CREATE TABLE campaign_lists (
+                    campaign_seq INTEGER NOT NULL REFERENCES campaigns(seq) ON DELETE CASCADE,
+                    list_seq INTEGER NOT NULL REFERENCES lists(seq) ON DELETE CASCADE,
+                    mode TEXT NOT NULL CHECK (mode IN ('include', 'exclude')),
+                    position INTEGER NOT NULL,
+                    PRIMARY KEY (campaign_seq, list_seq)
+                ) WITHOUT ROWID;
+                CREATE INDEX campaign_lists_list ON campaign_lists(list_seq);
+                ALTER TABLE campaigns ADD COLUMN exclude_contacted INTEGER NOT NULL DEFAULT 0;
+                CREATE TABLE suppressions (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id TEXT NOT NULL UNIQUE,
+                    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+                    kind TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    reason TEXT,
+                    created_at INTEGER NOT NULL,
+                    UNIQUE (workspace_id, kind, value)
+                );
+                CREATE INDEX suppressions_workspace ON suppressions(workspace_id, seq);
+                CREATE TABLE enrollments (
+                    seq INTEGER PRIMARY KEY,
+                    campaign_seq INTEGER NOT NULL REFERENCES campaigns(seq) ON DELETE CASCADE,
+                    contact_seq INTEGER NOT NULL REFERENCES contacts(seq) ON DELETE CASCADE,
+                    state TEXT NOT NULL,
+                    reason TEXT,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    UNIQUE (campaign_seq, contact_seq)
+                );
+                CREATE INDEX enrollments_contact ON enrollments(contact_seq);
+                CREATE INDEX enrollments_campaign_state ON enrollments(campaign_seq, state, seq);
+                CREATE TABLE imports (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id TEXT NOT NULL UNIQUE,
+                    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+                    state TEXT NOT NULL,
+                    filename TEXT,
+                    list_id TEXT,
+                    rows_read INTEGER NOT NULL,
+                    created INTEGER NOT NULL,
+                    updated INTEGER NOT NULL,
+                    duplicates INTEGER NOT NULL,
+                    invalid INTEGER NOT NULL,
+                    errors TEXT NOT NULL,
+                    failure TEXT,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL,
+                    finished_at INTEGER
+                );
+                """)
+        }
         return migrator
     }()
 }

@@ -6,8 +6,9 @@ extension SQLiteStore {
     public func insertWorkspace(_ workspace: Workspace, firstKey: ApiKey) async throws {
         try await write { db in
             try db.execute(
-                sql: "INSERT INTO workspaces (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)",
-                arguments: [workspace.id.rawValue, workspace.name, Self.millis(workspace.createdAt), Self.millis(workspace.updatedAt)])
+                sql: "INSERT INTO workspaces (id, name, default_phone_region, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [workspace.id.rawValue, workspace.name, workspace.defaultPhoneRegion,
+                            Self.millis(workspace.createdAt), Self.millis(workspace.updatedAt)])
             try Self.insert(firstKey, db)
         }
     }
@@ -15,7 +16,7 @@ extension SQLiteStore {
     public func workspace(_ id: ID) async throws -> Workspace? {
         try await read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM workspaces WHERE id = ?", arguments: [id.rawValue]).map {
-                Workspace(id: ID(trusted: $0["id"]), name: $0["name"],
+                Workspace(id: ID(trusted: $0["id"]), name: $0["name"], defaultPhoneRegion: $0["default_phone_region"],
                           createdAt: Self.date($0["created_at"] as Int64), updatedAt: Self.date($0["updated_at"] as Int64))
             }
         }
@@ -23,6 +24,26 @@ extension SQLiteStore {
 
     public func workspaceCount() async throws -> Int {
         try await read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM workspaces") ?? 0 }
+    }
+
+    public func workspaceIDs(limit: Int) async throws -> [ID] {
+        try await read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM workspaces ORDER BY seq LIMIT ?", arguments: [limit]).map(ID.init(trusted:))
+        }
+    }
+
+    public func updateWorkspace(_ workspace: Workspace) async throws {
+        try await write { db in
+            try db.execute(sql: "UPDATE workspaces SET name = ?, default_phone_region = ?, updated_at = ? WHERE id = ?",
+                           arguments: [workspace.name, workspace.defaultPhoneRegion, Self.millis(workspace.updatedAt), workspace.id.rawValue])
+        }
+    }
+
+    public func instanceSecret() async throws -> [UInt8] {
+        try await read { db in
+            let data = try Data.fetchOne(db, sql: "SELECT value FROM instance WHERE key = 'identity_hash_key'") ?? Data()
+            return Array(data)
+        }
     }
 
     public func insertApiKey(_ key: ApiKey) async throws {

@@ -20,7 +20,10 @@ public final class SQLiteStore: Store {
         self.path = path
         pool = try DatabasePool(path: path, configuration: configuration)
         // GRDB sets NORMAL when it enables WAL; the single writer connection needs FULL.
-        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        // secure_delete: erased personal data is overwritten on disk, not left in free pages.
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON")
+        }
         try SQLiteStore.migrator.migrate(pool)
     }
 
@@ -46,6 +49,12 @@ public final class SQLiteStore: Store {
         let message = error.message ?? ""
         if message.contains("campaigns.name") { return ConflictError("a campaign with this name already exists", field: "name") }
         if message.contains("senders.identity") { return ConflictError("a sender with this identity already exists") }
+        if message.contains("contacts.email") { return ConflictError("a contact with this email already exists", field: "email") }
+        if message.contains("contacts.phone") { return ConflictError("a contact with this phone already exists", field: "phone") }
+        if message.contains("contacts.linkedin_url") {
+            return ConflictError("a contact with this LinkedIn URL already exists", field: "linkedin_url")
+        }
+        if message.contains("lists.") { return ConflictError("a list with this name already exists", field: "name") }
         return ConflictError("the resource already exists")
     }
 }

@@ -1,0 +1,164 @@
+import Foundation
+import Hummingbird
+import MultipartKit
+import OutboundCore
+
+/// `/v1/imports`: a CSV upload streamed into contacts, and its progress.
+///
+/// `POST /v1/imports` takes the CSV as the body (`text/csv`) or as the file part of a
+/// `multipart/form-data` upload; `?list_id=` adds every imported contact to a list and
+/// `?map=Column%20Name=field` (repeatable) overrides the automatic header mapping. The body is
+/// read as it arrives, so memory stays flat; the answer is the finished job.
+struct ImportRoutes {
+    let imports: ImportService
+
+    func register(on routes: RouteRecorder) {
+        routes.on(.post, "/v1/imports") { request, context in
+            let workspace = try context.workspace()
+            let overrides = try Self.overrides(request)
+            var listID: ID?
+            if let text = request.uri.queryParameters["list_id"].map(String.init) {
+                guard let id = ID(text, kind: .list) else { throw ValidationError("list_id", "no list \(text) in this workspace") }
+                listID = id
+            }
+            let contentType = request.headers[.contentType] ?? ""
+            let filename = request.uri.queryParameters["filename"].map(String.init)
+            let job: ImportJob
+            if contentType.lowercased().hasPrefix("multipart/form-data") {
+                guard let boundary = Self.boundary(contentType) else {
+                    throw APIError.malformedBody("multipart/form-data needs a boundary parameter")
+                }
+                let stream = MultipartFileStream(body: request.body, boundary: boundary)
+                let started = try await imports.start(filename: filename, listID: listID, in: workspace)
+                job = try await imports.run(started, source: stream, overrides: overrides)
+            } else {
+                let started = try await imports.start(filename: filename, listID: listID, in: workspace)
+                job = try await imports.run(started, source: request.body.map { $0.readableBytesView }, overrides: overrides)
+            }
+            var response = try JSONResponse.make(ImportBody(job), status: job.state == .failed ? .unprocessableContent : .created)
+            response.headers[.location] = "/v1/imports/\(job.id)"
+            return response
+        }
+        routes.on(.get, "/v1/imports/{id}") { _, context in
+            let id = try context.parameters.id(kind: .importJob, resource: "import")
+            return try JSONResponse.make(ImportBody(await imports.get(id, in: context.workspace())))
+        }
+    }
+
+    /// `map=Column=field` query parameters.
+    private static func overrides(_ request: Request) throws -> [String: ColumnTarget] {
+        var result: [String: ColumnTarget] = [:]
+        for entry in request.uri.queryParameters.getAll("map") {
+            guard let equals = entry.lastIndex(of: "="), let target = ColumnTarget(fieldName: String(entry[entry.index(after: equals)...])) else {
+                throw APIError.badQuery(field: "map", message: "must be Column=field with field one of first_name, last_name, email, phone, linkedin_url, company, title, timezone, status, custom.KEY, ignore")
+            }
+            result[String(entry[..<equals])] = target
+        }
+        return result
+    }
+
+    private static func boundary(_ contentType: String) -> String? {
+        for parameter in contentType.split(separator: ";").dropFirst() {
+            let pair = parameter.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
+            if pair.count == 2, pair[0].lowercased() == "boundary" {
+                return pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            }
+        }
+        return nil
+    }
+}
+
+/// The bytes of the first file part of a multipart body, chunk by chunk as the body arrives.
+struct MultipartFileStream<Body: AsyncSequence>: AsyncSequence where Body.Element == ByteBuffer {
+    typealias Element = [UInt8]
+    let body: Body
+    let boundary: String
+
+    func makeAsyncIterator() -> Iterator {
+        Iterator(upstream: body.makeAsyncIterator(), parser: MultipartParser(boundary: boundary))
+    }
+
+    struct Iterator: AsyncIteratorProtocol {
+        var upstream: Body.AsyncIterator
+        let parser: MultipartParser
+        let state = PartState()
+
+        init(upstream: Body.AsyncIterator, parser: MultipartParser) {
+            self.upstream = upstream
+            self.parser = parser
+            let state = self.state
+            parser.onHeader = { name, value in
+                if name.lowercased() == "content-disposition", value.contains("filename=") || value.contains("name=\"file\"") {
+                    if !state.done { state.inFile = true }
+                }
+            }
+            parser.onBody = { buffer in
+                if state.inFile { state.bytes.append(contentsOf: buffer.readableBytesView) }
+            }
+            parser.onPartComplete = {
+                if state.inFile {
+                    state.inFile = false
+                    state.done = true
+                }
+            }
+        }
+
+        mutating func next() async throws -> [UInt8]? {
+            guard let buffer = try await upstream.next() else { return nil }
+            do {
+                try parser.execute(buffer)
+            } catch {
+                throw APIError.malformedBody("the multipart body cannot be read: \(error)")
+            }
+            defer { state.bytes.removeAll(keepingCapacity: true) }
+            return state.bytes
+        }
+    }
+
+    /// Where the parser is; shared with its callbacks.
+    final class PartState {
+        var inFile = false
+        var done = false
+        var bytes: [UInt8] = []
+    }
+}
+
+struct ImportBody: Encodable, Sendable {
+    struct RowErrorBody: Encodable, Sendable {
+        var row: Int
+        var message: String
+    }
+
+    var id: String
+    var object = "import"
+    var state: String
+    @Nullable var filename: String?
+    @Nullable var listId: String?
+    var rowsRead: Int
+    var created: Int
+    var updated: Int
+    var duplicates: Int
+    var invalid: Int
+    var errors: [RowErrorBody]
+    @Nullable var failure: String?
+    var createdAt: Date
+    var updatedAt: Date
+    @Nullable var finishedAt: Date?
+
+    init(_ job: ImportJob) {
+        id = job.id.rawValue
+        state = job.state.rawValue
+        filename = job.filename
+        listId = job.listID?.rawValue
+        rowsRead = job.rowsRead
+        created = job.created
+        updated = job.updated
+        duplicates = job.duplicates
+        invalid = job.invalid
+        errors = job.errors.map { RowErrorBody(row: $0.row, message: $0.message) }
+        failure = job.failure
+        createdAt = job.createdAt
+        updatedAt = job.updatedAt
+        finishedAt = job.finishedAt
+    }
+}
