@@ -50,13 +50,14 @@ struct APIClient: Sendable {
     @discardableResult
     func send(
         _ method: HTTPRequest.Method, _ path: String, json: String? = nil, key: String? = nil,
-        authenticated: Bool = true, headers extra: HTTPFields = [:]
+        authenticated: Bool = true, headers extra: HTTPFields = [:], rawBody: String? = nil
     ) async throws -> Reply {
         var headers = extra
         if authenticated { headers[.authorization] = "Bearer \(key ?? self.key)" }
         if json != nil { headers[.contentType] = "application/json" }
+        let body = json ?? rawBody
         let response = try await client.executeRequest(
-            uri: path, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
+            uri: path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
         return Reply(status: response.status, headers: response.headers, text: String(buffer: response.body))
     }
 

@@ -33,8 +33,11 @@ enum OpenAPIDocument {
                                                responses: ["200": json(["type": "object"], "The OpenAPI document")])],
             "/docs": ["get": operation("Human-readable API documentation", tag: "System", open: true,
                                        responses: ["200": ["description": "HTML page", "content": ["text/html": ["schema": string]]]])],
-            "/v1/workspace": ["get": operation("The caller's workspace", tag: "Workspace",
-                                               responses: ["200": json(ref("Workspace"), "The workspace")])],
+            "/v1/workspace": [
+                "get": operation("The caller's workspace", tag: "Workspace", responses: ["200": json(ref("Workspace"), "The workspace")]),
+                "patch": operation("Rename the workspace or set its default phone region", tag: "Workspace",
+                                   body: ref("WorkspacePatch"), responses: ["200": json(ref("Workspace"), "The workspace")]),
+            ],
             "/v1/api-keys": [
                 "get": listOperation("List API keys", tag: "API keys", item: "ApiKey"),
                 "post": operation("Create an API key (its secret is shown only in this answer)", tag: "API keys",
@@ -80,7 +83,7 @@ enum OpenAPIDocument {
                                     responses: ["204": ["description": "Deleted"], "404": problem("No such campaign"),
                                                 "409": problem("Campaign is active")]),
             ],
-        ]
+        ].merging(ContactPaths.all, uniquingKeysWith: { first, _ in first })
     }
 
     // MARK: Building blocks

@@ -19,14 +19,102 @@ enum Schemas {
     private static func nullable(_ schema: JSONValue) -> JSONValue { ["anyOf": [schema, ["type": "null"]]] }
 
     static var all: [String: JSONValue] {
+        foundation.merging(contacts, uniquingKeysWith: { first, _ in first })
+    }
+
+    private static var contacts: [String: JSONValue] {
+        let contactFields: [String: JSONValue] = [
+            "first_name": nullableString, "last_name": nullableString, "email": nullableString, "phone": nullableString,
+            "linkedin_url": nullableString, "company": nullableString, "title": nullableString, "timezone": nullableString,
+        ]
+        let custom: JSONValue = ["type": "object", "additionalProperties": ["type": ["string", "number", "boolean"]]]
+        var contact = contactFields
+        contact["id"] = string
+        contact["object"] = ["const": "contact"]
+        contact["status"] = string
+        contact["custom_fields"] = custom
+        contact["created_at"] = timestamp
+        contact["updated_at"] = timestamp
+        var input = contactFields
+        input["status"] = nullableString
+        input["custom_fields"] = nullable(["type": "object", "additionalProperties": ["type": ["string", "number", "boolean", "null"]]])
+        let counts: [String: JSONValue] = ["created": integer, "updated": integer, "duplicate": integer, "invalid": integer]
+        let fieldError = object(["field": string, "message": string], required: ["field", "message"])
+        return [
+            "Contact": object(contact, required: Array(contact.keys)),
+            "ContactInput": [
+                "type": "object", "properties": .object(input),
+                "description": "At least one of email, phone (E.164 or national in the workspace's region) or linkedin_url",
+            ],
+            "BulkResult": object([
+                "results": ["type": "array", "items": object([
+                    "index": integer, "result": enumeration(["created", "updated", "duplicate", "invalid"]),
+                    "id": nullableString, "errors": ["type": "array", "items": fieldError],
+                ], required: ["index", "result", "id", "errors"])],
+                "totals": object(counts, required: Array(counts.keys)),
+            ], required: ["results", "totals"]),
+            "List": object([
+                "id": string, "object": ["const": "list"], "name": string, "description": nullableString,
+                "member_count": integer, "created_at": timestamp, "updated_at": timestamp,
+            ], required: ["id", "object", "name", "description", "member_count", "created_at", "updated_at"]),
+            "ListInput": object(["name": ["type": "string", "minLength": 1, "maxLength": 255], "description": nullableString]),
+            "ContactIDs": object(["contact_ids": ["type": "array", "maxItems": 10_000, "items": string]], required: ["contact_ids"]),
+            "Membership": object(["added": integer, "already_members": integer, "removed": integer,
+                                  "not_found": ["type": "array", "items": string]]),
+            "Suppression": object([
+                "id": string, "object": ["const": "suppression"],
+                "kind": enumeration(["email", "domain", "phone", "linkedin_url", "hash"]), "value": string,
+                "reason": nullableString, "created_at": timestamp,
+            ], required: ["id", "object", "kind", "value", "reason", "created_at"]),
+            "SuppressionInput": object([
+                "kind": enumeration(["email", "domain", "phone", "linkedin_url"]), "value": string, "reason": nullableString,
+            ], required: ["kind", "value"]),
+            "Lead": object([
+                "contact_id": string, "object": ["const": "lead"], "campaign_id": string,
+                "state": enumeration(["pending", "active", "waiting", "replied", "completed", "failed", "skipped",
+                                      "unsubscribed", "bounced", "stopped", "uncertain"]),
+                "reason": nullableString, "added_at": timestamp, "updated_at": timestamp, "contact": ref("Contact"),
+            ], required: ["contact_id", "object", "campaign_id", "state", "reason", "added_at", "updated_at", "contact"]),
+            "LeadsInput": [
+                "type": "object", "description": "Exactly one of contact_ids, contacts or list_id",
+                "properties": [
+                    "contact_ids": ["type": "array", "maxItems": 10_000, "items": string],
+                    "contacts": ["type": "array", "maxItems": 10_000, "items": ref("ContactInput")],
+                    "list_id": string,
+                ],
+            ],
+            "LeadAddition": object([
+                "added": integer, "duplicates": integer, "invalid": integer, "skipped": integer,
+                "details": ["type": "array", "items": object(["index": ["type": ["integer", "null"]], "contact_id": nullableString,
+                                                              "reason": string], required: ["index", "contact_id", "reason"])],
+            ], required: ["added", "duplicates", "invalid", "skipped", "details"]),
+            "Import": object([
+                "id": string, "object": ["const": "import"], "state": enumeration(["running", "completed", "failed"]),
+                "filename": nullableString, "list_id": nullableString, "rows_read": integer, "created": integer,
+                "updated": integer, "duplicates": integer, "invalid": integer,
+                "errors": ["type": "array", "maxItems": 100, "items": object(["row": integer, "message": string], required: ["row", "message"])],
+                "failure": nullableString, "created_at": timestamp, "updated_at": timestamp, "finished_at": nullableTimestamp,
+            ], required: ["id", "object", "state", "filename", "list_id", "rows_read", "created", "updated", "duplicates",
+                          "invalid", "errors", "failure", "created_at", "updated_at", "finished_at"]),
+            "WorkspacePatch": object(["name": ["type": "string", "minLength": 1, "maxLength": 255],
+                                      "default_phone_region": ["type": ["string", "null"], "description": "ISO 3166 code, e.g. US, GB, DE"]]),
+            "LeadRules": object([
+                "include_list_ids": ["type": "array", "items": string], "exclude_list_ids": ["type": "array", "items": string],
+                "exclude_contacted": boolean, "skip_active_in_other_campaigns": boolean,
+            ]),
+        ]
+    }
+
+    private static var foundation: [String: JSONValue] {
         [
             "Problem": object([
                 "type": string, "title": string, "status": integer, "detail": string,
                 "errors": ["type": "array", "items": object(["field": string, "message": string], required: ["field", "message"])],
             ], required: ["type", "title", "status", "detail", "errors"]),
             "Workspace": object([
-                "id": string, "object": ["const": "workspace"], "name": string, "created_at": timestamp, "updated_at": timestamp,
-            ], required: ["id", "object", "name", "created_at", "updated_at"]),
+                "id": string, "object": ["const": "workspace"], "name": string, "default_phone_region": string,
+                "created_at": timestamp, "updated_at": timestamp,
+            ], required: ["id", "object", "name", "default_phone_region", "created_at", "updated_at"]),
             "ApiKey": object([
                 "id": string, "object": ["const": "api_key"], "name": string,
                 "prefix": ["type": "string", "description": "The first characters of the secret"],
@@ -83,11 +171,11 @@ enum Schemas {
                 "start_at": nullableTimestamp, "sender_ids": ["type": "array", "items": string],
                 "hourly_message_rate": range(1, 60), "daily_limit": range(1, 500), "stop_on_reply": boolean,
                 "open_tracking": boolean, "signature": nullableString, "skip_other_campaigns": boolean,
-                "send_in_lead_timezone": boolean, "created_at": timestamp, "updated_at": timestamp,
+                "send_in_lead_timezone": boolean, "lead_rules": ref("LeadRules"), "created_at": timestamp, "updated_at": timestamp,
                 "started_at": nullableTimestamp, "paused_at": nullableTimestamp, "completed_at": nullableTimestamp,
             ], required: ["id", "object", "name", "description", "channel", "status", "dry_run", "priority", "timezone",
                           "schedule", "start_at", "sender_ids", "hourly_message_rate", "daily_limit", "stop_on_reply",
-                          "open_tracking", "signature", "skip_other_campaigns", "send_in_lead_timezone", "created_at",
+                          "open_tracking", "signature", "skip_other_campaigns", "send_in_lead_timezone", "lead_rules", "created_at",
                           "updated_at", "started_at", "paused_at", "completed_at"]),
             "CampaignCreate": object(campaignFields(create: true), required: ["name", "channel"]),
             "CampaignPatch": object(campaignFields(create: false)),
@@ -125,6 +213,7 @@ enum Schemas {
             "signature": nullableString,
             "skip_other_campaigns": ["type": ["boolean", "null"], "default": true],
             "send_in_lead_timezone": ["type": ["boolean", "null"], "default": false],
+            "lead_rules": nullable(ref("LeadRules")),
         ]
         fields["channel"] = create ? enumeration(["linkedin", "email", "sms", "multichannel"]) : ["type": "string", "description": "Immutable"]
         fields["status"] = ["type": "string", "description": "Read-only: changed by lifecycle actions"]
