@@ -15,6 +15,8 @@ public struct Services: Sendable {
     public let lists: ListService
     public let suppressions: SuppressionService
     public let imports: ImportService
+    public let sequences: SequenceService
+    public let review: ReviewService
 
     /// Wires every use case over `store`; reads the store's instance secret for identity hashes.
     public init(store: any Store, clock: any OutboundCore.Clock = WallClock()) async throws {
@@ -29,6 +31,8 @@ public struct Services: Sendable {
         campaigns = CampaignService(store: store, clock: clock, leads: leads)
         suppressions = SuppressionService(store: store, clock: clock)
         imports = ImportService(store: store, clock: clock, contacts: contacts, lists: lists)
+        sequences = SequenceService(store: store, clock: clock)
+        review = ReviewService(store: store)
     }
 }
 
@@ -78,5 +82,7 @@ public func buildRouter(services: Services) -> (router: Router<AppContext>, rout
     SuppressionRoutes(suppressions: services.suppressions).register(on: recorder)
     LeadRoutes(leads: services.leads).register(on: recorder)
     ImportRoutes(imports: services.imports).register(on: recorder)
+    SequenceRoutes(sequences: services.sequences, review: services.review, contacts: services.contacts,
+                   campaigns: services.campaigns).register(on: recorder)
     return (router, recorder.routes)
 }

@@ -84,6 +84,7 @@ import OutboundCore
             #expect(badMap.string("failure")?.contains("Nope") == true)
             #expect(try await postCSV(api, "email\n", query: "?map=email=shoe_size").status == .badRequest)
             #expect(try await postCSV(api, "email\n", query: "?list_id=list_00000000000000000000").status == .notFound)
+            #expect(try await api.send(.post, "/v1/imports", json: #"{"email": "a@b.co"}"#).status == .badRequest)
         }
     }
 }

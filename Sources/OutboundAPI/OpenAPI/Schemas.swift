@@ -19,7 +19,7 @@ enum Schemas {
     private static func nullable(_ schema: JSONValue) -> JSONValue { ["anyOf": [schema, ["type": "null"]]] }
 
     static var all: [String: JSONValue] {
-        foundation.merging(contacts, uniquingKeysWith: { first, _ in first })
+        foundation.merging(contacts, uniquingKeysWith: { first, _ in first }).merging(sequences, uniquingKeysWith: { first, _ in first })
     }
 
     private static var contacts: [String: JSONValue] {
@@ -105,6 +105,52 @@ enum Schemas {
         ]
     }
 
+    private static var sequences: [String: JSONValue] {
+        let node: JSONValue = [
+            "type": "object",
+            "description": "One step. Fields by type: connection_request (note ≤ 300), message (body), inmail (subject, body), email (subject, body, html, is_reply, variants), sms (body), delay (minutes, hours, days), condition (signal, within_days, yes, no), profile_visit, follow, like_post, end. A node with no next goes to the node after it.",
+            "properties": [
+                "id": string,
+                "type": enumeration(["connection_request", "message", "inmail", "profile_visit", "follow", "like_post",
+                                     "email", "sms", "delay", "condition", "end"]),
+                "next": ["type": ["string", "null"]], "note": ["type": ["string", "null"], "maxLength": 300],
+                "subject": ["type": ["string", "null"]], "body": ["type": ["string", "null"]], "html": ["type": ["string", "null"]],
+                "is_reply": ["type": ["boolean", "null"]],
+                "variants": ["type": ["array", "null"], "items": object(["id": string, "weight": integer, "subject": string,
+                                                                         "body": string, "html": nullableString])],
+                "minutes": ["type": ["integer", "null"]], "hours": ["type": ["integer", "null"]], "days": ["type": ["integer", "null"]],
+                "signal": enumeration(["accepted", "replied", "opened", "clicked"]), "within_days": integer,
+                "yes": string, "no": string,
+            ],
+        ]
+        let item: JSONValue = ["type": ["string", "null"]]
+        return [
+            "Node": node,
+            "Sequence": object(["object": ["const": "sequence"], "version": integer, "nodes": ["type": "array", "items": ref("Node")]],
+                               required: ["object", "version", "nodes"]),
+            "SequenceInput": object(["version": ["type": ["integer", "null"], "description": "When given, must equal the current version"],
+                                     "nodes": ["type": "array", "items": ref("Node")]], required: ["nodes"]),
+            "NodeInsert": object(["node": ref("Node"), "after": string, "branch": enumeration(["yes", "no"])], required: ["node"]),
+            "NodeMove": object(["after": string], required: ["after"]),
+            "PreviewInput": ["type": "object", "description": "contact_id, or an inline contact",
+                             "properties": ["contact_id": string, "contact": ref("ContactInput")]],
+            "Preview": object([
+                "contact_id": string,
+                "nodes": ["type": "array", "items": object([
+                    "node_id": string, "type": string, "sender_id": item, "variant_id": item, "subject": item, "body": item,
+                    "html": item, "characters": integer,
+                    "sms": nullable(object(["encoding": string, "units": integer, "segments": integer])),
+                    "fell_back": ["type": "array", "items": string], "missing": ["type": "array", "items": string],
+                ])],
+            ], required: ["contact_id", "nodes"]),
+            "Validation": object([
+                "ready": boolean, "checks": ["type": "object", "additionalProperties": boolean],
+                "errors": ["type": "array", "items": ref("ValidationItem")], "warnings": ["type": "array", "items": ref("ValidationItem")],
+            ], required: ["ready", "checks", "errors", "warnings"]),
+            "ValidationItem": object(["code": string, "message": string, "path": nullableString], required: ["code", "message", "path"]),
+        ]
+    }
+
     private static var foundation: [String: JSONValue] {
         [
             "Problem": object([
@@ -171,11 +217,12 @@ enum Schemas {
                 "start_at": nullableTimestamp, "sender_ids": ["type": "array", "items": string],
                 "hourly_message_rate": range(1, 60), "daily_limit": range(1, 500), "stop_on_reply": boolean,
                 "open_tracking": boolean, "signature": nullableString, "skip_other_campaigns": boolean,
-                "send_in_lead_timezone": boolean, "lead_rules": ref("LeadRules"), "created_at": timestamp, "updated_at": timestamp,
+                "send_in_lead_timezone": boolean, "lead_rules": ref("LeadRules"), "sequence": ref("Sequence"),
+                "created_at": timestamp, "updated_at": timestamp,
                 "started_at": nullableTimestamp, "paused_at": nullableTimestamp, "completed_at": nullableTimestamp,
             ], required: ["id", "object", "name", "description", "channel", "status", "dry_run", "priority", "timezone",
                           "schedule", "start_at", "sender_ids", "hourly_message_rate", "daily_limit", "stop_on_reply",
-                          "open_tracking", "signature", "skip_other_campaigns", "send_in_lead_timezone", "lead_rules", "created_at",
+                          "open_tracking", "signature", "skip_other_campaigns", "send_in_lead_timezone", "lead_rules", "sequence", "created_at",
                           "updated_at", "started_at", "paused_at", "completed_at"]),
             "CampaignCreate": object(campaignFields(create: true), required: ["name", "channel"]),
             "CampaignPatch": object(campaignFields(create: false)),

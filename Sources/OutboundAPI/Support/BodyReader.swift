@@ -9,11 +9,11 @@ struct BodyReader {
     let issues: IssueBox
 
     /// A reader over a request body (or an element of one, at `path`) that must be a JSON object.
-    init(body: JSONValue, path: String = "") throws {
+    init(body: JSONValue, path: String = "", issues: IssueBox = IssueBox()) throws {
         guard case .object(let object) = body else {
             throw ValidationError(path, path.isEmpty ? "the request body must be a JSON object" : "must be an object")
         }
-        self.init(object: object, path: path, issues: IssueBox())
+        self.init(object: object, path: path, issues: issues)
     }
 
     private init(object: [String: JSONValue], path: String, issues: IssueBox) {

@@ -6,10 +6,7 @@ public struct SHA256Hasher: SecretHasher {
     public init() {}
 
     public func hash(_ secret: String) -> String {
-        SHA256.hash(data: Array(secret.utf8)).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        hex(SHA256.hash(data: Array(secret.utf8)))
     }
 }
 
@@ -22,7 +19,21 @@ public struct HMACIdentityHasher: IdentityHasher {
     }
 
     public func keyedHash(_ kind: IdentityKind, _ value: String) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Array("\(kind.rawValue):\(value)".utf8), using: SymmetricKey(data: key))
-        return mac.map { byte in byte < 16 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }.joined()
+        var message = Array(kind.rawValue.utf8)
+        message.append(UInt8(ascii: ":"))
+        message.append(contentsOf: value.utf8)
+        return hex(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: key)))
     }
+}
+
+/// Lower-case hex of a digest.
+func hex(_ bytes: some Sequence<UInt8>) -> String {
+    let digits = Array("0123456789abcdef".utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity(64)
+    for byte in bytes {
+        out.append(digits[Int(byte >> 4)])
+        out.append(digits[Int(byte & 0xF)])
+    }
+    return String(decoding: out, as: UTF8.self)
 }

@@ -117,6 +117,7 @@ struct CampaignBody: Encodable, Sendable {
     var skipOtherCampaigns: Bool
     var sendInLeadTimezone: Bool
     var leadRules: LeadRulesBody
+    var sequence: SequenceBody
     var createdAt: Date
     var updatedAt: Date
     @Nullable var startedAt: Date?
@@ -161,6 +162,7 @@ struct CampaignBody: Encodable, Sendable {
             excludeListIds: campaign.leadRules.excludeListIDs.map(\.rawValue),
             excludeContacted: campaign.leadRules.excludeContacted,
             skipActiveInOtherCampaigns: campaign.skipOtherCampaigns)
+        sequence = SequenceBody(campaign.sequence)
         createdAt = campaign.createdAt
         updatedAt = campaign.updatedAt
         startedAt = campaign.startedAt

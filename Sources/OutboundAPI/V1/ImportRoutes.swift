@@ -22,6 +22,9 @@ struct ImportRoutes {
                 listID = id
             }
             let contentType = request.headers[.contentType] ?? ""
+            if contentType.lowercased().hasPrefix("application/json") {
+                throw APIError.malformedBody("send the CSV as the body (Content-Type: text/csv) or as a multipart/form-data file part")
+            }
             let filename = request.uri.queryParameters["filename"].map(String.init)
             let job: ImportJob
             if contentType.lowercased().hasPrefix("multipart/form-data") {

@@ -39,6 +39,8 @@ public struct Campaign: Sendable, Hashable {
     public var sendInLeadTimezone: Bool
     /// Lists the campaign follows and leaves out (`skip_active_in_other_campaigns` is `skipOtherCampaigns`).
     public var leadRules: LeadRules
+    /// The steps every lead goes through; seeded per channel on creation.
+    public var sequence: CampaignSequence
     public let createdAt: Date
     public var updatedAt: Date
     public var startedAt: Date?
@@ -52,6 +54,7 @@ public struct Campaign: Sendable, Hashable {
         hourlyMessageRate: Int = Campaign.defaultHourlyMessageRate, dailyLimit: Int = Campaign.defaultDailyLimit,
         stopOnReply: Bool = true, openTracking: Bool = false, signature: String? = nil,
         skipOtherCampaigns: Bool = true, sendInLeadTimezone: Bool = false, leadRules: LeadRules = LeadRules(),
+        sequence: CampaignSequence? = nil,
         createdAt: Date, updatedAt: Date, startedAt: Date? = nil, pausedAt: Date? = nil, completedAt: Date? = nil
     ) {
         self.id = id
@@ -74,6 +77,7 @@ public struct Campaign: Sendable, Hashable {
         self.skipOtherCampaigns = skipOtherCampaigns
         self.sendInLeadTimezone = sendInLeadTimezone
         self.leadRules = leadRules
+        self.sequence = sequence ?? CampaignSequence.seed(for: channel)
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.startedAt = startedAt
@@ -89,4 +93,7 @@ public struct Campaign: Sendable, Hashable {
 
     /// Whether leads may still be added or removed: not once the campaign has completed.
     public var acceptsLeads: Bool { status == .draft || status == .active || status == .paused }
+
+    /// Whether the sequence may be edited: only while nothing is sending (draft or paused).
+    public var acceptsSequenceEdits: Bool { status == .draft || status == .paused }
 }

@@ -4,12 +4,27 @@ import Foundation
 public enum Identity {
     /// Trimmed and lower-cased; nil unless it looks like `local@domain.tld`.
     public static func email(_ raw: String) -> String? {
-        let text = raw.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."),
-              !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
-              !text.contains(where: { $0.isWhitespace || $0 == "<" || $0 == ">" || $0 == "," })
-        else { return nil }
+        let text = raw.trimmingWhitespace().lowercased()
+        var at: Int?
+        var count = 0
+        var lastDot = -1
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "@"):
+                if at != nil { return nil }
+                at = count
+            case UInt8(ascii: "."):
+                if at != nil { lastDot = count }
+            case 0...32, UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "\""):
+                return nil
+            default: break
+            }
+            count += 1
+        }
+        // local@domain.tld: a local part, a dot in the domain, neither at its start nor its end.
+        guard let at, at > 0, lastDot > at + 1, lastDot < count - 1 else { return nil }
+        let bytes = Array(text.utf8)
+        guard bytes[at + 1] != UInt8(ascii: ".") else { return nil }
         return text
     }
 
@@ -28,14 +43,20 @@ public enum Identity {
     /// `https://www.linkedin.com/in/{slug}` with scheme, host variants, locale suffixes, query,
     /// fragment and trailing slash removed; nil unless it is a LinkedIn profile (`/in/…`) URL.
     public static func linkedinURL(_ raw: String) -> String? {
-        var text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        if !text.contains("://") { text = "https://" + text }
-        guard let components = URLComponents(string: text), let host = components.host?.lowercased(),
-              host == "linkedin.com" || host.hasSuffix(".linkedin.com")
-        else { return nil }
-        let segments = components.path.split(separator: "/").map(String.init)
-        guard segments.count >= 2, segments[0].lowercased() == "in", !segments[1].isEmpty else { return nil }
-        let slug = segments[1].removingPercentEncoding ?? segments[1]
-        return "https://www.linkedin.com/in/" + slug.lowercased()
+        var text = Substring(raw.trimmingWhitespace().lowercased())
+        if let scheme = text.range(of: "://") {
+            guard text[..<scheme.lowerBound] == "https" || text[..<scheme.lowerBound] == "http" else { return nil }
+            text = text[scheme.upperBound...]
+        }
+        if let end = text.firstIndex(where: { $0 == "?" || $0 == "#" }) { text = text[..<end] }
+        let parts = text.split(separator: "/", omittingEmptySubsequences: true)
+        guard parts.count >= 3 else { return nil }
+        var host = parts[0]
+        if let colon = host.firstIndex(of: ":") { host = host[..<colon] }
+        guard host == "linkedin.com" || host.hasSuffix(".linkedin.com"), parts[1] == "in" else { return nil }
+        var slug = String(parts[2])
+        if slug.contains("%") { slug = slug.removingPercentEncoding?.lowercased() ?? slug }
+        guard !slug.isEmpty, !slug.contains(where: { $0.isWhitespace }) else { return nil }
+        return "https://www.linkedin.com/in/" + slug
     }
 }

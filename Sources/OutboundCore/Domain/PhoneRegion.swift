@@ -47,6 +47,8 @@ public struct PhoneRegion: Sendable, Hashable {
 
 extension String {
     func trimmingWhitespace() -> String {
+        // Fast path: most values start and end with a visible ASCII character.
+        if let first = utf8.first, let last = utf8.last, first > 32, first < 128, last > 32, last < 128 { return self }
         var view = Substring(self)
         while let first = view.first, first.isWhitespace { view = view.dropFirst() }
         while let last = view.last, last.isWhitespace { view = view.dropLast() }

@@ -15,6 +15,8 @@ public protocol ContactStore: Sendable {
     /// Removes every trace of the contact (rows, list memberships, leads) so that its bytes
     /// are overwritten on disk, and adds `suppressions` (keyed hashes) in the same transaction.
     func eraseContact(_ id: ID, in workspace: ID, suppressions: [Suppression]) async throws
+    /// Whether anyone was ever erased in the workspace (when not, no identity needs hashing).
+    func hasErasures(in workspace: ID) async throws -> Bool
     /// The values among `hashes` that are on the workspace's suppression list as `hash` entries.
     func suppressedHashes(_ hashes: [String], in workspace: ID) async throws -> Set<String>
 
@@ -52,6 +54,9 @@ public protocol LeadStore: Sendable {
     /// Removes leads that have not been contacted; returns the contacts removed.
     func removePendingLeads(_ contacts: [ID], from campaign: Campaign) async throws -> [ID]
     func leads(of campaign: Campaign, state: EnrollmentState?, page: PageRequest) async throws -> Page<Lead>
+    func leadCount(of campaign: Campaign) async throws -> Int
+    /// For each lead variable, how many of the campaign's leads have no value for it.
+    func leadsLacking(_ variables: [Variable], of campaign: Campaign) async throws -> [Variable: Int]
     /// Campaigns not yet completed whose lead rules include (or exclude) `list`.
     func campaigns(followingList list: ID, in workspace: ID) async throws -> [Campaign]
 }

@@ -42,9 +42,17 @@ public struct ID: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// A new ID of `kind` drawn from `generator` (seeded generators make tests repeatable).
     public static func generate(_ kind: Kind, using generator: inout some RandomNumberGenerator) -> ID {
         let digits = Array("0123456789abcdef".utf8)
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(20)
-        for _ in 0..<20 { bytes.append(digits[Int(generator.next() % 16)]) }
+        // 80 random bits from two draws (each draw of the system generator is a syscall).
+        var high = generator.next(), low = generator.next()
+        var bytes = [UInt8](repeating: 0, count: 20)
+        for index in 0..<16 {
+            bytes[index] = digits[Int(high & 0xF)]
+            high >>= 4
+        }
+        for index in 16..<20 {
+            bytes[index] = digits[Int(low & 0xF)]
+            low >>= 4
+        }
         return ID(trusted: kind.rawValue + "_" + String(decoding: bytes, as: UTF8.self))
     }
 

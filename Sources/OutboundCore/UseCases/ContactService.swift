@@ -55,6 +55,20 @@ public struct ContactService: Sendable {
         return contact
     }
 
+    /// A contact built from `input` and validated but not saved (for previews).
+    public func transient(_ input: ContactInput, in workspace: ID) async throws -> Contact {
+        var issues = IssueList()
+        issues.append(contentsOf: input.readIssues.map { FieldIssue("contact." + $0.field, $0.message) })
+        let identities = input.identities(region: try await region(of: workspace), issues: &issues)
+        let now = clock.now
+        var contact = Contact(id: ID(trusted: "contact_preview"), workspaceID: workspace, createdAt: now, updatedAt: now)
+        contact.apply(input, identities: identities, issues: &issues)
+        // A preview needs no identity: drop that one complaint.
+        let relevant = issues.issues.filter { !$0.message.hasPrefix("a contact needs") }
+        if !relevant.isEmpty { throw ValidationError(relevant) }
+        return contact
+    }
+
     public func get(_ id: ID, in workspace: ID) async throws -> Contact {
         guard let contact = try await store.contact(id, in: workspace) else { throw NotFoundError("contact", id: id.rawValue) }
         return contact
@@ -133,7 +147,13 @@ public struct ContactService: Sendable {
         let existing = try await store.contacts(
             emails: valid.compactMap { identities[$0].email }, phones: valid.compactMap { identities[$0].phone },
             linkedinURLs: valid.compactMap { identities[$0].linkedinURL }, in: workspace)
-        let erased = try await erasedHashes(valid.map { identities[$0] }, in: workspace)
+        // Keyed hashes are only needed once someone has been erased in this workspace.
+        let checksErasures = try await store.hasErasures(in: workspace)
+        var hashes: [Int: [String]] = [:]
+        if checksErasures {
+            for i in valid { hashes[i] = identities[i].all.map { hasher.keyedHash($0.kind, $0.value) } }
+        }
+        let erased = checksErasures ? try await store.suppressedHashes(hashes.values.flatMap { $0 }, in: workspace) : []
 
         // Working set: every contact this call may touch, indexed by identity.
         var working: [Contact] = existing
@@ -145,7 +165,7 @@ public struct ContactService: Sendable {
 
         for i in valid {
             let ids = identities[i]
-            if ids.all.contains(where: { erased.contains(hasher.keyedHash($0.kind, $0.value)) }) {
+            if let own = hashes[i], own.contains(where: erased.contains) {
                 outcomes[i] = .invalid([FieldIssue("", "this person was erased on request and is suppressed")])
                 continue
             }
@@ -212,12 +232,8 @@ public struct ContactService: Sendable {
                                  linkedinURLs: contact.linkedinURL.map { [$0] } ?? [], in: contact.workspaceID)
     }
 
-    private func erasedHashes(_ identities: [ContactIdentities], in workspace: ID) async throws -> Set<String> {
-        let hashes = identities.flatMap { $0.all.map { hasher.keyedHash($0.kind, $0.value) } }
-        return hashes.isEmpty ? [] : try await store.suppressedHashes(hashes, in: workspace)
-    }
-
     private func refuseErased(_ contact: Contact) async throws {
+        guard try await store.hasErasures(in: contact.workspaceID) else { return }
         let hashes = contact.identities.map { hasher.keyedHash($0.kind, $0.value) }
         if !(try await store.suppressedHashes(hashes, in: contact.workspaceID)).isEmpty {
             throw ValidationError("", "this person was erased on request and is suppressed")

@@ -9,7 +9,7 @@ public struct ImportService: Sendable {
     let lists: ListService
 
     /// Rows per transaction.
-    public static let batchSize = 2_000
+    public static let batchSize = 5_000
 
     public init(store: any Store, clock: any Clock, contacts: ContactService, lists: ListService) {
         self.store = store

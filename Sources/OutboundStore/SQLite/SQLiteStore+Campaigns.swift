@@ -6,7 +6,7 @@ extension SQLiteStore {
     private static let campaignColumns = """
         id, workspace_id, name, description, channel, status, dry_run, priority, timezone, schedule, start_at,
         hourly_message_rate, daily_limit, stop_on_reply, open_tracking, signature, skip_other_campaigns,
-        send_in_lead_timezone, created_at, updated_at, started_at, paused_at, completed_at, exclude_contacted
+        send_in_lead_timezone, created_at, updated_at, started_at, paused_at, completed_at, exclude_contacted, sequence
         """
 
     public func insertCampaign(_ campaign: Campaign) async throws {
@@ -114,7 +114,7 @@ extension SQLiteStore {
             c.dryRun, c.priority, c.timezone.identifier, try json(StoredSchedule(c.schedule)), millis(c.startAt),
             c.hourlyMessageRate, c.dailyLimit, c.stopOnReply, c.openTracking, c.signature, c.skipOtherCampaigns,
             c.sendInLeadTimezone, millis(c.createdAt), millis(c.updatedAt), millis(c.startedAt), millis(c.pausedAt),
-            millis(c.completedAt), c.leadRules.excludeContacted,
+            millis(c.completedAt), c.leadRules.excludeContacted, try json(StoredSequence(c.sequence)),
         ]
         return values.map { $0?.databaseValue ?? .null }
     }
@@ -141,6 +141,7 @@ extension SQLiteStore {
             hourlyMessageRate: row["hourly_message_rate"], dailyLimit: row["daily_limit"],
             stopOnReply: row["stop_on_reply"], openTracking: row["open_tracking"], signature: row["signature"],
             skipOtherCampaigns: row["skip_other_campaigns"], sendInLeadTimezone: row["send_in_lead_timezone"], leadRules: rules,
+            sequence: try (row["sequence"] as String?).map { try decode(StoredSequence.self, $0).sequence },
             createdAt: date(row["created_at"] as Int64), updatedAt: date(row["updated_at"] as Int64),
             startedAt: date(row["started_at"] as Int64?), pausedAt: date(row["paused_at"] as Int64?),
             completedAt: date(row["completed_at"] as Int64?))

@@ -99,6 +99,13 @@ extension SQLiteStore {
         }
     }
 
+    public func hasErasures(in workspace: ID) async throws -> Bool {
+        try await read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM suppressions WHERE workspace_id = ? AND kind = 'hash')",
+                              arguments: [workspace.rawValue]) ?? false
+        }
+    }
+
     public func suppressedHashes(_ hashes: [String], in workspace: ID) async throws -> Set<String> {
         guard !hashes.isEmpty else { return [] }
         return try await read { db in
@@ -156,10 +163,46 @@ extension SQLiteStore {
     static func columns(of c: Contact) throws -> [DatabaseValue] {
         let values: [(any DatabaseValueConvertible)?] = [
             c.id.rawValue, c.workspaceID.rawValue, c.firstName, c.lastName, c.email, c.phone, c.linkedinURL, c.company,
-            c.title, c.timezone?.identifier, c.status, c.customFields.isEmpty ? "{}" : try json(c.customFields),
+            c.title, c.timezone?.identifier, c.status, Self.customFieldsJSON(c.customFields),
             millis(c.createdAt), millis(c.updatedAt),
         ]
         return values.map { $0?.databaseValue ?? .null }
+    }
+
+    /// `{"key": value, …}` with sorted keys; written directly, as it runs once per imported row.
+    static func customFieldsJSON(_ fields: [String: CustomValue]) -> String {
+        guard !fields.isEmpty else { return "{}" }
+        var out = "{"
+        for (index, key) in fields.keys.sorted().enumerated() {
+            if index > 0 { out += "," }
+            appendJSONString(key, to: &out)
+            out += ":"
+            switch fields[key]! {
+            case .string(let text): appendJSONString(text, to: &out)
+            case .bool(let flag): out += flag ? "true" : "false"
+            case .number(let number):
+                out += number.isFinite ? (number.rounded() == number && abs(number) < 1e15 ? String(Int64(number)) : String(number)) : "null"
+            }
+        }
+        return out + "}"
+    }
+
+    private static func appendJSONString(_ text: String, to out: inout String) {
+        out += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
     }
 
     static func contact(_ row: Row) throws -> Contact {

@@ -120,3 +120,48 @@ extension SQLiteStore {
                            arguments: [campaign.id.rawValue, campaign.workspaceID.rawValue])
     }
 }
+
+extension SQLiteStore {
+    public func leadCount(of campaign: Campaign) async throws -> Int {
+        try await read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM enrollments WHERE campaign_seq = (SELECT seq FROM campaigns WHERE id = ? AND workspace_id = ?)
+                """, arguments: [campaign.id.rawValue, campaign.workspaceID.rawValue]) ?? 0
+        }
+    }
+
+    public func leadsLacking(_ variables: [Variable], of campaign: Campaign) async throws -> [Variable: Int] {
+        guard !variables.isEmpty else { return [:] }
+        return try await read { db in
+            var result: [Variable: Int] = [:]
+            for variable in variables {
+                let (condition, argument) = Self.lackingCondition(variable)
+                guard let condition else { continue }
+                result[variable] = try Int.fetchOne(db, sql: """
+                    SELECT count(*) FROM enrollments e JOIN contacts c ON c.seq = e.contact_seq
+                    WHERE e.campaign_seq = (SELECT seq FROM campaigns WHERE id = ? AND workspace_id = ?) AND (\(condition))
+                    """, arguments: StatementArguments([campaign.id.rawValue, campaign.workspaceID.rawValue] + (argument.map { [$0, $0] } ?? []))) ?? 0
+            }
+            return result
+        }
+    }
+
+    /// SQL that is true when a contact has no value for `variable`.
+    private static func lackingCondition(_ variable: Variable) -> (String?, String?) {
+        func empty(_ column: String) -> String { "c.\(column) IS NULL OR c.\(column) = ''" }
+        switch variable {
+        case .firstName: return (empty("first_name"), nil)
+        case .lastName: return (empty("last_name"), nil)
+        case .fullName: return ("(c.first_name IS NULL OR c.first_name = '') AND (c.last_name IS NULL OR c.last_name = '')", nil)
+        case .email: return (empty("email"), nil)
+        case .phone: return (empty("phone"), nil)
+        case .company: return (empty("company"), nil)
+        case .title: return (empty("title"), nil)
+        case .linkedinURL: return (empty("linkedin_url"), nil)
+        case .custom(let key):
+            let path = "$.\"" + key.replacingOccurrences(of: "\"", with: "\\\"") + "\""
+            return ("json_extract(c.custom_fields, ?) IS NULL OR json_extract(c.custom_fields, ?) = ''", path)
+        case .senderFirstName, .senderLastName, .senderName, .senderEmail: return (nil, nil)
+        }
+    }
+}

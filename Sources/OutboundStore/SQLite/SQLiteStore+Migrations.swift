@@ -182,6 +182,10 @@ extension SQLiteStore {
                 );
                 """)
         }
+        migrator.registerMigration("v3-sequences") { db in
+            // NULL reads as the channel's seeded sequence.
+            try db.execute(sql: "ALTER TABLE campaigns ADD COLUMN sequence TEXT")
+        }
         return migrator
     }()
 }

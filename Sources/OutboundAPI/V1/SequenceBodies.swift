@@ -1,0 +1,122 @@
+import Foundation
+import OutboundCore
+
+/// A sequence as the API shows it: `{"version": 3, "nodes": [...]}`.
+struct SequenceBody: Encodable, Sendable {
+    var object = "sequence"
+    var version: Int
+    var nodes: [NodeBody]
+
+    init(_ sequence: CampaignSequence) {
+        version = sequence.version
+        nodes = sequence.nodes.map(NodeBody.init)
+    }
+}
+
+struct NodeBody: Encodable, Sendable {
+    var id: String
+    var type: String
+    var next: String?
+    var note: String?
+    var subject: String?
+    var body: String?
+    var html: String?
+    var isReply: Bool?
+    var variants: [VariantBody]?
+    var minutes: Int?
+    var signal: String?
+    var withinDays: Int?
+    var yes: String?
+    var no: String?
+
+    struct VariantBody: Encodable, Sendable {
+        var id: String
+        var weight: Int
+        var subject: String
+        var body: String
+        var html: String?
+    }
+
+    init(_ node: Node) {
+        id = node.id
+        type = node.type
+        next = node.next
+        switch node.kind {
+        case .connectionRequest(let note): self.note = note
+        case .message(let body), .sms(let body): self.body = body
+        case .inmail(let subject, let body): self.subject = subject; self.body = body
+        case .email(let step):
+            subject = step.subject
+            body = step.body
+            html = step.html
+            isReply = step.isReply
+            variants = step.variants.map { VariantBody(id: $0.id, weight: $0.weight, subject: $0.subject, body: $0.body, html: $0.html) }
+        case .delay(let minutes): self.minutes = minutes
+        case .condition(let signal, let days, let yes, let no):
+            self.signal = signal.rawValue
+            withinDays = days
+            self.yes = yes
+            self.no = no
+        case .profileVisit, .follow, .likePost, .end: break
+        }
+    }
+}
+
+struct PreviewBody: Encodable, Sendable {
+    var contactId: String
+    var nodes: [Item]
+
+    struct Item: Encodable, Sendable {
+        var nodeId: String
+        var type: String
+        @Nullable var senderId: String?
+        @Nullable var variantId: String?
+        @Nullable var subject: String?
+        @Nullable var body: String?
+        @Nullable var html: String?
+        var characters: Int
+        @Nullable var sms: SMSBody?
+        var fellBack: [String]
+        var missing: [String]
+
+        init(_ preview: NodePreview) {
+            nodeId = preview.nodeID
+            type = preview.type
+            senderId = preview.senderID?.rawValue
+            variantId = preview.variantID
+            subject = preview.subject
+            body = preview.body
+            html = preview.html
+            characters = preview.characters
+            sms = preview.sms.map { SMSBody(encoding: $0.encoding, units: $0.units, segments: $0.segments) }
+            fellBack = preview.fellBack
+            missing = preview.missing
+        }
+    }
+
+    struct SMSBody: Encodable, Sendable {
+        var encoding: String
+        var units: Int
+        var segments: Int
+    }
+}
+
+struct ValidationBody: Encodable, Sendable {
+    struct Item: Encodable, Sendable {
+        var code: String
+        var message: String
+        @Nullable var path: String?
+    }
+
+    var ready: Bool
+    var checks: [String: Bool]
+    var errors: [Item]
+    var warnings: [Item]
+
+    init(_ report: ValidationReport) {
+        ready = report.ready
+        checks = report.checks
+        errors = report.errors.map { Item(code: $0.code, message: $0.message, path: $0.path) }
+        warnings = report.warnings.map { Item(code: $0.code, message: $0.message, path: $0.path) }
+    }
+}
