@@ -7,7 +7,7 @@ import OutboundStore
 /// `outbound bench …`: our figure next to the physical limit measured in the same run (DESIGN.md §8).
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Measure Outbound against its physical limits.",
-                                                    subcommands: [ImportBench.self])
+                                                    subcommands: [ImportBench.self, RenderBench.self])
 }
 
 /// Imports an N-row CSV through the real import path into a fresh database, then loads the
@@ -91,5 +91,43 @@ struct ImportBench: AsyncParsableCommand {
               let kb = Double(line.split(separator: " ").dropFirst().first ?? "")
         else { return 0 }
         return kb / 1024
+    }
+}
+
+/// Renders a compiled 3-variable message with spintax for many leads, next to building the same
+/// text by plain string interpolation (what rendering cannot beat).
+struct RenderBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "render", abstract: "Template renders/s vs plain interpolation.")
+
+    @Option(help: "Renders to time.") var count: Int = 1_000_000
+    @Flag(help: "Print one JSON line only.") var json = false
+
+    func run() async throws {
+        let template = try Template.parse("{Hi|Hello|Hey} {{first_name | \"there\"}}, saw {{company}} is hiring a {{title}} — worth a chat?")
+        let now = Date()
+        let leads = (0..<1_000).map { index in
+            Contact(id: .generate(.contact), workspaceID: .generate(.workspace), firstName: "Ada\(index)",
+                    company: "Acme \(index)", title: "Head of Growth", createdAt: now, updatedAt: now)
+        }
+        let greetings = ["Hi", "Hello", "Hey"]
+        var checksum = 0
+        let started = Date()
+        for index in 0..<count {
+            let lead = leads[index % leads.count]
+            let seed = Template.choiceSeed(lead: lead.id.rawValue, node: "n1")
+            checksum &+= template.render(RenderContext(contact: lead, sender: nil), seed: seed).text.utf8.count
+        }
+        let ours = Date().timeIntervalSince(started)
+        let baselineStart = Date()
+        for index in 0..<count {
+            let lead = leads[index % leads.count]
+            let greeting = greetings[index % 3]
+            let text = "\(greeting) \(lead.firstName ?? "there"), saw \(lead.company ?? "") is hiring a \(lead.title ?? "") — worth a chat?"
+            checksum &+= text.utf8.count
+        }
+        let baseline = Date().timeIntervalSince(baselineStart)
+        let line = String(format: #"{"bench":"render","renders":%d,"renders_per_s":%.0f,"baseline_per_s":%.0f,"ratio":%.3f,"checksum":%d}"#,
+                          count, Double(count) / ours, Double(count) / baseline, baseline / ours, checksum)
+        emit(line)
     }
 }

@@ -18,11 +18,17 @@ struct SequenceRoutes {
             var request = request
             let id = try context.parameters.id(kind: .campaign, resource: "campaign")
             let workspace = try context.workspace()
-            _ = try await campaigns.get(id, in: workspace)
+            let campaign = try await campaigns.get(id, in: workspace)
             let body = try await request.jsonBody(context: context)
             let version = body.int("version")
             let nodes = NodeReader.nodes(body)
-            try body.finish()
+            let readIssues = body.issues.list.issues
+            if !readIssues.isEmpty {
+                // Report the graph's problems too, except on fields already found unreadable.
+                let graph = CampaignSequence(nodes: nodes).structuralIssues(for: campaign.channel)
+                    .filter { issue in !readIssues.contains { $0.field == issue.field } }
+                throw ValidationError(readIssues + graph)
+            }
             let saved = try await sequences.replace(id, nodes: nodes, expectedVersion: version.value, in: workspace)
             return try JSONResponse.make(SequenceBody(saved))
         }
