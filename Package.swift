@@ -32,14 +32,21 @@ let package = Package(
             path: "Sources/OutboundStore"
         ),
         .target(
+            name: "OutboundChannels",
+            dependencies: ["OutboundCore"],
+            path: "Sources/OutboundChannels"
+        ),
+        .target(
             name: "OutboundAPI",
             dependencies: [
                 "OutboundCore",
+                "OutboundChannels",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Sources/OutboundAPI"
         ),
@@ -49,6 +56,7 @@ let package = Package(
                 "OutboundCore",
                 "OutboundStore",
                 "OutboundAPI",
+                "OutboundChannels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -60,6 +68,11 @@ let package = Package(
             name: "OutboundCoreTests",
             dependencies: ["OutboundCore"],
             path: "Tests/OutboundCoreTests"
+        ),
+        .testTarget(
+            name: "OutboundChannelsTests",
+            dependencies: ["OutboundCore", "OutboundChannels", "OutboundStore"],
+            path: "Tests/OutboundChannelsTests"
         ),
         .testTarget(
             name: "OutboundStoreTests",

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import OutboundChannels
 import OutboundCore
 
 /// Everything the routes need, built once and handed to them (no globals).
@@ -17,16 +18,24 @@ public struct Services: Sendable {
     public let imports: ImportService
     public let sequences: SequenceService
     public let review: ReviewService
+    public let lifecycle: LifecycleService
+    public let inbound: InboundService
+    public let dispatcher: Dispatcher
 
     /// Wires every use case over `store`; reads the store's instance secret for identity hashes.
-    public init(store: any Store, clock: any OutboundCore.Clock = WallClock()) async throws {
+    public init(store: any Store, clock: any OutboundCore.Clock = WallClock(), router: (any ChannelRouter)? = nil,
+                planner: Planner = Planner(random: RandomSource(seed: UInt64.random(in: 1...UInt64.max)))) async throws {
         self.store = store
         self.clock = clock
         let identityHasher = HMACIdentityHasher(key: try await store.instanceSecret())
         workspaces = WorkspaceService(store: store, clock: clock, hasher: SHA256Hasher())
         senders = SenderService(store: store, clock: clock)
         contacts = ContactService(store: store, clock: clock, hasher: identityHasher)
-        leads = LeadService(store: store, clock: clock, contacts: contacts)
+        let lifecycle = LifecycleService(store: store, clock: clock)
+        self.lifecycle = lifecycle
+        leads = LeadService(store: store, clock: clock, contacts: contacts, activation: { try await lifecycle.activatePending($0) })
+        inbound = InboundService(store: store, clock: clock)
+        dispatcher = Dispatcher(store: store, router: router ?? DefaultChannelRouter(clock: clock), clock: clock, planner: planner)
         lists = ListService(store: store, clock: clock, leads: leads)
         campaigns = CampaignService(store: store, clock: clock, leads: leads)
         suppressions = SuppressionService(store: store, clock: clock)
@@ -82,6 +91,7 @@ public func buildRouter(services: Services) -> (router: Router<AppContext>, rout
     SuppressionRoutes(suppressions: services.suppressions).register(on: recorder)
     LeadRoutes(leads: services.leads).register(on: recorder)
     ImportRoutes(imports: services.imports).register(on: recorder)
+    EngineRoutes(services: services).register(on: recorder)
     SequenceRoutes(sequences: services.sequences, review: services.review, contacts: services.contacts,
                    campaigns: services.campaigns).register(on: recorder)
     return (router, recorder.routes)

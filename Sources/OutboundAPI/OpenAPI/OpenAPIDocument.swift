@@ -84,6 +84,7 @@ enum OpenAPIDocument {
                                                 "409": problem("Campaign is active")]),
             ],
         ].merging(ContactPaths.all, uniquingKeysWith: { first, _ in first })
+            .merging(EnginePaths.all, uniquingKeysWith: { first, _ in first })
     }
 
     // MARK: Building blocks

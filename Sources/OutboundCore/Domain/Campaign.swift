@@ -41,6 +41,10 @@ public struct Campaign: Sendable, Hashable {
     public var leadRules: LeadRules
     /// The steps every lead goes through; seeded per channel on creation.
     public var sequence: CampaignSequence
+    /// How the simulator behaves for a dry run (nil: its defaults).
+    public var simulation: Simulation?
+    /// True while not-yet-contacted leads are being spread over a changed set of senders.
+    public var isRebalancing: Bool = false
     public let createdAt: Date
     public var updatedAt: Date
     public var startedAt: Date?

@@ -5,7 +5,7 @@ import Foundation
 /// or not at all.
 ///
 /// Implementations: `SQLiteStore` (embedded default) and, later, `PostgresStore`.
-public protocol Store: ContactStore, LeadStore {
+public protocol Store: ContactStore, LeadStore, EngineStore, InboundStore, ActionStore {
     // MARK: Workspaces and keys
 
     /// Inserts a workspace and its first key together.

@@ -15,6 +15,7 @@ public struct ID: Hashable, Sendable, Comparable, CustomStringConvertible {
         case list
         case suppression
         case importJob = "import"
+        case action
     }
 
     /// Wraps a string already known to be an ID (read back from storage).

@@ -28,13 +28,17 @@ public struct LeadService: Sendable {
     let store: any Store
     let clock: any Clock
     let contacts: ContactService
+    /// Called after leads join a campaign, so a running one enrolls them at once.
+    let activation: @Sendable (Campaign) async throws -> Void
 
     public static let maximumBatch = 10_000
 
-    public init(store: any Store, clock: any Clock, contacts: ContactService) {
+    public init(store: any Store, clock: any Clock, contacts: ContactService,
+                activation: @escaping @Sendable (Campaign) async throws -> Void = { _ in }) {
         self.store = store
         self.clock = clock
         self.contacts = contacts
+        self.activation = activation
     }
 
     /// What to add: existing contacts, inline contacts (created or matched on the way) or a list.
@@ -170,7 +174,9 @@ public struct LeadService: Sendable {
                 }
             }
         }
-        result.added += try await store.insertLeads(admitted, into: campaign, at: clock.now)
+        let added = try await store.insertLeads(admitted, into: campaign, at: clock.now)
+        result.added += added
+        if added > 0, campaign.status == .active { try await activation(campaign) }
     }
 
     private func openCampaign(_ id: ID, in workspace: ID) async throws -> Campaign {

@@ -175,11 +175,14 @@ public enum MessageRenderer {
     }
 
     /// Nil for nodes that send no text (profile visit, follow, like).
-    public static func render(_ node: Node, for context: RenderContext, lead: String, signature: Template?) throws -> Message? {
+    public static func render(
+        _ node: Node, for context: RenderContext, lead: String, signature: Template?,
+        compile: (String) throws -> Template = { try Template.parse($0) }
+    ) throws -> Message? {
         let seed = Template.choiceSeed(lead: lead, node: node.id)
         var fellBack: [Variable] = [], missing: [Variable] = []
         func run(_ text: String) throws -> String {
-            let rendered = try Template.parse(text).render(context, seed: seed)
+            let rendered = try compile(text).render(context, seed: seed)
             fellBack += rendered.fellBack
             missing += rendered.missing
             return rendered.text

@@ -6,7 +6,7 @@ extension SQLiteStore {
     private static let campaignColumns = """
         id, workspace_id, name, description, channel, status, dry_run, priority, timezone, schedule, start_at,
         hourly_message_rate, daily_limit, stop_on_reply, open_tracking, signature, skip_other_campaigns,
-        send_in_lead_timezone, created_at, updated_at, started_at, paused_at, completed_at, exclude_contacted, sequence
+        send_in_lead_timezone, created_at, updated_at, started_at, paused_at, completed_at, exclude_contacted, sequence, simulation
         """
 
     public func insertCampaign(_ campaign: Campaign) async throws {
@@ -115,6 +115,7 @@ extension SQLiteStore {
             c.hourlyMessageRate, c.dailyLimit, c.stopOnReply, c.openTracking, c.signature, c.skipOtherCampaigns,
             c.sendInLeadTimezone, millis(c.createdAt), millis(c.updatedAt), millis(c.startedAt), millis(c.pausedAt),
             millis(c.completedAt), c.leadRules.excludeContacted, try json(StoredSequence(c.sequence)),
+            try c.simulation.map { try json($0) },
         ]
         return values.map { $0?.databaseValue ?? .null }
     }
@@ -132,7 +133,7 @@ extension SQLiteStore {
             SELECT s.id FROM campaign_senders cs JOIN senders s ON s.seq = cs.sender_seq
             WHERE cs.campaign_seq = ? ORDER BY cs.position
             """, arguments: [row["seq"] as Int64])
-        return Campaign(
+        var campaign = Campaign(
             id: ID(trusted: row["id"]), workspaceID: ID(trusted: row["workspace_id"]), name: row["name"],
             description: row["description"], channel: CampaignChannel(rawValue: row["channel"]) ?? .linkedin,
             status: Campaign.Status(rawValue: row["status"]) ?? .paused, dryRun: row["dry_run"], priority: row["priority"],
@@ -145,6 +146,8 @@ extension SQLiteStore {
             createdAt: date(row["created_at"] as Int64), updatedAt: date(row["updated_at"] as Int64),
             startedAt: date(row["started_at"] as Int64?), pausedAt: date(row["paused_at"] as Int64?),
             completedAt: date(row["completed_at"] as Int64?))
+        campaign.simulation = try (row["simulation"] as String?).map { try decode(Simulation.self, $0) }
+        return campaign
     }
 }
 

@@ -53,6 +53,7 @@ extension SQLiteStore {
                 try insert.execute(arguments: [campaignSeq, Self.millis(at), Self.millis(at), contact.rawValue, campaign.workspaceID.rawValue])
                 added += db.changesCount
             }
+            if added > 0 { try Self.count(campaignSeq, "state.pending", db, by: added) }
             return added
         }
     }
@@ -70,6 +71,7 @@ extension SQLiteStore {
                 try delete.execute(arguments: [campaignSeq, contact.rawValue, campaign.workspaceID.rawValue])
                 if db.changesCount > 0 { removed.append(contact) }
             }
+            if !removed.isEmpty { try Self.count(campaignSeq, "state.pending", db, by: -removed.count) }
             return removed
         }
     }

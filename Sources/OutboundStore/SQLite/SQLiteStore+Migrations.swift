@@ -186,6 +186,80 @@ extension SQLiteStore {
             // NULL reads as the channel's seeded sequence.
             try db.execute(sql: "ALTER TABLE campaigns ADD COLUMN sequence TEXT")
         }
+        migrator.registerMigration("v4-engine") { db in
+            try db.execute(sql: """
+                ALTER TABLE enrollments ADD COLUMN sender_seq INTEGER REFERENCES senders(seq) ON DELETE SET NULL;
+                ALTER TABLE enrollments ADD COLUMN node_id TEXT;
+                ALTER TABLE enrollments ADD COLUMN node_entered_at INTEGER;
+                ALTER TABLE enrollments ADD COLUMN due_at INTEGER;
+                ALTER TABLE enrollments ADD COLUMN held_due_at INTEGER;
+                ALTER TABLE enrollments ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE enrollments ADD COLUMN started_at INTEGER;
+                ALTER TABLE enrollments ADD COLUMN signals TEXT NOT NULL DEFAULT '';
+                ALTER TABLE enrollments ADD COLUMN last_message_id TEXT;
+                CREATE INDEX enrollments_due ON enrollments(sender_seq, due_at) WHERE due_at IS NOT NULL;
+                CREATE INDEX enrollments_started ON enrollments(campaign_seq, started_at) WHERE started_at IS NOT NULL;
+                CREATE INDEX enrollments_sender_open ON enrollments(sender_seq, state);
+                ALTER TABLE senders ADD COLUMN pacing_until INTEGER;
+                ALTER TABLE senders ADD COLUMN next_slot_at INTEGER;
+                ALTER TABLE senders ADD COLUMN in_flight INTEGER;
+                CREATE INDEX senders_next_slot ON senders(next_slot_at) WHERE next_slot_at IS NOT NULL;
+                ALTER TABLE campaigns ADD COLUMN simulation TEXT;
+                ALTER TABLE workspaces ADD COLUMN daily_quota INTEGER;
+                CREATE TABLE actions (
+                    seq INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    workspace_id TEXT NOT NULL,
+                    campaign_seq INTEGER NOT NULL REFERENCES campaigns(seq) ON DELETE CASCADE,
+                    enrollment_seq INTEGER NOT NULL REFERENCES enrollments(seq) ON DELETE CASCADE,
+                    node_id TEXT NOT NULL,
+                    sender_seq INTEGER,
+                    kind TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    recipient TEXT,
+                    subject TEXT,
+                    body TEXT,
+                    html TEXT,
+                    in_reply_to TEXT,
+                    provider_id TEXT,
+                    error TEXT,
+                    attempts INTEGER NOT NULL DEFAULT 1,
+                    created_at INTEGER NOT NULL,
+                    sent_at INTEGER,
+                    updated_at INTEGER NOT NULL,
+                    UNIQUE (enrollment_seq, node_id)
+                );
+                CREATE INDEX actions_sender_kind ON actions(sender_seq, kind, created_at);
+                CREATE INDEX actions_campaign_sender ON actions(campaign_seq, sender_seq, created_at);
+                CREATE INDEX actions_workspace_day ON actions(workspace_id, created_at);
+                CREATE INDEX actions_sending ON actions(state) WHERE state = 'sending';
+                CREATE INDEX actions_campaign ON actions(campaign_seq, seq);
+                CREATE TABLE scheduled_signals (
+                    seq INTEGER PRIMARY KEY,
+                    enrollment_seq INTEGER NOT NULL REFERENCES enrollments(seq) ON DELETE CASCADE,
+                    action_id TEXT,
+                    type TEXT NOT NULL,
+                    due_at INTEGER NOT NULL
+                );
+                CREATE INDEX scheduled_signals_due ON scheduled_signals(due_at);
+                CREATE TABLE campaign_counters (
+                    campaign_seq INTEGER NOT NULL REFERENCES campaigns(seq) ON DELETE CASCADE,
+                    key TEXT NOT NULL,
+                    value INTEGER NOT NULL,
+                    PRIMARY KEY (campaign_seq, key)
+                ) WITHOUT ROWID;
+                CREATE TABLE events (
+                    seq INTEGER PRIMARY KEY,
+                    workspace_id TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    campaign_id TEXT,
+                    contact_id TEXT,
+                    action_id TEXT,
+                    at INTEGER NOT NULL
+                );
+                CREATE INDEX events_workspace ON events(workspace_id, seq);
+                """)
+        }
         return migrator
     }()
 }

@@ -1,0 +1,43 @@
+import Foundation
+import Logging
+import OutboundCore
+import ServiceLifecycle
+
+/// Runs the dispatcher in the server: recovers interrupted sends at start, then ticks, sleeping
+/// until the next thing is due (at most a second, so new work is picked up quickly).
+public struct DispatcherService: Service {
+    let dispatcher: Dispatcher
+    let clock: any OutboundCore.Clock
+    let logger: Logger
+
+    public init(dispatcher: Dispatcher, clock: any OutboundCore.Clock, logger: Logger) {
+        self.dispatcher = dispatcher
+        self.clock = clock
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let recovered = try await dispatcher.recover()
+        if recovered.confirmed + recovered.uncertain > 0 {
+            logger.warning("recovered interrupted sends", metadata: [
+                "confirmed": "\(recovered.confirmed)", "uncertain": "\(recovered.uncertain)",
+            ])
+        }
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let report = try await dispatcher.tick()
+                    if report.didWork { continue }
+                    let wake = try await dispatcher.nextWake()
+                    let wait = min(1.0, max(0.05, (wake ?? clock.now.addingTimeInterval(1)).timeIntervalSince(clock.now)))
+                    try await Task.sleep(for: .milliseconds(Int(wait * 1000)))
+                } catch is CancellationError {
+                    return
+                } catch {
+                    logger.error("dispatcher tick failed", metadata: ["error": "\(error)"])
+                    try await Task.sleep(for: .seconds(1))
+                }
+            }
+        }
+    }
+}

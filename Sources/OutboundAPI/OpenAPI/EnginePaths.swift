@@ -1,0 +1,79 @@
+/// Paths of the campaign lifecycle, stats, the outbox and inbound events.
+enum EnginePaths {
+    private typealias Doc = OpenAPIDocument
+
+    static var all: [String: JSONValue] {
+        var paths: [String: JSONValue] = [:]
+        let lifecycle: [(String, String)] = [
+            ("launch", "Validate and start (422 with the validate errors if not ready; no leads → completed)"),
+            ("pause", "Pause: every lead keeps its place"), ("resume", "Resume a paused campaign"),
+            ("complete", "Stop every open lead (reason stopped) and complete"), ("archive", "Archive a campaign that is not active"),
+        ]
+        for (verb, summary) in lifecycle {
+            paths["/v1/campaigns/{id}/\(verb)"] = [
+                "parameters": [Doc.idParameter],
+                "post": Doc.operation(summary, tag: "Lifecycle", idempotent: true, responses: [
+                    "200": Doc.json(Doc.ref("Campaign"), "The campaign"), "404": Doc.problem("No such campaign"),
+                    "409": Doc.problem("Illegal transition; the detail names the current status"),
+                    "422": Doc.problem("Not ready (launch): the validate errors with their paths"),
+                ]),
+            ]
+        }
+        let count: JSONValue = ["type": "integer"]
+        paths["/v1/campaigns/{id}/stats"] = [
+            "parameters": [Doc.idParameter],
+            "get": Doc.operation("Campaign stats (kept incrementally)", tag: "Lifecycle", responses: [
+                "200": Doc.json(Doc.object([
+                    "campaign_id": Doc.string, "status": Doc.string, "targets": count, "pending": count, "active": count,
+                    "waiting": count, "contacted": count, "sent": count, "accepted": count, "opened": count, "clicked": count,
+                    "replied": count, "bounced": count, "unsubscribed": count, "failed": count, "uncertain": count, "skipped": count,
+                    "stopped": count, "completed": count, "completion_rate": ["type": "number"], "reply_rate": ["type": "number"],
+                    "per_node": ["type": "object", "additionalProperties": count],
+                    "per_sender": ["type": "object", "additionalProperties": count],
+                ], required: ["campaign_id", "targets", "sent", "completion_rate", "reply_rate"]), "Counts"),
+                "404": Doc.problem("No such campaign"),
+            ]),
+        ]
+        let action = Doc.object([
+            "id": Doc.string, "object": ["const": "action"], "campaign_id": Doc.string, "contact_id": Doc.string,
+            "node_id": Doc.string, "sender_id": ["type": ["string", "null"]], "kind": Doc.string,
+            "state": ["type": "string", "enum": ["queued", "sending", "sent", "failed", "uncertain", "dismissed"]],
+            "recipient": ["type": ["string", "null"]], "subject": ["type": ["string", "null"]], "body": ["type": ["string", "null"]],
+            "error": ["type": ["string", "null"]], "attempts": count, "created_at": Doc.string,
+            "sent_at": ["type": ["string", "null"]], "updated_at": Doc.string,
+        ], required: ["id", "object", "campaign_id", "contact_id", "node_id", "kind", "state", "attempts", "created_at", "updated_at"])
+        paths["/v1/campaigns/{id}/actions"] = [
+            "parameters": [Doc.idParameter],
+            "get": Doc.operation("The campaign's outbox, oldest first", tag: "Lifecycle", parameters: [
+                ["name": "limit", "in": "query", "required": false, "schema": ["type": "integer", "minimum": 1, "maximum": 100]],
+                ["name": "starting_after", "in": "query", "required": false, "schema": Doc.string],
+            ], responses: [
+                "200": Doc.json(Doc.object(["data": ["type": "array", "items": action], "has_more": ["type": "boolean"],
+                                            "next_cursor": ["type": ["string", "null"]]], required: ["data", "has_more", "next_cursor"]), "One page"),
+                "404": Doc.problem("No such campaign"), "422": Doc.problem("`starting_after` names no action of this campaign"),
+            ]),
+        ]
+        for (verb, summary) in [("retry", "Send an uncertain or failed action again (same row, same ID)"),
+                                ("dismiss", "Give up on an uncertain action: its lead stops")] {
+            paths["/v1/actions/{id}/\(verb)"] = [
+                "parameters": [Doc.idParameter],
+                "post": Doc.operation(summary, tag: "Lifecycle", idempotent: true, responses: [
+                    "200": Doc.json(action, "The action"), "404": Doc.problem("No such action"),
+                    "409": Doc.problem("The action is not in a state this applies to"),
+                ]),
+            ]
+        }
+        paths["/v1/inbound"] = [
+            "post": Doc.operation("An inbound event: a reply, acceptance, open, click, bounce or opt-out", tag: "Lifecycle",
+                                  body: Doc.object([
+                                      "type": ["type": "string", "enum": ["replied", "accepted", "opened", "clicked", "bounced", "unsubscribed"]],
+                                      "channel": Doc.string, "action_id": Doc.string, "sender_id": Doc.string,
+                                      "identity": Doc.string, "email": Doc.string, "phone": Doc.string, "linkedin_url": Doc.string,
+                                      "body": Doc.string, "at": ["type": "string", "format": "date-time"],
+                                  ], required: ["type"]), idempotent: true,
+                                  responses: ["202": Doc.json(Doc.object(["matched": count], required: ["matched"]), "How many leads it applied to"),
+                                              "404": Doc.problem("No such action")]),
+        ]
+        return paths
+    }
+}

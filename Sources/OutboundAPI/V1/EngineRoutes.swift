@@ -1,0 +1,168 @@
+import Foundation
+import Hummingbird
+import OutboundCore
+
+/// Lifecycle actions, stats, the outbox and inbound events.
+struct EngineRoutes {
+    let services: Services
+
+    func register(on routes: RouteRecorder) {
+        let lifecycle = services.lifecycle
+        for (verb, action) in [
+            ("launch", lifecycle.launch), ("pause", lifecycle.pause), ("resume", lifecycle.resume),
+            ("complete", lifecycle.complete), ("archive", lifecycle.archive),
+        ] as [(String, @Sendable (ID, ID) async throws -> Campaign)] {
+            routes.on(.post, "/v1/campaigns/{id}/\(verb)") { _, context in
+                let id = try context.parameters.id(kind: .campaign, resource: "campaign")
+                return try JSONResponse.make(CampaignBody(await action(id, context.workspace())))
+            }
+        }
+        let store = services.store
+        routes.on(.get, "/v1/campaigns/{id}/stats") { _, context in
+            let id = try context.parameters.id(kind: .campaign, resource: "campaign")
+            let workspace = try context.workspace()
+            let campaign = try await services.campaigns.get(id, in: workspace)
+            return try JSONResponse.make(StatsBody(campaign, counters: await store.campaignCounters(id, in: workspace)))
+        }
+        routes.on(.get, "/v1/campaigns/{id}/actions") { request, context in
+            let id = try context.parameters.id(kind: .campaign, resource: "campaign")
+            let workspace = try context.workspace()
+            _ = try await services.campaigns.get(id, in: workspace)
+            let page = try await store.actions(of: id, in: workspace, page: request.pageRequest(kind: .action))
+            return try JSONResponse.make(ListBody(page, id: \.id, map: ActionBody.init))
+        }
+        for (verb, allowed) in [("retry", [ActionState.uncertain, .failed]), ("dismiss", [ActionState.uncertain])] {
+            routes.on(.post, "/v1/actions/{id}/\(verb)") { _, context in
+                let id = try context.parameters.id(kind: .action, resource: "action")
+                let workspace = try context.workspace()
+                guard let action = try await store.action(id, in: workspace) else { throw NotFoundError("action", id: id.rawValue) }
+                guard allowed.contains(action.state) else {
+                    throw ConflictError("action is \(action.state.rawValue); \(verb) applies to \(allowed.map(\.rawValue).joined(separator: " or ")) actions")
+                }
+                if verb == "retry" {
+                    try await store.retryAction(id, in: workspace, at: services.clock.now)
+                } else {
+                    try await store.dismissAction(id, in: workspace, at: services.clock.now)
+                }
+                return try JSONResponse.make(ActionBody(try await store.action(id, in: workspace)!))
+            }
+        }
+        routes.on(.post, "/v1/inbound") { request, context in
+            var request = request
+            let workspace = try context.workspace()
+            let body = try await request.jsonBody(context: context)
+            let type = body.string("type"), actionID = body.string("action_id"), senderID = body.string("sender_id")
+            let identity = body.string("identity"), email = body.string("email"), phone = body.string("phone")
+            let linkedin = body.string("linkedin_url"), at = body.date("at")
+            _ = body.string("channel")
+            _ = body.string("body")
+            try body.finish()
+            guard case .value(let rawType) = type, let signal = SignalType(rawValue: rawType) else {
+                throw ValidationError("type", "must be one of \(SignalType.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            var event = InboundEvent(type: signal, identity: identity.value ?? email.value ?? phone.value ?? linkedin.value, at: at.value)
+            if let raw = actionID.value {
+                guard let id = ID(raw, kind: .action) else { throw ValidationError("action_id", "no action \(raw) in this workspace") }
+                event.actionID = id
+            }
+            if let raw = senderID.value {
+                guard let id = ID(raw, kind: .sender) else { throw ValidationError("sender_id", "no sender \(raw) in this workspace") }
+                event.senderID = id
+            }
+            let matched = try await services.inbound.receive(event, in: workspace)
+            return try JSONResponse.make(["matched": matched], status: .accepted)
+        }
+    }
+}
+
+struct ActionBody: Encodable, Sendable {
+    var id: String
+    var object = "action"
+    var campaignId: String
+    var contactId: String
+    var nodeId: String
+    @Nullable var senderId: String?
+    var kind: String
+    var state: String
+    @Nullable var recipient: String?
+    @Nullable var subject: String?
+    @Nullable var body: String?
+    @Nullable var error: String?
+    var attempts: Int
+    var createdAt: Date
+    @Nullable var sentAt: Date?
+    var updatedAt: Date
+
+    init(_ action: ActionRecord) {
+        id = action.id.rawValue
+        campaignId = action.campaignID.rawValue
+        contactId = action.contactID.rawValue
+        nodeId = action.nodeID
+        senderId = action.senderID?.rawValue
+        kind = action.kind.rawValue
+        state = action.state.rawValue
+        recipient = action.recipient
+        subject = action.subject
+        body = action.body
+        error = action.error
+        attempts = action.attempts
+        createdAt = action.createdAt
+        sentAt = action.sentAt
+        updatedAt = action.updatedAt
+    }
+}
+
+/// Campaign stats from counters kept up to date with every change (reads do not scan leads).
+struct StatsBody: Encodable, Sendable {
+    var campaignId: String
+    var status: String
+    var targets: Int
+    var pending: Int
+    var active: Int
+    var waiting: Int
+    var contacted: Int
+    var sent: Int
+    var accepted: Int
+    var opened: Int
+    var clicked: Int
+    var replied: Int
+    var bounced: Int
+    var unsubscribed: Int
+    var failed: Int
+    var uncertain: Int
+    var skipped: Int
+    var stopped: Int
+    var completed: Int
+    var completionRate: Double
+    var replyRate: Double
+    var perNode: [String: Int]
+    var perSender: [String: Int]
+
+    init(_ campaign: Campaign, counters: [String: Int]) {
+        func state(_ name: String) -> Int { max(0, counters["state.\(name)"] ?? 0) }
+        campaignId = campaign.id.rawValue
+        status = campaign.status.rawValue
+        pending = state("pending")
+        active = state("active")
+        waiting = state("waiting")
+        let terminal = EnrollmentState.allCases.filter(\.isTerminal).map { state($0.rawValue) }.reduce(0, +)
+        targets = pending + active + waiting + terminal
+        contacted = counters["contacted"] ?? 0
+        sent = counters["sent"] ?? 0
+        accepted = counters["signal.accepted"] ?? 0
+        opened = counters["signal.opened"] ?? 0
+        clicked = counters["signal.clicked"] ?? 0
+        replied = counters["signal.replied"] ?? 0
+        bounced = state("bounced")
+        unsubscribed = state("unsubscribed")
+        failed = state("failed")
+        uncertain = state("uncertain")
+        skipped = state("skipped")
+        stopped = state("stopped")
+        completed = state("completed")
+        completionRate = targets == 0 ? 0 : Double(terminal) / Double(targets)
+        replyRate = contacted == 0 ? 0 : Double(replied) / Double(contacted)
+        perNode = counters.filter { $0.key.hasPrefix("sent.node.") }.reduce(into: [:]) { $0[String($1.key.dropFirst(10))] = $1.value }
+        perSender = counters.filter { $0.key.hasPrefix("sent.sender.") }.reduce(into: [:]) { $0[String($1.key.dropFirst(12))] = $1.value }
+    }
+}

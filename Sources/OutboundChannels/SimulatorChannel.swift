@@ -1,0 +1,96 @@
+import Foundation
+import OutboundCore
+
+/// The dry-run channel: accepts every action and predicts what a real audience would do, from
+/// the campaign's `simulation` rates. Deterministic: the same seed, contact and step always
+/// give the same outcome and the same signal times.
+public struct SimulatorChannel: Channel {
+    let clock: any OutboundCore.Clock
+
+    public init(clock: any OutboundCore.Clock) {
+        self.clock = clock
+    }
+
+    public func send(_ action: OutboundAction) async -> SendResult {
+        let simulation = action.simulation ?? Simulation()
+        var draw = Draw(seed: simulation.seed, contact: action.contactID.rawValue, node: action.nodeID)
+        let now = clock.now
+        let delays = simulation.signalDelayMinutes.count == 2 ? simulation.signalDelayMinutes : [5, 2880]
+        func later(after base: Date = now) -> Date {
+            let span = max(0, delays[1] - delays[0])
+            let minutes = delays[0] + (span == 0 ? 0 : Int(draw.next() % UInt64(span + 1)))
+            return base.addingTimeInterval(Double(minutes) * 60)
+        }
+        var signals: [ScheduledSignal] = []
+        switch action.kind {
+        case .email:
+            if draw.chance(simulation.bounceRate) {
+                return .permanent("550 5.1.1 simulated: no such mailbox", bounced: true)
+            }
+            if draw.chance(simulation.openRate) { signals.append(ScheduledSignal(type: .opened, at: later())) }
+            if draw.chance(simulation.replyRate) { signals.append(ScheduledSignal(type: .replied, at: later())) }
+        case .connectionRequest:
+            if draw.chance(simulation.acceptRate) {
+                let accepted = later()
+                signals.append(ScheduledSignal(type: .accepted, at: accepted))
+                if draw.chance(simulation.replyRate) { signals.append(ScheduledSignal(type: .replied, at: later(after: accepted))) }
+            }
+        case .message, .inmail, .sms:
+            if draw.chance(simulation.replyRate) { signals.append(ScheduledSignal(type: .replied, at: later())) }
+        case .profileVisit, .follow, .likePost:
+            break
+        }
+        return .sent(providerID: "sim-\(action.id.rawValue)", signals: signals)
+    }
+
+    /// The simulator keeps nothing between runs, so it cannot confirm an interrupted send.
+    public func confirm(_ action: OutboundAction) async -> Bool? { nil }
+}
+
+/// SplitMix64 seeded from the simulation seed, the contact and the step.
+struct Draw {
+    var state: UInt64
+
+    init(seed: UInt64, contact: String, node: String) {
+        state = seed ^ Template.choiceSeed(lead: contact, node: node)
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    mutating func chance(_ probability: Double) -> Bool {
+        Double(next() >> 11) / Double(1 << 53) < probability
+    }
+}
+
+/// Routes dry runs to the simulator and real sends to the channel registered for their kind.
+public struct DefaultChannelRouter: ChannelRouter {
+    let simulator: SimulatorChannel
+    let live: [ChannelKind: any Channel]
+
+    public init(clock: any OutboundCore.Clock, live: [ChannelKind: any Channel] = [:]) {
+        simulator = SimulatorChannel(clock: clock)
+        self.live = live
+    }
+
+    public func channel(for action: OutboundAction) -> any Channel {
+        if action.dryRun { return simulator }
+        return live[action.kind.channel] ?? UnconfiguredChannel()
+    }
+}
+
+/// Stands in for a real channel that is not set up yet: every send fails for good, with a reason.
+public struct UnconfiguredChannel: Channel {
+    public init() {}
+
+    public func send(_ action: OutboundAction) async -> SendResult {
+        .permanent("no \(action.kind.channel.rawValue) delivery is configured on this server; run the campaign with dry_run", bounced: false)
+    }
+
+    public func confirm(_ action: OutboundAction) async -> Bool? { false }
+}

@@ -1,0 +1,51 @@
+import Foundation
+
+/// An outbox row as the API shows it.
+public struct ActionRecord: Sendable, Hashable {
+    public var id: ID
+    public var campaignID: ID
+    public var contactID: ID
+    public var nodeID: String
+    public var senderID: ID?
+    public var kind: ActionKind
+    public var state: ActionState
+    public var recipient: String?
+    public var subject: String?
+    public var body: String?
+    public var error: String?
+    public var attempts: Int
+    public var createdAt: Date
+    public var sentAt: Date?
+    public var updatedAt: Date
+
+    public init(id: ID, campaignID: ID, contactID: ID, nodeID: String, senderID: ID?, kind: ActionKind, state: ActionState,
+                recipient: String?, subject: String?, body: String?, error: String?, attempts: Int, createdAt: Date,
+                sentAt: Date?, updatedAt: Date) {
+        self.id = id
+        self.campaignID = campaignID
+        self.contactID = contactID
+        self.nodeID = nodeID
+        self.senderID = senderID
+        self.kind = kind
+        self.state = state
+        self.recipient = recipient
+        self.subject = subject
+        self.body = body
+        self.error = error
+        self.attempts = attempts
+        self.createdAt = createdAt
+        self.sentAt = sentAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// The outbox as the API reads it, and the operator's retry and dismiss.
+public protocol ActionStore: Sendable {
+    func actions(of campaign: ID, in workspace: ID, page: PageRequest) async throws -> Page<ActionRecord>
+    func action(_ id: ID, in workspace: ID) async throws -> ActionRecord?
+    /// Sends the action again (the same row, the same ID): for `uncertain` and `failed` actions.
+    func retryAction(_ id: ID, in workspace: ID, at now: Date) async throws
+    /// Gives up on an `uncertain` action: its lead stops.
+    func dismissAction(_ id: ID, in workspace: ID, at now: Date) async throws
+    func campaignCounters(_ campaign: ID, in workspace: ID) async throws -> [String: Int]
+}

@@ -1,0 +1,219 @@
+import Foundation
+
+/// The dispatcher's rules (DESIGN.md §3), as a pure function from what is due to what to do.
+public struct Planner: Sendable {
+    /// Compiled templates, shared across ticks (a template is compiled once per distinct text).
+    let templates: TemplateCache
+    /// Pacing draws.
+    let random: RandomSource
+
+    public init(templates: TemplateCache = TemplateCache(), random: RandomSource = RandomSource(seed: 1)) {
+        self.templates = templates
+        self.random = random
+    }
+
+    /// Decides, for every due sender, at most one action, and moves every enrollment it looked
+    /// at that cannot act now to the moment it can (a window's opening, a delay's end, a
+    /// condition's deadline, tomorrow for a daily limit): nothing is rescanned before it is due.
+    public func plan(_ snapshots: [SenderSnapshot], at now: Date) -> DispatchPlan {
+        var plan = DispatchPlan()
+        var startedToday: [ID: Int] = [:]
+        var workspaceToday: [ID: Int] = [:]
+        for snapshot in snapshots {
+            let sender = snapshot.sender
+            plan.senders.append(sender.id)
+            var claimed = false
+            var blockedUntil: Date?
+            let ordered = snapshot.candidates.sorted {
+                ($0.campaign.priority, $1.enrollment.dueAt ?? now, $1.enrollment.seq)
+                    > ($1.campaign.priority, $0.enrollment.dueAt ?? now, $0.enrollment.seq)
+            }
+            for candidate in ordered {
+                var e = candidate.enrollment
+                let campaign = candidate.campaign
+                let original = e
+                var steps = 0
+                walk: while steps < campaign.sequence.nodes.count + 1 {
+                    steps += 1
+                    guard let nodeID = e.nodeID, let node = campaign.sequence.node(nodeID) else {
+                        finish(&e, .failed, "its step \(e.nodeID ?? "?") no longer exists")
+                        break walk
+                    }
+                    switch node.kind {
+                    case .end:
+                        finish(&e, .completed, "reached the end of the sequence")
+                        break walk
+                    case .delay(let minutes):
+                        let until = (e.nodeEnteredAt ?? now).addingTimeInterval(Double(minutes) * 60)
+                        if until > now {
+                            e.state = .waiting
+                            e.dueAt = until
+                            break walk
+                        }
+                        advance(&e, to: node.next, at: now)
+                    case .condition(let signal, let days, let yes, let no):
+                        if e.signals.contains(signal) {
+                            advance(&e, to: yes, at: now)
+                        } else {
+                            let deadline = (e.nodeEnteredAt ?? now).addingTimeInterval(Double(days) * 86_400)
+                            if now >= deadline {
+                                advance(&e, to: no, at: now)
+                            } else {
+                                e.state = .waiting
+                                e.dueAt = deadline
+                                break walk
+                            }
+                        }
+                    default:
+                        guard !claimed, let kind = node.actionKind, let channel = node.channel else { break walk }
+                        if candidate.suppressed {
+                            finish(&e, .stopped, "the contact is on the suppression list")
+                            break walk
+                        }
+                        if let startAt = campaign.startAt, startAt > now {
+                            e.dueAt = startAt
+                            break walk
+                        }
+                        let zone = campaign.sendInLeadTimezone ? (candidate.contact.timezone ?? campaign.timezone) : campaign.timezone
+                        if !campaign.schedule.contains(now, in: zone) {
+                            guard let opening = campaign.schedule.nextOpening(atOrAfter: now, in: zone) else {
+                                finish(&e, .stopped, "the campaign's schedule has no sending window")
+                                break walk
+                            }
+                            e.dueAt = opening
+                            break walk
+                        }
+                        guard let recipient = candidate.contact.identity(for: channel) else {
+                            finish(&e, .skipped, "the contact has no \(channel == .linkedin ? "linkedin_url" : channel == .email ? "email" : "phone")")
+                            break walk
+                        }
+                        let limit = sender.limits[kind] ?? RateLimit.defaults(for: sender.channel)[kind] ?? RateLimit()
+                        if let free = (snapshot.usage[kind] ?? RollingUsage(times: [])).nextFreeSlot(under: limit, at: now) {
+                            blockedUntil = min(blockedUntil ?? free, free)
+                            break walk
+                        }
+                        if let free = candidate.campaignSenderRecent.nextFreeSlot(
+                            under: RateLimit(perHour: campaign.hourlyMessageRate), at: now) {
+                            blockedUntil = min(blockedUntil ?? free, free)
+                            break walk
+                        }
+                        if e.startedAt == nil {
+                            let started = candidate.campaignStartedToday + startedToday[campaign.id, default: 0]
+                            if started >= campaign.dailyLimit {
+                                e.dueAt = Planner.nextMidnight(after: now, in: campaign.timezone)
+                                break walk
+                            }
+                        }
+                        if let quota = candidate.workspaceDailyQuota,
+                           candidate.workspaceSentToday + workspaceToday[campaign.workspaceID, default: 0] >= quota {
+                            let tomorrow = Planner.nextMidnight(after: now, in: .utc)
+                            blockedUntil = min(blockedUntil ?? tomorrow, tomorrow)
+                            break walk
+                        }
+                        let message: MessageRenderer.Message?
+                        do {
+                            let signature = try campaign.signature.map { try templates.compile($0) }
+                            message = try MessageRenderer.render(node, for: RenderContext(contact: candidate.contact, sender: sender),
+                                                                 lead: candidate.contact.id.rawValue, signature: signature,
+                                                                 compile: templates.compile)
+                        } catch {
+                            finish(&e, .failed, "its message cannot be rendered: \(error)")
+                            break walk
+                        }
+                        var inReplyTo: String?
+                        if case .email(let step) = node.kind, step.isReply { inReplyTo = e.lastMessageID }
+                        let action = OutboundAction(
+                            id: .generate(.action), workspaceID: campaign.workspaceID, campaignID: campaign.id,
+                            contactID: candidate.contact.id, nodeID: node.id, kind: kind, sender: sender, recipient: recipient,
+                            subject: message?.subject, body: message?.body, html: message?.html, inReplyTo: inReplyTo,
+                            dryRun: campaign.dryRun, simulation: campaign.simulation)
+                        e.state = .active
+                        e.dueAt = nil
+                        plan.claims.append(Claim(action: action, enrollment: e, startsLead: e.startedAt == nil, nextNodeID: node.next))
+                        if e.startedAt == nil { startedToday[campaign.id, default: 0] += 1 }
+                        workspaceToday[campaign.workspaceID, default: 0] += 1
+                        claimed = true
+                        let gap = random.gap(sender.pacing)
+                        plan.pacing[sender.id] = now.addingTimeInterval(gap)
+                        break walk
+                    }
+                }
+                if plan.claims.last?.enrollment.seq != e.seq, e != original {
+                    plan.moves.append(e)
+                }
+            }
+            if !claimed, let blockedUntil { plan.pacing[sender.id] = blockedUntil }
+        }
+        return plan
+    }
+
+    private func advance(_ e: inout Enrollment, to next: String?, at now: Date) {
+        e.nodeID = next
+        e.nodeEnteredAt = now
+        e.state = .active
+        e.dueAt = now
+    }
+
+    private func finish(_ e: inout Enrollment, _ state: EnrollmentState, _ reason: String) {
+        e.state = state
+        e.reason = reason
+        e.dueAt = nil
+    }
+
+    /// The next local midnight in `zone` after `now`.
+    public static func nextMidnight(after now: Date, in zone: Zone) -> Date {
+        let tz = zone.timeZone
+        let local = Int(now.timeIntervalSince1970.rounded(.down)) + tz.secondsFromGMT(for: now)
+        let day = Int((Double(local) / 86_400).rounded(.down)) + 1
+        return LocalClock.firstInstant(day: day, minute: 0, in: tz)
+    }
+
+    /// The last local midnight in `zone` at or before `now` (start of the campaign's day).
+    public static func startOfDay(_ now: Date, in zone: Zone) -> Date {
+        let tz = zone.timeZone
+        let local = Int(now.timeIntervalSince1970.rounded(.down)) + tz.secondsFromGMT(for: now)
+        let day = Int((Double(local) / 86_400).rounded(.down))
+        return LocalClock.firstInstant(day: day, minute: 0, in: tz)
+    }
+}
+
+/// Templates compiled once per distinct text, shared by every tick.
+public final class TemplateCache: Sendable {
+    private let cache = Mutex<[String: Template]>([:])
+
+    public init() {}
+
+    public func compile(_ text: String) throws -> Template {
+        if let hit = cache.withLock({ $0[text] }) { return hit }
+        let template = try Template.parse(text)
+        cache.withLock { storage in
+            if storage.count > 10_000 { storage.removeAll() }
+            storage[text] = template
+        }
+        return template
+    }
+}
+
+/// Seeded randomness for pacing gaps (repeatable on a virtual clock).
+public final class RandomSource: Sendable {
+    private let state: Mutex<UInt64>
+
+    public init(seed: UInt64) {
+        state = Mutex(seed)
+    }
+
+    public func next() -> UInt64 {
+        state.withLock { value in
+            value = Template.mix(value)
+            return value
+        }
+    }
+
+    /// A gap in seconds, uniform between the pacing's bounds.
+    public func gap(_ pacing: Pacing) -> TimeInterval {
+        let span = max(0, pacing.maxGapSeconds - pacing.minGapSeconds)
+        return Double(pacing.minGapSeconds) + (span == 0 ? 0 : Double(next() % UInt64(span + 1)))
+    }
+}
+
+import Synchronization

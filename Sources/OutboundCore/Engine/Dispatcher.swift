@@ -1,0 +1,121 @@
+import Foundation
+
+/// Picks the channel for an action (the simulator for dry runs).
+public protocol ChannelRouter: Sendable {
+    func channel(for action: OutboundAction) -> any Channel
+}
+
+/// What one tick did.
+public struct TickReport: Sendable, Hashable {
+    public var senders = 0
+    public var actions = 0
+    public var moves = 0
+    public var signals = 0
+
+    public var didWork: Bool { actions > 0 || moves > 0 || signals > 0 }
+}
+
+/// The engine loop (DESIGN.md §3). Each tick: fire due signals, read only what is due, plan,
+/// commit the actions as `sending` before any channel is called, call channels concurrently,
+/// then record every outcome in one transaction.
+public struct Dispatcher: Sendable {
+    let store: any EngineStore
+    let router: any ChannelRouter
+    let clock: any Clock
+    let planner: Planner
+    public var maxSenders = 512
+    public var candidatesPerSender = 16
+
+    public init(store: any EngineStore, router: any ChannelRouter, clock: any Clock, planner: Planner = Planner()) {
+        self.store = store
+        self.router = router
+        self.clock = clock
+        self.planner = planner
+    }
+
+    @discardableResult
+    public func tick() async throws -> TickReport {
+        var report = TickReport()
+        let now = clock.now
+        let pending = try await store.dueSignals(at: now, limit: 5_000)
+        if !pending.isEmpty {
+            try await store.applySignals(Reactions.react(to: pending, at: now), at: now)
+            report.signals = pending.count
+        }
+        let snapshots = try await store.dispatchSnapshot(at: now, maxSenders: maxSenders, candidatesPerSender: candidatesPerSender)
+        report.senders = snapshots.count
+        guard !snapshots.isEmpty else { return report }
+        let plan = planner.plan(snapshots, at: now)
+        report.moves = plan.moves.count
+        // Durability point: the actions are committed as `sending` before any channel sees them.
+        let claims = try await store.apply(plan, at: now)
+        report.actions = claims.count
+        guard !claims.isEmpty else { return report }
+        let outcomes = await withTaskGroup(of: Outcome.self) { group in
+            for claim in claims {
+                group.addTask {
+                    let result = await router.channel(for: claim.action).send(claim.action)
+                    return Outcome(claim: claim, result: result, at: clock.now)
+                }
+            }
+            var all: [Outcome] = []
+            for await outcome in group { all.append(outcome) }
+            return all
+        }
+        try await store.record(Reactions.settle(outcomes), at: clock.now)
+        return report
+    }
+
+    /// At start-up: every action left `sending` is asked of its channel; confirmed ones are
+    /// recorded as sent, the rest become `uncertain` and their leads stop until an operator acts.
+    public func recover() async throws -> (confirmed: Int, uncertain: Int) {
+        let inFlight = try await store.inFlightActions()
+        guard !inFlight.isEmpty else { return (0, 0) }
+        var settlement = Settlement()
+        var confirmed = 0
+        let now = clock.now
+        for (action, enrollmentSeq, next) in inFlight {
+            settlement.freedSenders.append(action.sender.id)
+            if await router.channel(for: action).confirm(action) == true {
+                confirmed += 1
+                let claim = Claim(action: action, enrollment: Enrollment(
+                    seq: enrollmentSeq, campaignID: action.campaignID, contactID: action.contactID, senderID: action.sender.id,
+                    state: .active, nodeID: action.nodeID, nodeEnteredAt: now, dueAt: nil), startsLead: false, nextNodeID: next)
+                let settled = Reactions.settle([Outcome(claim: claim, result: .sent(providerID: nil, signals: []), at: now)])
+                settlement.actions += settled.actions
+                settlement.moves += settled.moves.map { move in
+                    var move = move
+                    move.startedAt = nil  // keep the stored first-action time
+                    return move
+                }
+            } else {
+                settlement.actions.append(.init(id: action.id, state: .uncertain, providerID: nil,
+                                                error: "the server stopped while this action was being sent; it may or may not have gone out"))
+                settlement.moves.append(Enrollment(
+                    seq: enrollmentSeq, campaignID: action.campaignID, contactID: action.contactID, senderID: action.sender.id,
+                    state: .uncertain, reason: "action \(action.id) may have been sent before a crash: retry or dismiss it",
+                    nodeID: action.nodeID, nodeEnteredAt: nil, dueAt: nil))
+            }
+        }
+        try await store.record(settlement, at: now)
+        return (confirmed, inFlight.count - confirmed)
+    }
+
+    /// Ticks until nothing more is due at the current instant; returns the total.
+    public func drain(maxTicks: Int = 10_000) async throws -> TickReport {
+        var total = TickReport()
+        for _ in 0..<maxTicks {
+            let report = try await tick()
+            total.actions += report.actions
+            total.moves += report.moves
+            total.signals += report.signals
+            total.senders += report.senders
+            if !report.didWork { break }
+        }
+        return total
+    }
+
+    public func nextWake() async throws -> Date? {
+        try await store.nextWake()
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+
+/// The engine's view of storage: what is due, and applying decisions atomically.
+/// Each method is one transaction.
+public protocol EngineStore: Sendable {
+    /// Senders whose next slot has come (index on `next_slot_at`), each with its most urgent due
+    /// enrollments (index on `(sender, due_at)`), their campaigns and contacts and usage counts.
+    func dispatchSnapshot(at now: Date, maxSenders: Int, candidatesPerSender: Int) async throws -> [SenderSnapshot]
+    /// Records claims as `sending` actions (a claim whose (enrollment, node) already has an action
+    /// that is not `queued` is dropped: never twice), moves enrollments, paces senders and marks
+    /// each claiming sender busy. Returns the claims recorded.
+    func apply(_ plan: DispatchPlan, at now: Date) async throws -> [Claim]
+    /// Records what the channels did, frees the senders, and completes campaigns with no open lead.
+    func record(_ settlement: Settlement, at now: Date) async throws
+    /// Scheduled (simulated) signals that are due, with their enrollments.
+    func dueSignals(at now: Date, limit: Int) async throws -> [PendingSignal]
+    /// Applies reactions to signals (and deletes the fired scheduled ones).
+    func applySignals(_ effects: SignalEffects, at now: Date) async throws
+    /// The earliest moment anything becomes due (a sender slot or a scheduled signal).
+    func nextWake() async throws -> Date?
+    // MARK: Lifecycle
+
+    /// `pending` leads after `afterSeq`, with the facts that decide their admission.
+    func pendingLeads(of campaign: Campaign, after afterSeq: Int64, limit: Int) async throws -> [(seq: Int64, candidate: LeadCandidate)]
+    /// Enrollments not yet terminal per sender (to balance new leads).
+    func senderLoads(_ senders: [ID]) async throws -> [ID: Int]
+    /// Writes enrollments (launch decisions) and wakes their senders.
+    func activate(_ enrollments: [Enrollment], at now: Date) async throws
+    /// Pausing keeps every lead's place: its due time is set aside, and restored on resume.
+    func hold(_ campaign: Campaign, at now: Date) async throws
+    func release(_ campaign: Campaign, at now: Date) async throws
+    /// Ends every open enrollment with `reason` (state `stopped`).
+    func stopOpen(_ campaign: Campaign, reason: String, at now: Date) async throws
+    /// Completes an active campaign that has no open enrollment; returns whether it did.
+    func completeIfFinished(_ campaign: Campaign, at now: Date) async throws -> Bool
+
+    /// Actions left `sending` by a crash.
+    func inFlightActions() async throws -> [(action: OutboundAction, enrollmentSeq: Int64, nextNodeID: String?)]
+}
+
+/// Decisions from channel outcomes, to record in one transaction.
+public struct Settlement: Sendable {
+    public struct ActionUpdate: Sendable, Hashable {
+        public var id: ID
+        public var state: ActionState
+        public var providerID: String?
+        public var error: String?
+    }
+
+    public var actions: [ActionUpdate] = []
+    public var moves: [Enrollment] = []
+    public var suppressions: [Suppression] = []
+    public var signals: [(enrollmentSeq: Int64, actionID: ID, signal: ScheduledSignal)] = []
+    /// Senders whose in-flight action is settled.
+    public var freedSenders: [ID] = []
+
+    public init() {}
+}
+
+/// The life of an outbox row: `queued → sending → sent | failed | uncertain`.
+public enum ActionState: String, Sendable, CaseIterable, Hashable {
+    case queued, sending, sent, failed, uncertain, dismissed
+}
+
+/// A signal waiting to fire, with what it applies to.
+public struct PendingSignal: Sendable {
+    public var seq: Int64
+    public var type: SignalType
+    public var at: Date
+    public var actionID: ID?
+    public var enrollment: Enrollment
+    public var campaign: Campaign
+    public var contact: Contact
+
+    public init(seq: Int64, type: SignalType, at: Date, actionID: ID?, enrollment: Enrollment, campaign: Campaign, contact: Contact) {
+        self.seq = seq
+        self.type = type
+        self.at = at
+        self.actionID = actionID
+        self.enrollment = enrollment
+        self.campaign = campaign
+        self.contact = contact
+    }
+}
+
+/// What signals change.
+public struct SignalEffects: Sendable {
+    public var fired: [Int64] = []
+    public var moves: [Enrollment] = []
+    public var suppressions: [Suppression] = []
+    /// (enrollment seq, signal type) to count in stats and log as events.
+    public var observed: [(enrollmentSeq: Int64, campaignID: ID, type: SignalType)] = []
+
+    public init() {}
+}

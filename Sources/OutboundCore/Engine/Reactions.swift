@@ -1,0 +1,117 @@
+import Foundation
+
+/// How the engine reacts to outcomes and signals (stop on reply, conditions, bounces, backoff).
+public enum Reactions {
+    /// Transient failures retry on the same action after 1, 2, 4 … minutes (at most an hour);
+    /// after this many attempts the lead fails.
+    public static let maximumAttempts = 8
+
+    public static func backoff(attempt: Int) -> TimeInterval {
+        min(3600, 60 * pow(2, Double(max(0, attempt - 1))))
+    }
+
+    /// Turns channel outcomes into what to record.
+    public static func settle(_ outcomes: [Outcome]) -> Settlement {
+        var settlement = Settlement()
+        for outcome in outcomes {
+            var e = outcome.claim.enrollment
+            let action = outcome.claim.action
+            settlement.freedSenders.append(action.sender.id)
+            switch outcome.result {
+            case .sent(let providerID, let signals):
+                settlement.actions.append(.init(id: action.id, state: .sent, providerID: providerID, error: nil))
+                e.startedAt = e.startedAt ?? outcome.at
+                e.attempts = 0
+                e.reason = nil
+                if action.kind == .email { e.lastMessageID = messageID(for: action) }
+                e.nodeID = outcome.claim.nextNodeID
+                e.nodeEnteredAt = outcome.at
+                e.dueAt = outcome.at
+                e.state = .active
+                if e.nodeID == nil {
+                    e.state = .completed
+                    e.dueAt = nil
+                    e.reason = "reached the end of the sequence"
+                }
+                for signal in signals { settlement.signals.append((e.seq, action.id, signal)) }
+            case .transient(let error):
+                e.attempts += 1
+                if e.attempts >= maximumAttempts {
+                    settlement.actions.append(.init(id: action.id, state: .failed, providerID: nil, error: error))
+                    e.state = .failed
+                    e.reason = "gave up after \(e.attempts) attempts: \(error)"
+                    e.dueAt = nil
+                } else {
+                    settlement.actions.append(.init(id: action.id, state: .queued, providerID: nil, error: error))
+                    e.state = .active
+                    e.reason = "retrying (attempt \(e.attempts + 1)): \(error)"
+                    e.dueAt = outcome.at.addingTimeInterval(backoff(attempt: e.attempts))
+                }
+            case .permanent(let error, let bounced):
+                settlement.actions.append(.init(id: action.id, state: .failed, providerID: nil, error: error))
+                e.state = bounced ? .bounced : .failed
+                e.reason = error
+                e.dueAt = nil
+                if bounced, action.kind == .email {
+                    settlement.suppressions.append(Suppression(
+                        id: .generate(.suppression), workspaceID: action.workspaceID, kind: .email, value: action.recipient,
+                        reason: "bounced: \(error)", createdAt: outcome.at))
+                }
+            }
+            settlement.moves.append(e)
+        }
+        return settlement
+    }
+
+    /// Reacts to signals: a reply stops the lead when the campaign says so; a waiting condition
+    /// is looked at again at once; a bounce or opt-out ends the lead and suppresses the address.
+    public static func react(to signals: [PendingSignal], at now: Date) -> SignalEffects {
+        var effects = SignalEffects()
+        for pending in signals {
+            effects.fired.append(pending.seq)
+            var e = pending.enrollment
+            effects.observed.append((e.seq, pending.campaign.id, pending.type))
+            if let signal = pending.type.signal { e.signals.insert(signal) }
+            if !e.state.isTerminal {
+                switch pending.type {
+                case .replied where pending.campaign.stopOnReply:
+                    e.state = .replied
+                    e.reason = "the lead replied"
+                    e.dueAt = nil
+                case .bounced:
+                    e.state = .bounced
+                    e.reason = "the message bounced"
+                    e.dueAt = nil
+                case .unsubscribed:
+                    e.state = .unsubscribed
+                    e.reason = "the lead opted out"
+                    e.dueAt = nil
+                default:
+                    // A condition waiting for this signal decides now rather than at its deadline.
+                    if e.state == .waiting, let node = e.nodeID.flatMap(pending.campaign.sequence.node),
+                       case .condition(let wanted, _, _, _) = node.kind, pending.type.signal == wanted {
+                        e.dueAt = now
+                    }
+                }
+            }
+            let value: String? = switch pending.type {
+            case .bounced: pending.contact.email
+            case .unsubscribed: pending.contact.email ?? pending.contact.phone ?? pending.contact.linkedinURL
+            default: nil
+            }
+            if let value {
+                let kind: Suppression.Kind = value == pending.contact.email ? .email : value == pending.contact.phone ? .phone : .linkedinURL
+                effects.suppressions.append(Suppression(id: .generate(.suppression), workspaceID: pending.campaign.workspaceID,
+                                                        kind: kind, value: value, reason: pending.type.rawValue, createdAt: now))
+            }
+            effects.moves.append(e)
+        }
+        return effects
+    }
+
+    /// `<action_id@sender-domain>`: deterministic, so a retry after a crash reuses it.
+    public static func messageID(for action: OutboundAction) -> String {
+        let domain = action.sender.email?.split(separator: "@").last.map(String.init) ?? "outbound.local"
+        return "<\(action.id.rawValue)@\(domain)>"
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+
+/// Launch, pause, resume, complete and archive. Illegal transitions are 409 naming the status.
+public struct LifecycleService: Sendable {
+    let store: any Store
+    let clock: any Clock
+    let review: ReviewService
+
+    public init(store: any Store, clock: any Clock) {
+        self.store = store
+        self.clock = clock
+        review = ReviewService(store: store)
+    }
+
+    /// Validates, then starts: every pending lead is admitted (or skipped with its reason) and
+    /// gets a sticky sender, balanced by load. With no lead at all the campaign completes at once.
+    public func launch(_ id: ID, in workspace: ID) async throws -> Campaign {
+        var campaign = try await get(id, in: workspace)
+        guard campaign.status == .draft else {
+            throw ConflictError("campaign is \(campaign.status.rawValue); only a draft can launch" + (campaign.status == .paused ? " (use resume)" : ""))
+        }
+        let report = try await review.validate(id, in: workspace)
+        if !report.ready {
+            throw ValidationError(report.errors.map { FieldIssue($0.path ?? "", "\($0.code): \($0.message)") })
+        }
+        let now = clock.now
+        campaign.status = .active
+        campaign.startedAt = now
+        campaign.updatedAt = now
+        try await store.updateCampaign(campaign)
+        try await activatePending(campaign)
+        if try await store.completeIfFinished(campaign, at: clock.now) { return try await get(id, in: workspace) }
+        return campaign
+    }
+
+    public func pause(_ id: ID, in workspace: ID) async throws -> Campaign {
+        var campaign = try await get(id, in: workspace)
+        guard campaign.status == .active else { throw ConflictError("campaign is \(campaign.status.rawValue); only an active campaign can pause") }
+        let now = clock.now
+        campaign.status = .paused
+        campaign.pausedAt = now
+        campaign.updatedAt = now
+        try await store.updateCampaign(campaign)
+        try await store.hold(campaign, at: now)
+        return campaign
+    }
+
+    public func resume(_ id: ID, in workspace: ID) async throws -> Campaign {
+        var campaign = try await get(id, in: workspace)
+        guard campaign.status == .paused else { throw ConflictError("campaign is \(campaign.status.rawValue); only a paused campaign can resume") }
+        let now = clock.now
+        campaign.status = .active
+        campaign.startedAt = now
+        campaign.updatedAt = now
+        try await store.updateCampaign(campaign)
+        try await store.release(campaign, at: now)
+        try await activatePending(campaign)
+        _ = try await store.completeIfFinished(campaign, at: now)
+        return try await get(id, in: workspace)
+    }
+
+    /// Stops every open lead (reason "stopped") and completes the campaign.
+    public func complete(_ id: ID, in workspace: ID) async throws -> Campaign {
+        var campaign = try await get(id, in: workspace)
+        guard campaign.status == .active || campaign.status == .paused else {
+            throw ConflictError("campaign is \(campaign.status.rawValue); only an active or paused campaign can complete")
+        }
+        let now = clock.now
+        try await store.stopOpen(campaign, reason: "stopped: the campaign was completed", at: now)
+        campaign.status = .completed
+        campaign.completedAt = now
+        campaign.updatedAt = now
+        try await store.updateCampaign(campaign)
+        return campaign
+    }
+
+    public func archive(_ id: ID, in workspace: ID) async throws -> Campaign {
+        var campaign = try await get(id, in: workspace)
+        guard campaign.status != .active, campaign.status != .archived else {
+            throw ConflictError("campaign is \(campaign.status.rawValue); " + (campaign.status == .active ? "pause or complete it first" : "it is already archived"))
+        }
+        let now = clock.now
+        try await store.stopOpen(campaign, reason: "stopped: the campaign was archived", at: now)
+        campaign.status = .archived
+        campaign.updatedAt = now
+        try await store.updateCampaign(campaign)
+        return campaign
+    }
+
+    /// Admits the campaign's pending leads (at launch, on resume, and when leads arrive while it runs).
+    public func activatePending(_ campaign: Campaign) async throws {
+        guard campaign.status == .active, let entry = campaign.sequence.nodes.first else { return }
+        let entryChannel = campaign.sequence.nodes.lazy.compactMap(\.channel).first
+        let senders = try await store.senders(campaign.senderIDs, in: campaign.workspaceID)
+            .filter { entryChannel == nil || $0.channel == entryChannel }
+        var loads = try await store.senderLoads(senders.map(\.id))
+        let now = clock.now
+        let due = max(now, campaign.startAt ?? now)
+        var after: Int64 = 0
+        while true {
+            let batch = try await store.pendingLeads(of: campaign, after: after, limit: 5_000)
+            guard let last = batch.last else { break }
+            after = last.seq
+            var decided: [Enrollment] = []
+            for (seq, candidate) in batch {
+                var e = Enrollment(seq: seq, campaignID: campaign.id, contactID: candidate.contact.id, senderID: nil,
+                                   state: .active, nodeID: entry.id, nodeEnteredAt: now, dueAt: due)
+                if let skip = campaign.admission(of: LeadCandidate(
+                    contact: candidate.contact, inCampaign: false, suppressed: candidate.suppressed,
+                    activeElsewhere: candidate.activeElsewhere, contacted: candidate.contacted, inExcludedList: candidate.inExcludedList)) {
+                    e.state = .skipped
+                    e.reason = skip.rawValue
+                    e.dueAt = nil
+                } else if let sender = senders.min(by: { (loads[$0.id] ?? 0, $0.id) < (loads[$1.id] ?? 0, $1.id) }) {
+                    e.senderID = sender.id
+                    loads[sender.id, default: 0] += 1
+                } else {
+                    e.state = .skipped
+                    e.reason = "no sender for this campaign's first step"
+                    e.dueAt = nil
+                }
+                decided.append(e)
+            }
+            try await store.activate(decided, at: now)
+        }
+    }
+
+    private func get(_ id: ID, in workspace: ID) async throws -> Campaign {
+        guard let campaign = try await store.campaign(id, in: workspace) else { throw NotFoundError("campaign", id: id.rawValue) }
+        return campaign
+    }
+}
