@@ -71,7 +71,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OutboundChannelsTests",
-            dependencies: ["OutboundCore", "OutboundChannels", "OutboundStore"],
+            dependencies: ["OutboundCore", "OutboundChannels", "OutboundStore", "OutboundAPI"],
             path: "Tests/OutboundChannelsTests"
         ),
         .testTarget(

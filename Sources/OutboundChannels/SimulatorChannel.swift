@@ -13,7 +13,8 @@ public struct SimulatorChannel: Channel {
 
     public func send(_ action: OutboundAction) async -> SendResult {
         let simulation = action.simulation ?? Simulation()
-        var draw = Draw(seed: simulation.seed, contact: action.contactID.rawValue, node: action.nodeID)
+        // Keyed on the recipient, not on IDs, so the same audience behaves the same in every run.
+        var draw = Draw(seed: simulation.seed, contact: action.recipient, node: action.nodeID)
         let now = clock.now
         let delays = simulation.signalDelayMinutes.count == 2 ? simulation.signalDelayMinutes : [5, 2880]
         func later(after base: Date = now) -> Date {

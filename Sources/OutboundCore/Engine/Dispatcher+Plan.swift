@@ -33,6 +33,12 @@ public struct Planner: Sendable {
                 let campaign = candidate.campaign
                 let original = e
                 var steps = 0
+                if campaign.status != .active {
+                    // Not running (a race with pause or completion): take it out of the due index.
+                    e.dueAt = nil
+                    plan.moves.append(e)
+                    continue
+                }
                 walk: while steps < campaign.sequence.nodes.count + 1 {
                     steps += 1
                     guard let nodeID = e.nodeID, let node = campaign.sequence.node(nodeID) else {

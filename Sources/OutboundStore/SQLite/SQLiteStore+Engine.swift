@@ -37,7 +37,6 @@ extension SQLiteStore {
                         campaigns[campaignSeq] = try Self.campaign(campaignRow, db)
                     }
                     let campaign = campaigns[campaignSeq]!
-                    guard campaign.status == .active else { continue }
                     guard let contactRow = try Row.fetchOne(db, sql: "SELECT * FROM contacts WHERE seq = ?", arguments: [row["contact_seq"] as Int64])
                     else { continue }
                     let contact = try Self.contact(contactRow)
@@ -496,6 +495,9 @@ extension SQLiteStore {
             try db.execute(sql: "UPDATE enrollments SET state = 'active', reason = 'retry requested by an operator', due_at = ?, updated_at = ? WHERE seq = ?",
                            arguments: [Self.millis(now), Self.millis(now), seq])
             let campaignSeq = try Int64.fetchOne(db, sql: "SELECT campaign_seq FROM enrollments WHERE seq = ?", arguments: [seq]) ?? 0
+            // A campaign that completed because this lead was its last open one runs again until it is done.
+            try db.execute(sql: "UPDATE campaigns SET status = 'active', completed_at = NULL, updated_at = ? WHERE seq = ? AND status = 'completed'",
+                           arguments: [Self.millis(now), campaignSeq])
             if state != "active" {
                 try Self.count(campaignSeq, "state.\(state)", db, by: -1)
                 try Self.count(campaignSeq, "state.active", db)

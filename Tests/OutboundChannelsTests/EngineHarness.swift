@@ -1,0 +1,129 @@
+import Foundation
+import OutboundAPI
+import OutboundChannels
+import OutboundCore
+import OutboundStore
+import Synchronization
+
+/// A real SQLite file, the real services and dispatcher, on a virtual clock.
+struct Engine {
+    let directory: URL
+    let store: SQLiteStore
+    let clock: VirtualClock
+    let services: Services
+    let workspace: ID
+
+    static func make(start: String = "2026-11-30T14:00:00Z", router: (any ChannelRouter)? = nil) async throws -> Engine {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outbound-engine-\(UUID().uuidString)")
+        let store = try SQLiteStore(path: directory.appendingPathComponent("outbound.sqlite").path)
+        let clock = VirtualClock(try Date(start, strategy: .iso8601))
+        let services = try await Services(store: store, clock: clock, router: router ?? DefaultChannelRouter(clock: clock),
+                                          planner: Planner(random: RandomSource(seed: 7)))
+        let (workspace, _) = try await services.workspaces.createWorkspace(name: "Engine")
+        return Engine(directory: directory, store: store, clock: clock, services: services, workspace: workspace.id)
+    }
+
+    func cleanup() { try? FileManager.default.removeItem(at: directory) }
+
+    /// An email sender with exact pacing (no randomness) and the given daily cap.
+    func emailSender(_ name: String, perDay: Int = 500, perHour: Int? = nil, gap: Int = 60) async throws -> Sender {
+        var input = SenderInput()
+        input.channel = .value("email")
+        input.displayName = .value(name)
+        input.email = .value("\(name.lowercased())@sender.example")
+        var limit = RateLimitInput()
+        limit.perDay = .value(perDay)
+        limit.perHour = perHour.map { .value($0) } ?? .null
+        input.limits = .value(["email": .value(limit)])
+        var pacing = PacingInput()
+        pacing.minGapSeconds = .value(gap)
+        pacing.maxGapSeconds = .value(gap)
+        input.pacing = .value(pacing)
+        return try await services.senders.create(input, in: workspace)
+    }
+
+    /// An email campaign, every day 00:00–24:00 UTC unless a schedule is given, dry run.
+    func emailCampaign(_ name: String, senders: [Sender], nodes: [Node]? = nil, schedule: [String: [Schedule.RawWindow]]? = nil,
+                       timezone: String = "UTC", priority: Int = 0, dailyLimit: Int = 500, hourlyRate: Int = 60,
+                       simulation: Simulation = Simulation(seed: 1, acceptRate: 0, replyRate: 0, openRate: 0, bounceRate: 0)) async throws -> Campaign {
+        var input = CampaignInput()
+        input.name = .value(name)
+        input.channel = .value("email")
+        input.dryRun = .value(true)
+        input.senderIDs = .value(senders.map(\.id.rawValue))
+        input.timezone = .value(timezone)
+        input.priority = .value(priority)
+        input.dailyLimit = .value(dailyLimit)
+        input.hourlyMessageRate = .value(hourlyRate)
+        let allDay = Weekday.allCases.reduce(into: [String: [Schedule.RawWindow]]()) { $0[$1.rawValue] = [.init(start: "00:00", end: "24:00")] }
+        input.schedule = .value(schedule ?? allDay)
+        var campaign = try await services.campaigns.create(input, in: workspace)
+        campaign.simulation = simulation
+        campaign.sequence = CampaignSequence(version: 2, nodes: nodes ?? [
+            Node(id: "n1", kind: .email(EmailStep(subject: "Hi {{first_name | \"there\"}}", body: "Hello. Reply stop to unsubscribe.")), next: "n2"),
+            Node(id: "n2", kind: .end),
+        ])
+        try await store.updateCampaign(campaign)
+        return campaign
+    }
+
+    /// Leads with emails lead0@… leadN@….
+    func addLeads(_ count: Int, to campaign: Campaign, prefix: String = "lead") async throws -> [Contact] {
+        var inputs: [ContactInput] = []
+        for index in 0..<count {
+            var input = ContactInput()
+            input.email = .value("\(prefix)\(index)@example.com")
+            input.firstName = .value("Lead\(index)")
+            inputs.append(input)
+        }
+        let contacts = try await services.contacts.upsert(inputs, in: workspace).compactMap(\.contact)
+        _ = try await services.leads.add(.contactIDs(contacts.map(\.id.rawValue)), to: campaign.id, in: workspace)
+        return contacts
+    }
+
+    /// Ticks and jumps the clock to the next due moment until nothing is left or `until` passes.
+    func run(until end: Date, maxSteps: Int = 10_000) async throws {
+        for _ in 0..<maxSteps {
+            let report = try await services.dispatcher.drain()
+            guard let wake = try await services.dispatcher.nextWake(), wake <= end else {
+                clock.set(end)
+                _ = try await services.dispatcher.drain()
+                return
+            }
+            // A wake that does not move time and finds no work would spin: that is a bug.
+            if wake <= clock.now, !report.didWork { throw EngineStall(at: clock.now) }
+            clock.set(max(wake, clock.now))
+        }
+    }
+
+    func actions(_ campaign: Campaign) async throws -> [ActionRecord] {
+        try await store.actions(of: campaign.id, in: workspace, page: PageRequest(limit: 100)).items
+    }
+
+    func leads(_ campaign: Campaign) async throws -> [Lead] {
+        try await store.leads(of: campaign, state: nil, page: PageRequest(limit: 100)).items
+    }
+
+    func date(_ text: String) -> Date { try! Date(text, strategy: .iso8601) }
+}
+
+/// A channel that answers from a script, for failure paths.
+final class ScriptedChannel: Channel, ChannelRouter {
+    private let script: Mutex<[SendResult]>
+    let sent = Mutex<[OutboundAction]>([])
+
+    init(_ results: [SendResult]) {
+        script = Mutex(results)
+    }
+
+    func channel(for action: OutboundAction) -> any Channel { self }
+
+    func send(_ action: OutboundAction) async -> SendResult {
+        sent.withLock { $0.append(action) }
+        return script.withLock { $0.isEmpty ? .sent(providerID: "ok", signals: []) : $0.removeFirst() }
+    }
+
+    func confirm(_ action: OutboundAction) async -> Bool? { nil }
+}
+
+struct EngineStall: Error { let at: Date }

@@ -1,0 +1,252 @@
+import Foundation
+import Testing
+import OutboundAPI
+import OutboundChannels
+import OutboundCore
+import OutboundStore
+
+@Suite struct EngineTests {
+    @Test func leadsGoOutOnePacingGapApartAndTheCampaignCompletes() async throws {
+        let engine = try await Engine.make()
+        defer { engine.cleanup() }
+        let sender = try await engine.emailSender("Sam", gap: 60)
+        let campaign = try await engine.emailCampaign("Three", senders: [sender])
+        _ = try await engine.addLeads(3, to: campaign)
+        let launched = try await engine.services.lifecycle.launch(campaign.id, in: engine.workspace)
+        #expect(launched.status == .active)
+        try await engine.run(until: engine.date("2026-11-30T15:00:00Z"))
+        let actions = try await engine.actions(campaign)
+        #expect(actions.map(\.createdAt) == [engine.date("2026-11-30T14:00:00Z"), engine.date("2026-11-30T14:01:00Z"),
+                                              engine.date("2026-11-30T14:02:00Z")])
+        #expect(actions.allSatisfy { $0.state == .sent && $0.senderID == sender.id && $0.subject?.hasPrefix("Hi Lead") == true })
+        #expect(Set(actions.map(\.contactID)).count == 3)
+        #expect(try await engine.leads(campaign).allSatisfy { $0.state == .completed })
+        #expect(try await engine.services.campaigns.get(campaign.id, in: engine.workspace).status == .completed)
+        let counters = try await engine.store.campaignCounters(campaign.id, in: engine.workspace)
+        #expect(counters["sent"] == 3 && counters["state.completed"] == 3 && counters["contacted"] == 3)
+        #expect((counters["state.pending"] ?? 0) == 0 && (counters["state.active"] ?? 0) == 0)
+    }
+
+    @Test func aWindowOpeningAfterSpringForwardIsHitExactly() async throws {
+        // Saturday 2026-03-07 noon in New York; the only window is Sunday 09:00–17:00, the DST day.
+        let engine = try await Engine.make(start: "2026-03-07T17:00:00Z")
+        defer { engine.cleanup() }
+        let sender = try await engine.emailSender("Sam")
+        let campaign = try await engine.emailCampaign("Sunday", senders: [sender],
+                                                      schedule: ["sunday": [.init(start: "09:00", end: "17:00")]],
+                                                      timezone: "America/New_York")
+        _ = try await engine.addLeads(1, to: campaign)
+        _ = try await engine.services.lifecycle.launch(campaign.id, in: engine.workspace)
+        try await engine.run(until: engine.date("2026-03-09T00:00:00Z"))
+        #expect(try await engine.actions(campaign).map(\.createdAt) == [engine.date("2026-03-08T13:00:00Z")])
+    }
+
+    @Test func aSenderAtItsDailyCapResumesExactlyWhenCapacityFrees() async throws {
+        let engine = try await Engine.make()
+        defer { engine.cleanup() }
+        let sender = try await engine.emailSender("Capped", perDay: 2, gap: 0)
+        let campaign = try await engine.emailCampaign("Cap", senders: [sender])
+        _ = try await engine.addLeads(3, to: campaign)
+        _ = try await engine.services.lifecycle.launch(campaign.id, in: engine.workspace)
+        try await engine.run(until: engine.date("2026-12-02T00:00:00Z"))
+        let times = try await engine.actions(campaign).map(\.createdAt)
+        #expect(times == [engine.date("2026-11-30T14:00:00Z"), engine.date("2026-11-30T14:00:00Z"), engine.date("2026-12-01T14:00:00Z")])
+    }
+
+    @Test func higherPriorityCampaignsGoFirstOnASharedSender() async throws {
+        let engine = try await Engine.make()
+        defer { engine.cleanup() }
+        let sender = try await engine.emailSender("Shared", gap: 60)
+        let low = try await engine.emailCampaign("Low", senders: [sender], priority: 1)
+        let high = try await engine.emailCampaign("High", senders: [sender], priority: 9)
+        _ = try await engine.addLeads(2, to: low, prefix: "low")
+        _ = try await engine.addLeads(2, to: high, prefix: "high")
+        _ = try await engine.services.lifecycle.launch(low.id, in: engine.workspace)
+        _ = try await engine.services.lifecycle.launch(high.id, in: engine.workspace)
+        try await engine.run(until: engine.date("2026-11-30T15:00:00Z"))
+        let highTimes = try await engine.actions(high).map(\.createdAt)
+        let lowTimes = try await engine.actions(low).map(\.createdAt)
+        #expect(highTimes == [engine.date("2026-11-30T14:00:00Z"), engine.date("2026-11-30T14:01:00Z")])
+        #expect(lowTimes == [engine.date("2026-11-30T14:02:00Z"), engine.date("2026-11-30T14:03:00Z")])
+    }
+
+    @Test func aConditionWaitsForItsSignalThenTakesNo() async throws {
+        let engine = try await Engine.make()
+        defer { engine.cleanup() }
+        let sender = try await engine.emailSender("Sam")
+        let nodes = [
+            Node(id: "first", kind: .email(EmailStep(subject: "One", body: "b")), next: "wait"),
+            Node(id: "wait", kind: .delay(minutes: 1440), next: "c1"),
+            Node(id: "c1", kind: .condition(signal: .opened, withinDays: 2, yes: "done", no: "bump")),
+            Node(id: "bump", kind: .email(EmailStep(subject: "", body: "Bump", isReply: true)), next: "done"),
+            Node(id: "done", kind: .end),
+        ]
+        let campaign = try await engine.emailCampaign("Cond", senders: [sender], nodes: nodes)
+        _ = try await engine.addLeads(1, to: campaign)
+        _ = try await engine.services.lifecycle.launch(campaign.id, in: engine.workspace)
+        try await engine.run(until: engine.date("2026-12-10T00:00:00Z"))
+        let actions = try await engine.actions(campaign)
+        // Sent, a day's delay, two days waiting for an open that never comes, then the bump.
+        #expect(actions.map(\.nodeID) == ["first", "bump"])
+        #expect(actions.map(\.createdAt) == [engine.date("2026-11-30T14:00:00Z"), engine.date("2026-12-03T14:00:00Z")])
+        #expect(try await engine.leads(campaign).first?.state == .completed)
+    }
+
+    @Test func aReplyStopsTheLeadBeforeItsNextStep() async throws {
+        let engine = try await Engine.make()
+        defer { engine.cleanup() }
+        let sender = try await engine.emailSender("Sam")
+        let nodes = [
+            Node(id: "n1", kind: .email(EmailStep(subject: "One", body: "b")), next: "d"),
+            Node(id: "d", kind: .delay(minutes: 60 * 24 * 3), next: "n2"),
+            Node(id: "n2", kind: .email(EmailStep(subject: "Two", body: "b")), next: "e"),
+            Node(id: "e", kind: .end),
+        ]
+        let campaign = try await engine.emailCampaign("Reply", senders: [sender], nodes: nodes)
+        let leads = try await engine.addLeads(1, to: campaign)
+        _ = try await engine.services.lifecycle.launch(campaign.id, in: engine.workspace)
+        try await engine.run(until: engine.date("2026-12-01T00:00:00Z"))
+        let matched = try await engine.services.inbound.receive(InboundEvent(type: .replied, identity: leads[0].email), in: engine.workspace)
+        #expect(matched == 1)
+        try await engine.run(until: engine.date("2026-12-10T00:00:00Z"))
+        #expect(try await engine.actions(campaign).map(\.nodeID) == ["n1"])
+        let lead = try #require(try await engine.leads(campaign).first)
+        #expect(lead.state == .replied)
+        #expect(try await engine.store.campaignCounters(campaign.id, in: engine.workspace)["signal.replied"] == 1)
+    }
+
+    @Test func aSuppressionAddedAfterLaunchBlocksTheSend() async throws {
+        let engine = try await Engine.make()
+        defer { engine.cleanup() }
+        let sender = try await engine.emailSender("Sam")
+        let campaign = try await engine.emailCampaign("Supp", senders: [sender])
+        _ = try await engine.addLeads(2, to: campaign)
+        _ = try await engine.services.lifecycle.launch(campaign.id, in: engine.workspace)
+        _ = try await engine.services.suppressions.add(kind: .value("email"), value: .value("lead1@example.com"), reason: .absent, in: engine.workspace)
+        try await engine.run(until: engine.date("2026-11-30T16:00:00Z"))
+        let actions = try await engine.actions(campaign)
+        #expect(actions.map(\.recipient) == ["lead0@example.com"])
+        #expect(try await engine.leads(campaign).map(\.state).sorted { $0.rawValue < $1.rawValue } == [.completed, .stopped])
+    }
+
+    @Test func pauseKeepsPositionsAndResumeContinues() async throws {
+        let engine = try await Engine.make()
+        defer { engine.cleanup() }
+        let sender = try await engine.emailSender("Sam", gap: 600)
+        let campaign = try await engine.emailCampaign("Pause", senders: [sender])
+        _ = try await engine.addLeads(3, to: campaign)
+        _ = try await engine.services.lifecycle.launch(campaign.id, in: engine.workspace)
+        try await engine.run(until: engine.date("2026-11-30T14:05:00Z"))
+        #expect(try await engine.actions(campaign).count == 1)
+        _ = try await engine.services.lifecycle.pause(campaign.id, in: engine.workspace)
+        try await engine.run(until: engine.date("2026-11-30T18:00:00Z"))
+        #expect(try await engine.actions(campaign).count == 1, "nothing is sent while paused")
+        await #expect(throws: ConflictError.self) { try await engine.services.lifecycle.pause(campaign.id, in: engine.workspace) }
+        _ = try await engine.services.lifecycle.resume(campaign.id, in: engine.workspace)
+        try await engine.run(until: engine.date("2026-11-30T19:00:00Z"))
+        let times = try await engine.actions(campaign).map(\.createdAt)
+        #expect(times == [engine.date("2026-11-30T14:00:00Z"), engine.date("2026-11-30T18:00:00Z"), engine.date("2026-11-30T18:10:00Z")])
+    }
+
+    @Test func transientFailuresRetryTheSameActionWithBackoff() async throws {
+        let channel = ScriptedChannel([.transient("421 try later"), .transient("421 try later"), .sent(providerID: "x", signals: [])])
+        let engine = try await Engine.make(router: channel)
+        defer { engine.cleanup() }
+        let sender = try await engine.emailSender("Sam", gap: 0)
+        var campaign = try await engine.emailCampaign("Retry", senders: [sender])
+        campaign.dryRun = false
+        try await engine.store.updateCampaign(campaign)
+        _ = try await engine.addLeads(1, to: campaign)
+        _ = try await engine.services.lifecycle.launch(campaign.id, in: engine.workspace)
+        try await engine.run(until: engine.date("2026-11-30T15:00:00Z"))
+        let actions = try await engine.actions(campaign)
+        #expect(actions.count == 1, "one row per (lead, step), whatever the attempts")
+        #expect(actions.first?.state == .sent)
+        #expect(actions.first?.attempts == 3)
+        // 14:00 fails, +1 min fails, +2 min goes through.
+        #expect(actions.first?.createdAt == engine.date("2026-11-30T14:03:00Z"))
+        let sends = channel.sent.withLock { $0 }
+        #expect(sends.count == 3 && Set(sends.map(\.id)).count == 1, "retries reuse the action's ID")
+        #expect(try await engine.leads(campaign).first?.state == .completed)
+    }
+
+    @Test func aPermanentBounceEndsTheLeadAndSuppressesTheAddress() async throws {
+        let channel = ScriptedChannel([.permanent("550 no such user", bounced: true)])
+        let engine = try await Engine.make(router: channel)
+        defer { engine.cleanup() }
+        let sender = try await engine.emailSender("Sam", gap: 0)
+        var campaign = try await engine.emailCampaign("Bounce", senders: [sender])
+        campaign.dryRun = false
+        try await engine.store.updateCampaign(campaign)
+        _ = try await engine.addLeads(1, to: campaign)
+        _ = try await engine.services.lifecycle.launch(campaign.id, in: engine.workspace)
+        try await engine.run(until: engine.date("2026-11-30T15:00:00Z"))
+        let action = try #require(try await engine.actions(campaign).first)
+        #expect(action.state == .failed && action.error == "550 no such user")
+        let lead = try #require(try await engine.leads(campaign).first)
+        #expect(lead.state == .bounced && lead.reason == "550 no such user")
+        let suppressions = try await engine.store.suppressions(in: engine.workspace, page: PageRequest()).items
+        #expect(suppressions.map(\.value) == ["lead0@example.com"])
+        #expect(try await engine.services.campaigns.get(campaign.id, in: engine.workspace).status == .completed)
+    }
+
+    @Test func aCrashDuringASendLeavesAnUncertainActionThatIsNeverResentAutomatically() async throws {
+        let engine = try await Engine.make()
+        defer { engine.cleanup() }
+        let sender = try await engine.emailSender("Sam", gap: 0)
+        let campaign = try await engine.emailCampaign("Crash", senders: [sender])
+        _ = try await engine.addLeads(1, to: campaign)
+        _ = try await engine.services.lifecycle.launch(campaign.id, in: engine.workspace)
+        // Claim as the dispatcher does, then "crash" before any channel answers.
+        let snapshots = try await engine.store.dispatchSnapshot(at: engine.clock.now, maxSenders: 10, candidatesPerSender: 10)
+        let claims = try await engine.store.apply(Planner().plan(snapshots, at: engine.clock.now), at: engine.clock.now)
+        #expect(claims.count == 1)
+        let restarted = try await Services(store: SQLiteStore(path: engine.directory.appendingPathComponent("outbound.sqlite").path),
+                                           clock: engine.clock)
+        let recovered = try await restarted.dispatcher.recover()
+        #expect(recovered.uncertain == 1)
+        try await engine.run(until: engine.date("2026-12-01T00:00:00Z"))
+        var actions = try await engine.actions(campaign)
+        #expect(actions.map(\.state) == [.uncertain])
+        #expect(try await engine.leads(campaign).first?.state == .uncertain)
+        // An operator retries: the same row is sent, once.
+        try await engine.store.retryAction(actions[0].id, in: engine.workspace, at: engine.clock.now)
+        try await engine.run(until: engine.date("2026-12-01T01:00:00Z"))
+        actions = try await engine.actions(campaign)
+        #expect(actions.count == 1 && actions[0].state == .sent)
+        #expect(try await engine.leads(campaign).first?.state == .completed)
+    }
+
+    @Test func launchValidatesAndACampaignWithoutLeadsCompletesAtOnce() async throws {
+        let engine = try await Engine.make()
+        defer { engine.cleanup() }
+        let sender = try await engine.emailSender("Sam")
+        let empty = try await engine.emailCampaign("Empty", senders: [sender])
+        #expect(try await engine.services.lifecycle.launch(empty.id, in: engine.workspace).status == .completed)
+        var input = CampaignInput()
+        input.name = .value("Unready")
+        input.channel = .value("email")
+        let unready = try await engine.services.campaigns.create(input, in: engine.workspace)
+        await #expect(throws: ValidationError.self) { try await engine.services.lifecycle.launch(unready.id, in: engine.workspace) }
+        await #expect(throws: ConflictError.self) { try await engine.services.lifecycle.launch(empty.id, in: engine.workspace) }
+    }
+
+    @Test func simulatedSignalsArriveAtTheirTimesAndAreDeterministic() async throws {
+        var counts: [[String: Int]] = []
+        for _ in 0..<2 {
+            let engine = try await Engine.make()
+            defer { engine.cleanup() }
+            let sender = try await engine.emailSender("Sam", gap: 1)
+            let campaign = try await engine.emailCampaign("Sim", senders: [sender],
+                                                          simulation: Simulation(seed: 99, acceptRate: 0, replyRate: 0.3, openRate: 0.6, bounceRate: 0.1))
+            _ = try await engine.addLeads(40, to: campaign)
+            _ = try await engine.services.lifecycle.launch(campaign.id, in: engine.workspace)
+            try await engine.run(until: engine.date("2026-12-05T00:00:00Z"))
+            let counters = try await engine.store.campaignCounters(campaign.id, in: engine.workspace)
+            counts.append(counters.filter { $0.key.hasPrefix("signal.") || $0.key.hasPrefix("state.") })
+            #expect((counters["signal.opened"] ?? 0) > 0)
+            #expect((counters["state.bounced"] ?? 0) > 0)
+        }
+        #expect(counts[0] == counts[1])
+    }
+}
