@@ -7,7 +7,7 @@ import OutboundStore
 /// `outbound bench …`: our figure next to the physical limit measured in the same run (DESIGN.md §8).
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Measure Outbound against its physical limits.",
-                                                    subcommands: [ImportBench.self, RenderBench.self])
+                                                    subcommands: [ImportBench.self, RenderBench.self, DispatchBench.self, IdleTickBench.self])
 }
 
 /// Imports an N-row CSV through the real import path into a fresh database, then loads the
@@ -129,5 +129,135 @@ struct RenderBench: AsyncParsableCommand {
         let line = String(format: #"{"bench":"render","renders":%d,"renders_per_s":%.0f,"baseline_per_s":%.0f,"ratio":%.3f,"checksum":%d}"#,
                           count, Double(count) / ours, Double(count) / baseline, baseline / ours, checksum)
         emit(line)
+    }
+}
+
+/// Builds a workspace of N leads over C campaigns and S senders in a fresh SQLite file, runs the
+/// real dispatcher on a virtual clock with the simulator until every lead is terminal, and
+/// checks the recorded actions independently for duplicates, cap and window violations.
+struct DispatchBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "dispatch", abstract: "Dispatch actions/s vs raw INSERT+UPDATE.")
+
+    @Option(help: "Leads.") var leads: Int = 10_000
+    @Option(help: "Campaigns.") var campaigns: Int = 10
+    @Option(help: "Senders (shared out evenly).") var senders: Int = 20
+    @Flag(help: "Print one JSON line only.") var json = false
+
+    func run() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("outbound-bench-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let built = try await BenchWorkspace.build(in: folder, leads: leads, campaigns: campaigns, senders: senders, startIn: 0)
+        if !json { emitError("built \(leads) leads, \(campaigns) campaigns, \(senders) senders in \(String(format: "%.1f", built.seconds)) s") }
+        let services = built.services, clock = built.clock
+        let started = Date()
+        var ticks = 0
+        while true {
+            let report = try await services.dispatcher.drain()
+            ticks += 1
+            guard let wake = try await services.dispatcher.nextWake() else { break }
+            _ = report
+            // As the server does: wake at the next due moment, but batch whatever falls due within a second.
+            clock.set(max(wake, clock.now.addingTimeInterval(1)))
+        }
+        let seconds = Date().timeIntervalSince(started)
+        let check = try built.store.benchCheck()
+        let baseline = try SQLiteBaseline.insertUpdate(count: max(check.actions, 1), batch: 500,
+                                                       path: folder.appendingPathComponent("baseline.sqlite").path)
+        let ours = Double(check.actions) / seconds, base = Double(max(check.actions, 1)) / baseline
+        if !json { emitError("dispatched \(check.actions) actions in \(String(format: "%.1f", seconds)) s over \(ticks) wakes; open leads: \(check.open)") }
+        emit(String(format: #"{"bench":"dispatch","leads":%d,"campaigns":%d,"senders":%d,"actions":%d,"actions_per_s":%.0f,"baseline_per_s":%.0f,"ratio":%.3f,"peak_rss_mb":%.1f,"duplicates":%d,"cap_violations":%d,"window_violations":%d,"open_leads":%d}"#,
+                    leads, campaigns, senders, check.actions, ours, base, ours / base, ImportBench.peakRSSMegabytes(),
+                    check.duplicates, check.capViolations, check.windowViolations, check.open))
+    }
+}
+
+/// Ticks with N leads enrolled and nothing due: what a quiet minute costs.
+struct IdleTickBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "idle-tick", abstract: "Milliseconds per tick with nothing due.")
+
+    @Option(help: "Leads.") var leads: Int = 10_000
+    @Option(help: "Ticks to time.") var ticks: Int = 1_000
+    @Flag(help: "Print one JSON line only.") var json = false
+
+    func run() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("outbound-bench-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // Every campaign starts in 30 days, so every lead is enrolled and none is due.
+        let built = try await BenchWorkspace.build(in: folder, leads: leads, campaigns: max(1, leads / 1000), senders: max(2, leads / 500),
+                                                   startIn: 30 * 86_400)
+        var samples: [Double] = []
+        for _ in 0..<ticks {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let report = try await built.services.dispatcher.tick()
+            samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            if report.didWork { throw ValidationError("a tick found work; the idle bench expects none") }
+            built.clock.advance(by: 1)
+        }
+        samples.sort()
+        emit(String(format: #"{"bench":"idle-tick","leads":%d,"tick_ms_p50":%.3f,"tick_ms_p99":%.3f}"#,
+                    leads, samples[samples.count / 2], samples[min(samples.count - 1, samples.count * 99 / 100)]))
+    }
+}
+
+/// The workspace both dispatch benches run on.
+struct BenchWorkspace {
+    let store: SQLiteStore
+    let services: Services
+    let clock: VirtualClock
+    let seconds: Double
+
+    static func build(in folder: URL, leads: Int, campaigns: Int, senders: Int, startIn: TimeInterval) async throws -> BenchWorkspace {
+        let began = Date()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let store = try SQLiteStore(path: folder.appendingPathComponent("outbound.sqlite").path)
+        // Monday 2026-11-30 00:00 UTC.
+        let clock = VirtualClock(Date(timeIntervalSince1970: 1_796_083_200))
+        let services = try await Services(store: store, clock: clock, planner: Planner(random: RandomSource(seed: 42)))
+        let (workspace, _) = try await services.workspaces.createWorkspace(name: "bench")
+        let now = clock.now
+        var senderList: [Sender] = []
+        for index in 0..<senders {
+            let sender = Sender(id: .generate(.sender), workspaceID: workspace.id, channel: .email, displayName: "Sender \(index)",
+                                email: "sender\(index)@bench.example", createdAt: now, updatedAt: now)
+            try await store.insertSender(sender)
+            senderList.append(sender)
+        }
+        let zones = ["UTC", "America/New_York", "Europe/Berlin", "Asia/Tokyo"]
+        let weekdays = [Weekday.monday, .tuesday, .wednesday, .thursday, .friday]
+        var campaignList: [Campaign] = []
+        for index in 0..<campaigns {
+            let own = stride(from: index, to: senders, by: campaigns).map { senderList[$0].id }
+            var campaign = Campaign(
+                id: .generate(.campaign), workspaceID: workspace.id, name: "Bench \(index)", channel: .email, dryRun: true,
+                priority: index % 3, timezone: Zone(zones[index % zones.count])!,
+                schedule: Schedule(Dictionary(uniqueKeysWithValues: weekdays.map { ($0, [MinuteRange(start: 8 * 60, end: 18 * 60)]) })),
+                startAt: startIn > 0 ? now.addingTimeInterval(startIn) : nil,
+                senderIDs: own.isEmpty ? [senderList[index % senders].id] : own, hourlyMessageRate: 60, dailyLimit: 500,
+                createdAt: now, updatedAt: now)
+            campaign.sequence = CampaignSequence(version: 2, nodes: [
+                Node(id: "n1", kind: .email(EmailStep(subject: "{Hi|Hello} {{first_name | \"there\"}}", body: "A note for {{company | \"you\"}}. Reply stop to unsubscribe.")), next: "n2"),
+                Node(id: "n2", kind: .end),
+            ])
+            campaign.simulation = Simulation(seed: 7, acceptRate: 0, replyRate: 0.05, openRate: 0.4, bounceRate: 0.01)
+            try await store.insertCampaign(campaign)
+            campaignList.append(campaign)
+        }
+        let perCampaign = (leads + campaigns - 1) / campaigns
+        var made = 0
+        for campaign in campaignList {
+            var contacts: [Contact] = []
+            while contacts.count < perCampaign, made < leads {
+                contacts.append(Contact(id: .generate(.contact), workspaceID: workspace.id, firstName: "Lead\(made)",
+                                        email: "lead\(made)@bench.example", company: "Company \(made % 997)", createdAt: now, updatedAt: now))
+                made += 1
+            }
+            for start in stride(from: 0, to: contacts.count, by: 10_000) {
+                let chunk = Array(contacts[start..<min(start + 10_000, contacts.count)])
+                try await store.saveContacts(inserting: chunk, updating: [])
+                _ = try await store.insertLeads(chunk.map(\.id), into: campaign, at: now)
+            }
+            _ = try await services.lifecycle.launch(campaign.id, in: workspace.id)
+        }
+        return BenchWorkspace(store: store, services: services, clock: clock, seconds: Date().timeIntervalSince(began))
     }
 }

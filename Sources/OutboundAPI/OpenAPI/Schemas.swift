@@ -126,6 +126,12 @@ enum Schemas {
         let item: JSONValue = ["type": ["string", "null"]]
         return [
             "Node": node,
+            "Simulation": object([
+                "seed": ["type": "integer", "minimum": 0], "accept_rate": ["type": "number", "minimum": 0, "maximum": 1],
+                "reply_rate": ["type": "number", "minimum": 0, "maximum": 1], "open_rate": ["type": "number", "minimum": 0, "maximum": 1],
+                "bounce_rate": ["type": "number", "minimum": 0, "maximum": 1],
+                "signal_delay_minutes": ["type": "array", "items": integer, "minItems": 2, "maxItems": 2],
+            ]),
             "Sequence": object(["object": ["const": "sequence"], "version": integer, "nodes": ["type": "array", "items": ref("Node")]],
                                required: ["object", "version", "nodes"]),
             "SequenceInput": object(["version": ["type": ["integer", "null"], "description": "When given, must equal the current version"],
@@ -218,6 +224,7 @@ enum Schemas {
                 "hourly_message_rate": range(1, 60), "daily_limit": range(1, 500), "stop_on_reply": boolean,
                 "open_tracking": boolean, "signature": nullableString, "skip_other_campaigns": boolean,
                 "send_in_lead_timezone": boolean, "lead_rules": ref("LeadRules"), "sequence": ref("Sequence"),
+                "simulation": nullable(ref("Simulation")), "is_rebalancing": boolean,
                 "created_at": timestamp, "updated_at": timestamp,
                 "started_at": nullableTimestamp, "paused_at": nullableTimestamp, "completed_at": nullableTimestamp,
             ], required: ["id", "object", "name", "description", "channel", "status", "dry_run", "priority", "timezone",
@@ -261,6 +268,7 @@ enum Schemas {
             "skip_other_campaigns": ["type": ["boolean", "null"], "default": true],
             "send_in_lead_timezone": ["type": ["boolean", "null"], "default": false],
             "lead_rules": nullable(ref("LeadRules")),
+            "simulation": nullable(ref("Simulation")),
         ]
         fields["channel"] = create ? enumeration(["linkedin", "email", "sms", "multichannel"]) : ["type": "string", "description": "Immutable"]
         fields["status"] = ["type": "string", "description": "Read-only: changed by lifecycle actions"]

@@ -58,6 +58,18 @@ extension CampaignInput {
         signature = body.string("signature")
         skipOtherCampaigns = body.bool("skip_other_campaigns")
         sendInLeadTimezone = body.bool("send_in_lead_timezone")
+        simulation = body.object("simulation").map { reader in
+            var input = SimulationInput()
+            input.seed = reader.int("seed")
+            for name in ["accept_rate", "reply_rate", "open_rate", "bounce_rate"] {
+                input.rates[name] = reader.int(name).value.map { .value(Double($0)) } ?? .absent
+                if case .number(let value)? = reader.object[name] { input.rates[name] = .value(value) }
+            }
+            if case .value(let items) = reader.array("signal_delay_minutes") {
+                input.signalDelayMinutes = .value(items.compactMap { if case .number(let n) = $0 { Int(n) } else { nil } })
+            }
+            return input
+        }
         leadRules = body.object("lead_rules").map { rules in
             var input = LeadRulesInput()
             input.includeListIDs = rules.strings("include_list_ids")
@@ -118,11 +130,22 @@ struct CampaignBody: Encodable, Sendable {
     var sendInLeadTimezone: Bool
     var leadRules: LeadRulesBody
     var sequence: SequenceBody
+    @Nullable var simulation: SimulationBody?
+    var isRebalancing: Bool
     var createdAt: Date
     var updatedAt: Date
     @Nullable var startedAt: Date?
     @Nullable var pausedAt: Date?
     @Nullable var completedAt: Date?
+
+    struct SimulationBody: Encodable, Sendable {
+        var seed: UInt64
+        var acceptRate: Double
+        var replyRate: Double
+        var openRate: Double
+        var bounceRate: Double
+        var signalDelayMinutes: [Int]
+    }
 
     struct LeadRulesBody: Encodable, Sendable {
         var includeListIds: [String]
@@ -163,6 +186,11 @@ struct CampaignBody: Encodable, Sendable {
             excludeContacted: campaign.leadRules.excludeContacted,
             skipActiveInOtherCampaigns: campaign.skipOtherCampaigns)
         sequence = SequenceBody(campaign.sequence)
+        simulation = campaign.simulation.map {
+            SimulationBody(seed: $0.seed, acceptRate: $0.acceptRate, replyRate: $0.replyRate, openRate: $0.openRate,
+                           bounceRate: $0.bounceRate, signalDelayMinutes: $0.signalDelayMinutes)
+        }
+        isRebalancing = campaign.isRebalancing
         createdAt = campaign.createdAt
         updatedAt = campaign.updatedAt
         startedAt = campaign.startedAt

@@ -76,6 +76,7 @@ extension Campaign {
         Campaign.set(input.skipOtherCampaigns, &skipOtherCampaigns, default: true)
         Campaign.set(input.sendInLeadTimezone, &sendInLeadTimezone, default: false)
         applyLeadRules(input.leadRules, issues: &issues)
+        applySimulation(input.simulation, issues: &issues)
         switch input.signature {
         case .absent: break
         case .null: signature = nil
@@ -137,6 +138,34 @@ extension Campaign {
                 }
             }
             value = parsed
+        }
+    }
+
+    private mutating func applySimulation(_ field: Field<SimulationInput>, issues: inout IssueList) {
+        switch field {
+        case .absent: return
+        case .null: simulation = nil
+        case .value(let input):
+            var settings = simulation ?? Simulation()
+            if case .value(let seed) = input.seed {
+                if seed >= 0 { settings.seed = UInt64(seed) } else { issues.add("simulation.seed", "must be 0 or more") }
+            }
+            let keys: [(String, WritableKeyPath<Simulation, Double>)] = [
+                ("accept_rate", \.acceptRate), ("reply_rate", \.replyRate), ("open_rate", \.openRate), ("bounce_rate", \.bounceRate),
+            ]
+            for (name, keyPath) in keys {
+                if case .value(let rate)? = input.rates[name] {
+                    if (0...1).contains(rate) { settings[keyPath: keyPath] = rate } else { issues.add("simulation.\(name)", "must be between 0 and 1") }
+                }
+            }
+            if case .value(let delays) = input.signalDelayMinutes {
+                if delays.count == 2, delays[0] >= 0, delays[1] >= delays[0], delays[1] <= 525_600 {
+                    settings.signalDelayMinutes = delays
+                } else {
+                    issues.add("simulation.signal_delay_minutes", "must be [min, max] minutes with 0 ≤ min ≤ max ≤ 525600")
+                }
+            }
+            simulation = settings
         }
     }
 }

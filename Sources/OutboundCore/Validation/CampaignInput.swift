@@ -21,11 +21,21 @@ public struct CampaignInput: Sendable {
     public var skipOtherCampaigns: Field<Bool> = .absent
     public var sendInLeadTimezone: Field<Bool> = .absent
     public var leadRules: Field<LeadRulesInput> = .absent
+    /// Dry-run behaviour: `seed`, rates 0…1 and `signal_delay_minutes` [min, max].
+    public var simulation: Field<SimulationInput> = .absent
 
     /// Problems found while reading the input (wrong JSON types), reported together with the
     /// rule checks so a client sees every problem at once.
     public var readIssues: [FieldIssue] = []
 
+    public init() {}
+}
+
+/// `simulation` as sent; fields merge onto the current (or default) settings.
+public struct SimulationInput: Sendable {
+    public var seed: Field<Int> = .absent
+    public var rates: [String: Field<Double>] = [:]
+    public var signalDelayMinutes: Field<[Int]> = .absent
     public init() {}
 }
 

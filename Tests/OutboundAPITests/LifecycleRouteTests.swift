@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+import OutboundAPI
+import OutboundCore
+
+@Suite struct LifecycleRouteTests {
+    func allDay() -> String {
+        let days = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+        return "{" + days.map { "\"\($0)\": [{\"start\": \"00:00\", \"end\": \"24:00\"}]" }.joined(separator: ", ") + "}"
+    }
+
+    @Test func launchSendsAndStatsActionsAndInboundFollow() async throws {
+        let harness = try await Harness.make()
+        try await harness.run { api in
+            let sender = try await api.createSender(channel: "email", name: "Sam Lee", slug: "sam")
+            let created = try await api.send(.post, "/v1/campaigns", json: """
+                {"name": "Live", "channel": "email", "dry_run": true, "sender_ids": ["\(sender)"], "schedule": \(allDay()),
+                 "simulation": {"seed": 3, "bounce_rate": 0, "reply_rate": 0, "open_rate": 0}}
+                """)
+            let campaign = try #require(created.string("id"))
+            // Not ready: the seeded email is empty.
+            let refused = try await api.send(.post, "/v1/campaigns/\(campaign)/launch")
+            #expect(refused.status == .unprocessableContent)
+            #expect(refused.errorFields.contains("sequence.nodes[0].subject"))
+            _ = try await api.send(.put, "/v1/campaigns/\(campaign)/sequence", json: """
+                {"nodes": [{"type": "email", "subject": "Hi {{first_name | \\"there\\"}}", "body": "Hello. Reply stop to unsubscribe."},
+                           {"type": "delay", "days": 2}, {"type": "email", "is_reply": true, "body": "Bump"}, {"type": "end"}]}
+                """)
+            _ = try await api.send(.post, "/v1/campaigns/\(campaign)/leads", json: #"{"contacts": [{"email": "ada@example.com", "first_name": "Ada"}]}"#)
+            let launched = try await api.send(.post, "/v1/campaigns/\(campaign)/launch")
+            #expect(launched.status == .ok)
+            #expect(launched.string("status") == "active")
+            #expect(launched.string("started_at") != nil)
+            #expect(try await api.send(.post, "/v1/campaigns/\(campaign)/launch").status == .conflict)
+            #expect(try await api.send(.patch, "/v1/campaigns/\(campaign)/sequence/nodes/n1", json: #"{"subject": "x"}"#).status == .conflict)
+
+            _ = try await harness.services.dispatcher.drain()
+            let actions = try await api.send(.get, "/v1/campaigns/\(campaign)/actions")
+            guard case .array(let items)? = actions["data"] else { Issue.record("no actions"); return }
+            #expect(items.count == 1)
+            #expect(items.first?.path("state") == "sent")
+            #expect(items.first?.path("subject") == "Hi Ada")
+            #expect(items.first?.path("recipient") == "ada@example.com")
+            let leads = try await api.send(.get, "/v1/campaigns/\(campaign)/leads")
+            #expect(leads.text.contains("\"state\":\"waiting\"") || leads.text.contains("\"state\":\"active\""), "on its delay, not finished")
+
+            let reply = try await api.send(.post, "/v1/inbound", json: #"{"type": "replied", "email": "ADA@example.com", "channel": "email"}"#)
+            #expect(reply.status == .accepted)
+            #expect(reply.json.path("matched") == .number(1))
+            let stats = try await api.send(.get, "/v1/campaigns/\(campaign)/stats")
+            #expect(stats.json.path("targets") == .number(1))
+            #expect(stats.json.path("sent") == .number(1))
+            #expect(stats.json.path("replied") == .number(1))
+            #expect(stats.json.path("reply_rate") == .number(1))
+            #expect(stats.json.path("per_sender", sender) == .number(1))
+            #expect(try await api.send(.get, "/v1/campaigns/\(campaign)").string("status") == "completed", "its only lead replied")
+            #expect(try await api.send(.post, "/v1/campaigns/\(campaign)/pause").status == .conflict)
+            #expect(try await api.send(.post, "/v1/campaigns/\(campaign)/archive").string("status") == "archived")
+            let badInbound = try await api.send(.post, "/v1/inbound", json: #"{"type": "waved", "email": "ada@example.com"}"#)
+            #expect(badInbound.errorFields == ["type"])
+            #expect(try await api.send(.post, "/v1/actions/action_00000000000000000000/retry").status == .notFound)
+        }
+    }
+
+    @Test func pauseResumeCompleteAndNoLeadLaunch() async throws {
+        let harness = try await Harness.make()
+        try await harness.run { api in
+            let sender = try await api.createSender(channel: "linkedin", slug: "li")
+            let campaign = try await api.createCampaign(name: "LI", channel: "linkedin", senders: [sender])
+            let empty = try await api.send(.post, "/v1/campaigns/\(campaign)/launch")
+            #expect(empty.string("status") == "completed", "no leads: straight to completed")
+
+            let second = try await api.createCampaign(name: "LI 2", channel: "linkedin", senders: [sender])
+            _ = try await api.send(.post, "/v1/campaigns/\(second)/leads", json: #"{"contacts": [{"linkedin_url": "linkedin.com/in/one"}, {"email": "no-li@example.com"}]}"#)
+            #expect(try await api.send(.post, "/v1/campaigns/\(second)/launch").string("status") == "active")
+            #expect(try await api.send(.post, "/v1/campaigns/\(second)/resume").status == .conflict)
+            #expect(try await api.send(.post, "/v1/campaigns/\(second)/pause").string("status") == "paused")
+            #expect(try await api.send(.post, "/v1/campaigns/\(second)/resume").string("status") == "active")
+            let completed = try await api.send(.post, "/v1/campaigns/\(second)/complete")
+            #expect(completed.string("status") == "completed")
+            #expect(try await api.send(.get, "/v1/campaigns/\(second)/leads?status=stopped").dataIDs.count + 1 >= 1)
+        }
+    }
+}
