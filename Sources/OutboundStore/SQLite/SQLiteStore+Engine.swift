@@ -6,10 +6,10 @@ extension SQLiteStore {
     public func dispatchSnapshot(at now: Date, maxSenders: Int, candidatesPerSender: Int) async throws -> [SenderSnapshot] {
         try await read { db in
             let nowMs = Self.millis(now)
-            let senderRows = try Row.fetchAll(db, sql: """
+            let senderRows = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT * FROM senders WHERE next_slot_at <= ? AND in_flight IS NULL AND status = 'active'
                 ORDER BY next_slot_at LIMIT ?
-                """, arguments: [nowMs, maxSenders])
+                """), arguments: [nowMs, maxSenders])
             var campaigns: [Int64: Campaign] = [:]
             var startedToday: [Int64: Int] = [:]
             var workspaceToday: [String: (Int, Int?)] = [:]
@@ -17,49 +17,49 @@ extension SQLiteStore {
             for senderRow in senderRows {
                 let sender = try Self.sender(senderRow)
                 let senderSeq: Int64 = senderRow["seq"]
-                let rows = try Row.fetchAll(db, sql: """
+                let rows = try Row.fetchAll(db.cachedStatement(sql: """
                     SELECT e.*, c.id AS contact_id, k.id AS campaign_id, ? AS sender_id FROM enrollments e
                     JOIN contacts c ON c.seq = e.contact_seq JOIN campaigns k ON k.seq = e.campaign_seq
                     WHERE e.sender_seq = ? AND e.due_at <= ? ORDER BY e.due_at LIMIT ?
-                    """, arguments: [sender.id.rawValue, senderSeq, nowMs, candidatesPerSender])
+                    """), arguments: [sender.id.rawValue, senderSeq, nowMs, candidatesPerSender])
                 var usage: [ActionKind: [Date]] = [:]
-                for row in try Row.fetchAll(db, sql: """
+                for row in try Row.fetchAll(db.cachedStatement(sql: """
                     SELECT kind, created_at FROM actions WHERE sender_seq = ? AND created_at > ? AND state IN ('sending', 'sent', 'uncertain')
-                    """, arguments: [senderSeq, nowMs - 7 * 86_400_000]) {
+                    """), arguments: [senderSeq, nowMs - 7 * 86_400_000]) {
                     if let kind = ActionKind(rawValue: row["kind"]) { usage[kind, default: []].append(Self.date(row["created_at"] as Int64)) }
                 }
                 var candidates: [Candidate] = []
                 for row in rows {
                     let campaignSeq: Int64 = row["campaign_seq"]
                     if campaigns[campaignSeq] == nil {
-                        guard let campaignRow = try Row.fetchOne(db, sql: "SELECT * FROM campaigns WHERE seq = ?", arguments: [campaignSeq])
+                        guard let campaignRow = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM campaigns WHERE seq = ?"), arguments: [campaignSeq])
                         else { continue }
                         campaigns[campaignSeq] = try Self.campaign(campaignRow, db)
                     }
                     let campaign = campaigns[campaignSeq]!
-                    guard let contactRow = try Row.fetchOne(db, sql: "SELECT * FROM contacts WHERE seq = ?", arguments: [row["contact_seq"] as Int64])
+                    guard let contactRow = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM contacts WHERE seq = ?"), arguments: [row["contact_seq"] as Int64])
                     else { continue }
                     let contact = try Self.contact(contactRow)
                     if startedToday[campaignSeq] == nil {
                         let dayStart = Self.millis(Planner.startOfDay(now, in: campaign.timezone))
-                        startedToday[campaignSeq] = try Int.fetchOne(db, sql: """
+                        startedToday[campaignSeq] = try Int.fetchOne(db.cachedStatement(sql: """
                             SELECT count(*) FROM enrollments WHERE campaign_seq = ? AND started_at >= ?
-                            """, arguments: [campaignSeq, dayStart]) ?? 0
+                            """), arguments: [campaignSeq, dayStart]) ?? 0
                     }
                     if workspaceToday[campaign.workspaceID.rawValue] == nil {
-                        let quota = try Int.fetchOne(db, sql: "SELECT daily_quota FROM workspaces WHERE id = ?", arguments: [campaign.workspaceID.rawValue])
+                        let quota = try Int.fetchOne(db.cachedStatement(sql: "SELECT daily_quota FROM workspaces WHERE id = ?"), arguments: [campaign.workspaceID.rawValue])
                         var sent = 0
                         if quota != nil {
-                            sent = try Int.fetchOne(db, sql: """
+                            sent = try Int.fetchOne(db.cachedStatement(sql: """
                                 SELECT count(*) FROM actions WHERE workspace_id = ? AND created_at >= ? AND state IN ('sending', 'sent', 'uncertain')
-                                """, arguments: [campaign.workspaceID.rawValue, Self.millis(Planner.startOfDay(now, in: .utc))]) ?? 0
+                                """), arguments: [campaign.workspaceID.rawValue, Self.millis(Planner.startOfDay(now, in: .utc))]) ?? 0
                         }
                         workspaceToday[campaign.workspaceID.rawValue] = (sent, quota)
                     }
-                    let recent = try Int64.fetchAll(db, sql: """
+                    let recent = try Int64.fetchAll(db.cachedStatement(sql: """
                         SELECT created_at FROM actions WHERE campaign_seq = ? AND sender_seq = ? AND created_at > ?
                           AND state IN ('sending', 'sent', 'uncertain')
-                        """, arguments: [campaignSeq, senderSeq, nowMs - 3_600_000]).map(Self.date)
+                        """), arguments: [campaignSeq, senderSeq, nowMs - 3_600_000]).map(Self.date)
                     let (sent, quota) = workspaceToday[campaign.workspaceID.rawValue]!
                     candidates.append(Candidate(
                         enrollment: try Self.enrollment(row), campaign: campaign, contact: contact,
@@ -80,21 +80,21 @@ extension SQLiteStore {
                 var claim = claim
                 let a = claim.action
                 guard let senderSeq = try Self.seq(of: a.sender.id, table: "senders", db) else { continue }
-                if let existing = try Row.fetchOne(db, sql: "SELECT id, state FROM actions WHERE enrollment_seq = ? AND node_id = ?",
+                if let existing = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, state FROM actions WHERE enrollment_seq = ? AND node_id = ?"),
                                                    arguments: [claim.enrollment.seq, a.nodeID]) {
                     // Never twice: only a `queued` row (a transient failure) may be sent again, as itself.
                     guard existing["state"] as String == ActionState.queued.rawValue else { continue }
                     claim.action.id = ID(trusted: existing["id"])
-                    try db.execute(sql: """
+                    try db.cachedStatement(sql: """
                         UPDATE actions SET state = 'sending', attempts = attempts + 1, sender_seq = ?, recipient = ?, subject = ?, body = ?,
                             html = ?, in_reply_to = ?, created_at = ?, updated_at = ? WHERE id = ?
-                        """, arguments: [senderSeq, a.recipient, a.subject, a.body, a.html, a.inReplyTo, nowMs, nowMs, claim.action.id.rawValue])
+                        """).execute(arguments: [senderSeq, a.recipient, a.subject, a.body, a.html, a.inReplyTo, nowMs, nowMs, claim.action.id.rawValue])
                 } else {
-                    try db.execute(sql: """
+                    try db.cachedStatement(sql: """
                         INSERT INTO actions (id, workspace_id, campaign_seq, enrollment_seq, node_id, sender_seq, kind, state, recipient,
                             subject, body, html, in_reply_to, created_at, updated_at)
                         SELECT ?, ?, campaign_seq, seq, ?, ?, ?, 'sending', ?, ?, ?, ?, ?, ?, ? FROM enrollments WHERE seq = ?
-                        """, arguments: [a.id.rawValue, a.workspaceID.rawValue, a.nodeID, senderSeq, a.kind.rawValue, a.recipient,
+                        """).execute(arguments: [a.id.rawValue, a.workspaceID.rawValue, a.nodeID, senderSeq, a.kind.rawValue, a.recipient,
                                          a.subject, a.body, a.html, a.inReplyTo, nowMs, nowMs, claim.enrollment.seq])
                 }
                 try Self.update(claim.enrollment, db, at: now)
@@ -104,7 +104,7 @@ extension SQLiteStore {
             }
             for move in plan.moves { try Self.update(move, db, at: now) }
             for (sender, until) in plan.pacing {
-                try db.execute(sql: "UPDATE senders SET pacing_until = ? WHERE id = ?", arguments: [Self.millis(until), sender.rawValue])
+                try db.cachedStatement(sql: "UPDATE senders SET pacing_until = ? WHERE id = ?").execute(arguments: [Self.millis(until), sender.rawValue])
             }
             try Self.refreshSlots(plan.senders, db)
             let touched = Set(plan.moves.map(\.campaignID))
@@ -117,17 +117,17 @@ extension SQLiteStore {
         try await write { db in
             let nowMs = Self.millis(now)
             for update in settlement.actions {
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     UPDATE actions SET state = ?, provider_id = coalesce(?, provider_id), error = ?, updated_at = ?,
                         sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END
                     WHERE id = ?
-                    """, arguments: [update.state.rawValue, update.providerID, update.error, nowMs, update.state.rawValue, nowMs,
+                    """).execute(arguments: [update.state.rawValue, update.providerID, update.error, nowMs, update.state.rawValue, nowMs,
                                      update.id.rawValue])
-                if update.state == .sent, let row = try Row.fetchOne(db, sql: """
+                if update.state == .sent, let row = try Row.fetchOne(db.cachedStatement(sql: """
                     SELECT a.campaign_seq, a.node_id, a.workspace_id, s.id AS sender_id, k.id AS campaign_id, c.id AS contact_id
                     FROM actions a JOIN campaigns k ON k.seq = a.campaign_seq LEFT JOIN senders s ON s.seq = a.sender_seq
                     JOIN enrollments e ON e.seq = a.enrollment_seq JOIN contacts c ON c.seq = e.contact_seq WHERE a.id = ?
-                    """, arguments: [update.id.rawValue]) {
+                    """), arguments: [update.id.rawValue]) {
                     let campaignSeq: Int64 = row["campaign_seq"]
                     try Self.count(campaignSeq, "sent", db)
                     try Self.count(campaignSeq, "sent.node.\(row["node_id"] as String)", db)
@@ -148,7 +148,7 @@ extension SQLiteStore {
                                arguments: [enrollmentSeq, actionID.rawValue, signal.type.rawValue, Self.millis(signal.at)])
             }
             for sender in settlement.freedSenders {
-                try db.execute(sql: "UPDATE senders SET in_flight = NULL WHERE id = ?", arguments: [sender.rawValue])
+                try db.cachedStatement(sql: "UPDATE senders SET in_flight = NULL WHERE id = ?").execute(arguments: [sender.rawValue])
             }
             try Self.refreshSlots(settlement.freedSenders + settlement.moves.compactMap(\.senderID), db)
             try Self.completeFinished(Set(settlement.moves.map(\.campaignID)), db, at: now)
@@ -157,20 +157,20 @@ extension SQLiteStore {
 
     public func dueSignals(at now: Date, limit: Int) async throws -> [PendingSignal] {
         try await read { db in
-            let rows = try Row.fetchAll(db, sql: """
+            let rows = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT s.seq AS signal_seq, s.type AS signal_type, s.due_at AS signal_at, s.action_id AS signal_action,
                        e.*, c.id AS contact_id, k.id AS campaign_id, x.id AS sender_id
                 FROM scheduled_signals s JOIN enrollments e ON e.seq = s.enrollment_seq LEFT JOIN senders x ON x.seq = e.sender_seq
                 JOIN contacts c ON c.seq = e.contact_seq JOIN campaigns k ON k.seq = e.campaign_seq
                 WHERE s.due_at <= ? ORDER BY s.due_at, s.seq LIMIT ?
-                """, arguments: [Self.millis(now), limit])
+                """), arguments: [Self.millis(now), limit])
             var campaigns: [Int64: Campaign] = [:]
             return try rows.map { row in
                 let campaignSeq: Int64 = row["campaign_seq"]
                 if campaigns[campaignSeq] == nil {
-                    campaigns[campaignSeq] = try Self.campaign(try Row.fetchOne(db, sql: "SELECT * FROM campaigns WHERE seq = ?", arguments: [campaignSeq])!, db)
+                    campaigns[campaignSeq] = try Self.campaign(try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM campaigns WHERE seq = ?"), arguments: [campaignSeq])!, db)
                 }
-                let contact = try Self.contact(try Row.fetchOne(db, sql: "SELECT * FROM contacts WHERE seq = ?", arguments: [row["contact_seq"] as Int64])!)
+                let contact = try Self.contact(try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM contacts WHERE seq = ?"), arguments: [row["contact_seq"] as Int64])!)
                 return PendingSignal(seq: row["signal_seq"], type: SignalType(rawValue: row["signal_type"]) ?? .opened,
                                      at: Self.date(row["signal_at"] as Int64), actionID: (row["signal_action"] as String?).map(ID.init(trusted:)),
                                      enrollment: try Self.enrollment(row), campaign: campaigns[campaignSeq]!, contact: contact)
@@ -180,12 +180,12 @@ extension SQLiteStore {
 
     public func applySignals(_ effects: SignalEffects, at now: Date) async throws {
         try await write { db in
-            for seq in effects.fired { try db.execute(sql: "DELETE FROM scheduled_signals WHERE seq = ?", arguments: [seq]) }
+            for seq in effects.fired { try db.cachedStatement(sql: "DELETE FROM scheduled_signals WHERE seq = ?").execute(arguments: [seq]) }
             for (enrollmentSeq, campaignID, type) in effects.observed {
-                guard let row = try Row.fetchOne(db, sql: """
+                guard let row = try Row.fetchOne(db.cachedStatement(sql: """
                     SELECT e.campaign_seq, k.workspace_id, c.id AS contact_id FROM enrollments e JOIN campaigns k ON k.seq = e.campaign_seq
                     JOIN contacts c ON c.seq = e.contact_seq WHERE e.seq = ?
-                    """, arguments: [enrollmentSeq]) else { continue }
+                    """), arguments: [enrollmentSeq]) else { continue }
                 try Self.count(row["campaign_seq"], "signal.\(type.rawValue)", db)
                 try db.execute(sql: "INSERT INTO events (workspace_id, type, campaign_id, contact_id, at) VALUES (?, ?, ?, ?, ?)",
                                arguments: [row["workspace_id"] as String, "lead.\(type.rawValue)", campaignID.rawValue,
@@ -204,21 +204,21 @@ extension SQLiteStore {
 
     public func nextWake() async throws -> Date? {
         try await read { db in
-            let slot = try Int64.fetchOne(db, sql: "SELECT min(next_slot_at) FROM senders WHERE in_flight IS NULL AND status = 'active'")
-            let signal = try Int64.fetchOne(db, sql: "SELECT min(due_at) FROM scheduled_signals")
+            let slot = try Int64.fetchOne(db.cachedStatement(sql: "SELECT min(next_slot_at) FROM senders WHERE in_flight IS NULL AND status = 'active'"))
+            let signal = try Int64.fetchOne(db.cachedStatement(sql: "SELECT min(due_at) FROM scheduled_signals"))
             return [slot, signal].compactMap { $0 }.min().map(Self.date)
         }
     }
 
     public func inFlightActions() async throws -> [(action: OutboundAction, enrollmentSeq: Int64, nextNodeID: String?)] {
         try await read { db in
-            try Row.fetchAll(db, sql: """
+            try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT a.*, k.id AS campaign_id, k.dry_run, k.simulation, k.sequence, k.channel AS campaign_channel, c.id AS contact_id
                 FROM actions a JOIN campaigns k ON k.seq = a.campaign_seq JOIN enrollments e ON e.seq = a.enrollment_seq
                 JOIN contacts c ON c.seq = e.contact_seq WHERE a.state = 'sending'
-                """).compactMap { row in
+                """)).compactMap { row in
                 guard let senderSeq = row["sender_seq"] as Int64?,
-                      let senderRow = try Row.fetchOne(db, sql: "SELECT * FROM senders WHERE seq = ?", arguments: [senderSeq])
+                      let senderRow = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM senders WHERE seq = ?"), arguments: [senderSeq])
                 else { return nil }
                 let sequence = try (row["sequence"] as String?).map { try Self.decode(StoredSequence.self, $0).sequence }
                     ?? CampaignSequence.seed(for: CampaignChannel(rawValue: row["campaign_channel"]) ?? .email)
@@ -237,17 +237,17 @@ extension SQLiteStore {
 
     /// Writes an enrollment's engine fields and keeps the state counters true.
     static func update(_ e: Enrollment, _ db: Database, at now: Date) throws {
-        guard let row = try Row.fetchOne(db, sql: "SELECT state, campaign_seq, started_at FROM enrollments WHERE seq = ?", arguments: [e.seq])
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT state, campaign_seq, started_at FROM enrollments WHERE seq = ?"), arguments: [e.seq])
         else { return }
         let old: String = row["state"]
         if row["started_at"] as Int64? == nil, e.startedAt != nil { try count(row["campaign_seq"], "contacted", db) }
         let senderSeq = try e.senderID.flatMap { try seq(of: $0, table: "senders", db) }
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE enrollments SET state = ?, reason = ?, node_id = ?, node_entered_at = ?, due_at = ?, attempts = ?,
                 started_at = coalesce(started_at, ?), signals = ?, last_message_id = coalesce(?, last_message_id),
                 sender_seq = coalesce(?, sender_seq), updated_at = ?
             WHERE seq = ?
-            """, arguments: [e.state.rawValue, e.reason, e.nodeID, millis(e.nodeEnteredAt), millis(e.dueAt), e.attempts,
+            """).execute(arguments: [e.state.rawValue, e.reason, e.nodeID, millis(e.nodeEnteredAt), millis(e.dueAt), e.attempts,
                              millis(e.startedAt), e.signals.map(\.rawValue).sorted().joined(separator: ","), e.lastMessageID,
                              senderSeq, millis(now), e.seq])
         if old != e.state.rawValue {
@@ -257,38 +257,38 @@ extension SQLiteStore {
     }
 
     static func count(_ campaignSeq: Int64, _ key: String, _ db: Database, by delta: Int = 1) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO campaign_counters (campaign_seq, key, value) VALUES (?, ?, ?)
             ON CONFLICT (campaign_seq, key) DO UPDATE SET value = value + excluded.value
-            """, arguments: [campaignSeq, key, delta])
+            """).execute(arguments: [campaignSeq, key, delta])
     }
 
     /// next_slot_at = the later of the sender's pacing and its earliest due enrollment; NULL
     /// while an action is in flight or nothing is due.
     static func refreshSlots(_ senders: [ID], _ db: Database) throws {
         for sender in Set(senders) {
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE senders SET next_slot_at = CASE WHEN in_flight IS NOT NULL THEN NULL ELSE
                     (SELECT max(coalesce(senders.pacing_until, 0), min(e.due_at)) FROM enrollments e
                      WHERE e.sender_seq = senders.seq AND e.due_at IS NOT NULL) END
                 WHERE id = ?
-                """, arguments: [sender.rawValue])
+                """).execute(arguments: [sender.rawValue])
         }
     }
 
     static func refreshSlots(senderSeqs: [Int64], _ db: Database) throws {
-        let ids = try senderSeqs.compactMap { try String.fetchOne(db, sql: "SELECT id FROM senders WHERE seq = ?", arguments: [$0]) }
+        let ids = try senderSeqs.compactMap { try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM senders WHERE seq = ?"), arguments: [$0]) }
         try refreshSlots(ids.map(ID.init(trusted:)), db)
     }
 
     /// An active campaign whose every enrollment is terminal is completed.
     static func completeFinished(_ campaigns: Set<ID>, _ db: Database, at now: Date) throws {
         for campaign in campaigns {
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE campaigns SET status = 'completed', completed_at = ?, updated_at = ?
                 WHERE id = ? AND status = 'active' AND NOT EXISTS (
                     SELECT 1 FROM enrollments WHERE campaign_seq = campaigns.seq AND state IN ('pending', 'active', 'waiting'))
-                """, arguments: [millis(now), millis(now), campaign.rawValue])
+                """).execute(arguments: [millis(now), millis(now), campaign.rawValue])
         }
     }
 
@@ -297,18 +297,12 @@ extension SQLiteStore {
     }
 
     static func isSuppressed(_ contact: Contact, _ db: Database) throws -> Bool {
-        var pairs: [(String, String)] = []
-        if let email = contact.email {
-            pairs.append(("email", email))
-            if let domain = email.split(separator: "@").last { pairs.append(("domain", String(domain))) }
-        }
-        if let phone = contact.phone { pairs.append(("phone", phone)) }
-        if let url = contact.linkedinURL { pairs.append(("linkedin_url", url)) }
-        for (kind, value) in pairs {
-            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM suppressions WHERE workspace_id = ? AND kind = ? AND value = ?)",
-                                 arguments: [contact.workspaceID.rawValue, kind, value]) == true { return true }
-        }
-        return false
+        let domain = contact.email?.split(separator: "@").last.map(String.init)
+        return try Bool.fetchOne(db.cachedStatement(sql: """
+            SELECT EXISTS (SELECT 1 FROM suppressions WHERE workspace_id = ? AND (
+                (kind = 'email' AND value = ?) OR (kind = 'domain' AND value = ?) OR
+                (kind = 'phone' AND value = ?) OR (kind = 'linkedin_url' AND value = ?)))
+            """), arguments: [contact.workspaceID.rawValue, contact.email, domain, contact.phone, contact.linkedinURL]) ?? false
     }
 
     /// An enrollment from a row of `enrollments` joined with `contact_id` and `campaign_id`.
@@ -331,11 +325,11 @@ extension SQLiteStore {
 extension SQLiteStore {
     public func pendingLeads(of campaign: Campaign, after afterSeq: Int64, limit: Int) async throws -> [(seq: Int64, candidate: LeadCandidate)] {
         let rows: [(Int64, ID)] = try await read { db in
-            try Row.fetchAll(db, sql: """
+            try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT e.seq, c.id FROM enrollments e JOIN contacts c ON c.seq = e.contact_seq
                 WHERE e.campaign_seq = (SELECT seq FROM campaigns WHERE id = ?) AND e.state = 'pending' AND e.seq > ?
                 ORDER BY e.seq LIMIT ?
-                """, arguments: [campaign.id.rawValue, afterSeq, limit]).map { ($0[0], ID(trusted: $0[1])) }
+                """), arguments: [campaign.id.rawValue, afterSeq, limit]).map { ($0[0], ID(trusted: $0[1])) }
         }
         let facts = try await leadCandidates(rows.map(\.1), for: campaign)
         let byID = Dictionary(facts.map { ($0.contact.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -346,10 +340,10 @@ extension SQLiteStore {
         try await read { db in
             var loads: [ID: Int] = [:]
             for sender in senders {
-                loads[sender] = try Int.fetchOne(db, sql: """
+                loads[sender] = try Int.fetchOne(db.cachedStatement(sql: """
                     SELECT count(*) FROM enrollments WHERE sender_seq = (SELECT seq FROM senders WHERE id = ?)
                       AND state IN ('active', 'waiting')
-                    """, arguments: [sender.rawValue]) ?? 0
+                    """), arguments: [sender.rawValue]) ?? 0
             }
             return loads
         }
@@ -365,8 +359,8 @@ extension SQLiteStore {
     public func hold(_ campaign: Campaign, at now: Date) async throws {
         try await write { db in
             let seq = try Self.seq(of: campaign.id, table: "campaigns", db)
-            let senders = try Int64.fetchAll(db, sql: "SELECT DISTINCT sender_seq FROM enrollments WHERE campaign_seq = ? AND due_at IS NOT NULL AND sender_seq IS NOT NULL", arguments: [seq])
-            try db.execute(sql: "UPDATE enrollments SET held_due_at = due_at, due_at = NULL WHERE campaign_seq = ? AND due_at IS NOT NULL", arguments: [seq])
+            let senders = try Int64.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT sender_seq FROM enrollments WHERE campaign_seq = ? AND due_at IS NOT NULL AND sender_seq IS NOT NULL"), arguments: [seq])
+            try db.cachedStatement(sql: "UPDATE enrollments SET held_due_at = due_at, due_at = NULL WHERE campaign_seq = ? AND due_at IS NOT NULL").execute(arguments: [seq])
             try Self.refreshSlots(senderSeqs: senders, db)
         }
     }
@@ -374,11 +368,11 @@ extension SQLiteStore {
     public func release(_ campaign: Campaign, at now: Date) async throws {
         try await write { db in
             let seq = try Self.seq(of: campaign.id, table: "campaigns", db)
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE enrollments SET due_at = max(held_due_at, ?), held_due_at = NULL
                 WHERE campaign_seq = ? AND held_due_at IS NOT NULL AND state IN ('active', 'waiting')
-                """, arguments: [Self.millis(now), seq])
-            let senders = try Int64.fetchAll(db, sql: "SELECT DISTINCT sender_seq FROM enrollments WHERE campaign_seq = ? AND due_at IS NOT NULL AND sender_seq IS NOT NULL", arguments: [seq])
+                """).execute(arguments: [Self.millis(now), seq])
+            let senders = try Int64.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT sender_seq FROM enrollments WHERE campaign_seq = ? AND due_at IS NOT NULL AND sender_seq IS NOT NULL"), arguments: [seq])
             try Self.refreshSlots(senderSeqs: senders, db)
         }
     }
@@ -386,14 +380,14 @@ extension SQLiteStore {
     public func stopOpen(_ campaign: Campaign, reason: String, at now: Date) async throws {
         try await write { db in
             guard let seq = try Self.seq(of: campaign.id, table: "campaigns", db) else { return }
-            let senders = try Int64.fetchAll(db, sql: "SELECT DISTINCT sender_seq FROM enrollments WHERE campaign_seq = ? AND sender_seq IS NOT NULL", arguments: [seq])
+            let senders = try Int64.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT sender_seq FROM enrollments WHERE campaign_seq = ? AND sender_seq IS NOT NULL"), arguments: [seq])
             for state in ["pending", "active", "waiting"] {
-                let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM enrollments WHERE campaign_seq = ? AND state = ?", arguments: [seq, state]) ?? 0
+                let count = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM enrollments WHERE campaign_seq = ? AND state = ?"), arguments: [seq, state]) ?? 0
                 guard count > 0 else { continue }
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     UPDATE enrollments SET state = 'stopped', reason = ?, due_at = NULL, held_due_at = NULL, updated_at = ?
                     WHERE campaign_seq = ? AND state = ?
-                    """, arguments: [reason, Self.millis(now), seq, state])
+                    """).execute(arguments: [reason, Self.millis(now), seq, state])
                 try Self.count(seq, "state.\(state)", db, by: -count)
                 try Self.count(seq, "state.stopped", db, by: count)
             }
@@ -436,9 +430,9 @@ extension SQLiteStore {
             return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map { row in
                 let campaignSeq: Int64 = row["campaign_seq"]
                 if campaigns[campaignSeq] == nil {
-                    campaigns[campaignSeq] = try Self.campaign(try Row.fetchOne(db, sql: "SELECT * FROM campaigns WHERE seq = ?", arguments: [campaignSeq])!, db)
+                    campaigns[campaignSeq] = try Self.campaign(try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM campaigns WHERE seq = ?"), arguments: [campaignSeq])!, db)
                 }
-                let contact = try Self.contact(try Row.fetchOne(db, sql: "SELECT * FROM contacts WHERE seq = ?", arguments: [row["contact_seq"] as Int64])!)
+                let contact = try Self.contact(try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM contacts WHERE seq = ?"), arguments: [row["contact_seq"] as Int64])!)
                 return PendingSignal(seq: 0, type: type, at: at, actionID: actionID, enrollment: try Self.enrollment(row),
                                      campaign: campaigns[campaignSeq]!, contact: contact)
             }
@@ -449,9 +443,9 @@ extension SQLiteStore {
     public func campaignCounters(_ campaign: ID, in workspace: ID) async throws -> [String: Int] {
         try await read { db in
             var result: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: """
+            for row in try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT key, value FROM campaign_counters WHERE campaign_seq = (SELECT seq FROM campaigns WHERE id = ? AND workspace_id = ?)
-                """, arguments: [campaign.rawValue, workspace.rawValue]) {
+                """), arguments: [campaign.rawValue, workspace.rawValue]) {
                 result[row["key"]] = row["value"]
             }
             return result
@@ -462,11 +456,11 @@ extension SQLiteStore {
 extension SQLiteStore {
     public func actions(of campaign: ID, in workspace: ID, page: PageRequest) async throws -> Page<ActionRecord> {
         try await read { db in
-            guard let campaignSeq = try Int64.fetchOne(db, sql: "SELECT seq FROM campaigns WHERE id = ? AND workspace_id = ?",
+            guard let campaignSeq = try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM campaigns WHERE id = ? AND workspace_id = ?"),
                                                        arguments: [campaign.rawValue, workspace.rawValue]) else { return Page(items: [], hasMore: false) }
             var after: Int64 = 0
             if let cursor = page.startingAfter {
-                guard let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM actions WHERE id = ? AND campaign_seq = ?",
+                guard let seq = try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM actions WHERE id = ? AND campaign_seq = ?"),
                                                    arguments: [cursor.rawValue, campaignSeq])
                 else { throw ValidationError("starting_after", "no such action in this campaign") }
                 after = seq
@@ -486,15 +480,15 @@ extension SQLiteStore {
 
     public func retryAction(_ id: ID, in workspace: ID, at now: Date) async throws {
         try await write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT enrollment_seq FROM actions WHERE id = ? AND workspace_id = ?",
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT enrollment_seq FROM actions WHERE id = ? AND workspace_id = ?"),
                                              arguments: [id.rawValue, workspace.rawValue]) else { return }
             try db.execute(sql: "UPDATE actions SET state = 'queued', error = NULL, updated_at = ? WHERE id = ?",
                            arguments: [Self.millis(now), id.rawValue])
             let seq: Int64 = row["enrollment_seq"]
-            let state = try String.fetchOne(db, sql: "SELECT state FROM enrollments WHERE seq = ?", arguments: [seq]) ?? "active"
+            let state = try String.fetchOne(db.cachedStatement(sql: "SELECT state FROM enrollments WHERE seq = ?"), arguments: [seq]) ?? "active"
             try db.execute(sql: "UPDATE enrollments SET state = 'active', reason = 'retry requested by an operator', due_at = ?, updated_at = ? WHERE seq = ?",
                            arguments: [Self.millis(now), Self.millis(now), seq])
-            let campaignSeq = try Int64.fetchOne(db, sql: "SELECT campaign_seq FROM enrollments WHERE seq = ?", arguments: [seq]) ?? 0
+            let campaignSeq = try Int64.fetchOne(db.cachedStatement(sql: "SELECT campaign_seq FROM enrollments WHERE seq = ?"), arguments: [seq]) ?? 0
             // A campaign that completed because this lead was its last open one runs again until it is done.
             try db.execute(sql: "UPDATE campaigns SET status = 'active', completed_at = NULL, updated_at = ? WHERE seq = ? AND status = 'completed'",
                            arguments: [Self.millis(now), campaignSeq])
@@ -502,7 +496,7 @@ extension SQLiteStore {
                 try Self.count(campaignSeq, "state.\(state)", db, by: -1)
                 try Self.count(campaignSeq, "state.active", db)
             }
-            if let sender = try Int64.fetchOne(db, sql: "SELECT sender_seq FROM enrollments WHERE seq = ?", arguments: [seq]) {
+            if let sender = try Int64.fetchOne(db.cachedStatement(sql: "SELECT sender_seq FROM enrollments WHERE seq = ?"), arguments: [seq]) {
                 try Self.refreshSlots(senderSeqs: [sender], db)
             }
         }
@@ -510,18 +504,18 @@ extension SQLiteStore {
 
     public func dismissAction(_ id: ID, in workspace: ID, at now: Date) async throws {
         try await write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT enrollment_seq, campaign_seq FROM actions WHERE id = ? AND workspace_id = ?",
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT enrollment_seq, campaign_seq FROM actions WHERE id = ? AND workspace_id = ?"),
                                              arguments: [id.rawValue, workspace.rawValue]) else { return }
-            try db.execute(sql: "UPDATE actions SET state = 'dismissed', updated_at = ? WHERE id = ?", arguments: [Self.millis(now), id.rawValue])
+            try db.cachedStatement(sql: "UPDATE actions SET state = 'dismissed', updated_at = ? WHERE id = ?").execute(arguments: [Self.millis(now), id.rawValue])
             let seq: Int64 = row["enrollment_seq"]
-            let state = try String.fetchOne(db, sql: "SELECT state FROM enrollments WHERE seq = ?", arguments: [seq]) ?? "stopped"
+            let state = try String.fetchOne(db.cachedStatement(sql: "SELECT state FROM enrollments WHERE seq = ?"), arguments: [seq]) ?? "stopped"
             try db.execute(sql: "UPDATE enrollments SET state = 'stopped', reason = 'dismissed by an operator', due_at = NULL, updated_at = ? WHERE seq = ?",
                            arguments: [Self.millis(now), seq])
             if state != "stopped" {
                 try Self.count(row["campaign_seq"], "state.\(state)", db, by: -1)
                 try Self.count(row["campaign_seq"], "state.stopped", db)
             }
-            let campaign = try String.fetchOne(db, sql: "SELECT id FROM campaigns WHERE seq = ?", arguments: [row["campaign_seq"] as Int64])
+            let campaign = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM campaigns WHERE seq = ?"), arguments: [row["campaign_seq"] as Int64])
             try Self.completeFinished(Set(campaign.map { [ID(trusted: $0)] } ?? []), db, at: now)
         }
     }
