@@ -249,4 +249,48 @@ import OutboundStore
         }
         #expect(counts[0] == counts[1])
     }
+
+    @Test func addingASenderRebalancesLeadsNotYetContacted() async throws {
+        let engine = try await Engine.make()
+        defer { engine.cleanup() }
+        let first = try await engine.emailSender("First", gap: 3600)
+        let second = try await engine.emailSender("Second", gap: 3600)
+        let campaign = try await engine.emailCampaign("Grow", senders: [first])
+        _ = try await engine.addLeads(4, to: campaign)
+        _ = try await engine.services.lifecycle.launch(campaign.id, in: engine.workspace)
+        try await engine.run(until: engine.date("2026-11-30T14:30:00Z"))
+        let contactedFirst = try await engine.actions(campaign).map(\.contactID)
+        #expect(contactedFirst.count == 1)
+        var input = CampaignInput()
+        input.senderIDs = .value([first.id.rawValue, second.id.rawValue])
+        _ = try await engine.services.campaigns.update(campaign.id, with: input, in: engine.workspace)
+        try await engine.run(until: engine.date("2026-11-30T16:30:00Z"))
+        let actions = try await engine.actions(campaign)
+        #expect(actions.count == 4)
+        #expect(Set(actions.map(\.senderID)) == [first.id, second.id], "the new sender took over leads")
+        #expect(actions.filter { $0.senderID == second.id }.count == 1, "3 uncontacted leads over 2 senders: 2 and 1")
+        #expect(actions.filter { $0.senderID == second.id }.first?.createdAt == engine.date("2026-11-30T14:30:00Z"), "taken over at once")
+    }
+
+    @Test func aPausedSenderHoldsItsLeadsWithAReason() async throws {
+        let engine = try await Engine.make()
+        defer { engine.cleanup() }
+        let sender = try await engine.emailSender("Sam", gap: 0)
+        let campaign = try await engine.emailCampaign("Hold", senders: [sender])
+        _ = try await engine.addLeads(1, to: campaign)
+        var pause = SenderInput()
+        pause.status = .value("paused")
+        _ = try await engine.services.lifecycle.launch(campaign.id, in: engine.workspace)
+        _ = try await engine.services.senders.update(sender.id, with: pause, in: engine.workspace)
+        try await engine.run(until: engine.date("2026-11-30T18:00:00Z"))
+        #expect(try await engine.actions(campaign).isEmpty)
+        let lead = try #require(try await engine.leads(campaign).first)
+        #expect(lead.state == .active && lead.reason?.contains("is paused") == true)
+        var resume = SenderInput()
+        resume.status = .value("active")
+        _ = try await engine.services.senders.update(sender.id, with: resume, in: engine.workspace)
+        try await engine.run(until: engine.date("2026-11-30T19:00:00Z"))
+        #expect(try await engine.actions(campaign).count == 1)
+        #expect(try await engine.leads(campaign).first?.state == .completed)
+    }
 }

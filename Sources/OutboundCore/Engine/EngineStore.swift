@@ -31,6 +31,11 @@ public protocol EngineStore: Sendable {
     func release(_ campaign: Campaign, at now: Date) async throws
     /// Ends every open enrollment with `reason` (state `stopped`).
     func stopOpen(_ campaign: Campaign, reason: String, at now: Date) async throws
+    /// Spreads the campaign's open leads that have not been contacted over its current senders
+    /// of `channel` (contacted ones keep theirs: a thread must not change sender). Returns how many moved.
+    func rebalance(_ campaign: Campaign, channel: ChannelKind, at now: Date) async throws -> Int
+    /// Marks the open leads waiting on a sender with why (nil clears it when the sender is usable again).
+    func holdReason(_ reason: String?, forSender sender: ID, at now: Date) async throws
     /// Completes an active campaign that has no open enrollment; returns whether it did.
     func completeIfFinished(_ campaign: Campaign, at now: Date) async throws -> Bool
 

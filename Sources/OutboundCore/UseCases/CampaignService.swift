@@ -73,6 +73,11 @@ public struct CampaignService: Sendable {
         campaign.updatedAt = clock.now
         try await store.updateCampaign(campaign)
         if !input.leadRules.isAbsent { try await leads.sync(campaign) }
+        if !input.senderIDs.isAbsent, campaign.status == .active || campaign.status == .paused,
+           let channel = campaign.sequence.nodes.lazy.compactMap(\.channel).first {
+            // Leads not yet contacted follow the new sender list; contacted ones keep their sender.
+            _ = try await store.rebalance(campaign, channel: channel, at: clock.now)
+        }
         return campaign
     }
 

@@ -48,8 +48,14 @@ public struct SenderService: Sendable {
         issues.append(contentsOf: input.readIssues)
         sender.apply(input, issues: &issues)
         try issues.throwIfAny()
+        let wasActive = try await get(id, in: workspace).status == .active
         sender.updatedAt = clock.now
         try await store.updateSender(sender)
+        if wasActive != (sender.status == .active) {
+            // An unusable sender holds its leads (with the reason) instead of failing them.
+            try await store.holdReason(sender.status == .active ? nil : "waiting: sender \(sender.id) is \(sender.status.rawValue)",
+                                       forSender: sender.id, at: clock.now)
+        }
         return sender
     }
 

@@ -535,3 +535,45 @@ extension SQLiteStore {
                      updatedAt: date(row["updated_at"] as Int64))
     }
 }
+
+// MARK: - Rebalancing
+
+extension SQLiteStore {
+    public func rebalance(_ campaign: Campaign, channel: ChannelKind, at now: Date) async throws -> Int {
+        try await write { db in
+            guard let campaignSeq = try Self.seq(of: campaign.id, table: "campaigns", db) else { return 0 }
+            let marks = Array(repeating: "?", count: max(campaign.senderIDs.count, 1)).joined(separator: ",")
+            let senderSeqs = try Int64.fetchAll(db, sql: "SELECT seq FROM senders WHERE id IN (\(marks)) AND channel = ? ORDER BY seq",
+                                                arguments: StatementArguments(campaign.senderIDs.map(\.rawValue) + [channel.rawValue]))
+            let movable = try Row.fetchAll(db, sql: """
+                SELECT seq, sender_seq FROM enrollments WHERE campaign_seq = ? AND started_at IS NULL AND state IN ('active', 'waiting')
+                ORDER BY seq
+                """, arguments: [campaignSeq])
+            guard !senderSeqs.isEmpty else { return 0 }
+            var touched = Set(senderSeqs)
+            var moved = 0
+            for (index, row) in movable.enumerated() {
+                let target = senderSeqs[index % senderSeqs.count]
+                let current: Int64? = row["sender_seq"]
+                if let current { touched.insert(current) }
+                if current != target {
+                    try db.execute(sql: "UPDATE enrollments SET sender_seq = ?, updated_at = ? WHERE seq = ?",
+                                   arguments: [target, Self.millis(now), row["seq"] as Int64])
+                    moved += 1
+                }
+            }
+            try Self.refreshSlots(senderSeqs: Array(touched), db)
+            return moved
+        }
+    }
+
+    public func holdReason(_ reason: String?, forSender sender: ID, at now: Date) async throws {
+        try await write { db in
+            try db.execute(sql: """
+                UPDATE enrollments SET reason = ?, updated_at = ?
+                WHERE sender_seq = (SELECT seq FROM senders WHERE id = ?) AND state IN ('active', 'waiting')
+                  AND (? IS NOT NULL OR reason LIKE 'waiting: sender %')
+                """, arguments: [reason, Self.millis(now), sender.rawValue, reason])
+        }
+    }
+}
