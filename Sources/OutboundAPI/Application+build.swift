@@ -21,10 +21,12 @@ public struct Services: Sendable {
     public let lifecycle: LifecycleService
     public let inbound: InboundService
     public let dispatcher: Dispatcher
+    public let forecasts: ForecastService
 
     /// Wires every use case over `store`; reads the store's instance secret for identity hashes.
     public init(store: any Store, clock: any OutboundCore.Clock = WallClock(), router: (any ChannelRouter)? = nil,
-                planner: Planner = Planner(random: RandomSource(seed: UInt64.random(in: 1...UInt64.max)))) async throws {
+                planner: Planner = Planner(random: RandomSource(seed: UInt64.random(in: 1...UInt64.max))),
+                sandbox: ForecastService.Sandbox? = nil) async throws {
         self.store = store
         self.clock = clock
         let identityHasher = HMACIdentityHasher(key: try await store.instanceSecret())
@@ -36,6 +38,10 @@ public struct Services: Sendable {
         leads = LeadService(store: store, clock: clock, contacts: contacts, activation: { try await lifecycle.activatePending($0) })
         inbound = InboundService(store: store, clock: clock)
         dispatcher = Dispatcher(store: store, router: router ?? DefaultChannelRouter(clock: clock), clock: clock, planner: planner)
+        forecasts = ForecastService(
+            store: store, clock: clock,
+            sandbox: sandbox ?? { throw ConflictError("forecasts need a store that can copy itself (the SQLite store does)") },
+            router: { DefaultChannelRouter(clock: $0) })
         lists = ListService(store: store, clock: clock, leads: leads)
         campaigns = CampaignService(store: store, clock: clock, leads: leads)
         suppressions = SuppressionService(store: store, clock: clock)

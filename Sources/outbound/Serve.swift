@@ -18,7 +18,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let store = try SQLiteStore(path: database.path)
-        let services = try await Services(store: store)
+        let services = try await Services(store: store, sandbox: store.forecastSandbox())
         var logger = Logger(label: "outbound")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
 

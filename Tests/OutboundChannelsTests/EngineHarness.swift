@@ -18,7 +18,7 @@ struct Engine {
         let store = try SQLiteStore(path: directory.appendingPathComponent("outbound.sqlite").path)
         let clock = VirtualClock(try Date(start, strategy: .iso8601))
         let services = try await Services(store: store, clock: clock, router: router ?? DefaultChannelRouter(clock: clock),
-                                          planner: Planner(random: RandomSource(seed: 7)))
+                                          planner: Planner(random: RandomSource(seed: 7)), sandbox: store.forecastSandbox())
         let (workspace, _) = try await services.workspaces.createWorkspace(name: "Engine")
         return Engine(directory: directory, store: store, clock: clock, services: services, workspace: workspace.id)
     }

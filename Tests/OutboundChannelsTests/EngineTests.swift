@@ -293,4 +293,21 @@ import OutboundStore
         #expect(try await engine.actions(campaign).count == 1)
         #expect(try await engine.leads(campaign).first?.state == .completed)
     }
+
+    @Test func theForecastRunsTheRealDispatcherOnACopyAndLeavesTheRealStateAlone() async throws {
+        let engine = try await Engine.make()
+        defer { engine.cleanup() }
+        let sender = try await engine.emailSender("Slow", gap: 3600)
+        let campaign = try await engine.emailCampaign("Forecast", senders: [sender])
+        _ = try await engine.addLeads(10, to: campaign)
+        let forecast = try await engine.services.forecasts.forecast(campaign.id, in: engine.workspace)
+        // One email an hour from 14:00: the tenth goes out at 23:00 and the campaign is done.
+        #expect(forecast.estimatedCompletionAt == engine.date("2026-11-30T23:00:00Z"))
+        #expect(forecast.actionsPerDay.map(\.date) == ["2026-11-30"])
+        #expect(forecast.actionsPerDay.first?.count == 10)
+        #expect(forecast.bottleneck == "windows")
+        #expect(!forecast.horizonReached)
+        #expect(try await engine.actions(campaign).isEmpty, "nothing was sent for real")
+        #expect(try await engine.services.campaigns.get(campaign.id, in: engine.workspace).status == .draft)
+    }
 }

@@ -63,6 +63,20 @@ enum EnginePaths {
                 ]),
             ]
         }
+        paths["/v1/campaigns/{id}/forecast"] = [
+            "parameters": [Doc.idParameter],
+            "get": Doc.operation("Forecast: the real dispatcher on a virtual clock over a copy of the state", tag: "Lifecycle",
+                                 parameters: [["name": "horizon_days", "in": "query", "required": false,
+                                               "schema": ["type": "integer", "minimum": 1, "maximum": 730, "default": 365]]],
+                                 responses: [
+                                     "200": Doc.json(Doc.object([
+                                         "campaign_id": Doc.string, "estimated_completion_at": ["type": ["string", "null"]],
+                                         "actions_per_day": ["type": "array", "items": Doc.object(["date": Doc.string, "count": count])],
+                                         "bottleneck": Doc.string, "simulated_actions": count, "horizon_reached": ["type": "boolean"],
+                                     ], required: ["campaign_id", "estimated_completion_at", "actions_per_day", "bottleneck"]), "The forecast"),
+                                     "404": Doc.problem("No such campaign"),
+                                 ]),
+        ]
         paths["/v1/inbound"] = [
             "post": Doc.operation("An inbound event: a reply, acceptance, open, click, bounce or opt-out", tag: "Lifecycle",
                                   body: Doc.object([

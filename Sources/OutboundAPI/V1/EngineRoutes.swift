@@ -24,6 +24,18 @@ struct EngineRoutes {
             let campaign = try await services.campaigns.get(id, in: workspace)
             return try JSONResponse.make(StatsBody(campaign, counters: await store.campaignCounters(id, in: workspace)))
         }
+        routes.on(.get, "/v1/campaigns/{id}/forecast") { request, context in
+            let id = try context.parameters.id(kind: .campaign, resource: "campaign")
+            var horizon = 365
+            if let text = request.uri.queryParameters["horizon_days"].map(String.init) {
+                guard let days = Int(text), (1...730).contains(days) else {
+                    throw APIError.badQuery(field: "horizon_days", message: "must be an integer from 1 to 730")
+                }
+                horizon = days
+            }
+            let forecast = try await services.forecasts.forecast(id, in: context.workspace(), horizonDays: horizon)
+            return try JSONResponse.make(ForecastBody(forecast))
+        }
         routes.on(.get, "/v1/campaigns/{id}/actions") { request, context in
             let id = try context.parameters.id(kind: .campaign, resource: "campaign")
             let workspace = try context.workspace()
@@ -164,5 +176,28 @@ struct StatsBody: Encodable, Sendable {
         replyRate = contacted == 0 ? 0 : Double(replied) / Double(contacted)
         perNode = counters.filter { $0.key.hasPrefix("sent.node.") }.reduce(into: [:]) { $0[String($1.key.dropFirst(10))] = $1.value }
         perSender = counters.filter { $0.key.hasPrefix("sent.sender.") }.reduce(into: [:]) { $0[String($1.key.dropFirst(12))] = $1.value }
+    }
+}
+
+struct ForecastBody: Encodable, Sendable {
+    struct Day: Encodable, Sendable {
+        var date: String
+        var count: Int
+    }
+
+    var campaignId: String
+    @Nullable var estimatedCompletionAt: Date?
+    var actionsPerDay: [Day]
+    var bottleneck: String
+    var simulatedActions: Int
+    var horizonReached: Bool
+
+    init(_ forecast: ForecastService.Forecast) {
+        campaignId = forecast.campaignID.rawValue
+        estimatedCompletionAt = forecast.estimatedCompletionAt
+        actionsPerDay = forecast.actionsPerDay.map { Day(date: $0.date, count: $0.count) }
+        bottleneck = forecast.bottleneck
+        simulatedActions = forecast.simulatedActions
+        horizonReached = forecast.horizonReached
     }
 }

@@ -48,4 +48,6 @@ public protocol ActionStore: Sendable {
     /// Gives up on an `uncertain` action: its lead stops.
     func dismissAction(_ id: ID, in workspace: ID, at now: Date) async throws
     func campaignCounters(_ campaign: ID, in workspace: ID) async throws -> [String: Int]
+    /// When each of the campaign's actions was made (sent, sending or uncertain).
+    func actionTimes(of campaign: ID, in workspace: ID) async throws -> [Date]
 }

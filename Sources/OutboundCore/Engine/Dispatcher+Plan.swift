@@ -135,7 +135,10 @@ public struct Planner: Sendable {
                             dryRun: campaign.dryRun, simulation: campaign.simulation)
                         e.state = .active
                         e.dueAt = nil
-                        plan.claims.append(Claim(action: action, enrollment: e, startsLead: e.startedAt == nil, nextNodeID: node.next))
+                        var nextIsEnd = false
+                        if let next = node.next, case .end? = campaign.sequence.node(next)?.kind { nextIsEnd = true }
+                        plan.claims.append(Claim(action: action, enrollment: e, startsLead: e.startedAt == nil, nextNodeID: node.next,
+                                                 nextIsEnd: nextIsEnd))
                         if e.startedAt == nil { startedToday[campaign.id, default: 0] += 1 }
                         workspaceToday[campaign.workspaceID, default: 0] += 1
                         claimed = true

@@ -106,6 +106,8 @@ public struct Claim: Sendable {
     public var startsLead: Bool
     /// Where the lead goes once the action is sent.
     public var nextNodeID: String?
+    /// True when that is an `end` node: the lead completes with the send, not at its sender's next slot.
+    public var nextIsEnd: Bool = false
 }
 
 /// The outcome of one claimed action, to record.

@@ -28,7 +28,7 @@ public enum Reactions {
                 e.nodeEnteredAt = outcome.at
                 e.dueAt = outcome.at
                 e.state = .active
-                if e.nodeID == nil {
+                if e.nodeID == nil || outcome.claim.nextIsEnd {
                     e.state = .completed
                     e.dueAt = nil
                     e.reason = "reached the end of the sequence"
