@@ -41,6 +41,18 @@ import OutboundCore
             #expect(items.first?.path("state") == "sent")
             #expect(items.first?.path("subject") == "Hi Ada")
             #expect(items.first?.path("recipient") == "ada@example.com")
+            let usage = try await api.send(.get, "/v1/senders/\(sender)/usage")
+            #expect(usage.json.path("kinds", "email", "last_day") == .number(1))
+            #expect(usage.json.path("kinds", "email", "per_day") == .number(50))
+            #expect(usage.json.path("kinds", "email", "next_free_at") == .null)
+            let series = try await api.send(.get, "/v1/campaigns/\(campaign)/stats/series?period=hour")
+            #expect(series.status == .ok)
+            guard case .array(let buckets)? = series["buckets"] else { Issue.record("no buckets"); return }
+            #expect(buckets.count == 1 && buckets.first?.path("actions") == .number(1))
+            #expect(try await api.send(.get, "/v1/campaigns/\(campaign)/stats/series?period=week").status == .badRequest)
+            let quota = try await api.send(.patch, "/v1/workspace", json: #"{"daily_quota": 1000}"#)
+            #expect(quota.json.path("daily_quota") == .number(1000))
+            #expect(try await api.send(.patch, "/v1/workspace", json: #"{"daily_quota": 0}"#).errorFields == ["daily_quota"])
             let leads = try await api.send(.get, "/v1/campaigns/\(campaign)/leads")
             #expect(leads.text.contains("\"state\":\"waiting\"") || leads.text.contains("\"state\":\"active\""), "on its delay, not finished")
 

@@ -77,6 +77,35 @@ enum EnginePaths {
                                      "404": Doc.problem("No such campaign"),
                                  ]),
         ]
+        paths["/v1/campaigns/{id}/stats/series"] = [
+            "parameters": [Doc.idParameter],
+            "get": Doc.operation("Actions and signals per minute, hour or day", tag: "Lifecycle", parameters: [
+                ["name": "period", "in": "query", "required": false, "schema": ["type": "string", "enum": ["day", "hour", "minute"]]],
+                ["name": "from", "in": "query", "required": false, "schema": ["type": "string", "format": "date-time"]],
+                ["name": "to", "in": "query", "required": false, "schema": ["type": "string", "format": "date-time"]],
+            ], responses: [
+                "200": Doc.json(Doc.object([
+                    "campaign_id": Doc.string, "period": Doc.string, "from": Doc.string, "to": Doc.string,
+                    "buckets": ["type": "array", "items": Doc.object(["start": Doc.string, "actions": count,
+                                                                      "signals": ["type": "object", "additionalProperties": count]])],
+                ], required: ["campaign_id", "period", "buckets"]), "Buckets with activity, oldest first"),
+                "404": Doc.problem("No such campaign"),
+            ]),
+        ]
+        paths["/v1/senders/{id}/usage"] = [
+            "parameters": [Doc.idParameter],
+            "get": Doc.operation("A sender's usage in each rolling window, per action kind, and its next free slot", tag: "Senders", responses: [
+                "200": Doc.json(Doc.object([
+                    "sender_id": Doc.string, "next_slot_at": ["type": ["string", "null"]], "in_flight": ["type": "boolean"],
+                    "kinds": ["type": "object", "additionalProperties": Doc.object([
+                        "last_hour": count, "last_day": count, "last_week": count, "per_hour": ["type": ["integer", "null"]],
+                        "per_day": ["type": ["integer", "null"]], "per_week": ["type": ["integer", "null"]],
+                        "next_free_at": ["type": ["string", "null"]],
+                    ])],
+                ], required: ["sender_id", "in_flight", "kinds"]), "Usage"),
+                "404": Doc.problem("No such sender"),
+            ]),
+        ]
         paths["/v1/inbound"] = [
             "post": Doc.operation("An inbound event: a reply, acceptance, open, click, bounce or opt-out", tag: "Lifecycle",
                                   body: Doc.object([

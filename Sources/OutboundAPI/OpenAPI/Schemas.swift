@@ -97,7 +97,8 @@ enum Schemas {
             ], required: ["id", "object", "state", "filename", "list_id", "rows_read", "created", "updated", "duplicates",
                           "invalid", "errors", "failure", "created_at", "updated_at", "finished_at"]),
             "WorkspacePatch": object(["name": ["type": "string", "minLength": 1, "maxLength": 255],
-                                      "default_phone_region": ["type": ["string", "null"], "description": "ISO 3166 code, e.g. US, GB, DE"]]),
+                                      "default_phone_region": ["type": ["string", "null"], "description": "ISO 3166 code, e.g. US, GB, DE"],
+                                      "daily_quota": ["type": ["integer", "null"], "minimum": 1, "description": "Actions per UTC day across all senders"]]),
             "LeadRules": object([
                 "include_list_ids": ["type": "array", "items": string], "exclude_list_ids": ["type": "array", "items": string],
                 "exclude_contacted": boolean, "skip_active_in_other_campaigns": boolean,
@@ -165,6 +166,7 @@ enum Schemas {
             ], required: ["type", "title", "status", "detail", "errors"]),
             "Workspace": object([
                 "id": string, "object": ["const": "workspace"], "name": string, "default_phone_region": string,
+                "daily_quota": ["type": ["integer", "null"]],
                 "created_at": timestamp, "updated_at": timestamp,
             ], required: ["id", "object", "name", "default_phone_region", "created_at", "updated_at"]),
             "ApiKey": object([

@@ -36,6 +36,47 @@ struct EngineRoutes {
             let forecast = try await services.forecasts.forecast(id, in: context.workspace(), horizonDays: horizon)
             return try JSONResponse.make(ForecastBody(forecast))
         }
+        routes.on(.get, "/v1/campaigns/{id}/stats/series") { request, context in
+            let id = try context.parameters.id(kind: .campaign, resource: "campaign")
+            let workspace = try context.workspace()
+            let campaign = try await services.campaigns.get(id, in: workspace)
+            let period = request.uri.queryParameters["period"].map(String.init) ?? "day"
+            guard let seconds = ["minute": 60, "hour": 3600, "day": 86_400][period] else {
+                throw APIError.badQuery(field: "period", message: "must be day, hour or minute")
+            }
+            func instant(_ name: String, _ fallback: Date) throws -> Date {
+                guard let text = request.uri.queryParameters[Substring(name)].map(String.init) else { return fallback }
+                guard let date = Timestamps.parse(text) else { throw APIError.badQuery(field: name, message: "must be an RFC 3339 timestamp") }
+                return date
+            }
+            let now = services.clock.now
+            let to = try instant("to", now)
+            let from = try instant("from", campaign.startedAt ?? campaign.createdAt)
+            guard from < to else { throw APIError.badQuery(field: "from", message: "must be before to") }
+            guard to.timeIntervalSince(from) / Double(seconds) <= 10_000 else {
+                throw APIError.badQuery(field: "period", message: "at most 10000 buckets: choose a longer period or a shorter range")
+            }
+            let buckets = try await store.series(of: id, in: workspace, from: from, to: to, bucketSeconds: seconds)
+            return try JSONResponse.make(SeriesBody(campaignId: id.rawValue, period: period, from: from, to: to, buckets: buckets.map {
+                SeriesBody.Bucket(start: $0.start, actions: $0.actions, signals: $0.signals)
+            }))
+        }
+        routes.on(.get, "/v1/senders/{id}/usage") { _, context in
+            let id = try context.parameters.id(kind: .sender, resource: "sender")
+            let workspace = try context.workspace()
+            let sender = try await services.senders.get(id, in: workspace)
+            let now = services.clock.now
+            let activity = try await store.senderActivity(id, in: workspace, at: now)
+            var kinds: [String: UsageBody.Kind] = [:]
+            for (kind, limit) in sender.limits {
+                let usage = activity.usage[kind] ?? RollingUsage(times: [])
+                kinds[kind.rawValue] = UsageBody.Kind(
+                    lastHour: usage.count(since: now.addingTimeInterval(-3600)), lastDay: usage.count(since: now.addingTimeInterval(-86_400)),
+                    lastWeek: usage.count(since: now.addingTimeInterval(-604_800)), perHour: limit.perHour, perDay: limit.perDay,
+                    perWeek: limit.perWeek, nextFreeAt: usage.nextFreeSlot(under: limit, at: now))
+            }
+            return try JSONResponse.make(UsageBody(senderId: id.rawValue, nextSlotAt: activity.nextSlotAt, inFlight: activity.inFlight, kinds: kinds))
+        }
         routes.on(.get, "/v1/campaigns/{id}/actions") { request, context in
             let id = try context.parameters.id(kind: .campaign, resource: "campaign")
             let workspace = try context.workspace()
@@ -200,4 +241,36 @@ struct ForecastBody: Encodable, Sendable {
         simulatedActions = forecast.simulatedActions
         horizonReached = forecast.horizonReached
     }
+}
+
+struct SeriesBody: Encodable, Sendable {
+    struct Bucket: Encodable, Sendable {
+        var start: Date
+        var actions: Int
+        var signals: [String: Int]
+    }
+
+    var campaignId: String
+    var period: String
+    var from: Date
+    var to: Date
+    var buckets: [Bucket]
+}
+
+struct UsageBody: Encodable, Sendable {
+    struct Kind: Encodable, Sendable {
+        var lastHour: Int
+        var lastDay: Int
+        var lastWeek: Int
+        @Nullable var perHour: Int?
+        @Nullable var perDay: Int?
+        @Nullable var perWeek: Int?
+        /// Nil when one more action fits now.
+        @Nullable var nextFreeAt: Date?
+    }
+
+    var senderId: String
+    @Nullable var nextSlotAt: Date?
+    var inFlight: Bool
+    var kinds: [String: Kind]
 }

@@ -14,9 +14,9 @@ struct WorkspaceRoutes {
         routes.on(.patch, "/v1/workspace") { request, context in
             var request = request
             let body = try await request.jsonBody(context: context)
-            let name = body.string("name"), region = body.string("default_phone_region")
+            let name = body.string("name"), region = body.string("default_phone_region"), quota = body.int("daily_quota")
             try body.finish()
-            let workspace = try await workspaces.update(context.workspace(), name: name, defaultPhoneRegion: region)
+            let workspace = try await workspaces.update(context.workspace(), name: name, defaultPhoneRegion: region, dailyQuota: quota)
             return try JSONResponse.make(WorkspaceBody(workspace))
         }
         routes.on(.post, "/v1/api-keys") { request, context in
@@ -51,6 +51,7 @@ struct WorkspaceBody: Encodable, Sendable {
     var object = "workspace"
     var name: String
     var defaultPhoneRegion: String
+    @Nullable var dailyQuota: Int?
     var createdAt: Date
     var updatedAt: Date
 
@@ -58,6 +59,7 @@ struct WorkspaceBody: Encodable, Sendable {
         id = workspace.id.rawValue
         name = workspace.name
         defaultPhoneRegion = workspace.defaultPhoneRegion
+        dailyQuota = workspace.dailyQuota
         createdAt = workspace.createdAt
         updatedAt = workspace.updatedAt
     }

@@ -6,6 +6,8 @@ public struct Workspace: Sendable, Hashable {
     public var name: String
     /// ISO 3166 region for reading national phone numbers (`0301234567` in `DE`).
     public var defaultPhoneRegion: String
+    /// Most actions all senders together may make per UTC day; nil for no quota.
+    public var dailyQuota: Int?
     public let createdAt: Date
     public var updatedAt: Date
 

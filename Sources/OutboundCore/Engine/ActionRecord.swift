@@ -48,6 +48,10 @@ public protocol ActionStore: Sendable {
     /// Gives up on an `uncertain` action: its lead stops.
     func dismissAction(_ id: ID, in workspace: ID, at now: Date) async throws
     func campaignCounters(_ campaign: ID, in workspace: ID) async throws -> [String: Int]
+    /// A sender's actions of the last 7 days by kind, its next slot, and whether one is in flight.
+    func senderActivity(_ sender: ID, in workspace: ID, at now: Date) async throws -> (usage: [ActionKind: RollingUsage], nextSlotAt: Date?, inFlight: Bool)
+    /// Action and signal counts of a campaign per bucket of `bucketSeconds` between two instants.
+    func series(of campaign: ID, in workspace: ID, from: Date, to: Date, bucketSeconds: Int) async throws -> [(start: Date, actions: Int, signals: [String: Int])]
     /// When each of the campaign's actions was made (sent, sending or uncertain).
     func actionTimes(of campaign: ID, in workspace: ID) async throws -> [Date]
 }

@@ -48,7 +48,7 @@ public struct WorkspaceService: Sendable {
     }
 
     /// Renames the workspace or changes the region national phone numbers are read in.
-    public func update(_ id: ID, name: Field<String>, defaultPhoneRegion: Field<String>) async throws -> Workspace {
+    public func update(_ id: ID, name: Field<String>, defaultPhoneRegion: Field<String>, dailyQuota: Field<Int> = .absent) async throws -> Workspace {
         var workspace = try await self.workspace(id)
         var issues = IssueList()
         switch name {
@@ -66,6 +66,12 @@ public struct WorkspaceService: Sendable {
                 let known = PhoneRegion.all.keys.sorted().joined(separator: ", ")
                 issues.add("default_phone_region", "must be one of \(known)")
             }
+        }
+        switch dailyQuota {
+        case .absent: break
+        case .null: workspace.dailyQuota = nil
+        case .value(let quota):
+            if (1...10_000_000).contains(quota) { workspace.dailyQuota = quota } else { issues.add("daily_quota", "must be 1 to 10000000, or null for none") }
         }
         try issues.throwIfAny()
         workspace.updatedAt = clock.now

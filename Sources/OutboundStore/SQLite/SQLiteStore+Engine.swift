@@ -609,3 +609,46 @@ extension SQLiteStore {
         }
     }
 }
+
+// MARK: - Usage and series
+
+extension SQLiteStore {
+    public func senderActivity(_ sender: ID, in workspace: ID, at now: Date) async throws -> (usage: [ActionKind: RollingUsage], nextSlotAt: Date?, inFlight: Bool) {
+        try await read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT seq, next_slot_at, in_flight FROM senders WHERE id = ? AND workspace_id = ?",
+                                             arguments: [sender.rawValue, workspace.rawValue]) else { return ([:], nil, false) }
+            var times: [ActionKind: [Date]] = [:]
+            for action in try Row.fetchAll(db, sql: """
+                SELECT kind, created_at FROM actions WHERE sender_seq = ? AND created_at > ? AND state IN ('sending', 'sent', 'uncertain')
+                """, arguments: [row["seq"] as Int64, Self.millis(now) - 7 * 86_400_000]) {
+                if let kind = ActionKind(rawValue: action["kind"]) { times[kind, default: []].append(Self.date(action["created_at"] as Int64)) }
+            }
+            return (times.mapValues(RollingUsage.init), Self.date(row["next_slot_at"] as Int64?), (row["in_flight"] as Int64?) != nil)
+        }
+    }
+
+    public func series(of campaign: ID, in workspace: ID, from: Date, to: Date, bucketSeconds: Int) async throws -> [(start: Date, actions: Int, signals: [String: Int])] {
+        try await read { db in
+            let bucket = Int64(bucketSeconds) * 1000
+            let fromMs = Self.millis(from), toMs = Self.millis(to)
+            var buckets: [Int64: (Int, [String: Int])] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT (a.created_at - ?) / ? AS b, count(*) AS n FROM actions a JOIN campaigns k ON k.seq = a.campaign_seq
+                WHERE k.id = ? AND k.workspace_id = ? AND a.created_at >= ? AND a.created_at < ? AND a.state IN ('sent', 'sending', 'uncertain')
+                GROUP BY b
+                """, arguments: [fromMs, bucket, campaign.rawValue, workspace.rawValue, fromMs, toMs]) {
+                buckets[row["b"], default: (0, [:])].0 = row["n"]
+            }
+            for row in try Row.fetchAll(db, sql: """
+                SELECT (at - ?) / ? AS b, type, count(*) AS n FROM events
+                WHERE campaign_id = ? AND workspace_id = ? AND type LIKE 'lead.%' AND at >= ? AND at < ? GROUP BY b, type
+                """, arguments: [fromMs, bucket, campaign.rawValue, workspace.rawValue, fromMs, toMs]) {
+                let type = String((row["type"] as String).dropFirst(5))
+                buckets[row["b"], default: (0, [:])].1[type] = row["n"]
+            }
+            return buckets.keys.sorted().map { key in
+                (Self.date(fromMs + key * bucket), buckets[key]!.0, buckets[key]!.1)
+            }
+        }
+    }
+}

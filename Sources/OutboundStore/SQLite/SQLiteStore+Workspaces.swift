@@ -16,8 +16,10 @@ extension SQLiteStore {
     public func workspace(_ id: ID) async throws -> Workspace? {
         try await read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM workspaces WHERE id = ?", arguments: [id.rawValue]).map {
-                Workspace(id: ID(trusted: $0["id"]), name: $0["name"], defaultPhoneRegion: $0["default_phone_region"],
-                          createdAt: Self.date($0["created_at"] as Int64), updatedAt: Self.date($0["updated_at"] as Int64))
+                var workspace = Workspace(id: ID(trusted: $0["id"]), name: $0["name"], defaultPhoneRegion: $0["default_phone_region"],
+                                          createdAt: Self.date($0["created_at"] as Int64), updatedAt: Self.date($0["updated_at"] as Int64))
+                workspace.dailyQuota = $0["daily_quota"]
+                return workspace
             }
         }
     }
@@ -34,8 +36,9 @@ extension SQLiteStore {
 
     public func updateWorkspace(_ workspace: Workspace) async throws {
         try await write { db in
-            try db.execute(sql: "UPDATE workspaces SET name = ?, default_phone_region = ?, updated_at = ? WHERE id = ?",
-                           arguments: [workspace.name, workspace.defaultPhoneRegion, Self.millis(workspace.updatedAt), workspace.id.rawValue])
+            try db.execute(sql: "UPDATE workspaces SET name = ?, default_phone_region = ?, daily_quota = ?, updated_at = ? WHERE id = ?",
+                           arguments: [workspace.name, workspace.defaultPhoneRegion, workspace.dailyQuota, Self.millis(workspace.updatedAt),
+                                       workspace.id.rawValue])
         }
     }
 
