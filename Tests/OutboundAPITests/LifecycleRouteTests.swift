@@ -93,4 +93,39 @@ import OutboundCore
             #expect(try await api.send(.get, "/v1/campaigns/\(second)/leads?status=stopped").dataIDs.count + 1 >= 1)
         }
     }
+
+    @Test func automationsRunWhenSignalsArrive() async throws {
+        let harness = try await Harness.make()
+        try await harness.run { api in
+            let sender = try await api.createSender(channel: "email", name: "Sam Lee", slug: "sam")
+            let list = try #require(try await api.send(.post, "/v1/lists", json: #"{"name": "Hot"}"#).string("id"))
+            let bad = try await api.send(.post, "/v1/campaigns", json: """
+                {"name": "Bad", "channel": "email", "automations": [{"on": "waved", "do": "stop"}, {"on": "replied", "do": "add_to_list", "value": "list_00000000000000000000"}, {"on": "replied", "do": "dance"}]}
+                """)
+            #expect(Set(bad.errorFields) == ["automations[0].on", "automations[1].value", "automations[2].do"])
+            let created = try await api.send(.post, "/v1/campaigns", json: """
+                {"name": "Auto", "channel": "email", "dry_run": true, "sender_ids": ["\(sender)"], "schedule": \(allDay()),
+                 "stop_on_reply": false, "simulation": {"bounce_rate": 0, "reply_rate": 0, "open_rate": 0},
+                 "automations": [{"on": "replied", "do": "set_contact_status", "value": "Interested"},
+                                 {"on": "replied", "do": "add_to_list", "value": "\(list)"},
+                                 {"on": "replied", "do": "stop"}]}
+                """)
+            #expect(created.status == .created)
+            #expect(created.text.contains("set_contact_status"))
+            let campaign = try #require(created.string("id"))
+            _ = try await api.send(.put, "/v1/campaigns/\(campaign)/sequence", json: """
+                {"nodes": [{"type": "email", "subject": "Hi", "body": "Hello. Reply stop to unsubscribe."}, {"type": "delay", "days": 1},
+                           {"type": "email", "is_reply": true, "body": "Bump"}, {"type": "end"}]}
+                """)
+            let lead = try await api.send(.post, "/v1/contacts", json: #"{"email": "grace@example.com"}"#)
+            let contact = try #require(lead.string("id"))
+            _ = try await api.send(.post, "/v1/campaigns/\(campaign)/leads", json: "{\"contact_ids\": [\"\(contact)\"]}")
+            #expect(try await api.send(.post, "/v1/campaigns/\(campaign)/launch").status == .ok)
+            _ = try await harness.services.dispatcher.drain()
+            _ = try await api.send(.post, "/v1/inbound", json: #"{"type": "replied", "email": "grace@example.com"}"#)
+            #expect(try await api.send(.get, "/v1/contacts/\(contact)").string("status") == "Interested")
+            #expect(try await api.send(.get, "/v1/lists/\(list)/members").dataIDs == [contact])
+            #expect(try await api.send(.get, "/v1/campaigns/\(campaign)/leads").text.contains("stopped by an automation on replied"))
+        }
+    }
 }

@@ -127,6 +127,11 @@ enum Schemas {
         let item: JSONValue = ["type": ["string", "null"]]
         return [
             "Node": node,
+            "Automation": object([
+                "on": enumeration(["replied", "accepted", "opened", "clicked", "bounced", "unsubscribed"]),
+                "do": enumeration(["set_contact_status", "add_to_list", "remove_from_list", "stop"]),
+                "value": nullableString,
+            ], required: ["on", "do"]),
             "Simulation": object([
                 "seed": ["type": "integer", "minimum": 0], "accept_rate": ["type": "number", "minimum": 0, "maximum": 1],
                 "reply_rate": ["type": "number", "minimum": 0, "maximum": 1], "open_rate": ["type": "number", "minimum": 0, "maximum": 1],
@@ -227,6 +232,7 @@ enum Schemas {
                 "open_tracking": boolean, "signature": nullableString, "skip_other_campaigns": boolean,
                 "send_in_lead_timezone": boolean, "lead_rules": ref("LeadRules"), "sequence": ref("Sequence"),
                 "simulation": nullable(ref("Simulation")), "is_rebalancing": boolean,
+                "automations": ["type": "array", "items": ref("Automation")],
                 "created_at": timestamp, "updated_at": timestamp,
                 "started_at": nullableTimestamp, "paused_at": nullableTimestamp, "completed_at": nullableTimestamp,
             ], required: ["id", "object", "name", "description", "channel", "status", "dry_run", "priority", "timezone",
@@ -271,6 +277,7 @@ enum Schemas {
             "send_in_lead_timezone": ["type": ["boolean", "null"], "default": false],
             "lead_rules": nullable(ref("LeadRules")),
             "simulation": nullable(ref("Simulation")),
+            "automations": ["type": ["array", "null"], "items": ref("Automation")],
         ]
         fields["channel"] = create ? enumeration(["linkedin", "email", "sms", "multichannel"]) : ["type": "string", "description": "Immutable"]
         fields["status"] = ["type": "string", "description": "Read-only: changed by lifecycle actions"]

@@ -70,6 +70,18 @@ extension CampaignInput {
             }
             return input
         }
+        if case .value(let items) = body.array("automations") {
+            automations = .value(items.enumerated().map { index, item in
+                guard case .object(let object) = item else {
+                    body.addIssue("automations[\(index)]", "must be an object like {\"on\": \"replied\", \"do\": \"stop\"}")
+                    return AutomationInput(on: nil, action: nil, value: nil)
+                }
+                func text(_ key: String) -> String? { if case .string(let s)? = object[key] { s } else { nil } }
+                return AutomationInput(on: text("on"), action: text("do"), value: text("value"))
+            })
+        } else if body.object["automations"] == .null {
+            automations = .null
+        }
         leadRules = body.object("lead_rules").map { rules in
             var input = LeadRulesInput()
             input.includeListIDs = rules.strings("include_list_ids")
@@ -132,6 +144,7 @@ struct CampaignBody: Encodable, Sendable {
     var sequence: SequenceBody
     @Nullable var simulation: SimulationBody?
     var isRebalancing: Bool
+    var automations: [AutomationBody]
     var createdAt: Date
     var updatedAt: Date
     @Nullable var startedAt: Date?
@@ -191,10 +204,27 @@ struct CampaignBody: Encodable, Sendable {
                            bounceRate: $0.bounceRate, signalDelayMinutes: $0.signalDelayMinutes)
         }
         isRebalancing = campaign.isRebalancing
+        automations = campaign.automations.map(AutomationBody.init)
         createdAt = campaign.createdAt
         updatedAt = campaign.updatedAt
         startedAt = campaign.startedAt
         pausedAt = campaign.pausedAt
         completedAt = campaign.completedAt
+    }
+}
+
+struct AutomationBody: Encodable, Sendable {
+    var on: String
+    var `do`: String
+    @Nullable var value: String?
+
+    init(_ automation: Automation) {
+        on = automation.on.rawValue
+        switch automation.action {
+        case .setContactStatus(let status): self.do = "set_contact_status"; value = status
+        case .addToList(let list): self.do = "add_to_list"; value = list.rawValue
+        case .removeFromList(let list): self.do = "remove_from_list"; value = list.rawValue
+        case .stop: self.do = "stop"; value = nil
+        }
     }
 }

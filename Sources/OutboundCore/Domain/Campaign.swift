@@ -43,6 +43,8 @@ public struct Campaign: Sendable, Hashable {
     public var sequence: CampaignSequence
     /// How the simulator behaves for a dry run (nil: its defaults).
     public var simulation: Simulation?
+    /// Rules run when signals arrive (set a status, move between lists, stop).
+    public var automations: [Automation] = []
     /// True while not-yet-contacted leads are being spread over a changed set of senders.
     public var isRebalancing: Bool = false
     public let createdAt: Date

@@ -95,6 +95,10 @@ public struct SignalEffects: Sendable {
     public var suppressions: [Suppression] = []
     /// (enrollment seq, signal type) to count in stats and log as events.
     public var observed: [(enrollmentSeq: Int64, campaignID: ID, type: SignalType)] = []
+    /// Automation effects on contacts.
+    public var contactStatuses: [(contact: ID, status: String)] = []
+    public var listAdditions: [(list: ID, contact: ID)] = []
+    public var listRemovals: [(list: ID, contact: ID)] = []
 
     public init() {}
 }

@@ -94,6 +94,19 @@ public enum Reactions {
                     }
                 }
             }
+            for automation in pending.campaign.automations where automation.on == pending.type {
+                switch automation.action {
+                case .setContactStatus(let status): effects.contactStatuses.append((pending.contact.id, status))
+                case .addToList(let list): effects.listAdditions.append((list, pending.contact.id))
+                case .removeFromList(let list): effects.listRemovals.append((list, pending.contact.id))
+                case .stop:
+                    if !e.state.isTerminal {
+                        e.state = .stopped
+                        e.reason = "stopped by an automation on \(pending.type.rawValue)"
+                        e.dueAt = nil
+                    }
+                }
+            }
             let value: String? = switch pending.type {
             case .bounced: pending.contact.email
             case .unsubscribed: pending.contact.email ?? pending.contact.phone ?? pending.contact.linkedinURL

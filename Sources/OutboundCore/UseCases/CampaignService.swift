@@ -38,7 +38,7 @@ public struct CampaignService: Sendable {
                                 createdAt: now, updatedAt: now)
         campaign.apply(creation, issues: &issues)
         try await checkSenders(of: campaign, issues: &issues)
-        try await checkLists(of: campaign, issues: &issues)
+        try await checkLists(of: campaign, automations: creation.automations.value, issues: &issues)
         try issues.throwIfAny()
         try await checkNameIsFree(campaign)
         try await store.insertCampaign(campaign)
@@ -67,7 +67,7 @@ public struct CampaignService: Sendable {
         issues.append(contentsOf: input.readIssues)
         campaign.apply(input, issues: &issues)
         if !input.senderIDs.isAbsent { try await checkSenders(of: campaign, issues: &issues) }
-        if !input.leadRules.isAbsent { try await checkLists(of: campaign, issues: &issues) }
+        if !input.leadRules.isAbsent || !input.automations.isAbsent { try await checkLists(of: campaign, automations: input.automations.value, issues: &issues) }
         try issues.throwIfAny()
         if campaign.name != previousName { try await checkNameIsFree(campaign) }
         campaign.updatedAt = clock.now
@@ -108,13 +108,22 @@ public struct CampaignService: Sendable {
     }
 
     /// Every list named in the lead rules must exist in the workspace.
-    private func checkLists(of campaign: Campaign, issues: inout IssueList) async throws {
+    private func checkLists(of campaign: Campaign, automations: [AutomationInput]?, issues: inout IssueList) async throws {
         let rules = campaign.leadRules
-        let known = Set(try await store.lists(rules.includeListIDs + rules.excludeListIDs, in: campaign.workspaceID).map(\.id))
+        // Indices of the request's automations, so an error names the entry the client sent.
+        let automationLists: [(Int, ID)] = (automations ?? []).enumerated().compactMap { index, input in
+            guard input.action == "add_to_list" || input.action == "remove_from_list" else { return nil }
+            return input.value.flatMap { ID($0, kind: .list) }.map { (index, $0) }
+        }
+        let known = Set(try await store.lists(rules.includeListIDs + rules.excludeListIDs + automationLists.map(\.1),
+                                              in: campaign.workspaceID).map(\.id))
         for (field, ids) in [("include_list_ids", rules.includeListIDs), ("exclude_list_ids", rules.excludeListIDs)] {
             for (index, id) in ids.enumerated() where !known.contains(id) {
                 issues.add("lead_rules.\(field)[\(index)]", "no list \(id) in this workspace")
             }
+        }
+        for (index, list) in automationLists where !known.contains(list) {
+            issues.add("automations[\(index)].value", "no list \(list) in this workspace")
         }
     }
 

@@ -77,6 +77,7 @@ extension Campaign {
         Campaign.set(input.sendInLeadTimezone, &sendInLeadTimezone, default: false)
         applyLeadRules(input.leadRules, issues: &issues)
         applySimulation(input.simulation, issues: &issues)
+        applyAutomations(input.automations, issues: &issues)
         switch input.signature {
         case .absent: break
         case .null: signature = nil
@@ -166,6 +167,36 @@ extension Campaign {
                 }
             }
             simulation = settings
+        }
+    }
+    private mutating func applyAutomations(_ field: Field<[AutomationInput]>, issues: inout IssueList) {
+        switch field {
+        case .absent: return
+        case .null: automations = []
+        case .value(let inputs):
+            var parsed: [Automation] = []
+            for (index, input) in inputs.enumerated() {
+                let path = "automations[\(index)]"
+                guard let on = input.on.flatMap(SignalType.init(rawValue:)) else {
+                    issues.add("\(path).on", "must be one of \(SignalType.allCases.map(\.rawValue).joined(separator: ", "))")
+                    continue
+                }
+                switch input.action {
+                case "set_contact_status":
+                    if let value = input.value?.trimmingWhitespace(), (1...100).contains(value.count) {
+                        parsed.append(Automation(on: on, action: .setContactStatus(value)))
+                    } else { issues.add("\(path).value", "is the status to set (1 to 100 characters)") }
+                case "add_to_list", "remove_from_list":
+                    if let value = input.value, let list = ID(value, kind: .list) {
+                        parsed.append(Automation(on: on, action: input.action == "add_to_list" ? .addToList(list) : .removeFromList(list)))
+                    } else { issues.add("\(path).value", "is the list ID") }
+                case "stop":
+                    parsed.append(Automation(on: on, action: .stop))
+                default:
+                    issues.add("\(path).do", "must be one of \(Automation.actionNames.joined(separator: ", "))")
+                }
+            }
+            automations = parsed
         }
     }
 }

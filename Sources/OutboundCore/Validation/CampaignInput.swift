@@ -23,12 +23,26 @@ public struct CampaignInput: Sendable {
     public var leadRules: Field<LeadRulesInput> = .absent
     /// Dry-run behaviour: `seed`, rates 0…1 and `signal_delay_minutes` [min, max].
     public var simulation: Field<SimulationInput> = .absent
+    /// `[{on, do, value}]` as sent.
+    public var automations: Field<[AutomationInput]> = .absent
 
     /// Problems found while reading the input (wrong JSON types), reported together with the
     /// rule checks so a client sees every problem at once.
     public var readIssues: [FieldIssue] = []
 
     public init() {}
+}
+
+/// One automation as sent.
+public struct AutomationInput: Sendable {
+    public var on: String?
+    public var action: String?
+    public var value: String?
+    public init(on: String?, action: String?, value: String?) {
+        self.on = on
+        self.action = action
+        self.value = value
+    }
 }
 
 /// `simulation` as sent; fields merge onto the current (or default) settings.

@@ -6,7 +6,7 @@ extension SQLiteStore {
     private static let campaignColumns = """
         id, workspace_id, name, description, channel, status, dry_run, priority, timezone, schedule, start_at,
         hourly_message_rate, daily_limit, stop_on_reply, open_tracking, signature, skip_other_campaigns,
-        send_in_lead_timezone, created_at, updated_at, started_at, paused_at, completed_at, exclude_contacted, sequence, simulation
+        send_in_lead_timezone, created_at, updated_at, started_at, paused_at, completed_at, exclude_contacted, sequence, simulation, automations
         """
 
     public func insertCampaign(_ campaign: Campaign) async throws {
@@ -116,6 +116,7 @@ extension SQLiteStore {
             c.sendInLeadTimezone, millis(c.createdAt), millis(c.updatedAt), millis(c.startedAt), millis(c.pausedAt),
             millis(c.completedAt), c.leadRules.excludeContacted, try json(StoredSequence(c.sequence)),
             try c.simulation.map { try json($0) },
+            c.automations.isEmpty ? nil : try json(c.automations.map(StoredAutomation.init)),
         ]
         return values.map { $0?.databaseValue ?? .null }
     }
@@ -147,6 +148,7 @@ extension SQLiteStore {
             startedAt: date(row["started_at"] as Int64?), pausedAt: date(row["paused_at"] as Int64?),
             completedAt: date(row["completed_at"] as Int64?))
         campaign.simulation = try (row["simulation"] as String?).map { try decode(Simulation.self, $0) }
+        campaign.automations = try (row["automations"] as String?).map { try decode([StoredAutomation].self, $0).compactMap(\.automation) } ?? []
         return campaign
     }
 }
@@ -173,5 +175,33 @@ struct StoredSchedule: Codable {
         Schedule(Dictionary(uniqueKeysWithValues: days.compactMap { name, ranges in
             Weekday(rawValue: name).map { ($0, ranges.filter { $0.count == 2 }.map { MinuteRange(start: $0[0], end: $0[1]) }) }
         }))
+    }
+}
+
+/// An automation as stored in the `campaigns.automations` column.
+struct StoredAutomation: Codable {
+    var on: String
+    var action: String
+    var value: String?
+
+    init(_ automation: Automation) {
+        on = automation.on.rawValue
+        switch automation.action {
+        case .setContactStatus(let status): action = "set_contact_status"; value = status
+        case .addToList(let list): action = "add_to_list"; value = list.rawValue
+        case .removeFromList(let list): action = "remove_from_list"; value = list.rawValue
+        case .stop: action = "stop"; value = nil
+        }
+    }
+
+    var automation: Automation? {
+        guard let signal = SignalType(rawValue: on) else { return nil }
+        switch action {
+        case "set_contact_status": return value.map { Automation(on: signal, action: .setContactStatus($0)) }
+        case "add_to_list": return value.map { Automation(on: signal, action: .addToList(ID(trusted: $0))) }
+        case "remove_from_list": return value.map { Automation(on: signal, action: .removeFromList(ID(trusted: $0))) }
+        case "stop": return Automation(on: signal, action: .stop)
+        default: return nil
+        }
     }
 }

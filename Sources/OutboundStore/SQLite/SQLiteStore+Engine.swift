@@ -192,6 +192,22 @@ extension SQLiteStore {
                                            row["contact_id"] as String, Self.millis(now)])
             }
             for move in effects.moves { try Self.update(move, db, at: now) }
+            // Automations act in the same transaction as the signal that triggered them.
+            for (contact, status) in effects.contactStatuses {
+                try db.execute(sql: "UPDATE contacts SET status = ?, updated_at = ? WHERE id = ?", arguments: [status, Self.millis(now), contact.rawValue])
+            }
+            for (list, contact) in effects.listAdditions {
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO list_members (list_seq, contact_seq, added_at)
+                    SELECT l.seq, c.seq, ? FROM lists l, contacts c WHERE l.id = ? AND c.id = ? AND l.workspace_id = c.workspace_id
+                    """, arguments: [Self.millis(now), list.rawValue, contact.rawValue])
+            }
+            for (list, contact) in effects.listRemovals {
+                try db.execute(sql: """
+                    DELETE FROM list_members WHERE list_seq = (SELECT seq FROM lists WHERE id = ?)
+                      AND contact_seq = (SELECT seq FROM contacts WHERE id = ?)
+                    """, arguments: [list.rawValue, contact.rawValue])
+            }
             for suppression in effects.suppressions {
                 try db.execute(sql: "INSERT OR IGNORE INTO suppressions (id, workspace_id, kind, value, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                                arguments: [suppression.id.rawValue, suppression.workspaceID.rawValue, suppression.kind.rawValue,

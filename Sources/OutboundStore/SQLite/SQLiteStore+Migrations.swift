@@ -260,6 +260,9 @@ extension SQLiteStore {
                 CREATE INDEX events_workspace ON events(workspace_id, seq);
                 """)
         }
+        migrator.registerMigration("v5-automations") { db in
+            try db.execute(sql: "ALTER TABLE campaigns ADD COLUMN automations TEXT")
+        }
         return migrator
     }()
 }
