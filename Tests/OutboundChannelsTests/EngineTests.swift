@@ -310,4 +310,40 @@ import OutboundStore
         #expect(try await engine.actions(campaign).isEmpty, "nothing was sent for real")
         #expect(try await engine.services.campaigns.get(campaign.id, in: engine.workspace).status == .draft)
     }
+
+    @Test func aMultichannelLeadChangesSenderWithTheStepsChannel() async throws {
+        let engine = try await Engine.make()
+        defer { engine.cleanup() }
+        let mail = try await engine.emailSender("Mail", gap: 60)
+        var sms = SenderInput()
+        sms.channel = .value("sms")
+        sms.displayName = .value("Texts")
+        sms.phone = .value("+14155550000")
+        let texter = try await engine.services.senders.create(sms, in: engine.workspace)
+        var campaign = try await engine.emailCampaign("Multi", senders: [mail], nodes: [
+            Node(id: "mail", kind: .email(EmailStep(subject: "Hi", body: "b")), next: "text"),
+            Node(id: "text", kind: .sms(body: "Saw my email?"), next: "done"),
+            Node(id: "done", kind: .end),
+        ])
+        // The harness makes email campaigns; this one mixes channels.
+        campaign = Campaign(id: campaign.id, workspaceID: campaign.workspaceID, name: campaign.name, channel: .multichannel,
+                            dryRun: true, schedule: campaign.schedule, senderIDs: [mail.id, texter.id], hourlyMessageRate: 60,
+                            dailyLimit: 500, leadRules: campaign.leadRules, sequence: campaign.sequence,
+                            createdAt: campaign.createdAt, updatedAt: campaign.updatedAt)
+        campaign.simulation = Simulation(seed: 1, acceptRate: 0, replyRate: 0, openRate: 0, bounceRate: 0)
+        try await engine.store.deleteCampaign(campaign.id, in: engine.workspace)
+        try await engine.store.insertCampaign(campaign)
+        var lead = ContactInput()
+        lead.email = .value("both@example.com")
+        lead.phone = .value("+14155550123")
+        let contact = try #require(try await engine.services.contacts.upsert([lead], in: engine.workspace).first?.contact)
+        _ = try await engine.services.leads.add(.contactIDs([contact.id.rawValue]), to: campaign.id, in: engine.workspace)
+        _ = try await engine.services.lifecycle.launch(campaign.id, in: engine.workspace)
+        try await engine.run(until: engine.date("2026-11-30T16:00:00Z"))
+        let actions = try await engine.actions(campaign)
+        #expect(actions.map(\.nodeID) == ["mail", "text"])
+        #expect(actions.map(\.senderID) == [mail.id, texter.id])
+        #expect(actions.map(\.recipient) == ["both@example.com", "+14155550123"])
+        #expect(try await engine.leads(campaign).first?.state == .completed)
+    }
 }

@@ -72,6 +72,18 @@ public struct Planner: Sendable {
                         }
                     default:
                         guard !claimed, let kind = node.actionKind, let channel = node.channel else { break walk }
+                        if channel != sender.channel {
+                            // A multichannel step on another channel: hand the lead to a sender of that
+                            // channel, chosen from the contact so it stays the same for every such step.
+                            guard let others = candidate.campaignSenders[channel], !others.isEmpty else {
+                                finish(&e, .failed, "the campaign has no \(channel.rawValue) sender for step \(node.id)")
+                                break walk
+                            }
+                            let pick = Int(Template.choiceSeed(lead: candidate.contact.id.rawValue, node: channel.rawValue) % UInt64(others.count))
+                            e.senderID = others[pick]
+                            e.dueAt = now
+                            break walk
+                        }
                         if candidate.suppressed {
                             finish(&e, .stopped, "the contact is on the suppression list")
                             break walk

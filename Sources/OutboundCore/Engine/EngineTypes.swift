@@ -68,6 +68,8 @@ public struct Candidate: Sendable {
     /// Actions of the workspace today (UTC) and its daily quota, if any.
     public var workspaceSentToday: Int
     public var workspaceDailyQuota: Int?
+    /// The campaign's senders by channel (a multichannel step may need another sender).
+    public var campaignSenders: [ChannelKind: [ID]] = [:]
 
     public init(enrollment: Enrollment, campaign: Campaign, contact: Contact, suppressed: Bool, campaignSenderRecent: RollingUsage,
                 campaignStartedToday: Int, workspaceSentToday: Int, workspaceDailyQuota: Int?) {

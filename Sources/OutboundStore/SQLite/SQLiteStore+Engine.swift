@@ -13,6 +13,7 @@ extension SQLiteStore {
             var campaigns: [Int64: Campaign] = [:]
             var startedToday: [Int64: Int] = [:]
             var workspaceToday: [String: (Int, Int?)] = [:]
+            var channelsByCampaign: [Int64: [ChannelKind: [ID]]] = [:]
             var snapshots: [SenderSnapshot] = []
             for senderRow in senderRows {
                 let sender = try Self.sender(senderRow)
@@ -61,10 +62,22 @@ extension SQLiteStore {
                           AND state IN ('sending', 'sent', 'uncertain')
                         """), arguments: [campaignSeq, senderSeq, nowMs - 3_600_000]).map(Self.date)
                     let (sent, quota) = workspaceToday[campaign.workspaceID.rawValue]!
-                    candidates.append(Candidate(
+                    if campaign.channel == .multichannel, channelsByCampaign[campaignSeq] == nil {
+                        var byChannel: [ChannelKind: [ID]] = [:]
+                        for row in try Row.fetchAll(db.cachedStatement(sql: """
+                            SELECT s.id, s.channel FROM campaign_senders cs JOIN senders s ON s.seq = cs.sender_seq
+                            WHERE cs.campaign_seq = ? AND s.status = 'active' ORDER BY cs.position
+                            """), arguments: [campaignSeq]) {
+                            if let channel = ChannelKind(rawValue: row["channel"]) { byChannel[channel, default: []].append(ID(trusted: row["id"])) }
+                        }
+                        channelsByCampaign[campaignSeq] = byChannel
+                    }
+                    var candidate = Candidate(
                         enrollment: try Self.enrollment(row), campaign: campaign, contact: contact,
                         suppressed: try Self.isSuppressed(contact, db), campaignSenderRecent: RollingUsage(times: recent),
-                        campaignStartedToday: startedToday[campaignSeq]!, workspaceSentToday: sent, workspaceDailyQuota: quota))
+                        campaignStartedToday: startedToday[campaignSeq]!, workspaceSentToday: sent, workspaceDailyQuota: quota)
+                    candidate.campaignSenders = channelsByCampaign[campaignSeq] ?? [:]
+                    candidates.append(candidate)
                 }
                 snapshots.append(SenderSnapshot(sender: sender, usage: usage.mapValues(RollingUsage.init), candidates: candidates))
             }
@@ -106,7 +119,7 @@ extension SQLiteStore {
             for (sender, until) in plan.pacing {
                 try db.cachedStatement(sql: "UPDATE senders SET pacing_until = ? WHERE id = ?").execute(arguments: [Self.millis(until), sender.rawValue])
             }
-            try Self.refreshSlots(plan.senders, db)
+            try Self.refreshSlots(plan.senders + plan.moves.compactMap(\.senderID), db)
             let touched = Set(plan.moves.map(\.campaignID))
             try Self.completeFinished(touched, db, at: now)
             return recorded
