@@ -24,7 +24,8 @@ public struct Dispatcher: Sendable {
     let clock: any Clock
     let planner: Planner
     public var maxSenders = 512
-    public var candidatesPerSender = 16
+    /// Due leads read per sender: one is sent, the rest can only be moved (windows, delays), so a few suffice.
+    public var candidatesPerSender = 4
 
     public init(store: any EngineStore, router: any ChannelRouter, clock: any Clock, planner: Planner = Planner()) {
         self.store = store

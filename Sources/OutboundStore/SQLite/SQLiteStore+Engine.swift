@@ -21,7 +21,7 @@ extension SQLiteStore {
                 let rows = try Row.fetchAll(db.cachedStatement(sql: """
                     SELECT e.*, c.id AS contact_id, k.id AS campaign_id, ? AS sender_id FROM enrollments e
                     JOIN contacts c ON c.seq = e.contact_seq JOIN campaigns k ON k.seq = e.campaign_seq
-                    WHERE e.sender_seq = ? AND e.due_at <= ? ORDER BY e.due_at LIMIT ?
+                    WHERE e.sender_seq = ? AND e.due_at <= ? ORDER BY k.priority DESC, e.due_at, e.seq LIMIT ?
                     """), arguments: [sender.id.rawValue, senderSeq, nowMs, candidatesPerSender])
                 var usage: [ActionKind: [Date]] = [:]
                 for row in try Row.fetchAll(db.cachedStatement(sql: """
