@@ -127,7 +127,7 @@ extension SQLiteStore {
     }
 
     public func record(_ settlement: Settlement, at now: Date) async throws {
-        try await write { db in
+        try await writeRelaxed { db in
             let nowMs = Self.millis(now)
             for update in settlement.actions {
                 try db.cachedStatement(sql: """

@@ -41,6 +41,27 @@ public final class SQLiteStore: Store {
         }
     }
 
+    /// A write whose loss in a power cut can never cause a duplicate send: outcomes of actions
+    /// already committed as `sending` (a lost outcome leaves the row `sending`, which start-up
+    /// turns into `uncertain`). It skips the fsync at commit (`synchronous=NORMAL`); a killed
+    /// process loses nothing, as the OS still holds the pages.
+    func writeRelaxed<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
+                var result: T?
+                try db.inTransaction {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
+            }
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            throw SQLiteStore.conflict(from: error)
+        }
+    }
+
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await pool.read(body)
     }
