@@ -346,4 +346,76 @@ import OutboundStore
         #expect(actions.map(\.recipient) == ["both@example.com", "+14155550123"])
         #expect(try await engine.leads(campaign).first?.state == .completed)
     }
+
+    @Test func removingASenderMovesItsUncontactedLeadsAndKeepsContactedOnes() async throws {
+        let engine = try await Engine.make()
+        defer { engine.cleanup() }
+        let first = try await engine.emailSender("First", gap: 3600)
+        let second = try await engine.emailSender("Second", gap: 3600)
+        let nodes = [
+            Node(id: "n1", kind: .email(EmailStep(subject: "One", body: "b")), next: "n2"),
+            Node(id: "n2", kind: .email(EmailStep(subject: "", body: "Two", isReply: true)), next: "n3"),
+            Node(id: "n3", kind: .end),
+        ]
+        let campaign = try await engine.emailCampaign("Shrink", senders: [first, second], nodes: nodes)
+        _ = try await engine.addLeads(4, to: campaign)
+        _ = try await engine.services.lifecycle.launch(campaign.id, in: engine.workspace)
+        try await engine.run(until: engine.date("2026-11-30T14:30:00Z"))
+        let early = try await engine.actions(campaign)
+        #expect(early.count == 2, "one lead per sender at 14:00")
+        let contactedBySecond = try #require(early.first { $0.senderID == second.id }?.contactID)
+        var input = CampaignInput()
+        input.senderIDs = .value([first.id.rawValue])
+        _ = try await engine.services.campaigns.update(campaign.id, with: input, in: engine.workspace)
+        try await engine.run(until: engine.date("2026-12-01T00:00:00Z"))
+        let actions = try await engine.actions(campaign)
+        #expect(actions.count == 8)
+        // The lead the removed sender had already written to stays with it (same thread)…
+        #expect(actions.filter { $0.contactID == contactedBySecond }.allSatisfy { $0.senderID == second.id })
+        // …and every lead it had not contacted went to the remaining sender.
+        #expect(actions.filter { $0.contactID != contactedBySecond }.allSatisfy { $0.senderID == first.id })
+    }
+
+    @Test func aWeeklyCapReleasesExactlyAWeekAfterItsOldestAction() async throws {
+        let engine = try await Engine.make()
+        defer { engine.cleanup() }
+        var input = SenderInput()
+        input.channel = .value("linkedin")
+        input.displayName = .value("Seat")
+        input.linkedinURL = .value("linkedin.com/in/seat")
+        var limit = RateLimitInput()
+        limit.perDay = .value(2)
+        limit.perWeek = .value(3)
+        input.limits = .value(["connection_request": .value(limit)])
+        var pacing = PacingInput()
+        pacing.minGapSeconds = .value(0)
+        pacing.maxGapSeconds = .value(0)
+        input.pacing = .value(pacing)
+        let seat = try await engine.services.senders.create(input, in: engine.workspace)
+        var campaign = try await engine.services.campaigns.create({
+            var c = CampaignInput()
+            c.name = .value("Invites")
+            c.channel = .value("linkedin")
+            c.dryRun = .value(true)
+            c.senderIDs = .value([seat.id.rawValue])
+            c.schedule = .value(Weekday.allCases.reduce(into: [:]) { $0[$1.rawValue] = [Schedule.RawWindow(start: "00:00", end: "24:00")] })
+            return c
+        }(), in: engine.workspace)
+        campaign.simulation = Simulation(seed: 1, acceptRate: 0, replyRate: 0, openRate: 0, bounceRate: 0)
+        try await engine.store.updateCampaign(campaign)
+        var leads: [ContactInput] = []
+        for index in 0..<4 {
+            var lead = ContactInput()
+            lead.linkedinURL = .value("linkedin.com/in/lead-\(index)")
+            leads.append(lead)
+        }
+        let contacts = try await engine.services.contacts.upsert(leads, in: engine.workspace).compactMap(\.contact)
+        _ = try await engine.services.leads.add(.contactIDs(contacts.map(\.id.rawValue)), to: campaign.id, in: engine.workspace)
+        _ = try await engine.services.lifecycle.launch(campaign.id, in: engine.workspace)
+        try await engine.run(until: engine.date("2026-12-10T00:00:00Z"))
+        let times = try await engine.actions(campaign).map(\.createdAt).sorted()
+        // Two on day one (daily cap), one on day two (weekly cap 3 reached), the fourth a week after the first.
+        #expect(times == [engine.date("2026-11-30T14:00:00Z"), engine.date("2026-11-30T14:00:00Z"),
+                          engine.date("2026-12-01T14:00:00Z"), engine.date("2026-12-07T14:00:00Z")])
+    }
 }
