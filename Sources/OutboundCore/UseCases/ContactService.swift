@@ -122,8 +122,7 @@ public struct ContactService: Sendable {
         for attempt in 1...3 {
             do {
                 return try await upsertOnce(inputs, region: region, in: workspace)
-            } catch let error as ConflictError where attempt < 3 {
-                _ = error
+            } catch is ConflictError where attempt < 3 {
                 continue
             }
         }

@@ -44,11 +44,11 @@ public struct SenderService: Sendable {
 
     public func update(_ id: ID, with input: SenderInput, in workspace: ID) async throws -> Sender {
         var sender = try await get(id, in: workspace)
+        let wasActive = sender.status == .active
         var issues = IssueList()
         issues.append(contentsOf: input.readIssues)
         sender.apply(input, issues: &issues)
         try issues.throwIfAny()
-        let wasActive = try await get(id, in: workspace).status == .active
         sender.updatedAt = clock.now
         try await store.updateSender(sender)
         if wasActive != (sender.status == .active) {
