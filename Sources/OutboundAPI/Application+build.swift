@@ -80,7 +80,8 @@ public func buildApplication(
 /// Every route of the server, and the list of what was registered (for the OpenAPI check).
 public func buildRouter(services: Services) -> (router: Router<AppContext>, routes: [RouteKey]) {
     let router = Router(context: AppContext.self)
-    router.add(middleware: ProblemMiddleware())
+    let index = RouteIndex()
+    router.add(middleware: ProblemMiddleware(routes: index))
     let v1 = router.group("v1")
         .add(middleware: AuthMiddleware(workspaces: services.workspaces))
         .add(middleware: IdempotencyMiddleware(store: services.store, clock: services.clock))
@@ -100,5 +101,6 @@ public func buildRouter(services: Services) -> (router: Router<AppContext>, rout
     EngineRoutes(services: services).register(on: recorder)
     SequenceRoutes(sequences: services.sequences, review: services.review, contacts: services.contacts,
                    campaigns: services.campaigns).register(on: recorder)
+    index.set(recorder.routes)
     return (router, recorder.routes)
 }

@@ -89,6 +89,10 @@ import OutboundCore
             let reply = try await api.send(.get, "/v1/nothing-here")
             #expect(reply.status == .notFound)
             #expect(reply.string("type")?.hasSuffix("route-not-found") == true)
+            let wrongMethod = try await api.send(.put, "/v1/campaigns")
+            #expect(wrongMethod.status == .methodNotAllowed)
+            #expect(wrongMethod.headers[.allow] == "GET, POST")
+            #expect(try await api.send(.delete, "/healthz", authenticated: false).status == .methodNotAllowed)
         }
     }
 }

@@ -5,6 +5,8 @@ import Logging
 /// are mapped for the native API), and logs the unexpected ones.
 struct ProblemMiddleware: RouterMiddleware {
     typealias Context = AppContext
+    /// Every served route, filled once the router is built (to tell 405 from 404).
+    let routes: RouteIndex
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -14,8 +16,39 @@ struct ProblemMiddleware: RouterMiddleware {
             if problem.status == .internalServerError {
                 context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
             }
-            if problem.type == "route-not-found" { return Problem(APIError.routeNotFound(request.uri.path)).response }
+            if problem.type == "route-not-found" {
+                let allowed = routes.methods(for: request.uri.path)
+                if !allowed.isEmpty {
+                    var response = Problem(APIError.methodNotAllowed).response
+                    response.headers[.allow] = allowed.joined(separator: ", ")
+                    return response
+                }
+                return Problem(APIError.routeNotFound(request.uri.path)).response
+            }
             return problem.response
         }
     }
 }
+
+/// The served routes, to answer 405 with `Allow` when a path exists under other methods.
+final class RouteIndex: Sendable {
+    private let routes = Mutex<[RouteKey]>([])
+
+    func set(_ keys: [RouteKey]) {
+        routes.withLock { $0 = keys }
+    }
+
+    /// Methods served at `path` (`{name}` segments match any one segment).
+    func methods(for path: String) -> [String] {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        return routes.withLock { keys in
+            keys.filter { key in
+                let pattern = key.path.split(separator: "/", omittingEmptySubsequences: true)
+                return pattern.count == segments.count
+                    && zip(pattern, segments).allSatisfy { $0.first == "{" || $0 == $1 }
+            }.map(\.method)
+        }.sorted()
+    }
+}
+
+import Synchronization
