@@ -117,19 +117,19 @@ public struct ContactService: Sendable {
         guard inputs.count <= ContactService.maximumBatch else {
             throw ValidationError("contacts", "at most \(ContactService.maximumBatch) contacts per call (got \(inputs.count))")
         }
-        let region = try await region(of: workspace)
-        // A concurrent writer may take an identity between our read and our write: read again.
-        for attempt in 1...3 {
-            do {
-                return try await upsertOnce(inputs, region: region, in: workspace)
-            } catch is ConflictError where attempt < 3 {
-                continue
-            }
-        }
-        return []
+        return try await commit(prepare(inputs, region: try await region(of: workspace)), in: workspace)
     }
 
-    private func upsertOnce(_ inputs: [ContactInput], region: PhoneRegion, in workspace: ID) async throws -> [UpsertOutcome] {
+    /// Inputs with their identities normalised and their unreadable ones marked: the CPU part of
+    /// an upsert, which needs no database (an import prepares one batch while the last one commits).
+    public struct PreparedBatch: Sendable {
+        let inputs: [ContactInput]
+        let identities: [ContactIdentities]
+        let outcomes: [UpsertOutcome?]
+        public var count: Int { inputs.count }
+    }
+
+    public func prepare(_ inputs: [ContactInput], region: PhoneRegion) -> PreparedBatch {
         var outcomes: [UpsertOutcome?] = Array(repeating: nil, count: inputs.count)
         var identities: [ContactIdentities] = []
         identities.reserveCapacity(inputs.count)
@@ -142,6 +142,25 @@ public struct ContactService: Sendable {
             }
             if !issues.isEmpty { outcomes[index] = .invalid(issues.issues) }
         }
+        return PreparedBatch(inputs: inputs, identities: identities, outcomes: outcomes)
+    }
+
+    /// Matches a prepared batch against stored contacts and writes it in one transaction.
+    public func commit(_ batch: PreparedBatch, in workspace: ID) async throws -> [UpsertOutcome] {
+        // A concurrent writer may take an identity between our read and our write: read again.
+        for attempt in 1...3 {
+            do {
+                return try await commitOnce(batch, in: workspace)
+            } catch is ConflictError where attempt < 3 {
+                continue
+            }
+        }
+        return []
+    }
+
+    private func commitOnce(_ batch: PreparedBatch, in workspace: ID) async throws -> [UpsertOutcome] {
+        let inputs = batch.inputs, identities = batch.identities
+        var outcomes = batch.outcomes
         let valid = identities.indices.filter { outcomes[$0] == nil }
         let existing = try await store.contacts(
             emails: valid.compactMap { identities[$0].email }, phones: valid.compactMap { identities[$0].phone },
@@ -221,7 +240,8 @@ public struct ContactService: Sendable {
         }
     }
 
-    private func region(of workspace: ID) async throws -> PhoneRegion {
+    /// The region national phone numbers are read in for this workspace.
+    public func region(of workspace: ID) async throws -> PhoneRegion {
         guard let workspace = try await store.workspace(workspace) else { throw NotFoundError("workspace", id: workspace.rawValue) }
         return workspace.phoneRegion
     }

@@ -35,6 +35,9 @@ public struct ImportService: Sendable {
         progress: @Sendable (ImportJob) -> Void = { _ in }
     ) async throws -> ImportJob where Source.Element: Sequence<UInt8> {
         var job = job
+        let region = try await contacts.region(of: job.workspaceID)
+        // The previous batch, prepared and waiting to be committed while the next one is prepared.
+        var waiting: (rows: [Int], batch: ContactService.PreparedBatch)?
         var reader = CSVReader()
         var mapping: ColumnMapping?
         var pending: [(row: Int, input: ContactInput)] = []
@@ -46,7 +49,7 @@ public struct ImportService: Sendable {
                 for record in records {
                     try await take(record, &job, &mapping, &pending, overrides)
                     if pending.count >= ImportService.batchSize {
-                        try await flush(&pending, &job)
+                        try await flush(&pending, &waiting, &job, region: region)
                         progress(job)
                     }
                 }
@@ -54,7 +57,8 @@ public struct ImportService: Sendable {
             var records: [CSVRecord] = []
             reader.finish { records.append($0) }
             for record in records { try await take(record, &job, &mapping, &pending, overrides) }
-            try await flush(&pending, &job)
+            try await flush(&pending, &waiting, &job, region: region)
+            try await flush(&pending, &waiting, &job, region: region)
             if mapping == nil {
                 job.state = .failed
                 job.failure = "the file is empty: expected a header row such as first_name,last_name,email"
@@ -104,11 +108,22 @@ public struct ImportService: Sendable {
         pending.append((record.number, current.input(for: record.fields)))
     }
 
-    private func flush(_ pending: inout [(row: Int, input: ContactInput)], _ job: inout ImportJob) async throws {
-        guard !pending.isEmpty else { return }
-        let outcomes = try await contacts.upsert(pending.map(\.input), in: job.workspaceID)
+    /// Commits the waiting batch while preparing the pending rows (two cores: one parses and
+    /// normalises, the other matches and writes), then makes the pending rows the waiting batch.
+    private func flush(
+        _ pending: inout [(row: Int, input: ContactInput)], _ waiting: inout (rows: [Int], batch: ContactService.PreparedBatch)?,
+        _ job: inout ImportJob, region: PhoneRegion
+    ) async throws {
+        let committing = waiting
+        let workspace = job.workspaceID
+        async let committed: [UpsertOutcome] = commit(committing?.batch, in: workspace)
+        let next = pending.isEmpty ? nil : (rows: pending.map(\.row), batch: contacts.prepare(pending.map(\.input), region: region))
+        let outcomes = try await committed
+        pending.removeAll(keepingCapacity: true)
+        waiting = next
+        guard let committing else { return }
         var members: [ID] = []
-        for ((row, _), outcome) in zip(pending, outcomes) {
+        for (row, outcome) in zip(committing.rows, outcomes) {
             switch outcome {
             case .created(let contact): job.created += 1; members.append(contact.id)
             case .updated(let contact): job.updated += 1; members.append(contact.id)
@@ -119,9 +134,13 @@ public struct ImportService: Sendable {
             }
         }
         if let list = job.listID, !members.isEmpty { try await lists.addImported(members, to: list, in: job.workspaceID) }
-        pending.removeAll(keepingCapacity: true)
         job.updatedAt = clock.now
         try await store.updateImport(job)
+    }
+
+    private func commit(_ batch: ContactService.PreparedBatch?, in workspace: ID) async throws -> [UpsertOutcome] {
+        guard let batch else { return [] }
+        return try await contacts.commit(batch, in: workspace)
     }
 
     public func get(_ id: ID, in workspace: ID) async throws -> ImportJob {
