@@ -90,7 +90,19 @@ import OutboundCore
             #expect(try await api.send(.post, "/v1/campaigns/\(second)/resume").string("status") == "active")
             let completed = try await api.send(.post, "/v1/campaigns/\(second)/complete")
             #expect(completed.string("status") == "completed")
-            #expect(try await api.send(.get, "/v1/campaigns/\(second)/leads?status=stopped").dataIDs.count + 1 >= 1)
+            // Deleting a lead's contact takes it out of the stats too.
+            let before = try await api.send(.get, "/v1/campaigns/\(second)/stats").json.path("targets")
+            #expect(before == .number(1), "the email-only contact was skipped when added")
+            let leads = try await api.send(.get, "/v1/campaigns/\(second)/leads?status=stopped")
+            #expect(leads.text.contains("stopped: the campaign was completed"))
+            guard case .array(let items)? = leads["data"], case .string(let contact)? = items.first?.path("contact_id") else {
+                Issue.record("no leads")
+                return
+            }
+            #expect(try await api.send(.delete, "/v1/contacts/\(contact)").status == .noContent)
+            #expect(try await api.send(.get, "/v1/campaigns/\(second)/stats").json.path("targets") == .number(0))
+            let stoppedAfter = try await api.send(.get, "/v1/campaigns/\(second)/leads?status=stopped")
+            #expect(stoppedAfter.json.path("data") == [])
         }
     }
 

@@ -74,7 +74,18 @@ extension SQLiteStore {
 
     public func deleteContact(_ id: ID, in workspace: ID) async throws {
         try await write { db in
-            try db.execute(sql: "DELETE FROM contacts WHERE id = ? AND workspace_id = ?", arguments: [id.rawValue, workspace.rawValue])
+            guard let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM contacts WHERE id = ? AND workspace_id = ?",
+                                               arguments: [id.rawValue, workspace.rawValue]) else { return }
+            try Self.forgetLeads(ofContact: seq, db)
+            try db.execute(sql: "DELETE FROM contacts WHERE seq = ?", arguments: [seq])
+        }
+    }
+
+    /// Takes the contact's enrollments out of their campaigns' state counters before the rows
+    /// go with the contact (ON DELETE CASCADE), so stats stay true.
+    static func forgetLeads(ofContact seq: Int64, _ db: Database) throws {
+        for row in try Row.fetchAll(db, sql: "SELECT campaign_seq, state FROM enrollments WHERE contact_seq = ?", arguments: [seq]) {
+            try count(row["campaign_seq"], "state.\(row["state"] as String)", db, by: -1)
         }
     }
 
@@ -89,6 +100,7 @@ extension SQLiteStore {
                                arguments: [workspace.rawValue, Data(needle.utf8)])
             }
             // Leads and list memberships go with the row (ON DELETE CASCADE).
+            try Self.forgetLeads(ofContact: row["seq"], db)
             try db.execute(sql: "DELETE FROM contacts WHERE seq = ?", arguments: [row["seq"] as Int64])
             for suppression in suppressions { try Self.insert(suppression, db, ignoringDuplicates: true) }
         }
