@@ -41,24 +41,18 @@ struct NodeBody: Encodable, Sendable {
         id = node.id
         type = node.type
         next = node.next
-        switch node.kind {
-        case .connectionRequest(let note): self.note = note
-        case .message(let body), .sms(let body): self.body = body
-        case .inmail(let subject, let body): self.subject = subject; self.body = body
-        case .email(let step):
-            subject = step.subject
-            body = step.body
-            html = step.html
-            isReply = step.isReply
-            variants = step.variants.map { VariantBody(id: $0.id, weight: $0.weight, subject: $0.subject, body: $0.body, html: $0.html) }
-        case .delay(let minutes): self.minutes = minutes
-        case .condition(let signal, let days, let yes, let no):
-            self.signal = signal.rawValue
-            withinDays = days
-            self.yes = yes
-            self.no = no
-        case .profileVisit, .follow, .likePost, .end: break
-        }
+        let f = NodeFields(node.kind)
+        note = f.note
+        subject = f.subject
+        body = f.body
+        html = f.html
+        isReply = f.isReply
+        variants = f.variants?.map { VariantBody(id: $0.id, weight: $0.weight, subject: $0.subject, body: $0.body, html: $0.html) }
+        minutes = f.minutes
+        signal = f.signal?.rawValue
+        withinDays = f.withinDays
+        yes = f.yes
+        no = f.no
     }
 }
 

@@ -158,7 +158,7 @@ enum NodeReader {
             case .absent: current
             }
         }
-        let old = existing.map(Fields.init) ?? Fields()
+        let old = existing.map { NodeFields($0.kind) } ?? NodeFields()
         let kind: Node.Kind
         switch type {
         case "connection_request": kind = .connectionRequest(note: text("note", old.note))
@@ -169,7 +169,7 @@ enum NodeReader {
         case "follow": kind = .follow
         case "like_post", "likeTweet", "like_tweet": kind = .likePost
         case "email":
-            var variants = old.variants
+            var variants = old.variants ?? []
             if case .value(let items) = reader.array("variants") {
                 variants = items.enumerated().compactMap { index, item in
                     guard case .object = item, let v = try? BodyReader(body: item, path: "\(reader.path).variants[\(index)]", issues: reader.issues) else {
@@ -182,7 +182,7 @@ enum NodeReader {
                 }
             }
             kind = .email(EmailStep(subject: text("subject", old.subject) ?? "", body: text("body", old.body) ?? "",
-                                    html: text("html", old.html), isReply: reader.bool("is_reply").value ?? old.isReply,
+                                    html: text("html", old.html), isReply: reader.bool("is_reply").value ?? old.isReply ?? false,
                                     variants: variants))
         case "delay":
             let parts = [("minutes", 1), ("hours", 60), ("days", 1440)].map { (reader.int($0.0).value, $0.1) }
@@ -212,28 +212,5 @@ enum NodeReader {
             kind = .end
         }
         return Node(id: id, kind: kind, next: next)
-    }
-
-    /// The fields of an existing node, flattened for merging.
-    struct Fields {
-        var note: String?, body: String?, subject: String?, html: String?, isReply = false
-        var variants: [EmailStep.Variant] = []
-        var minutes: Int?, signal: Signal?, withinDays: Int?, yes: String?, no: String?
-
-        init() {}
-
-        init(_ node: Node) {
-            switch node.kind {
-            case .connectionRequest(let note): self.note = note
-            case .message(let body), .sms(let body): self.body = body
-            case .inmail(let subject, let body): self.subject = subject; self.body = body
-            case .email(let step):
-                subject = step.subject; body = step.body; html = step.html; isReply = step.isReply; variants = step.variants
-            case .delay(let minutes): self.minutes = minutes
-            case .condition(let signal, let days, let yes, let no):
-                self.signal = signal; withinDays = days; self.yes = yes; self.no = no
-            case .profileVisit, .follow, .likePost, .end: break
-            }
-        }
     }
 }
