@@ -295,19 +295,20 @@ extension SQLiteStore {
     /// next_slot_at = the later of the sender's pacing and its earliest due enrollment; NULL
     /// while an action is in flight or nothing is due.
     static func refreshSlots(_ senders: [ID], _ db: Database) throws {
-        for sender in Set(senders) {
-            try db.cachedStatement(sql: """
-                UPDATE senders SET next_slot_at = CASE WHEN in_flight IS NOT NULL THEN NULL ELSE
-                    (SELECT max(coalesce(senders.pacing_until, 0), min(e.due_at)) FROM enrollments e
-                     WHERE e.sender_seq = senders.seq AND e.due_at IS NOT NULL) END
-                WHERE id = ?
-                """).execute(arguments: [sender.rawValue])
-        }
+        for sender in Set(senders) { try refreshSlot(where: "id = ?", sender.rawValue, db) }
     }
 
     static func refreshSlots(senderSeqs: [Int64], _ db: Database) throws {
-        let ids = try senderSeqs.compactMap { try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM senders WHERE seq = ?"), arguments: [$0]) }
-        try refreshSlots(ids.map(ID.init(trusted:)), db)
+        for seq in Set(senderSeqs) { try refreshSlot(where: "seq = ?", seq, db) }
+    }
+
+    private static func refreshSlot(where condition: String, _ key: some DatabaseValueConvertible, _ db: Database) throws {
+        try db.cachedStatement(sql: """
+            UPDATE senders SET next_slot_at = CASE WHEN in_flight IS NOT NULL THEN NULL ELSE
+                (SELECT max(coalesce(senders.pacing_until, 0), min(e.due_at)) FROM enrollments e
+                 WHERE e.sender_seq = senders.seq AND e.due_at IS NOT NULL) END
+            WHERE \(condition)
+            """).execute(arguments: [key])
     }
 
     /// An active campaign whose every enrollment is terminal is completed.
