@@ -30,6 +30,15 @@ public struct Suppression: Sendable, Hashable {
         case linkedinURL = "linkedin_url"
         /// A keyed hash of an erased contact's identity: matches without revealing it.
         case hash
+
+        /// The entry kind that suppresses an identity of this kind.
+        public init(_ identity: IdentityKind) {
+            switch identity {
+            case .email: self = .email
+            case .phone: self = .phone
+            case .linkedinURL: self = .linkedinURL
+            }
+        }
     }
 
     public let id: ID

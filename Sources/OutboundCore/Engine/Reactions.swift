@@ -107,15 +107,16 @@ public enum Reactions {
                     }
                 }
             }
-            let value: String? = switch pending.type {
-            case .bounced: pending.contact.email
-            case .unsubscribed: pending.contact.email ?? pending.contact.phone ?? pending.contact.linkedinURL
+            // A bounce suppresses the address; an opt-out the contact's first identity.
+            let identity: (kind: IdentityKind, value: String)? = switch pending.type {
+            case .bounced: pending.contact.email.map { (.email, $0) }
+            case .unsubscribed: pending.contact.identities.first
             default: nil
             }
-            if let value {
-                let kind: Suppression.Kind = value == pending.contact.email ? .email : value == pending.contact.phone ? .phone : .linkedinURL
+            if let identity {
                 effects.suppressions.append(Suppression(id: .generate(.suppression), workspaceID: pending.campaign.workspaceID,
-                                                        kind: kind, value: value, reason: pending.type.rawValue, createdAt: now))
+                                                        kind: Suppression.Kind(identity.kind), value: identity.value,
+                                                        reason: pending.type.rawValue, createdAt: now))
             }
             effects.moves.append(e)
         }

@@ -47,8 +47,7 @@ public struct InboundService: Sendable {
         var effects = Reactions.react(to: targets, at: now)
         effects.fired = []
         if targets.isEmpty, event.type == .unsubscribed || event.type == .bounced, let (kind, value) = identity {
-            let suppressionKind: Suppression.Kind = kind == .email ? .email : kind == .phone ? .phone : .linkedinURL
-            effects.suppressions.append(Suppression(id: .generate(.suppression), workspaceID: workspace, kind: suppressionKind,
+            effects.suppressions.append(Suppression(id: .generate(.suppression), workspaceID: workspace, kind: Suppression.Kind(kind),
                                                     value: value, reason: event.type.rawValue, createdAt: now))
         }
         try await store.applySignals(effects, at: now)
