@@ -22,22 +22,27 @@ public struct Services: Sendable {
     public let inbound: InboundService
     public let dispatcher: Dispatcher
     public let forecasts: ForecastService
+    /// The real channels, their key and Outbound's public address (links, webhook signatures).
+    public let delivery: Delivery
 
     /// Wires every use case over `store`; reads the store's instance secret for identity hashes.
     public init(store: any Store, clock: any OutboundCore.Clock = WallClock(), router: (any ChannelRouter)? = nil,
                 planner: Planner = Planner(random: RandomSource(seed: UInt64.random(in: 1...UInt64.max))),
-                sandbox: ForecastService.Sandbox? = nil) async throws {
+                sandbox: ForecastService.Sandbox? = nil, delivery: Delivery? = nil) async throws {
         self.store = store
         self.clock = clock
+        let delivery = delivery ?? Delivery(keyring: .ephemeral(), clock: clock, publicURL: PublicURL(configured: nil))
+        self.delivery = delivery
+        let router = router ?? delivery.router(clock: clock)
         let identityHasher = HMACIdentityHasher(key: try await store.instanceSecret())
         workspaces = WorkspaceService(store: store, clock: clock, hasher: SHA256Hasher())
-        senders = SenderService(store: store, clock: clock)
+        senders = SenderService(store: store, clock: clock, sealer: delivery.keyring)
         contacts = ContactService(store: store, clock: clock, hasher: identityHasher)
-        let lifecycle = LifecycleService(store: store, clock: clock)
+        let lifecycle = LifecycleService(store: store, clock: clock, router: router)
         self.lifecycle = lifecycle
         leads = LeadService(store: store, clock: clock, contacts: contacts, activation: { try await lifecycle.activatePending($0) })
         inbound = InboundService(store: store, clock: clock)
-        dispatcher = Dispatcher(store: store, router: router ?? DefaultChannelRouter(clock: clock), clock: clock, planner: planner)
+        dispatcher = Dispatcher(store: store, router: router, clock: clock, planner: planner)
         forecasts = ForecastService(
             store: store, clock: clock,
             sandbox: sandbox ?? { throw ConflictError("forecasts need a store that can copy itself (the SQLite store does)") },
@@ -47,7 +52,7 @@ public struct Services: Sendable {
         suppressions = SuppressionService(store: store, clock: clock)
         imports = ImportService(store: store, clock: clock, contacts: contacts, lists: lists)
         sequences = SequenceService(store: store, clock: clock)
-        review = ReviewService(store: store)
+        review = ReviewService(store: store, router: router)
     }
 }
 
@@ -82,6 +87,7 @@ public func buildRouter(services: Services) -> (router: Router<AppContext>, rout
     let router = Router(context: AppContext.self)
     let index = RouteIndex()
     router.add(middleware: ProblemMiddleware(routes: index))
+    router.add(middleware: PublicURLMiddleware(publicURL: services.delivery.publicURL))
     let v1 = router.group("v1")
         .add(middleware: AuthMiddleware(workspaces: services.workspaces))
         .add(middleware: IdempotencyMiddleware(store: services.store, clock: services.clock))
@@ -101,6 +107,7 @@ public func buildRouter(services: Services) -> (router: Router<AppContext>, rout
     EngineRoutes(services: services).register(on: recorder)
     SequenceRoutes(sequences: services.sequences, review: services.review, contacts: services.contacts,
                    campaigns: services.campaigns).register(on: recorder)
+    ChannelRoutes(services: services).register(on: recorder)
     index.set(recorder.routes)
     return (router, recorder.routes)
 }

@@ -83,6 +83,8 @@ public struct DefaultChannelRouter: ChannelRouter {
         if action.dryRun { return simulator }
         return live[action.kind.channel] ?? UnconfiguredChannel()
     }
+
+    public func liveChannel(for kind: ChannelKind) -> (any Channel)? { live[kind] }
 }
 
 /// Stands in for a real channel that is not set up yet: every send fails for good, with a reason.

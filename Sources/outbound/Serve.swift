@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import OutboundAPI
+import OutboundChannels
 import OutboundCore
 import OutboundStore
 import ServiceLifecycle
@@ -15,10 +16,21 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to bind.") var host: String = "127.0.0.1"
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
+    @Option(help: ArgumentHelp(
+        "Outbound's address as recipients and providers reach it, for unsubscribe links, the open pixel and Twilio signatures.",
+        discussion: "Default: OUTBOUND_PUBLIC_URL, else the scheme and Host of each request."))
+    var publicURL: String?
 
     func run() async throws {
         let store = try SQLiteStore(path: database.path)
-        let services = try await Services(store: store, sandbox: store.forecastSandbox())
+        let environment = ProcessInfo.processInfo.environment
+        // Provider secrets are sealed with a key kept beside the database, never inside it.
+        let keyring = try Keyring.load(environment: environment["OUTBOUND_SECRET_KEY"],
+                                       directory: URL(fileURLWithPath: database.path).deletingLastPathComponent().path)
+        let clock = WallClock()
+        let delivery = Delivery(keyring: keyring, clock: clock, publicURL: PublicURL(
+            configured: publicURL ?? environment["OUTBOUND_PUBLIC_URL"], fallback: "http://\(host):\(port)"))
+        let services = try await Services(store: store, clock: clock, sandbox: store.forecastSandbox(), delivery: delivery)
         var logger = Logger(label: "outbound")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
 

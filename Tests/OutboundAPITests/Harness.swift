@@ -117,10 +117,12 @@ extension APIClient {
         return id
     }
 
-    func createCampaign(name: String, channel: String = "linkedin", senders: [String] = [], key: String? = nil) async throws -> String {
+    /// A dry-run campaign unless `dryRun` is false (live ones need senders that really connect).
+    func createCampaign(name: String, channel: String = "linkedin", senders: [String] = [], key: String? = nil,
+                        dryRun: Bool = true) async throws -> String {
         let ids = senders.map { "\"\($0)\"" }.joined(separator: ", ")
         let reply = try await send(.post, "/v1/campaigns", json: """
-            {"name": "\(name)", "channel": "\(channel)", "sender_ids": [\(ids)]}
+            {"name": "\(name)", "channel": "\(channel)", "sender_ids": [\(ids)], "dry_run": \(dryRun)}
             """, key: key)
         guard reply.status == .created, let id = reply.string("id") else {
             throw HarnessError("campaign not created: \(reply.status) \(reply.text)")

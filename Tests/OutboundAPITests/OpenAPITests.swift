@@ -36,6 +36,8 @@ import OutboundCore
                 let path = route.path.replacingOccurrences(of: "{id}", with: "campaign_00000000000000000000")
                     .replacingOccurrences(of: "{contact_id}", with: "contact_00000000000000000000")
                     .replacingOccurrences(of: "{node_id}", with: "n1")
+                    .replacingOccurrences(of: "{sender_id}", with: "seat_00000000000000000000")
+                    .replacingOccurrences(of: "{token}", with: "not-a-token")
                 let answer = try await api.send(HTTPRequest.Method(route.method)!, path, json: ["GET", "DELETE"].contains(route.method) ? nil : "{}")
                 #expect(answer.string("type")?.hasSuffix("route-not-found") != true, "\(route) is not served")
                 #expect(answer.status.code < 500, "\(route) → \(answer.status)")

@@ -19,6 +19,7 @@ enum OpenAPIDocument {
                 "securitySchemes": [
                     "bearerAuth": ["type": "http", "scheme": "bearer"],
                     "apiKeyHeader": ["type": "apiKey", "in": "header", "name": "X-API-KEY"],
+                    "basicAuth": ["type": "http", "scheme": "basic", "description": "Any user name; the API key as password"],
                 ],
                 "schemas": .object(Schemas.all),
             ],
@@ -85,6 +86,7 @@ enum OpenAPIDocument {
             ],
         ].merging(ContactPaths.all, uniquingKeysWith: { first, _ in first })
             .merging(EnginePaths.all, uniquingKeysWith: { first, _ in first })
+            .merging(ChannelPaths.all, uniquingKeysWith: { first, _ in first })
     }
 
     // MARK: Building blocks

@@ -8,6 +8,8 @@ public enum APIError: Error, Sendable, Equatable {
     case badQuery(field: String, message: String)
     /// No key, an unknown key, or a revoked key (401).
     case unauthorized(String)
+    /// A webhook whose signature does not match (403).
+    case forbidden(String)
     /// The same `Idempotency-Key` was used with another request (422).
     case idempotencyMismatch
     /// A request with the same `Idempotency-Key` is still being processed (409).

@@ -55,12 +55,7 @@ struct ListBody<Item: Encodable & Sendable>: Encodable, Sendable {
 extension Request {
     /// The body as JSON, read up to the context's limit; 400 when it is not JSON, 413 when too large.
     mutating func jsonBody(context: AppContext) async throws -> BodyReader {
-        let buffer: ByteBuffer
-        do {
-            buffer = try await collectBody(upTo: context.maxUploadSize)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw APIError.payloadTooLarge
-        }
+        let buffer = try await rawBody(context: context)
         return try BodyReader(body: JSONValue.parse(buffer.readableBytesView))
     }
 

@@ -56,6 +56,8 @@ struct Problem: Sendable {
                       detail: "\(field): \(message)", errors: [FieldIssue(field, message)])
         case .unauthorized(let message):
             self.init(.unauthorized, type: "unauthorized", title: "Unauthorized", detail: message)
+        case .forbidden(let message):
+            self.init(.forbidden, type: "forbidden", title: "Forbidden", detail: message)
         case .idempotencyMismatch:
             self.init(.unprocessableContent, type: "idempotency-key-reused", title: "Idempotency key reused",
                       detail: "this Idempotency-Key was used with a different request; use a new key for a new request")

@@ -7,6 +7,25 @@ public protocol Channel: Sendable {
     /// After a crash: whether an action left in `sending` was in fact accepted (looked up by its
     /// ID, which the channel used as idempotency key or Message-ID). Nil when it cannot tell.
     func confirm(_ action: OutboundAction) async -> Bool?
+    /// Connects to the provider as `sender` (EHLO + AUTH, an account lookup, a gateway ping)
+    /// without sending anything.
+    func check(_ sender: Sender) async -> SenderCheck
+}
+
+extension Channel {
+    public func check(_ sender: Sender) async -> SenderCheck { .connected }
+}
+
+/// Whether a sender's provider accepts its settings.
+public enum SenderCheck: Sendable, Hashable {
+    case connected
+    /// The provider's own words (an SMTP reply, an HTTP status and body) or why it could not be reached.
+    case failed(String)
+
+    public var error: String? {
+        if case .failed(let message) = self { return message }
+        return nil
+    }
 }
 
 /// One action as handed to a channel: who sends what to whom.
@@ -19,6 +38,9 @@ public struct OutboundAction: Sendable, Hashable {
     public var kind: ActionKind
     public var sender: Sender
     public var recipient: String
+    /// The lead's name, for channels that pass it on (the LinkedIn gateway).
+    public var recipientFirstName: String?
+    public var recipientLastName: String?
     public var subject: String?
     public var body: String?
     public var html: String?
@@ -26,10 +48,13 @@ public struct OutboundAction: Sendable, Hashable {
     public var inReplyTo: String?
     public var dryRun: Bool
     public var simulation: Simulation?
+    /// Email only: add the open-tracking pixel.
+    public var openTracking: Bool
 
     public init(id: ID, workspaceID: ID, campaignID: ID, contactID: ID, nodeID: String, kind: ActionKind, sender: Sender,
                 recipient: String, subject: String? = nil, body: String? = nil, html: String? = nil, inReplyTo: String? = nil,
-                dryRun: Bool, simulation: Simulation? = nil) {
+                dryRun: Bool, simulation: Simulation? = nil, openTracking: Bool = false,
+                recipientFirstName: String? = nil, recipientLastName: String? = nil) {
         self.id = id
         self.workspaceID = workspaceID
         self.campaignID = campaignID
@@ -44,6 +69,9 @@ public struct OutboundAction: Sendable, Hashable {
         self.inReplyTo = inReplyTo
         self.dryRun = dryRun
         self.simulation = simulation
+        self.openTracking = openTracking
+        self.recipientFirstName = recipientFirstName
+        self.recipientLastName = recipientLastName
     }
 }
 

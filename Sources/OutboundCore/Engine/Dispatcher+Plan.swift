@@ -128,12 +128,18 @@ public struct Planner: Sendable {
                             blockedUntil = min(blockedUntil ?? tomorrow, tomorrow)
                             break walk
                         }
-                        let message: MessageRenderer.Message?
+                        var message: MessageRenderer.Message?
                         do {
                             let signature = try campaign.signature.map { try templates.compile($0) }
-                            message = try MessageRenderer.render(node, for: RenderContext(contact: candidate.contact, sender: sender),
-                                                                 lead: candidate.contact.id.rawValue, signature: signature,
-                                                                 compile: templates.compile)
+                            let context = RenderContext(contact: candidate.contact, sender: sender)
+                            message = try MessageRenderer.render(node, for: context, lead: candidate.contact.id.rawValue,
+                                                                 signature: signature, compile: templates.compile)
+                            if case .email(let step) = node.kind, step.isReply {
+                                let own = message?.subject
+                                message?.subject = try MessageRenderer.replySubject(
+                                    own, of: node, in: campaign.sequence, for: context,
+                                    lead: candidate.contact.id.rawValue, compile: templates.compile)
+                            }
                         } catch {
                             finish(&e, .failed, "its message cannot be rendered: \(error)")
                             break walk
@@ -144,7 +150,9 @@ public struct Planner: Sendable {
                             id: .generate(.action), workspaceID: campaign.workspaceID, campaignID: campaign.id,
                             contactID: candidate.contact.id, nodeID: node.id, kind: kind, sender: sender, recipient: recipient,
                             subject: message?.subject, body: message?.body, html: message?.html, inReplyTo: inReplyTo,
-                            dryRun: campaign.dryRun, simulation: campaign.simulation)
+                            dryRun: campaign.dryRun, simulation: campaign.simulation,
+                            openTracking: campaign.openTracking, recipientFirstName: candidate.contact.firstName,
+                            recipientLastName: candidate.contact.lastName)
                         e.state = .active
                         e.dueAt = nil
                         var nextIsEnd = false

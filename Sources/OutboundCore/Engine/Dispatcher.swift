@@ -3,6 +3,12 @@ import Foundation
 /// Picks the channel for an action (the simulator for dry runs).
 public protocol ChannelRouter: Sendable {
     func channel(for action: OutboundAction) -> any Channel
+    /// The channel that really delivers `kind` (nil when none is set up): used for connection checks.
+    func liveChannel(for kind: ChannelKind) -> (any Channel)?
+}
+
+extension ChannelRouter {
+    public func liveChannel(for kind: ChannelKind) -> (any Channel)? { nil }
 }
 
 /// What one tick did.

@@ -93,8 +93,9 @@ public struct SignalEffects: Sendable {
     public var fired: [Int64] = []
     public var moves: [Enrollment] = []
     public var suppressions: [Suppression] = []
-    /// (enrollment seq, signal type) to count in stats and log as events.
-    public var observed: [(enrollmentSeq: Int64, campaignID: ID, type: SignalType)] = []
+    /// Signals to count in stats and log as events; one about an action counts once per type
+    /// (a second open of the same email is not a second open).
+    public var observed: [(enrollmentSeq: Int64, campaignID: ID, type: SignalType, actionID: ID?)] = []
     /// Automation effects on contacts.
     public var contactStatuses: [(contact: ID, status: String)] = []
     public var listAdditions: [(list: ID, contact: ID)] = []

@@ -52,10 +52,11 @@ public enum Reactions {
                 e.state = bounced ? .bounced : .failed
                 e.reason = error
                 e.dueAt = nil
-                if bounced, action.kind == .email {
+                // A dead address, or a number that opted out at the carrier (Twilio 21610), is never tried again.
+                if bounced, action.kind == .email || action.kind == .sms {
                     settlement.suppressions.append(Suppression(
-                        id: .generate(.suppression), workspaceID: action.workspaceID, kind: .email, value: action.recipient,
-                        reason: "bounced: \(error)", createdAt: outcome.at))
+                        id: .generate(.suppression), workspaceID: action.workspaceID, kind: action.kind == .email ? .email : .phone,
+                        value: action.recipient, reason: "bounced: \(error)", createdAt: outcome.at))
                 }
             }
             settlement.moves.append(e)
@@ -70,7 +71,7 @@ public enum Reactions {
         for pending in signals {
             effects.fired.append(pending.seq)
             var e = pending.enrollment
-            effects.observed.append((e.seq, pending.campaign.id, pending.type))
+            effects.observed.append((e.seq, pending.campaign.id, pending.type, pending.actionID))
             if let signal = pending.type.signal { e.signals.insert(signal) }
             if !e.state.isTerminal {
                 switch pending.type {

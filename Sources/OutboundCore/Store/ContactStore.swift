@@ -39,6 +39,8 @@ public protocol ContactStore: Sendable {
     func insertSuppression(_ suppression: Suppression) async throws -> Suppression
     func suppressions(in workspace: ID, page: PageRequest) async throws -> Page<Suppression>
     func deleteSuppression(_ id: ID, in workspace: ID) async throws -> Bool
+    /// The entry for exactly this kind and (normalised) value, if any.
+    func suppression(_ kind: Suppression.Kind, value: String, in workspace: ID) async throws -> Suppression?
 
     func insertImport(_ job: ImportJob) async throws
     func updateImport(_ job: ImportJob) async throws

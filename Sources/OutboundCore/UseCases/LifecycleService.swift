@@ -6,10 +6,10 @@ public struct LifecycleService: Sendable {
     let clock: any Clock
     let review: ReviewService
 
-    public init(store: any Store, clock: any Clock) {
+    public init(store: any Store, clock: any Clock, router: (any ChannelRouter)? = nil) {
         self.store = store
         self.clock = clock
-        review = ReviewService(store: store)
+        review = ReviewService(store: store, router: router)
     }
 
     /// Validates, then starts: every pending lead is admitted (or skipped with its reason) and

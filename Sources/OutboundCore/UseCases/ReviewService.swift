@@ -32,9 +32,12 @@ public struct ValidationReport: Sendable, Hashable {
 /// Previews and pre-launch checks of a campaign.
 public struct ReviewService: Sendable {
     let store: any Store
+    /// Checks live senders' connections before a real (not dry-run) launch; nil skips them.
+    let router: (any ChannelRouter)?
 
-    public init(store: any Store) {
+    public init(store: any Store, router: (any ChannelRouter)? = nil) {
         self.store = store
+        self.router = router
     }
 
     /// Renders every sending step for `contact`, with the first campaign sender of each step's
@@ -60,6 +63,27 @@ public struct ReviewService: Sendable {
         }
     }
 
+    /// A live campaign's active senders must reach their provider: each is checked at once,
+    /// concurrently, and one that cannot is named with the provider's answer.
+    private func connectionErrors(_ campaign: Campaign, senders: [Sender], router: any ChannelRouter) async -> [ValidationReport.Item] {
+        let usable = campaign.senderIDs.enumerated().compactMap { index, id in
+            senders.first { $0.id == id && $0.status == .active }.map { (index, $0) }
+        }
+        return await withTaskGroup(of: ValidationReport.Item?.self) { group in
+            for (index, sender) in usable {
+                group.addTask {
+                    guard let channel = router.liveChannel(for: sender.channel) else { return nil }
+                    guard case .failed(let error) = await channel.check(sender) else { return nil }
+                    return .init(code: "sender_connection", message: "sender \(sender.id) cannot connect: \(error)",
+                                 path: "sender_ids[\(index)]")
+                }
+            }
+            var items: [ValidationReport.Item] = []
+            for await item in group { if let item { items.append(item) } }
+            return items.sorted { ($0.path ?? "") < ($1.path ?? "") }
+        }
+    }
+
     public func validate(_ campaignID: ID, in workspace: ID) async throws -> ValidationReport {
         let campaign = try await campaign(campaignID, in: workspace)
         var errors: [ValidationReport.Item] = []
@@ -78,6 +102,9 @@ public struct ReviewService: Sendable {
             if !campaign.channel.accepts(sender.channel) {
                 errors.append(.init(code: "sender_channel", message: "sender \(id) speaks \(sender.channel.rawValue)", path: "sender_ids[\(index)]"))
             }
+        }
+        if !campaign.dryRun, let router {
+            errors += await connectionErrors(campaign, senders: senders, router: router)
         }
         let channels = Set(campaign.sequence.nodes.compactMap(\.channel))
         for channel in channels.sorted(by: { $0.rawValue < $1.rawValue })
@@ -140,7 +167,7 @@ public struct ReviewService: Sendable {
             }
         }
         let checks: [String: Bool] = [
-            "senders": !errors.contains { ["no_senders", "sender_inactive", "sender_channel", "no_sender_for_channel"].contains($0.code) },
+            "senders": !errors.contains { ["no_senders", "sender_inactive", "sender_channel", "no_sender_for_channel", "sender_connection"].contains($0.code) },
             "leads": leadCount > 0,
             "sequence": !errors.contains { $0.code == "sequence_invalid" || $0.code == "empty_text" },
             "variables": variablesOK,
@@ -172,6 +199,36 @@ public enum MessageRenderer {
         public var html: String?
         public var fellBack: [Variable]
         public var missing: [Variable]
+    }
+
+    /// The subject of an `is_reply` email: its own when it has one, else the subject of the
+    /// nearest earlier email that started the thread (rendered for the same lead, so it is the
+    /// one that was sent), with `Re: ` in front as mail clients do.
+    public static func replySubject(
+        _ own: String?, of node: Node, in sequence: CampaignSequence, for context: RenderContext, lead: String,
+        compile: (String) throws -> Template = { try Template.parse($0) }
+    ) throws -> String {
+        var subject = own?.trimmingCharacters(in: .whitespaces) ?? ""
+        if subject.isEmpty {
+            // Walk back breadth-first over predecessors to the nearest email that is not a reply.
+            var seen: Set<String> = [node.id]
+            var frontier = [node.id]
+            search: while !frontier.isEmpty {
+                var next: [String] = []
+                for id in frontier {
+                    for earlier in sequence.nodes where earlier.successors.contains(id) && seen.insert(earlier.id).inserted {
+                        if case .email(let step) = earlier.kind, !step.isReply {
+                            subject = try render(earlier, for: context, lead: lead, signature: nil, compile: compile)?.subject ?? ""
+                            break search
+                        }
+                        next.append(earlier.id)
+                    }
+                }
+                frontier = next
+            }
+        }
+        if subject.isEmpty { return "Re:" }
+        return subject.lowercased().hasPrefix("re:") ? subject : "Re: " + subject
     }
 
     /// Nil for nodes that send no text (profile visit, follow, like).

@@ -4,10 +4,12 @@ import Foundation
 public struct SenderService: Sendable {
     let store: any Store
     let clock: any Clock
+    let sealer: any SecretSealer
 
-    public init(store: any Store, clock: any Clock) {
+    public init(store: any Store, clock: any Clock, sealer: any SecretSealer) {
         self.store = store
         self.clock = clock
+        self.sealer = sealer
     }
 
     public func create(_ input: SenderInput, in workspace: ID) async throws -> Sender {
@@ -29,6 +31,7 @@ public struct SenderService: Sendable {
         if input.displayName.isAbsent { issues.addIfNone("display_name", "is required") }
         sender.apply(input, issues: &issues)
         try issues.throwIfAny()
+        sender.settings = sender.settings.sealingSecrets(with: sealer)
         try await store.insertSender(sender)
         return sender
     }
@@ -49,6 +52,7 @@ public struct SenderService: Sendable {
         issues.append(contentsOf: input.readIssues)
         sender.apply(input, issues: &issues)
         try issues.throwIfAny()
+        sender.settings = sender.settings.sealingSecrets(with: sealer)
         sender.updatedAt = clock.now
         try await store.updateSender(sender)
         if wasActive != (sender.status == .active) {

@@ -157,6 +157,13 @@ extension SQLiteStore {
         }
     }
 
+    public func suppression(_ kind: Suppression.Kind, value: String, in workspace: ID) async throws -> Suppression? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM suppressions WHERE workspace_id = ? AND kind = ? AND value = ?",
+                             arguments: [workspace.rawValue, kind.rawValue, value]).map(Self.suppression)
+        }
+    }
+
     private static func insert(_ s: Suppression, _ db: Database, ignoringDuplicates: Bool) throws {
         try db.execute(
             sql: "INSERT \(ignoringDuplicates ? "OR IGNORE" : "") INTO suppressions (id, workspace_id, kind, value, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)",

@@ -194,15 +194,20 @@ extension SQLiteStore {
     public func applySignals(_ effects: SignalEffects, at now: Date) async throws {
         try await write { db in
             for seq in effects.fired { try db.cachedStatement(sql: "DELETE FROM scheduled_signals WHERE seq = ?").execute(arguments: [seq]) }
-            for (enrollmentSeq, campaignID, type) in effects.observed {
+            for (enrollmentSeq, campaignID, type, actionID) in effects.observed {
+                if let actionID {
+                    try db.cachedStatement(sql: "INSERT OR IGNORE INTO signal_receipts (action_id, type, at) VALUES (?, ?, ?)")
+                        .execute(arguments: [actionID.rawValue, type.rawValue, Self.millis(now)])
+                    if db.changesCount == 0 { continue }
+                }
                 guard let row = try Row.fetchOne(db.cachedStatement(sql: """
                     SELECT e.campaign_seq, k.workspace_id, c.id AS contact_id FROM enrollments e JOIN campaigns k ON k.seq = e.campaign_seq
                     JOIN contacts c ON c.seq = e.contact_seq WHERE e.seq = ?
                     """), arguments: [enrollmentSeq]) else { continue }
                 try Self.count(row["campaign_seq"], "signal.\(type.rawValue)", db)
-                try db.execute(sql: "INSERT INTO events (workspace_id, type, campaign_id, contact_id, at) VALUES (?, ?, ?, ?, ?)",
+                try db.execute(sql: "INSERT INTO events (workspace_id, type, campaign_id, contact_id, action_id, at) VALUES (?, ?, ?, ?, ?, ?)",
                                arguments: [row["workspace_id"] as String, "lead.\(type.rawValue)", campaignID.rawValue,
-                                           row["contact_id"] as String, Self.millis(now)])
+                                           row["contact_id"] as String, actionID?.rawValue, Self.millis(now)])
             }
             for move in effects.moves { try Self.update(move, db, at: now) }
             // Automations act in the same transaction as the signal that triggered them.
@@ -242,7 +247,8 @@ extension SQLiteStore {
     public func inFlightActions() async throws -> [(action: OutboundAction, enrollmentSeq: Int64, nextNodeID: String?)] {
         try await read { db in
             try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT a.*, k.id AS campaign_id, k.dry_run, k.simulation, k.sequence, k.channel AS campaign_channel, c.id AS contact_id
+                SELECT a.*, k.id AS campaign_id, k.dry_run, k.simulation, k.sequence, k.channel AS campaign_channel, k.open_tracking,
+                    c.id AS contact_id
                 FROM actions a JOIN campaigns k ON k.seq = a.campaign_seq JOIN enrollments e ON e.seq = a.enrollment_seq
                 JOIN contacts c ON c.seq = e.contact_seq WHERE a.state = 'sending'
                 """)).compactMap { row in
@@ -256,7 +262,8 @@ extension SQLiteStore {
                     contactID: ID(trusted: row["contact_id"]), nodeID: row["node_id"], kind: ActionKind(rawValue: row["kind"]) ?? .email,
                     sender: try Self.sender(senderRow), recipient: row["recipient"] ?? "", subject: row["subject"], body: row["body"],
                     html: row["html"], inReplyTo: row["in_reply_to"], dryRun: row["dry_run"],
-                    simulation: try (row["simulation"] as String?).map { try Self.decode(Simulation.self, $0) })
+                    simulation: try (row["simulation"] as String?).map { try Self.decode(Simulation.self, $0) },
+                    openTracking: row["open_tracking"])
                 return (action, row["enrollment_seq"], sequence.node(row["node_id"])?.next)
             }
         }

@@ -263,6 +263,18 @@ extension SQLiteStore {
         migrator.registerMigration("v5-automations") { db in
             try db.execute(sql: "ALTER TABLE campaigns ADD COLUMN automations TEXT")
         }
+        migrator.registerMigration("v6-channels") { db in
+            // One receipt per (action, signal type): a second open or reply counts once.
+            try db.execute(sql: """
+                CREATE TABLE signal_receipts (
+                    action_id TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    PRIMARY KEY (action_id, type)
+                ) WITHOUT ROWID;
+                CREATE INDEX actions_provider ON actions(provider_id) WHERE provider_id IS NOT NULL;
+                """)
+        }
         return migrator
     }()
 }

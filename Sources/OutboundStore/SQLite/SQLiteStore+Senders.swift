@@ -23,6 +23,12 @@ extension SQLiteStore {
         }
     }
 
+    public func sender(_ id: ID) async throws -> Sender? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM senders WHERE id = ?", arguments: [id.rawValue]).map(Self.sender)
+        }
+    }
+
     public func senders(_ ids: [ID], in workspace: ID) async throws -> [Sender] {
         guard !ids.isEmpty else { return [] }
         return try await read { db in

@@ -1,0 +1,262 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import OutboundChannels
+import OutboundCore
+
+/// What the real channels need from the web: sender connection checks, one-click unsubscribe,
+/// the open pixel, and the providers' inbound webhooks (Twilio, the LinkedIn gateway, email).
+struct ChannelRoutes {
+    let services: Services
+    var keyring: Keyring { services.delivery.keyring }
+
+    func register(on routes: RouteRecorder) {
+        routes.on(.post, "/v1/senders/{id}/check") { _, context in
+            let id = try context.parameters.id(kind: .sender, resource: "sender")
+            let sender = try await services.senders.get(id, in: context.workspace())
+            let result = await services.delivery.check(sender)
+            return try JSONResponse.make(SenderCheckBody(senderId: sender.id.rawValue, status: result.error == nil ? "connected" : "failed",
+                                                         error: result.error, checkedAt: Timestamps.format(services.clock.now)))
+        }
+
+        // Link scanners follow GET links: GET only shows a button; the POST (RFC 8058) unsubscribes.
+        routes.on(.get, "/u/{token}") { _, context in
+            let token = context.parameters.get("token") ?? ""
+            guard keyring.read(token, as: .unsubscribe) != nil else { return Self.page(.notFound, Self.unknownLink) }
+            return Self.page(.ok, """
+                <h1>Unsubscribe</h1><p>Stop receiving these messages?</p>
+                <form method="post" action="/u/\(token)"><input type="hidden" name="List-Unsubscribe" value="One-Click">\
+                <button type="submit">Unsubscribe</button></form>
+                """)
+        }
+        routes.on(.post, "/u/{token}") { _, context in
+            guard let (action, workspace) = keyring.read(context.parameters.get("token") ?? "", as: .unsubscribe) else {
+                return Self.page(.notFound, Self.unknownLink)
+            }
+            do {
+                try await services.inbound.unsubscribe(action: action, in: workspace)
+            } catch is NotFoundError {
+                return Self.page(.notFound, Self.unknownLink)
+            }
+            return Self.page(.ok, "<h1>You are unsubscribed</h1><p>You will receive no more messages from this sender.</p>")
+        }
+
+        routes.on(.get, "/o/{token}.gif") { _, context in
+            if let (action, workspace) = keyring.read(context.parameters.get("token") ?? "", as: .open) {
+                // Counted once per action by the store; an unknown action still gets its pixel.
+                _ = try? await services.inbound.receive(InboundEvent(type: .opened, actionID: action), in: workspace)
+            }
+            return Response(status: .ok, headers: [.contentType: "image/gif", .cacheControl: "no-store, max-age=0"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: Self.pixel)))
+        }
+
+        routes.on(.post, "/webhooks/twilio/{sender_id}") { request, context in
+            var request = request
+            let sender = try await webhookSender(context, channel: .sms)
+            guard let token = sender.settings.twilio?.authToken.flatMap({ try? keyring.open($0) }) else {
+                throw APIError.forbidden("this sender has no twilio auth_token to check signatures with")
+            }
+            let parameters = Self.formFields(try await request.rawBody(context: context))
+            let base = services.delivery.publicURL.base(scheme: Self.scheme(request), host: request.head.authority)
+            guard let signature = request.headers[HTTPField.Name("X-Twilio-Signature")!],
+                  TwilioSignature.isValid(signature, url: base + request.uri.string, parameters: parameters, authToken: token)
+            else { throw APIError.forbidden("X-Twilio-Signature is missing or does not match") }
+            let fields = Dictionary(parameters, uniquingKeysWith: { first, _ in first })
+            guard let from = fields["From"] else { throw ValidationError("From", "is required") }
+            let reply = try await services.inbound.receiveSMS(from: from, body: fields["Body"] ?? "", to: sender)
+            let message = reply.map { "<Message>\(Self.escaped($0.text))</Message>" } ?? ""
+            return Response(status: .ok, headers: [.contentType: "application/xml"],
+                            body: .init(byteBuffer: ByteBuffer(string: "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>\(message)</Response>")))
+        }
+
+        routes.on(.post, "/webhooks/linkedin/{sender_id}") { request, context in
+            var request = request
+            let sender = try await webhookSender(context, channel: .linkedin)
+            guard let secret = sender.settings.gateway?.secret.flatMap({ try? keyring.open($0) }) else {
+                throw APIError.forbidden("this sender has no gateway secret to check signatures with")
+            }
+            let raw = try await request.rawBody(context: context)
+            guard let signature = request.headers[HTTPField.Name("X-Outbound-Signature")!],
+                  GatewaySignature.isValid(signature, secret: secret, body: Data(buffer: raw), now: services.clock.now)
+            else { throw APIError.forbidden("X-Outbound-Signature is missing, stale or does not match") }
+            let body = try BodyReader(body: JSONValue.parse(raw.readableBytesView))
+            let type = body.string("type")
+            let url = body.object("recipient").value?.string("linkedin_url").value
+            let actionID = body.string("action_id").value
+            let at = body.string("at").value
+            try body.finish()
+            var issues = IssueList()
+            let event: SignalType? = switch type.value {
+            case "accepted": .accepted
+            case "replied": .replied
+            case "withdrawn", "profile_viewed": nil
+            default: nil
+            }
+            if !["accepted", "replied", "withdrawn", "profile_viewed"].contains(type.value ?? "") {
+                issues.add("type", "must be one of accepted, replied, withdrawn, profile_viewed")
+            }
+            if url == nil, actionID == nil { issues.add("recipient.linkedin_url", "is required (or action_id)") }
+            let time = at.flatMap(Timestamps.parse)
+            if at != nil, time == nil { issues.add("at", "must be an RFC 3339 date-time") }
+            let action = actionID.flatMap { ID($0, kind: .action) }
+            if actionID != nil, action == nil { issues.add("action_id", "is not an action ID") }
+            try issues.throwIfAny()
+            // Withdrawals and profile views are acknowledged; they change no lead.
+            guard let event else { return try JSONResponse.make(WebhookBody(received: true, matched: 0)) }
+            let matched = try await services.inbound.receive(
+                InboundEvent(type: event, actionID: action, senderID: sender.id, identity: action == nil ? url : nil, at: time),
+                in: sender.workspaceID)
+            return try JSONResponse.make(WebhookBody(received: true, matched: matched))
+        }
+
+        routes.on(.post, "/webhooks/email/{sender_id}") { request, context in
+            var request = request
+            let sender = try await webhookSender(context, channel: .email)
+            // Inbound-parse services send a key as Bearer, X-API-KEY or the password of a
+            // `https://outbound:KEY@host/…` URL (basic auth); it must be of the sender's workspace.
+            guard let secret = AuthMiddleware.presentedKey(request.headers) ?? Self.basicPassword(request.headers),
+                  let key = try await services.workspaces.authenticate(secret: secret), key.workspaceID == sender.workspaceID
+            else { throw APIError.unauthorized("send an API key of the sender's workspace (Bearer, X-API-KEY or basic auth)") }
+            let raw = try await request.rawBody(context: context)
+            let email: InboundEmail
+            if request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true {
+                email = try Self.inboundEmail(BodyReader(body: JSONValue.parse(raw.readableBytesView)))
+            } else {
+                // A raw message: a bounce report (multipart/report, RFC 3464) or a reply.
+                let text = String(decoding: raw.readableBytesView, as: UTF8.self)
+                let header = { (name: String) in Self.headerValue(name, in: text) }
+                email = InboundEmail(from: header("From") ?? "", subject: header("Subject"),
+                                     references: InboundService.messageIDs(in: (header("In-Reply-To") ?? "") + " " + (header("References") ?? ""))
+                                         .filter { $0 != "<>" },
+                                     text: text)
+            }
+            let matched = try await services.inbound.receiveEmail(email, to: sender)
+            return try JSONResponse.make(WebhookBody(received: true, matched: matched))
+        }
+    }
+
+    /// The sender a webhook path names; unknown or of another channel → 404.
+    private func webhookSender(_ context: AppContext, channel: ChannelKind) async throws -> Sender {
+        let id = try context.parameters.id("sender_id", kind: .sender, resource: "sender")
+        guard let sender = try await services.store.sender(id), sender.channel == channel else {
+            throw NotFoundError("sender", id: id.rawValue)
+        }
+        return sender
+    }
+
+    /// `{from, to, subject, in_reply_to, text, html, headers}`; `headers` is an object or the raw header block.
+    static func inboundEmail(_ body: BodyReader) throws -> InboundEmail {
+        let from = body.string("from")
+        let subject = body.string("subject").value
+        var references = body.string("in_reply_to").value.map { InboundService.messageIDs(in: $0) } ?? []
+        var text = body.string("text").value
+        if case .value(let headers)? = Optional(body.object("headers")) {
+            for name in ["In-Reply-To", "in-reply-to", "References", "references"] {
+                if let value = headers.string(name).value { references += InboundService.messageIDs(in: value) }
+            }
+        } else if case .value(let block) = body.string("headers") {
+            references += InboundService.messageIDs(in: (headerValue("In-Reply-To", in: block) ?? "") + " " + (headerValue("References", in: block) ?? ""))
+            // A bounce forwarded as JSON carries its report in the text; keep headers for the DSN reader too.
+            if text == nil { text = block }
+        }
+        try body.finish()
+        guard let sender = from.value else { throw ValidationError("from", "is required") }
+        return InboundEmail(from: sender, subject: subject, references: references.filter { $0 != "<>" }, text: text)
+    }
+
+    /// The first header `name` of a raw message (unfolded), case-insensitively.
+    static func headerValue(_ name: String, in message: String) -> String? {
+        let lines = message.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+        let prefix = name.lowercased() + ":"
+        for (index, line) in lines.enumerated() {
+            if line.isEmpty { return nil }  // end of the header block
+            guard line.lowercased().hasPrefix(prefix) else { continue }
+            var value = String(line.dropFirst(prefix.count))
+            var next = index + 1
+            while next < lines.count, let first = lines[next].first, first == " " || first == "\t" {
+                value += " " + lines[next].trimmingCharacters(in: .whitespaces)
+                next += 1
+            }
+            return value.trimmingCharacters(in: .whitespaces)
+        }
+        return nil
+    }
+
+    static func formFields(_ buffer: ByteBuffer) -> [(String, String)] {
+        String(decoding: buffer.readableBytesView, as: UTF8.self).split(separator: "&").compactMap { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let decode = { (text: Substring) in text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(text) }
+            guard let name = parts.first else { return nil }
+            return (decode(name), parts.count > 1 ? decode(parts[1]) : "")
+        }
+    }
+
+    static func basicPassword(_ headers: HTTPFields) -> String? {
+        guard let value = headers[.authorization], value.lowercased().hasPrefix("basic "),
+              let decoded = Data(base64Encoded: String(value.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+              let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":")
+        else { return nil }
+        return String(text[text.index(after: colon)...])
+    }
+
+    static func scheme(_ request: Request) -> String {
+        request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
+            ?? request.head.scheme ?? "http"
+    }
+
+    static func escaped(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+
+    static let unknownLink = "<h1>Link not recognised</h1><p>This link is not valid (it may have been cut short by your mail program).</p>"
+
+    static func page(_ status: HTTPResponse.Status, _ content: String) -> Response {
+        let html = """
+            <!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">\
+            <title>Outbound</title><style>body{font:16px system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}\
+            button{font:inherit;padding:.5rem 1.25rem}</style></head><body>\(content)</body></html>
+            """
+        return Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// A transparent 1×1 GIF.
+    static let pixel = [UInt8](Data(base64Encoded: "R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")!)
+}
+
+/// Remembers the scheme and host requests arrive on, for links when no public URL is configured.
+struct PublicURLMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    let publicURL: PublicURL
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if !publicURL.isConfigured, let host = request.head.authority {
+            publicURL.learn(scheme: ChannelRoutes.scheme(request), host: host)
+        }
+        return try await next(request, context)
+    }
+}
+
+struct SenderCheckBody: Encodable {
+    var object = "sender_check"
+    var senderId: String
+    var status: String
+    var error: String?
+    var checkedAt: String
+}
+
+struct WebhookBody: Encodable {
+    var received: Bool
+    var matched: Int
+}
+
+extension Request {
+    /// The whole body, up to the context's limit (413 beyond).
+    mutating func rawBody(context: AppContext) async throws -> ByteBuffer {
+        do {
+            return try await collectBody(upTo: context.maxUploadSize)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError.payloadTooLarge
+        }
+    }
+}
