@@ -84,7 +84,11 @@ let package = Package(
         ),
         .testTarget(
             name: "OutboundChannelsTests",
-            dependencies: ["OutboundCore", "OutboundChannels", "OutboundStore", "OutboundAPI"],
+            dependencies: [
+                "OutboundCore", "OutboundChannels", "OutboundStore", "OutboundAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             path: "Tests/OutboundChannelsTests"
         ),
         .testTarget(

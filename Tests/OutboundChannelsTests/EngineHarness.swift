@@ -13,21 +13,28 @@ struct Engine {
     let services: Services
     let workspace: ID
 
-    static func make(start: String = "2026-11-30T14:00:00Z", router: (any ChannelRouter)? = nil) async throws -> Engine {
+    /// With `live`, real sends go through real channels (the keyring and public URL of `Delivery`).
+    static func make(start: String = "2026-11-30T14:00:00Z", router: (any ChannelRouter)? = nil, live: Bool = false) async throws -> Engine {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outbound-engine-\(UUID().uuidString)")
         let store = try SQLiteStore(path: directory.appendingPathComponent("outbound.sqlite").path)
         let clock = VirtualClock(try Date(start, strategy: .iso8601))
-        let services = try await Services(store: store, clock: clock, router: router ?? DefaultChannelRouter(clock: clock),
-                                          planner: Planner(random: RandomSource(seed: 7)), sandbox: store.forecastSandbox())
+        let delivery = Delivery(keyring: Engine.keyring, clock: clock, publicURL: PublicURL(configured: "https://outbound.example.com"))
+        let services = try await Services(store: store, clock: clock,
+                                          router: router ?? (live ? delivery.router(clock: clock) : DefaultChannelRouter(clock: clock)),
+                                          planner: Planner(random: RandomSource(seed: 7)), sandbox: store.forecastSandbox(), delivery: delivery)
         let (workspace, _) = try await services.workspaces.createWorkspace(name: "Engine")
         return Engine(directory: directory, store: store, clock: clock, services: services, workspace: workspace.id)
     }
 
     func cleanup() { try? FileManager.default.removeItem(at: directory) }
 
+    /// One key for every engine of the test run, so a restarted `Services` opens the same secrets.
+    static let keyring = Keyring.ephemeral()
+
     /// An email sender with exact pacing (no randomness) and the given daily cap.
-    func emailSender(_ name: String, perDay: Int = 500, perHour: Int? = nil, gap: Int = 60) async throws -> Sender {
+    func emailSender(_ name: String, perDay: Int = 500, perHour: Int? = nil, gap: Int = 60, smtp: SMTPInput? = nil) async throws -> Sender {
         var input = SenderInput()
+        if let smtp { input.smtp = .value(smtp) }
         input.channel = .value("email")
         input.displayName = .value(name)
         input.email = .value("\(name.lowercased())@sender.example")

@@ -40,13 +40,13 @@ struct MIMEMessage: Sendable {
         if let unsubscribeURL { unsubscribe.append("<\(unsubscribeURL)>") }
         if let unsubscribeMailto { unsubscribe.append("<\(unsubscribeMailto)>") }
         if !unsubscribe.isEmpty {
-            headers.append(("List-Unsubscribe", unsubscribe.joined(separator: ", ")))
+            headers.append(("List-Unsubscribe", unsubscribe.joined(separator: ",\r\n ")))
             if unsubscribeURL != nil { headers.append(("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")) }
         }
         headers.append(("MIME-Version", "1.0"))
         var lines = headers.map { "\($0.0): \($0.1)" }
         if let html {
-            lines.append("Content-Type: multipart/alternative; boundary=\"\(boundary)\"")
+            lines.append("Content-Type: multipart/alternative;\r\n boundary=\"\(boundary)\"")
             lines.append("")
             lines.append("This is a multi-part message in MIME format.")
             for (type, content) in [("text/plain", text), ("text/html", html)] {
@@ -75,8 +75,8 @@ enum MIME {
         var words: [String] = []
         var chunk = ""
         for character in value {
-            // 45 bytes of UTF-8 → 60 base64 characters + 12 of `=?UTF-8?B?` and `?=` = 72 ≤ 75.
-            if chunk.utf8.count + String(character).utf8.count > 45 {
+            // 39 bytes of UTF-8 → 52 base64 characters + 12 of `=?UTF-8?B?` and `?=` = 64: with `Subject: ` ≤ 78.
+            if chunk.utf8.count + String(character).utf8.count > 39 {
                 words.append(word(chunk))
                 chunk = ""
             }

@@ -48,8 +48,8 @@ final class SMTPReplyDecoder: ByteToMessageDecoder {
             if buffer.readableBytes > 16_384 { throw SMTPFailure.connection("the server sent a line longer than 16 KiB") }
             return .needMoreData
         }
-        var line = buffer.readString(length: newline - buffer.readerIndex + 1) ?? ""
-        while line.last == "\n" || line.last == "\r" { line.removeLast() }
+        // "\r\n" is one Character in Swift: trim by Unicode scalars, not with `last`.
+        let line = (buffer.readString(length: newline - buffer.readerIndex + 1) ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "\r\n"))
         guard line.utf8.count >= 3, let code = Int(line.prefix(3)) else {
             throw SMTPFailure.connection("the server sent something that is not an SMTP reply: \(line.prefix(80))")
         }
