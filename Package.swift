@@ -102,6 +102,7 @@ let package = Package(
                 "OutboundCore",
                 "OutboundStore",
                 "OutboundAPI",
+                "OutboundChannels",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import OutboundAPI
+import OutboundChannels
 import OutboundCore
 import OutboundStore
 
@@ -18,10 +19,13 @@ struct Harness: Sendable {
 
     var databasePath: String { directory.appendingPathComponent("outbound.sqlite").path }
 
-    static func make() async throws -> Harness {
+    /// `publicURL` is what links and Twilio signatures use (else the requests' own host).
+    static func make(publicURL: String? = nil) async throws -> Harness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outbound-api-\(UUID().uuidString)")
         let store = try SQLiteStore(path: directory.appendingPathComponent("outbound.sqlite").path)
-        let services = try await Services(store: store)
+        let clock = WallClock()
+        let services = try await Services(store: store, clock: clock, delivery: Delivery(
+            keyring: .ephemeral(), clock: clock, publicURL: PublicURL(configured: publicURL)))
         let (workspace, key) = try await services.workspaces.createWorkspace(name: "Acme")
         return Harness(directory: directory, store: store, services: services, workspace: workspace.id, key: key.secret)
     }

@@ -102,12 +102,16 @@ final class SMTPClientHandler: ChannelInboundHandler {
 /// One open SMTP connection, greeted, secured and authenticated, ready for transactions.
 final class SMTPSession: Sendable {
     let channel: any NIOCore.Channel
+    /// Held here, not looked up in the pipeline: a server that answers and hangs up at once
+    /// (`421`) has its handler removed before the answer is asked for.
+    private let handler: NIOLoopBound<SMTPClientHandler>
     /// Settings it was opened with; a change opens a new session.
     let fingerprint: SMTPSettings
     private let replyTimeout: TimeAmount
 
-    private init(channel: any NIOCore.Channel, fingerprint: SMTPSettings, replyTimeout: TimeAmount) {
+    private init(channel: any NIOCore.Channel, handler: NIOLoopBound<SMTPClientHandler>, fingerprint: SMTPSettings, replyTimeout: TimeAmount) {
         self.channel = channel
+        self.handler = handler
         self.fingerprint = fingerprint
         self.replyTimeout = replyTimeout
     }
@@ -126,7 +130,9 @@ final class SMTPSession: Sendable {
         }
         let host = settings.host
         let implicitTLS = settings.security == .tls
-        let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let handler = try await loop.submit { NIOLoopBound(SMTPClientHandler(), eventLoop: loop) }.get()
+        let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(connectTimeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -135,7 +141,7 @@ final class SMTPSession: Sendable {
                             try NIOSSLClientHandler(context: context, serverHostname: SMTPSession.sniName(host)))
                     }
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(SMTPReplyDecoder()))
-                    try channel.pipeline.syncOperations.addHandler(SMTPClientHandler())
+                    try channel.pipeline.syncOperations.addHandler(handler.value)
                 }
             }
         let channel: any NIOCore.Channel
@@ -144,7 +150,7 @@ final class SMTPSession: Sendable {
         } catch {
             throw SMTPFailure.connection("cannot connect to \(host):\(settings.port): \(error)")
         }
-        let session = SMTPSession(channel: channel, fingerprint: settings, replyTimeout: replyTimeout)
+        let session = SMTPSession(channel: channel, handler: handler, fingerprint: settings, replyTimeout: replyTimeout)
         do {
             try session.expect(await session.reply(), 220, .greeting)
             var capabilities = try await session.ehlo(heloName)
@@ -226,18 +232,14 @@ final class SMTPSession: Sendable {
     /// Writes `text` (if any) and waits for the next reply; a silent server is hung up on.
     private func write(_ text: String?) async throws -> SMTPReply {
         let channel = self.channel
+        let handler = self.handler
         let timeout = replyTimeout
         return try await channel.eventLoop.flatSubmit {
-            do {
-                let handler = try channel.pipeline.syncOperations.handler(type: SMTPClientHandler.self)
-                let reply = handler.nextReply(on: channel.eventLoop)
-                if let text { channel.writeAndFlush(channel.allocator.buffer(string: text), promise: nil) }
-                let timer = channel.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
-                reply.whenComplete { _ in timer.cancel() }
-                return reply
-            } catch {
-                return channel.eventLoop.makeFailedFuture(SMTPFailure.connection("the connection is closed"))
-            }
+            let reply = handler.value.nextReply(on: channel.eventLoop)
+            if let text, channel.isActive { channel.writeAndFlush(channel.allocator.buffer(string: text), promise: nil) }
+            let timer = channel.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+            reply.whenComplete { _ in timer.cancel() }
+            return reply
         }.get()
     }
 
