@@ -86,6 +86,7 @@ let package = Package(
             name: "OutboundChannelsTests",
             dependencies: [
                 "OutboundCore", "OutboundChannels", "OutboundStore", "OutboundAPI",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

@@ -226,3 +226,33 @@ import Testing
         #expect(messages[1].headers["message-id"] == "<\(claim.action.id)@sender.example>")
     }
 }
+
+import NIOSSL
+
+/// STARTTLS and implicit TLS against the same server with a test CA's certificate.
+struct SMTPTLSTests {
+    @Test(arguments: ["starttls", "tls"])
+    func deliversOverTLSAndRefusesAnUntrustedCertificate(security: String) async throws {
+        let sink = try SMTPSink.start(tls: security == "tls" ? "implicit" : "starttls")
+        defer { sink.stop() }
+        let engine = try await Engine.make(live: true)
+        defer { engine.cleanup() }
+        var trusted = TLSConfiguration.makeClientConfiguration()
+        trusted.trustRoots = .file(sink.caPath)
+        let channel = SMTPChannel(keyring: Engine.keyring, publicURL: PublicURL(configured: "https://outbound.example.com"),
+                                  clock: engine.clock, tls: trusted)
+        let sender = try await engine.emailSender("Sam", smtp: sink.settings(security: security))
+        #expect(await channel.check(sender) == .connected)
+        let action = OutboundAction(id: .generate(.action), workspaceID: engine.workspace, campaignID: .generate(.campaign),
+                                    contactID: .generate(.contact), nodeID: "n1", kind: .email, sender: sender,
+                                    recipient: "ada@example.com", subject: "Over TLS", body: "Hello", dryRun: false)
+        guard case .sent = await channel.send(action) else { Issue.record("not sent over \(security)"); return }
+        #expect(sink.messages.map(\.recipients) == [["ada@example.com"]])
+        await channel.closeAll()
+
+        // The system trust store does not know the test CA: the handshake fails, nothing is sent.
+        let untrusting = SMTPChannel(keyring: Engine.keyring, publicURL: PublicURL(configured: nil), clock: engine.clock)
+        guard case .failed(let error) = await untrusting.check(sender) else { Issue.record("an untrusted certificate was accepted"); return }
+        #expect(error.lowercased().contains("certificate") || error.lowercased().contains("handshake") || error.contains("SSL"), "\(error)")
+    }
+}

@@ -40,13 +40,17 @@ final class SMTPSink: @unchecked Sendable {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Scripts/smtp-sink").path
 
-    static func start(auth: String? = "sam:secret-pw", greeting: Int? = nil) throws -> SMTPSink {
+    /// With `tls`, the server's test CA certificate is at `caPath`.
+    var caPath: String { output.path + ".ca.pem" }
+
+    static func start(auth: String? = "sam:secret-pw", greeting: Int? = nil, tls: String? = nil) throws -> SMTPSink {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("smtp-sink-\(UUID().uuidString).jsonl")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         var arguments = ["python3", script, "--out", output.path]
         if let auth { arguments += ["--auth", auth] }
         if let greeting { arguments += ["--greeting", String(greeting)] }
+        if let tls { arguments += ["--tls", tls, "--ca-out", output.path + ".ca.pem"] }
         process.arguments = arguments
         let stdout = Pipe()
         process.standardOutput = stdout
@@ -79,14 +83,16 @@ final class SMTPSink: @unchecked Sendable {
         kill(process.processIdentifier, SIGKILL)
         for _ in 0..<200 where process.isRunning { usleep(10_000) }
         try? FileManager.default.removeItem(at: output)
+        try? FileManager.default.removeItem(atPath: caPath)
     }
 
     /// SMTP settings of a sender that submits to this server.
-    func settings(password: String = "secret-pw") -> SMTPInput {
+    func settings(password: String = "secret-pw", security: String = "none") -> SMTPInput {
         var smtp = SMTPInput()
-        smtp.host = .value("127.0.0.1")
+        // TLS checks the certificate's name: the test CA issues it for localhost.
+        smtp.host = .value(security == "none" ? "127.0.0.1" : "localhost")
         smtp.port = .value(port)
-        smtp.security = .value("none")
+        smtp.security = .value(security)
         smtp.username = .value("sam")
         smtp.password = .value(password)
         return smtp
