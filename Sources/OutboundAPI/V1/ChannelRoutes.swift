@@ -241,7 +241,7 @@ struct SenderCheckBody: Encodable {
     var object = "sender_check"
     var senderId: String
     var status: String
-    var error: String?
+    @Nullable var error: String?
     var checkedAt: String
 }
 

@@ -29,7 +29,9 @@ public struct Keyring: SecretSealer {
     /// created with 0600 permissions on first start.
     public static func load(environment value: String?, directory: String) throws -> Keyring {
         if let value, !value.isEmpty {
-            guard let bytes = Data(base64Encoded: value) ?? Data(hex: value), bytes.count == 32 else {
+            // 64 hex digits are also valid base64 (of 48 bytes): try hex first.
+            let bytes = (value.count == 64 ? Data(hex: value) : nil) ?? Data(base64Encoded: value)
+            guard let bytes, bytes.count == 32 else {
                 throw KeyringError("OUTBOUND_SECRET_KEY must be 32 bytes, base64- or hex-encoded (openssl rand -base64 32)")
             }
             return Keyring(key: SymmetricKey(data: bytes))
