@@ -91,7 +91,8 @@ public func buildRouter(services: Services) -> (router: Router<AppContext>, rout
     let v1 = router.group("v1")
         .add(middleware: AuthMiddleware(workspaces: services.workspaces))
         .add(middleware: IdempotencyMiddleware(store: services.store, clock: services.clock))
-    let recorder = RouteRecorder(router: router, v1: v1)
+    let dialects = router.group().add(middleware: AuthMiddleware(workspaces: services.workspaces))
+    let recorder = RouteRecorder(router: router, v1: v1, authenticated: dialects)
     recorder.on(.get, "/healthz") { _, _ in
         try JSONResponse.make(["status": "ok"])
     }
@@ -108,6 +109,8 @@ public func buildRouter(services: Services) -> (router: Router<AppContext>, rout
     SequenceRoutes(sequences: services.sequences, review: services.review, contacts: services.contacts,
                    campaigns: services.campaigns).register(on: recorder)
     ChannelRoutes(services: services).register(on: recorder)
-    index.set(recorder.routes)
+    PuffleRoutes(services: services).register(on: recorder)
+    AlsonaRoutes(services: services).register(on: recorder)
+    index.set(recorder.allRoutes)
     return (router, recorder.routes)
 }

@@ -32,6 +32,9 @@ struct Problem: Sendable {
                       errors: error.field.map { [FieldIssue($0, error.message)] } ?? [])
         case let error as APIError:
             self.init(error)
+        case let error as DialectError:
+            self.init(error.status, type: error.code.replacingOccurrences(of: "_", with: "-"), title: error.status.reasonPhrase,
+                      detail: error.message)
         case let error as HTTPError:
             switch error.status {
             case .contentTooLarge: self.init(APIError.payloadTooLarge)

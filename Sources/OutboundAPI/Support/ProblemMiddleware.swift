@@ -16,16 +16,21 @@ struct ProblemMiddleware: RouterMiddleware {
             if problem.status == .internalServerError {
                 context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
             }
+            // A vendor's path gets the vendor's error shape, whatever went wrong.
+            let dialect = Dialect.owning(request.uri.path)
             if problem.type == "route-not-found" {
                 let allowed = routes.methods(for: request.uri.path)
                 if !allowed.isEmpty {
-                    var response = Problem(APIError.methodNotAllowed).response
+                    let notAllowed = Problem(APIError.methodNotAllowed)
+                    if let dialect { return dialect.errorResponse(notAllowed, allow: allowed) }
+                    var response = notAllowed.response
                     response.headers[.allow] = allowed.joined(separator: ", ")
                     return response
                 }
-                return Problem(APIError.routeNotFound(request.uri.path)).response
+                let notFound = Problem(APIError.routeNotFound(request.uri.path))
+                return dialect?.errorResponse(notFound) ?? notFound.response
             }
-            return problem.response
+            return dialect?.errorResponse(problem) ?? problem.response
         }
     }
 }

@@ -6,11 +6,50 @@ import Hummingbird
 final class RouteRecorder {
     let router: Router<AppContext>
     let v1: RouterGroup<AppContext>
+    /// The authenticated root of every dialect's routes.
+    let authenticated: RouterGroup<AppContext>
     private(set) var routes: [RouteKey] = []
+    /// Dialect routes by dialect, under its first prefix (each is also served under the others).
+    private(set) var dialectRoutes: [Dialect: [RouteKey]] = [:]
 
-    init(router: Router<AppContext>, v1: RouterGroup<AppContext>) {
+    init(router: Router<AppContext>, v1: RouterGroup<AppContext>, authenticated: RouterGroup<AppContext>) {
         self.router = router
         self.v1 = v1
+        self.authenticated = authenticated
+    }
+
+    /// Each dialect's OpenAPI document (`/puffle/openapi.json`, `/rest/openapi.json`).
+    private(set) var documents: [Dialect: RouteKey] = [:]
+
+    func document(_ dialect: Dialect, _ path: String, _ handler: @escaping @Sendable (Request, AppContext) async throws -> Response) {
+        router.on(RouterPath(path), method: .get, use: handler)
+        documents[dialect] = RouteKey(method: "GET", path: path)
+    }
+
+    /// Every route served, native and dialect, under every prefix (to tell 405 from 404).
+    var allRoutes: [RouteKey] {
+        routes + documents.values + dialectRoutes.flatMap { dialect, keys in
+            dialect.prefixes.flatMap { prefix in
+                keys.map { RouteKey(method: $0.method, path: prefix + $0.path.dropFirst(dialect.prefixes[0].count)) }
+            }
+        }
+    }
+
+    /// A dialect route: `path` starts with the dialect's first prefix; it is served under each
+    /// of its prefixes, behind the API-key check unless `open`.
+    func on(
+        _ dialect: Dialect, _ method: HTTPRequest.Method, _ path: String, open: Bool = false,
+        _ handler: @escaping @Sendable (Request, AppContext) async throws -> Response
+    ) {
+        let suffix = String(path.dropFirst(dialect.prefixes[0].count))
+        for prefix in dialect.prefixes {
+            if open {
+                router.on(RouterPath(prefix + suffix), method: method, use: handler)
+            } else {
+                authenticated.on(RouterPath(String((prefix + suffix).dropFirst())), method: method, use: handler)
+            }
+        }
+        dialectRoutes[dialect, default: []].append(RouteKey(method: method.rawValue, path: path))
     }
 
     func on(

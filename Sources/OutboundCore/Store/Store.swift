@@ -31,6 +31,8 @@ public protocol Store: ContactStore, LeadStore, EngineStore, InboundStore, Actio
     func sender(_ id: ID, in workspace: ID) async throws -> Sender?
     /// A sender by ID alone, for provider webhooks (which then prove themselves with the sender's secret).
     func sender(_ id: ID) async throws -> Sender?
+    /// Whether any workspace has a campaign with this ID (caller-chosen IDs must be free everywhere).
+    func campaignExists(_ id: ID) async throws -> Bool
     /// The senders among `ids` that exist in the workspace, in no particular order.
     func senders(_ ids: [ID], in workspace: ID) async throws -> [Sender]
     func senders(in workspace: ID, page: PageRequest) async throws -> Page<Sender>

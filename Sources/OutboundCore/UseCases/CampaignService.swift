@@ -12,7 +12,8 @@ public struct CampaignService: Sendable {
         self.leads = leads
     }
 
-    public func create(_ input: CampaignInput, in workspace: ID) async throws -> Campaign {
+    /// Creates a draft; `id` is a caller-chosen ID (a dialect's `campaign_id`), 409 when taken.
+    public func create(_ input: CampaignInput, in workspace: ID, id: ID? = nil) async throws -> Campaign {
         var issues = IssueList()
         issues.append(contentsOf: input.readIssues)
         if input.name.isAbsent { issues.addIfNone("name", "is required") }
@@ -34,13 +35,14 @@ public struct CampaignService: Sendable {
         creation.status = .absent
         creation.channel = .absent
         let now = clock.now
-        var campaign = Campaign(id: .generate(.campaign), workspaceID: workspace, name: "", channel: channel,
+        var campaign = Campaign(id: id ?? .generate(.campaign), workspaceID: workspace, name: "", channel: channel,
                                 createdAt: now, updatedAt: now)
         campaign.apply(creation, issues: &issues)
         try await checkSenders(of: campaign, issues: &issues)
         try await checkLists(of: campaign, automations: creation.automations.value, issues: &issues)
         try issues.throwIfAny()
         try await checkNameIsFree(campaign)
+        if let id, try await store.campaignExists(id) { throw ConflictError("campaign_id \(id) is taken", field: "campaign_id") }
         try await store.insertCampaign(campaign)
         try await leads.sync(campaign)
         return campaign

@@ -23,6 +23,10 @@ extension SQLiteStore {
         }
     }
 
+    public func campaignExists(_ id: ID) async throws -> Bool {
+        try await read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM campaigns WHERE id = ?)", arguments: [id.rawValue]) ?? false }
+    }
+
     public func sender(_ id: ID) async throws -> Sender? {
         try await read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM senders WHERE id = ?", arguments: [id.rawValue]).map(Self.sender)

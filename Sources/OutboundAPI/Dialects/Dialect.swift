@@ -1,0 +1,65 @@
+import Foundation
+import Hummingbird
+import OutboundCore
+
+/// A vendor's API served beside `/v1` (DESIGN.md §1, §5): a thin translator that decodes the
+/// vendor's request, calls the same use cases, and encodes the vendor's answer. Errors are
+/// rendered in the vendor's shape for every path under its prefix, unknown routes included.
+enum Dialect: String, CaseIterable, Sendable {
+    case alsona, puffle
+
+    /// Path prefixes (the first is the one documented in its OpenAPI file).
+    var prefixes: [String] {
+        switch self {
+        case .alsona: ["/rest", "/alsona/rest"]
+        case .puffle: ["/puffle/api"]
+        }
+    }
+
+    static func owning(_ path: String) -> Dialect? {
+        allCases.first { dialect in dialect.prefixes.contains { path == $0 || path.hasPrefix($0 + "/") } }
+    }
+
+    /// The vendor's error body for a problem. Both vendors answer invalid input with 400.
+    func errorResponse(_ problem: Problem, allow: [String] = []) -> Response {
+        let status: HTTPResponse.Status = problem.status == .unprocessableContent ? .badRequest : problem.status
+        let message = problem.errors.isEmpty ? problem.detail
+            : problem.errors.map { $0.field.isEmpty ? $0.message : "\($0.field): \($0.message)" }.joined(separator: "; ")
+        let body: JSONValue = switch self {
+        case .alsona: ["success": false, "message": .string(message)]
+        case .puffle: ["error": ["code": .string(Self.code(problem)), "message": .string(message)]]
+        }
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if !allow.isEmpty { headers[.allow] = allow.joined(separator: ", ") }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body.serialized())))
+    }
+
+    private static func code(_ problem: Problem) -> String {
+        switch problem.type {
+        case "validation-error", "malformed-request": "bad_request"
+        case "route-not-found": "not_found"
+        default: problem.type.replacingOccurrences(of: "-", with: "_")
+        }
+    }
+}
+
+/// An error a dialect raises in its vendor's words (status, machine code, message).
+struct DialectError: Error {
+    var status: HTTPResponse.Status
+    var code: String
+    var message: String
+
+    static func badRequest(_ message: String) -> DialectError { DialectError(status: .badRequest, code: "bad_request", message: message) }
+}
+
+/// JSON answers built as `JSONValue` (dialect shapes are many and small).
+enum DialectJSON {
+    static func response(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: value.serialized())))
+    }
+
+    static func string(_ text: String?) -> JSONValue { text.map { .string($0) } ?? .null }
+    static func int(_ value: Int?) -> JSONValue { value.map { .number(Double($0)) } ?? .null }
+    static func date(_ date: Date?) -> JSONValue { date.map { .string(Timestamps.format($0)) } ?? .null }
+    static func millis(_ date: Date?) -> JSONValue { date.map { .number(($0.timeIntervalSince1970 * 1000).rounded()) } ?? .null }
+}
