@@ -86,6 +86,7 @@ public func buildApplication(
 public func buildRouter(services: Services) -> (router: Router<AppContext>, routes: [RouteKey]) {
     let router = Router(context: AppContext.self)
     let index = RouteIndex()
+    router.add(middleware: InboxRateLimitMiddleware())
     router.add(middleware: ProblemMiddleware(routes: index))
     router.add(middleware: PublicURLMiddleware(publicURL: services.delivery.publicURL))
     let v1 = router.group("v1")
@@ -111,6 +112,7 @@ public func buildRouter(services: Services) -> (router: Router<AppContext>, rout
     ChannelRoutes(services: services).register(on: recorder)
     PuffleRoutes(services: services).register(on: recorder)
     AlsonaRoutes(services: services).register(on: recorder)
+    InboxRoutes(services: services).register(on: recorder)
     index.set(recorder.allRoutes)
     return (router, recorder.routes)
 }

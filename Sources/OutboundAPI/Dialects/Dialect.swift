@@ -6,12 +6,13 @@ import OutboundCore
 /// vendor's request, calls the same use cases, and encodes the vendor's answer. Errors are
 /// rendered in the vendor's shape for every path under its prefix, unknown routes included.
 enum Dialect: String, CaseIterable, Sendable {
-    case alsona, puffle
+    case alsona, inbox, puffle
 
     /// Path prefixes (the first is the one documented in its OpenAPI file).
     var prefixes: [String] {
         switch self {
         case .alsona: ["/rest", "/alsona/rest"]
+        case .inbox: ["/inbox/api/v1"]
         case .puffle: ["/puffle/api"]
         }
     }
@@ -20,14 +21,17 @@ enum Dialect: String, CaseIterable, Sendable {
         allCases.first { dialect in dialect.prefixes.contains { path == $0 || path.hasPrefix($0 + "/") } }
     }
 
-    /// The vendor's error body for a problem. Both vendors answer invalid input with 400.
+    /// The vendor's error body for a problem. Alsona and Puffle answer invalid input with 400,
+    /// Inbox with 422 (its 400 is for malformed requests).
     func errorResponse(_ problem: Problem, allow: [String] = []) -> Response {
-        let status: HTTPResponse.Status = problem.status == .unprocessableContent ? .badRequest : problem.status
+        let status: HTTPResponse.Status = problem.status == .unprocessableContent && self != .inbox ? .badRequest : problem.status
         let message = problem.errors.isEmpty ? problem.detail
             : problem.errors.map { $0.field.isEmpty ? $0.message : "\($0.field): \($0.message)" }.joined(separator: "; ")
         let body: JSONValue = switch self {
         case .alsona: ["success": false, "message": .string(message)]
         case .puffle: ["error": ["code": .string(Self.code(problem)), "message": .string(message)]]
+        case .inbox: ["error": ["code": .string(Self.code(problem).uppercased()), "message": .string(message),
+                                "status": .number(Double(status.code))]]
         }
         var headers: HTTPFields = [.contentType: "application/json"]
         if !allow.isEmpty { headers[.allow] = allow.joined(separator: ", ") }
@@ -36,7 +40,8 @@ enum Dialect: String, CaseIterable, Sendable {
 
     private static func code(_ problem: Problem) -> String {
         switch problem.type {
-        case "validation-error", "malformed-request": "bad_request"
+        case "validation-error": "validation_error"
+        case "malformed-request": "bad_request"
         case "route-not-found": "not_found"
         default: problem.type.replacingOccurrences(of: "-", with: "_")
         }

@@ -9,6 +9,13 @@ enum DialectDocuments {
                                required: ["error"]))
     }
 
+    static func inbox(routes: [RouteKey]) -> JSONValue {
+        document(title: "Outbound — Inbox-compatible API", prefix: InboxRoutes.prefix, routes: routes,
+                 security: ["bearerAuth": ["type": "http", "scheme": "bearer"]],
+                 error: object(["error": object(["code": ["type": "string"], "message": ["type": "string"], "status": ["type": "integer"]],
+                                                required: ["code", "message", "status"])], required: ["error"]))
+    }
+
     static func alsona(routes: [RouteKey]) -> JSONValue {
         document(title: "Outbound — Alsona/HubLinks-compatible API", prefix: AlsonaRoutes.prefix, routes: routes,
                  security: ["apiKey": ["type": "apiKey", "in": "header", "name": "X-API-KEY"]],

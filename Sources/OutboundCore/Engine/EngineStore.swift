@@ -29,8 +29,9 @@ public protocol EngineStore: Sendable {
     /// Pausing keeps every lead's place: its due time is set aside, and restored on resume.
     func hold(_ campaign: Campaign, at now: Date) async throws
     func release(_ campaign: Campaign, at now: Date) async throws
-    /// Ends every open enrollment with `reason` (state `stopped`).
-    func stopOpen(_ campaign: Campaign, reason: String, at now: Date) async throws
+    /// Ends every open enrollment (or only `contact`'s) with `reason` (state `stopped`); returns how many.
+    @discardableResult
+    func stopOpen(_ campaign: Campaign, contact: ID?, reason: String, at now: Date) async throws -> Int
     /// Spreads the campaign's open leads that have not been contacted over its current senders
     /// of `channel` (contacted ones keep theirs: a thread must not change sender). Returns how many moved.
     func rebalance(_ campaign: Campaign, channel: ChannelKind, at now: Date) async throws -> Int

@@ -16,6 +16,25 @@ public struct Template: Sendable, Hashable {
 
     public static let empty = Template(pieces: [])
 
+    /// The template in Outbound's own syntax (`{{first_name | "there"}}`, `{Hi|Hello}`, escapes),
+    /// which `parse` reads back to the same pieces: how other syntaxes (Inbox segments) are stored.
+    public var source: String { Template.source(pieces) }
+
+    private static func source(_ pieces: [Piece]) -> String {
+        pieces.map { piece in
+            switch piece {
+            case .text(let text):
+                text.reduce(into: "") { out, c in
+                    if "{}|%\\".contains(c) { out.append("\\") }
+                    out.append(c)
+                }
+            case .variable(let variable, let fallback):
+                fallback.map { "{{\(variable) | \"\($0.replacingOccurrences(of: "\"", with: "'"))\"}}" } ?? "{{\(variable)}}"
+            case .choice(let options): "{" + options.map(source).joined(separator: "|") + "}"
+            }
+        }.joined()
+    }
+
     /// True when the template produces no text at all.
     public var isBlank: Bool {
         pieces.allSatisfy { if case .text(let text) = $0 { text.allSatisfy(\.isWhitespace) } else { false } }

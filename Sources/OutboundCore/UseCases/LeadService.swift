@@ -90,6 +90,16 @@ public struct LeadService: Sendable {
         return result
     }
 
+    /// Stops one lead's sequence (reason `stopped: canceled`); 404 when it is not a lead. A lead
+    /// that already ended stays as it was.
+    public func cancel(contact contactID: ID, from campaignID: ID, in workspace: ID) async throws {
+        guard let campaign = try await store.campaign(campaignID, in: workspace) else { throw NotFoundError("campaign", id: campaignID.rawValue) }
+        guard try await store.leadCandidates([contactID], for: campaign).first?.inCampaign == true else {
+            throw NotFoundError("lead", id: contactID.rawValue)
+        }
+        try await store.stopOpen(campaign, contact: contactID, reason: "stopped: canceled by request", at: clock.now)
+    }
+
     /// Removes a lead that has not been contacted yet; 404 when it is not a lead, 409 when it
     /// has already been contacted (stop it instead, so its history stays).
     public func remove(contact contactID: ID, from campaignID: ID, in workspace: ID) async throws {

@@ -66,7 +66,7 @@ public struct LifecycleService: Sendable {
             throw ConflictError("campaign is \(campaign.status.rawValue); only an active or paused campaign can complete")
         }
         let now = clock.now
-        try await store.stopOpen(campaign, reason: "stopped: the campaign was completed", at: now)
+        try await store.stopOpen(campaign, contact: nil, reason: "stopped: the campaign was completed", at: now)
         campaign.status = .completed
         campaign.completedAt = now
         campaign.updatedAt = now
@@ -80,7 +80,7 @@ public struct LifecycleService: Sendable {
             throw ConflictError("campaign is \(campaign.status.rawValue); " + (campaign.status == .active ? "pause or complete it first" : "it is already archived"))
         }
         let now = clock.now
-        try await store.stopOpen(campaign, reason: "stopped: the campaign was archived", at: now)
+        try await store.stopOpen(campaign, contact: nil, reason: "stopped: the campaign was archived", at: now)
         campaign.status = .archived
         campaign.updatedAt = now
         try await store.updateCampaign(campaign)

@@ -414,21 +414,30 @@ extension SQLiteStore {
         }
     }
 
-    public func stopOpen(_ campaign: Campaign, reason: String, at now: Date) async throws {
+    @discardableResult
+    public func stopOpen(_ campaign: Campaign, contact: ID?, reason: String, at now: Date) async throws -> Int {
         try await write { db in
-            guard let seq = try Self.seq(of: campaign.id, table: "campaigns", db) else { return }
-            let senders = try Int64.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT sender_seq FROM enrollments WHERE campaign_seq = ? AND sender_seq IS NOT NULL"), arguments: [seq])
+            guard let seq = try Self.seq(of: campaign.id, table: "campaigns", db) else { return 0 }
+            let only = contact == nil ? "" : " AND contact_seq = (SELECT seq FROM contacts WHERE id = ?)"
+            let scope: StatementArguments = contact.map { [$0.rawValue] } ?? []
+            let senders = try Int64.fetchAll(db, sql: "SELECT DISTINCT sender_seq FROM enrollments WHERE campaign_seq = ? AND sender_seq IS NOT NULL\(only)",
+                                             arguments: [seq] + scope)
+            var stopped = 0
             for state in ["pending", "active", "waiting"] {
-                let count = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM enrollments WHERE campaign_seq = ? AND state = ?"), arguments: [seq, state]) ?? 0
+                let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM enrollments WHERE campaign_seq = ? AND state = ?\(only)",
+                                             arguments: [seq, state] + scope) ?? 0
                 guard count > 0 else { continue }
-                try db.cachedStatement(sql: """
+                try db.execute(sql: """
                     UPDATE enrollments SET state = 'stopped', reason = ?, due_at = NULL, held_due_at = NULL, updated_at = ?
-                    WHERE campaign_seq = ? AND state = ?
-                    """).execute(arguments: [reason, Self.millis(now), seq, state])
+                    WHERE campaign_seq = ? AND state = ?\(only)
+                    """, arguments: [reason, Self.millis(now), seq, state] + scope)
                 try Self.count(seq, "state.\(state)", db, by: -count)
                 try Self.count(seq, "state.stopped", db, by: count)
+                stopped += count
             }
             try Self.refreshSlots(senderSeqs: senders, db)
+            if contact != nil { try Self.completeFinished([campaign.id], db, at: now) }
+            return stopped
         }
     }
 
