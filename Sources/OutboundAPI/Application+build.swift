@@ -24,6 +24,8 @@ public struct Services: Sendable {
     public let forecasts: ForecastService
     /// The real channels, their key and Outbound's public address (links, webhook signatures).
     public let delivery: Delivery
+    public let users: UserService
+    let loginTokens: LoginTokens
 
     /// Wires every use case over `store`; reads the store's instance secret for identity hashes.
     public init(store: any Store, clock: any OutboundCore.Clock = WallClock(), router: (any ChannelRouter)? = nil,
@@ -53,6 +55,8 @@ public struct Services: Sendable {
         imports = ImportService(store: store, clock: clock, contacts: contacts, lists: lists)
         sequences = SequenceService(store: store, clock: clock)
         review = ReviewService(store: store, router: router)
+        users = UserService(store: store, clock: clock, hasher: BcryptHasher())
+        loginTokens = await LoginTokens.make(secret: delivery.keyring.derivedKey("outbound login tokens"))
     }
 }
 
@@ -92,13 +96,14 @@ public func buildRouter(services: Services) -> (router: Router<AppContext>, rout
     let v1 = router.group("v1")
         .add(middleware: AuthMiddleware(workspaces: services.workspaces))
         .add(middleware: IdempotencyMiddleware(store: services.store, clock: services.clock))
-    let dialects = router.group().add(middleware: AuthMiddleware(workspaces: services.workspaces))
+    let dialects = router.group().add(middleware: AuthMiddleware(workspaces: services.workspaces, loginTokens: services.loginTokens))
     let recorder = RouteRecorder(router: router, v1: v1, authenticated: dialects)
     recorder.on(.get, "/healthz") { _, _ in
         try JSONResponse.make(["status": "ok"])
     }
     DocumentationRoutes().register(on: recorder)
     WorkspaceRoutes(workspaces: services.workspaces).register(on: recorder)
+    UserRoutes(users: services.users).register(on: recorder)
     SenderRoutes(senders: services.senders).register(on: recorder)
     CampaignRoutes(campaigns: services.campaigns).register(on: recorder)
     ContactRoutes(contacts: services.contacts).register(on: recorder)
@@ -113,6 +118,7 @@ public func buildRouter(services: Services) -> (router: Router<AppContext>, rout
     PuffleRoutes(services: services).register(on: recorder)
     AlsonaRoutes(services: services).register(on: recorder)
     InboxRoutes(services: services).register(on: recorder)
+    TetherRoutes(services: services).register(on: recorder)
     index.set(recorder.allRoutes)
     return (router, recorder.routes)
 }

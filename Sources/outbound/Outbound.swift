@@ -6,7 +6,7 @@ struct Outbound: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "outbound",
         abstract: "Self-hosted multi-channel outreach engine.",
-        subcommands: [Serve.self, Migrate.self, WorkspaceCommand.self, Import.self, Bench.self, Simulate.self],
+        subcommands: [Serve.self, Migrate.self, WorkspaceCommand.self, UserCommand.self, Import.self, Bench.self, Simulate.self],
         defaultSubcommand: nil
     )
 }

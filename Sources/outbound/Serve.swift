@@ -95,3 +95,36 @@ struct WorkspaceCommand: AsyncParsableCommand {
 func emit(_ text: String) {
     FileHandle.standardOutput.write(Data((text + "\n").utf8))
 }
+
+/// `outbound user create --workspace ID --email … --password …`: a user who can sign in (Tether's login).
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "user", abstract: "Manage users.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a user and print it as JSON (never the password).")
+
+        @Option(help: "Workspace ID the user belongs to.") var workspace: String
+        @Option(help: "Email the user signs in with.") var email: String
+        @Option(help: "Password (at least 8 characters).") var password: String
+        @Option(help: "Full name.") var fullName: String?
+        @Option(help: "ADMIN or MEMBER.") var accessRole: String = "ADMIN"
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            let store = try SQLiteStore(path: database.path)
+            let services = try await Services(store: store)
+            guard let workspaceID = ID(workspace, kind: .workspace), try await store.workspace(workspaceID) != nil else {
+                throw ArgumentParser.ValidationError("--workspace: no workspace \(workspace) in \(database.path)")
+            }
+            do {
+                let user = try await services.users.create(email: email, password: password, fullName: fullName,
+                                                           accessRole: accessRole, in: workspaceID)
+                emit(#"{"user_id": "\#(user.id)", "workspace_id": "\#(user.workspaceID)", "email": "\#(user.email)"}"#)
+            } catch let error as OutboundCore.ValidationError {
+                throw ArgumentParser.ValidationError(error.issues.map { "\($0.field): \($0.message)" }.joined(separator: "; "))
+            } catch let error as ConflictError {
+                throw ArgumentParser.ValidationError(error.message)
+            }
+        }
+    }
+}

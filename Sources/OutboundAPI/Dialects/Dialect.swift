@@ -6,7 +6,7 @@ import OutboundCore
 /// vendor's request, calls the same use cases, and encodes the vendor's answer. Errors are
 /// rendered in the vendor's shape for every path under its prefix, unknown routes included.
 enum Dialect: String, CaseIterable, Sendable {
-    case alsona, inbox, puffle
+    case alsona, inbox, puffle, tether
 
     /// Path prefixes (the first is the one documented in its OpenAPI file).
     var prefixes: [String] {
@@ -14,6 +14,7 @@ enum Dialect: String, CaseIterable, Sendable {
         case .alsona: ["/rest", "/alsona/rest"]
         case .inbox: ["/inbox/api/v1"]
         case .puffle: ["/puffle/api"]
+        case .tether: ["/tether/api"]
         }
     }
 
@@ -21,8 +22,8 @@ enum Dialect: String, CaseIterable, Sendable {
         allCases.first { dialect in dialect.prefixes.contains { path == $0 || path.hasPrefix($0 + "/") } }
     }
 
-    /// The vendor's error body for a problem. Alsona and Puffle answer invalid input with 400,
-    /// Inbox with 422 (its 400 is for malformed requests).
+    /// The vendor's error body for a problem. Alsona, Puffle and Tether answer invalid input with
+    /// 400, Inbox with 422 (its 400 is for malformed requests).
     func errorResponse(_ problem: Problem, allow: [String] = []) -> Response {
         let status: HTTPResponse.Status = problem.status == .unprocessableContent && self != .inbox ? .badRequest : problem.status
         let message = problem.errors.isEmpty ? problem.detail
@@ -32,6 +33,9 @@ enum Dialect: String, CaseIterable, Sendable {
         case .puffle: ["error": ["code": .string(Self.code(problem)), "message": .string(message)]]
         case .inbox: ["error": ["code": .string(Self.code(problem).uppercased()), "message": .string(message),
                                 "status": .number(Double(status.code))]]
+        // Tether answers a bad or expired token with a bare string.
+        case .tether: status == .unauthorized ? ["error": .string(message)]
+            : ["error": ["code": .string(Self.code(problem)), "message": .string(message)]]
         }
         var headers: HTTPFields = [.contentType: "application/json"]
         if !allow.isEmpty { headers[.allow] = allow.joined(separator: ", ") }

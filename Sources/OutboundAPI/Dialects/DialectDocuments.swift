@@ -16,6 +16,13 @@ enum DialectDocuments {
                                                 required: ["code", "message", "status"])], required: ["error"]))
     }
 
+    static func tether(routes: [RouteKey]) -> JSONValue {
+        document(title: "Outbound — Tether-compatible API", prefix: TetherRoutes.prefix, routes: routes,
+                 security: ["bearerAuth": ["type": "http", "scheme": "bearer", "bearerFormat": "JWT"]],
+                 error: object(["error": ["oneOf": [["type": "string"], object(["code": ["type": "string"], "message": ["type": "string"]],
+                                                                                required: ["code", "message"])]]], required: ["error"]))
+    }
+
     static func alsona(routes: [RouteKey]) -> JSONValue {
         document(title: "Outbound — Alsona/HubLinks-compatible API", prefix: AlsonaRoutes.prefix, routes: routes,
                  security: ["apiKey": ["type": "apiKey", "in": "header", "name": "X-API-KEY"]],
@@ -26,7 +33,7 @@ enum DialectDocuments {
         var paths: [String: [String: JSONValue]] = [:]
         let schemeName = security.keys.first ?? "bearerAuth"
         for route in routes {
-            let open = false
+            let open = route.path.hasSuffix("/auth/login")
             let parameters: [JSONValue] = route.path.split(separator: "/").filter { $0.hasPrefix("{") }.map { segment in
                 ["name": .string(String(segment.dropFirst().dropLast())), "in": "path", "required": true, "schema": ["type": "string"]]
             }

@@ -45,6 +45,18 @@ enum OpenAPIDocument {
                                   body: ref("ApiKeyCreate"), bodyRequired: false, idempotent: true,
                                   responses: ["201": json(ref("ApiKey"), "The new key with its secret in `key`")]),
             ],
+            "/v1/users": [
+                "post": operation("Create a user who signs in with a password (Tether's /api/auth/login)", tag: "Workspace",
+                                  body: object(["email": string, "password": ["type": "string", "minLength": 8, "maxLength": 72],
+                                                "full_name": string, "access_role": ["type": "string", "enum": ["ADMIN", "MEMBER"]]],
+                                               required: ["email", "password"]),
+                                  idempotent: true, responses: [
+                                      "201": json(object(["id": string, "object": ["const": "user"], "workspace_id": string, "email": string,
+                                                          "full_name": ["type": ["string", "null"]], "access_role": string, "created_at": string],
+                                                         required: ["id", "object", "email", "access_role"]), "The user (never the password)"),
+                                      "409": problem("A user with this email exists"),
+                                  ]),
+            ],
             "/v1/api-keys/{id}": [
                 "parameters": [idParameter],
                 "delete": operation("Revoke an API key", tag: "API keys",

@@ -6,10 +6,13 @@ public struct AppContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by `AuthMiddleware` from a valid API key.
     public var workspaceID: ID?
+    /// Set when a user's login token (not an API key) authenticated the request.
+    public var userID: ID?
 
     public init(source: Source) {
         coreContext = .init(source: source)
         workspaceID = nil
+        userID = nil
     }
 
     /// Up to 16 MiB per request body (a bulk upsert of 10,000 contacts fits).

@@ -7,10 +7,19 @@ import OutboundCore
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = AppContext
     let workspaces: WorkspaceService
+    /// Where login tokens (JWT) are accepted besides API keys: the Tether dialect's routes.
+    var loginTokens: LoginTokens?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let secret = AuthMiddleware.presentedKey(request.headers) else {
             throw APIError.unauthorized("send an API key as Authorization: Bearer <key> or X-API-KEY: <key>")
+        }
+        if let loginTokens, !secret.hasPrefix("ob_"), Dialect.owning(request.uri.path) == .tether {
+            guard let (user, workspace) = await loginTokens.verify(secret) else { throw APIError.unauthorized("Invalid or expired token") }
+            var context = context
+            context.workspaceID = workspace
+            context.userID = user
+            return try await next(request, context)
         }
         guard let key = try await workspaces.authenticate(secret: secret) else {
             throw APIError.unauthorized("the API key is unknown or revoked")

@@ -22,6 +22,12 @@ public struct Keyring: SecretSealer {
         tokenBytes = derive("outbound link tokens")
     }
 
+    /// A 32-byte key for another purpose (login tokens), derived so it reveals nothing of the others.
+    public func derivedKey(_ purpose: String) -> Data {
+        HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: sealingBytes + tokenBytes), info: Data(purpose.utf8),
+                               outputByteCount: 32).withUnsafeBytes { Data($0) }
+    }
+
     /// A key that lives as long as the process (tests, one-off commands).
     public static func ephemeral() -> Keyring { Keyring(key: SymmetricKey(size: .bits256)) }
 

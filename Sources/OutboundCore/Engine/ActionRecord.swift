@@ -52,6 +52,8 @@ public protocol ActionStore: Sendable {
     func senderActivity(_ sender: ID, in workspace: ID, at now: Date) async throws -> (usage: [ActionKind: RollingUsage], nextSlotAt: Date?, inFlight: Bool)
     /// Action and signal counts of a campaign per bucket of `bucketSeconds` between two instants.
     func series(of campaign: ID, in workspace: ID, from: Date, to: Date, bucketSeconds: Int) async throws -> [(start: Date, actions: Int, signals: [String: Int])]
+    /// The same for all of a workspace's actions of one kind.
+    func series(ofWorkspace workspace: ID, kind: ActionKind, from: Date, to: Date, bucketSeconds: Int) async throws -> [(start: Date, actions: Int, signals: [String: Int])]
     /// The same for one sender across all its campaigns.
     func series(ofSender sender: ID, in workspace: ID, from: Date, to: Date, bucketSeconds: Int) async throws -> [(start: Date, actions: Int, signals: [String: Int])]
     /// When each of the campaign's actions was made (sent, sending or uncertain).

@@ -31,6 +31,11 @@ public protocol Store: ContactStore, LeadStore, EngineStore, InboundStore, Actio
     func sender(_ id: ID, in workspace: ID) async throws -> Sender?
     /// A sender by ID alone, for provider webhooks (which then prove themselves with the sender's secret).
     func sender(_ id: ID) async throws -> Sender?
+    /// Whether any campaign has already sent something to this contact.
+    func hasBeenContacted(_ contact: ID, in workspace: ID) async throws -> Bool
+    func insertUser(_ user: User) async throws
+    func user(email: String) async throws -> User?
+    func user(id: ID) async throws -> User?
     /// Whether any workspace has a campaign with this ID (caller-chosen IDs must be free everywhere).
     func campaignExists(_ id: ID) async throws -> Bool
     /// The senders among `ids` that exist in the workspace, in no particular order.

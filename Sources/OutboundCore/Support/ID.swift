@@ -16,6 +16,7 @@ public struct ID: Hashable, Sendable, Comparable, CustomStringConvertible {
         case suppression
         case importJob = "import"
         case action
+        case user
     }
 
     /// Wraps a string already known to be an ID (read back from storage).

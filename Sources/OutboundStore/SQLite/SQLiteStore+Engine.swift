@@ -692,6 +692,15 @@ extension SQLiteStore {
         }
     }
 
+    public func series(ofWorkspace workspace: ID, kind: ActionKind, from: Date, to: Date, bucketSeconds: Int) async throws -> [(start: Date, actions: Int, signals: [String: Int])] {
+        try await read { db in
+            try Self.buckets(db, from: from, to: to, bucketSeconds: bucketSeconds,
+                             actions: "WHERE a.workspace_id = ? AND a.kind = ?",
+                             events: "JOIN actions a ON a.id = e.action_id WHERE e.workspace_id = ? AND a.kind = ?",
+                             arguments: [workspace.rawValue, kind.rawValue])
+        }
+    }
+
     /// Actions sent (or possibly sent) and signals, counted in buckets of `bucketSeconds` from `from`.
     private static func buckets(_ db: Database, from: Date, to: Date, bucketSeconds: Int, actions: String, events: String,
                                 arguments: [String]) throws -> [(start: Date, actions: Int, signals: [String: Int])] {

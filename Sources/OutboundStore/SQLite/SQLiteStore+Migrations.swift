@@ -275,6 +275,20 @@ extension SQLiteStore {
                 CREATE INDEX actions_provider ON actions(provider_id) WHERE provider_id IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("v7-users") { db in
+            try db.execute(sql: """
+                CREATE TABLE users (
+                    seq INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+                    email TEXT NOT NULL UNIQUE,
+                    full_name TEXT,
+                    access_role TEXT NOT NULL,
+                    password_hash TEXT NOT NULL,
+                    created_at INTEGER NOT NULL
+                );
+                """)
+        }
         return migrator
     }()
 }

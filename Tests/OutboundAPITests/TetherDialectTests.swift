@@ -1,0 +1,112 @@
+import Foundation
+import HTTPTypes
+import OutboundAPI
+import OutboundCore
+import Testing
+
+/// Tether at /tether/api: login with a user's password, then seed 003's campaign, quota and review.
+@Suite struct TetherDialectTests {
+    private func login(_ api: APIClient, email: String, password: String) async throws -> Reply {
+        try await api.send(.post, "/tether/api/auth/login", json: #"{"email": "\#(email)", "password": "\#(password)"}"#, authenticated: false)
+    }
+
+    @Test func usersSignInAndTheTokenWorksOnlyAsATetherToken() async throws {
+        let harness = try await Harness.make()
+        try await harness.run { api in
+            let created = try await api.send(.post, "/v1/users", json: #"{"email": "Alex@Example.com", "password": "correct horse", "full_name": "Alex Rep"}"#)
+            #expect(created.status == .created && created.string("email") == "alex@example.com" && created.string("access_role") == "ADMIN")
+            #expect(!created.text.contains("correct horse") && !created.text.contains("$2"), "neither the password nor its hash")
+            #expect(try await api.send(.post, "/v1/users", json: #"{"email": "alex@example.com", "password": "another one"}"#).status == .conflict)
+            #expect(try await api.send(.post, "/v1/users", json: #"{"email": "short@example.com", "password": "123"}"#).errorFields == ["password"])
+
+            let wrong = try await login(api, email: "alex@example.com", password: "wrong horse")
+            #expect(wrong.status == .unauthorized && wrong["error"] == "Invalid email or password")
+            #expect(try await login(api, email: "nobody@example.com", password: "correct horse").status == .unauthorized)
+            let good = try await login(api, email: "ALEX@example.com", password: "correct horse")
+            #expect(good.status == .ok && good.json.path("user", "fullName") == "Alex Rep")
+            #expect(good.json.path("user", "organizationId") == .string(harness.workspace.rawValue) && good.json.path("user", "accessRole") == "ADMIN")
+            let token = try #require(good.string("token"))
+            #expect(token.split(separator: ".").count == 3, "a JWT")
+
+            let verified = try await api.send(.get, "/tether/api/auth/verify-token", key: token)
+            #expect(verified["message"] == "Token is good")
+            let forged = try await api.send(.get, "/tether/api/auth/verify-token", key: token.dropLast(2) + "xx")
+            #expect(forged.status == .unauthorized && forged["error"] == "Invalid or expired token")
+            #expect(try await api.send(.get, "/tether/api/campaigns")["success"] == true, "an API key works too")
+            #expect(try await api.send(.get, "/v1/workspace", key: token).status == .unauthorized, "a login token is not an API key")
+        }
+    }
+
+    @Test func theSeedCampaignIsCreatedScheduledAndCounted() async throws {
+        let harness = try await Harness.make()
+        try await harness.run { api in
+            _ = try await api.send(.post, "/v1/users", json: #"{"email": "alex@example.com", "password": "correct horse", "full_name": "Alex Rep"}"#)
+            let token = try #require(try await login(api, email: "alex@example.com", password: "correct horse").string("token"))
+            _ = try await api.send(.patch, "/v1/workspace", json: #"{"daily_quota": 500}"#)
+            let noSender = try await api.send(.post, "/tether/api/campaigns", json: #"{"name": "Early", "message": "Hi"}"#, key: token)
+            #expect(noSender.status == .badRequest && noSender.json.path("error", "message") != nil)
+            let texter = try await api.createSender(channel: "sms", name: "Line", slug: "line")
+            let sam = try #require(try await api.send(.post, "/v1/contacts", json: #"{"first_name": "Sam", "last_name": "Patel", "phone": "+14165550100"}"#).string("id"))
+            let alex = try #require(try await api.send(.post, "/v1/contacts", json: #"{"first_name": "Alex", "last_name": "Morgan", "phone": "+14165550101"}"#).string("id"))
+
+            // Seed 003's request, with the existing contacts' IDs swapped for real ones.
+            let created = try await api.send(.post, "/tether/api/campaigns", json: """
+                {"name": "Q2 Lead Gen", "message": "Hi {{firstName}}, are you still interested?",
+                 "newContacts": [{"firstName": "Jamie", "phoneNumber": "+14155550133"}, {"firstName": "Bad", "phoneNumber": "12"}],
+                 "selectedExistingContacts": [{"_id": "\(sam)", "firstName": "Sam", "lastName": "Patel", "phoneNumber": "+14165550100"},
+                                              {"_id": "\(alex)", "firstName": "Alex", "lastName": "Morgan", "phoneNumber": "+14165550101"}],
+                 "userIds": ["665f1a0c0e0a4b001a2c9f02"],
+                 "scheduleDate": "2027-05-20T15:00:00.000Z", "isAutopilot": false, "type": "sms", "dryRun": true}
+                """, key: token)
+            #expect(created.status == .created, "\(created.text)")
+            #expect(created["success"] == true && created["message"] == "Campaign created")
+            let data = try #require(created["data"])
+            #expect(data.path("name") == "Q2 Lead Gen" && data.path("status") == "scheduled" && data.path("type") == "sms")
+            #expect(data.path("scheduleDate") == "2027-05-20T15:00:00.000Z" && data.path("contactStatus") == "New Lead")
+            #expect(data.path("message") == "Hi {{firstName}}, are you still interested?" && data.path("isAutopilot") == false)
+            #expect(data.path("organizationId") == .string(harness.workspace.rawValue) && data.path("createdBy", "fullName") == "Alex Rep")
+            #expect(data.path("stats") == ["total": 3, "sent": 0, "failed": 0, "successRate": "0%"])
+            #expect(data.path("failedUserIds") == ["665f1a0c0e0a4b001a2c9f02"])
+            guard case .array(let failed)? = data.path("failedDetails"), case .array(let enrolled)? = data.path("userIds") else { return }
+            #expect(failed.count == 2 && failed.first?.path("phoneNumber") == "12", "an invalid phone is reported, not fatal")
+            #expect(enrolled.count == 3 && enrolled.contains(.string(sam)) && enrolled.contains(.string(alex)))
+            guard case .string(let id)? = data.path("_id") else { return }
+            // It is a real SMS campaign: one step with the message, launched, starting at scheduleDate.
+            let native = try await api.send(.get, "/v1/campaigns/\(id)")
+            #expect(native.string("status") == "active" && native.string("channel") == "sms" && native.string("start_at") == "2027-05-20T15:00:00.000Z")
+            #expect(native.json.path("sequence", "nodes") != nil)
+
+            let calendar = try await api.send(.get, "/tether/api/campaigns/usage-calendar?from=2027-05-19&to=2027-05-21", key: token)
+            #expect(calendar.json.path("data", "dailyLimit") == 500 && calendar.json.path("data", "isUnlimited") == false)
+            #expect(calendar.json.path("data", "dates", "2027-05-20", "reserved") == 3)
+            #expect(calendar.json.path("data", "dates", "2027-05-20", "availableQuota") == 497)
+            #expect(calendar.json.path("data", "dates", "2027-05-19", "total") == 0)
+            #expect(try await api.send(.get, "/tether/api/campaigns/usage-calendar?from=2027-05-21", key: token).status == .badRequest)
+            let slot = try await api.send(.get, "/tether/api/campaigns/next-available-slot?contactCount=600", key: token)
+            #expect(slot["dailyLimit"] == 500 && slot["nextAvailableDate"] == .null, "600 never fits a 500 quota")
+            let fits = try await api.send(.get, "/tether/api/campaigns/next-available-slot?contactCount=20", key: token)
+            #expect(fits["daysUntilAvailable"] == 0 && fits["todayAvailableQuota"] == 500)
+
+            let review = try await api.send(.post, "/tether/api/campaigns/validate-contacts", json: """
+                {"contacts": [{"firstName": "Jamie", "phoneNumber": "+14155550133"}, {"firstName": "New", "phoneNumber": "+14155550199"}]}
+                """, key: token)
+            #expect(review.json.path("data", "existingContacts", ) != nil)
+            guard case .array(let existing)? = review.json.path("data", "existingContacts"),
+                  case .array(let fresh)? = review.json.path("data", "newContacts") else { return }
+            #expect(existing.count == 1 && fresh.count == 1 && fresh.first?.path("phoneNumber") == "+14155550199")
+
+            let list = try await api.send(.get, "/tether/api/campaigns", key: token)
+            guard case .array(let campaigns)? = list["data"] else { return }
+            #expect(campaigns.count == 1 && campaigns.first?.path("_id") == .string(id))
+            let cancelled = try await api.send(.post, "/tether/api/campaigns/\(id)/cancel", key: token)
+            #expect(cancelled["success"] == true && cancelled.json.path("data", "status") == "completed")
+            #expect(try await api.send(.post, "/tether/api/campaigns/\(id)/cancel", key: token).status == .badRequest)
+            #expect(try await api.send(.delete, "/tether/api/campaigns/\(id)", key: token)["message"] == "Campaign deleted")
+            let gone = try await api.send(.get, "/tether/api/campaigns/\(id)", key: token)
+            #expect(gone.status == .notFound && gone.json.path("error", "code") == "not_found")
+            let document = try await api.send(.get, "/tether/openapi.json", authenticated: false)
+            guard case .object(let paths)? = document["paths"] else { Issue.record("no document"); return }
+            #expect(paths.keys.allSatisfy { $0.hasPrefix("/tether/api/") } && paths["/tether/api/auth/login"] != nil)
+        }
+    }
+}
