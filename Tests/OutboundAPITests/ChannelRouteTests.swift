@@ -251,3 +251,19 @@ import Testing
         }
     }
 }
+
+@Suite struct PublicURLTests {
+    @Test func linksLearnOnlyFromAuthenticatedRequests() async throws {
+        let harness = try await Harness.make()
+        try await harness.run { api in
+            let publicURL = harness.services.delivery.publicURL
+            let fallback = publicURL.base
+            _ = try await api.send(.get, "/healthz", authenticated: false)
+            _ = try await api.send(.get, "/v1/workspace", authenticated: false)
+            _ = try await api.send(.get, "/v1/workspace", key: "ob_live_forged")
+            #expect(publicURL.base == fallback, "anonymous or unauthenticated requests (whatever their Host) do not move the links")
+            _ = try await api.send(.get, "/v1/workspace")
+            #expect(publicURL.base != fallback && publicURL.base.hasPrefix("http://"), "an authenticated request's scheme and Host: \(publicURL.base)")
+        }
+    }
+}

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import OutboundChannels
 import OutboundCore
 
 /// Resolves `Authorization: Bearer <key>` or `X-API-KEY: <key>` to a workspace; 401 otherwise.
@@ -9,6 +10,15 @@ struct AuthMiddleware: RouterMiddleware {
     let workspaces: WorkspaceService
     /// Where login tokens (JWT) are accepted besides API keys: the Tether dialect's routes.
     var loginTokens: LoginTokens?
+    /// Learns Outbound's address from authenticated requests only: an anonymous request with a
+    /// forged `Host` must not change the links in the emails that go out.
+    var publicURL: PublicURL?
+
+    init(workspaces: WorkspaceService, loginTokens: LoginTokens? = nil, publicURL: PublicURL? = nil) {
+        self.workspaces = workspaces
+        self.loginTokens = loginTokens
+        self.publicURL = publicURL
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let secret = AuthMiddleware.presentedKey(request.headers) else {
@@ -23,6 +33,9 @@ struct AuthMiddleware: RouterMiddleware {
         }
         guard let key = try await workspaces.authenticate(secret: secret) else {
             throw APIError.unauthorized("the API key is unknown or revoked")
+        }
+        if let publicURL, !publicURL.isConfigured, let host = request.head.authority {
+            publicURL.learn(scheme: ChannelRoutes.scheme(request), host: host)
         }
         var context = context
         context.workspaceID = key.workspaceID

@@ -224,19 +224,6 @@ struct ChannelRoutes {
     static let pixel = [UInt8](Data(base64Encoded: "R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")!)
 }
 
-/// Remembers the scheme and host requests arrive on, for links when no public URL is configured.
-struct PublicURLMiddleware: RouterMiddleware {
-    typealias Context = AppContext
-    let publicURL: PublicURL
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if !publicURL.isConfigured, let host = request.head.authority {
-            publicURL.learn(scheme: ChannelRoutes.scheme(request), host: host)
-        }
-        return try await next(request, context)
-    }
-}
-
 struct SenderCheckBody: Encodable {
     var object = "sender_check"
     var senderId: String
