@@ -140,6 +140,19 @@ import Testing
             let notDraft = try await api.send(.get, "\(base)/validate")
             #expect(notDraft["ready"] == false && notDraft.json.path("checks", "is_draft") == false)
 
+            // Puffle's PATCH table: on a running campaign only name, hours and limits apply.
+            let patchedLive = try await api.send(.patch, base, json: """
+                {"name": "Run (live)", "daily_limit": 77, "stop_on_reply": false, "sender_account_ids": [],
+                 "sequence_nodes": [{"type": "end"}]}
+                """)
+            #expect(patchedLive.status == .ok, "\(patchedLive.text)")
+            #expect(patchedLive["campaign"]?.path("name") == "Run (live)" && patchedLive["campaign"]?.path("daily_limit") == 77)
+            #expect(patchedLive["campaign"]?.path("stop_on_reply") == true, "ignored once running")
+            guard case .array(let liveSenders)? = patchedLive["campaign"]?.path("sender_accounts") else { return }
+            #expect(liveSenders.count == 1)
+            guard case .array(let liveNodes)? = try await api.send(.get, base)["sequence_nodes"] else { return }
+            #expect(liveNodes.count == 2, "the sequence of a running campaign is not replaced")
+
             #expect(try await api.send(.post, "\(base)/resume").status == .badRequest)
             let paused = try await api.send(.post, "\(base)/pause")
             #expect(paused["campaign"]?.path("status") == "paused")
