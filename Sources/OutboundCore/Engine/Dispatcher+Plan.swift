@@ -128,18 +128,13 @@ public struct Planner: Sendable {
                             blockedUntil = min(blockedUntil ?? tomorrow, tomorrow)
                             break walk
                         }
-                        var message: MessageRenderer.Message?
+                        let message: MessageRenderer.Message?
                         do {
                             let signature = try campaign.signature.map { try templates.compile($0) }
-                            let context = RenderContext(contact: candidate.contact, sender: sender)
-                            message = try MessageRenderer.render(node, for: context, lead: candidate.contact.id.rawValue,
-                                                                 signature: signature, compile: templates.compile)
-                            if case .email(let step) = node.kind, step.isReply {
-                                let own = message?.subject
-                                message?.subject = try MessageRenderer.replySubject(
-                                    own, of: node, in: campaign.sequence, for: context,
-                                    lead: candidate.contact.id.rawValue, compile: templates.compile)
-                            }
+                            message = try MessageRenderer.render(node, in: campaign.sequence,
+                                                                 for: RenderContext(contact: candidate.contact, sender: sender),
+                                                                 lead: candidate.contact.id.rawValue, signature: signature,
+                                                                 compile: templates.compile)
                         } catch {
                             finish(&e, .failed, "its message cannot be rendered: \(error)")
                             break walk

@@ -51,7 +51,7 @@ public struct ReviewService: Sendable {
             guard let channel = node.channel else { return nil }
             let sender = ordered.first { $0.channel == channel }
             let context = RenderContext(contact: contact, sender: sender)
-            return try MessageRenderer.render(node, for: context, lead: contact.id.rawValue, signature: signature)
+            return try MessageRenderer.render(node, in: campaign.sequence, for: context, lead: contact.id.rawValue, signature: signature)
                 .map { rendered in
                     NodePreview(
                         nodeID: node.id, type: node.type, senderID: sender?.id, variantID: rendered.variantID,
@@ -204,9 +204,9 @@ public enum MessageRenderer {
     /// The subject of an `is_reply` email: its own when it has one, else the subject of the
     /// nearest earlier email that started the thread (rendered for the same lead, so it is the
     /// one that was sent), with `Re: ` in front as mail clients do.
-    public static func replySubject(
+    private static func replySubject(
         _ own: String?, of node: Node, in sequence: CampaignSequence, for context: RenderContext, lead: String,
-        compile: (String) throws -> Template = { try Template.parse($0) }
+        compile: (String) throws -> Template
     ) throws -> String {
         var subject = own?.trimmingCharacters(in: .whitespaces) ?? ""
         if subject.isEmpty {
@@ -231,9 +231,10 @@ public enum MessageRenderer {
         return subject.lowercased().hasPrefix("re:") ? subject : "Re: " + subject
     }
 
-    /// Nil for nodes that send no text (profile visit, follow, like).
+    /// Nil for nodes that send no text (profile visit, follow, like). With the node's `sequence`,
+    /// an `is_reply` email gets its thread's `Re:` subject — the preview and the send both pass it.
     public static func render(
-        _ node: Node, for context: RenderContext, lead: String, signature: Template?,
+        _ node: Node, in sequence: CampaignSequence? = nil, for context: RenderContext, lead: String, signature: Template?,
         compile: (String) throws -> Template = { try Template.parse($0) }
     ) throws -> Message? {
         let seed = Template.choiceSeed(lead: lead, node: node.id)
@@ -278,7 +279,11 @@ public enum MessageRenderer {
                 text += "\n\n" + signed.text
                 richText = richText.map { $0 + "<br><br>" + escapeHTML(signed.text).replacingOccurrences(of: "\n", with: "<br>") }
             }
-            return Message(variantID: variantID, subject: try run(subject), body: text, html: richText, fellBack: fellBack, missing: missing)
+            var renderedSubject = try run(subject)
+            if step.isReply, let sequence {
+                renderedSubject = try replySubject(renderedSubject, of: node, in: sequence, for: context, lead: lead, compile: compile)
+            }
+            return Message(variantID: variantID, subject: renderedSubject, body: text, html: richText, fellBack: fellBack, missing: missing)
         case .profileVisit, .follow, .likePost, .delay, .condition, .end:
             return nil
         }
