@@ -27,7 +27,7 @@ struct IdempotencyMiddleware: RouterMiddleware {
         var hasher = SHA256()
         hasher.update(data: Array("\(request.method.rawValue) \(request.uri.path)\n".utf8))
         hasher.update(data: Array(body.readableBytesView))
-        let hash = hex(hasher.finalize())
+        let hash = Hex.encode(hasher.finalize())
 
         switch try await store.claimIdempotencyKey(key, requestHash: hash, in: workspace, at: clock.now, expiry: Self.expiry) {
         case .replay(let stored):

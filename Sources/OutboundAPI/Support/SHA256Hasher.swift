@@ -6,7 +6,7 @@ public struct SHA256Hasher: SecretHasher {
     public init() {}
 
     public func hash(_ secret: String) -> String {
-        hex(SHA256.hash(data: Array(secret.utf8)))
+        Hex.encode(SHA256.hash(data: Array(secret.utf8)))
     }
 }
 
@@ -22,18 +22,6 @@ public struct HMACIdentityHasher: IdentityHasher {
         var message = Array(kind.rawValue.utf8)
         message.append(UInt8(ascii: ":"))
         message.append(contentsOf: value.utf8)
-        return hex(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: key)))
+        return Hex.encode(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: key)))
     }
-}
-
-/// Lower-case hex of a digest.
-func hex(_ bytes: some Sequence<UInt8>) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var out: [UInt8] = []
-    out.reserveCapacity(64)
-    for byte in bytes {
-        out.append(digits[Int(byte >> 4)])
-        out.append(digits[Int(byte & 0xF)])
-    }
-    return String(decoding: out, as: UTF8.self)
 }

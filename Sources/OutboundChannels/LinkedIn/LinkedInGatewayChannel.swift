@@ -107,21 +107,26 @@ public enum GatewaySignature {
 
     public static func isValid(_ header: String, secret: String, body: Data, now: Date) -> Bool {
         var timestamp: Int?
-        var signatures: [String] = []
+        var signatures: [[UInt8]] = []
         for part in header.split(separator: ",") {
             let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard pair.count == 2 else { continue }
-            if pair[0] == "t" { timestamp = Int(pair[1]) } else if pair[0] == "v1" { signatures.append(pair[1]) }
+            if pair[0] == "t" { timestamp = Int(pair[1]) } else if pair[0] == "v1", let mac = Hex.decode(pair[1]) { signatures.append(mac) }
         }
         guard let timestamp, abs(now.timeIntervalSince1970 - Double(timestamp)) <= tolerance else { return false }
-        let expected = Array(mac(secret: secret, timestamp: timestamp, body: body).utf8)
-        return signatures.contains { constantTimeEqual(Array($0.utf8), expected) }
+        let message = signed(timestamp: timestamp, body: body), key = SymmetricKey(data: Data(secret.utf8))
+        // swift-crypto compares in constant time.
+        return signatures.contains { HMAC<SHA256>.isValidAuthenticationCode($0, authenticating: message, using: key) }
     }
 
     private static func mac(secret: String, timestamp: Int, body: Data) -> String {
+        Hex.encode(HMAC<SHA256>.authenticationCode(for: signed(timestamp: timestamp, body: body), using: SymmetricKey(data: Data(secret.utf8))))
+    }
+
+    /// `"<t>." + body`, what the MAC covers.
+    private static func signed(timestamp: Int, body: Data) -> Data {
         var message = Data("\(timestamp).".utf8)
         message.append(body)
-        let code = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: Data(secret.utf8)))
-        return code.map { String(format: "%02x", $0) }.joined()
+        return message
     }
 }

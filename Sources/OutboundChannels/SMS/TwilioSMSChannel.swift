@@ -71,21 +71,23 @@ import Crypto
 /// token, of the full URL followed by every POST parameter's name and value, sorted by name.
 public enum TwilioSignature {
     public static func compute(url: String, parameters: [(String, String)], authToken: String) -> String {
-        var data = url
-        for (name, value) in parameters.sorted(by: { $0.0 == $1.0 ? $0.1 < $1.1 : $0.0 < $1.0 }) { data += name + value }
-        let mac = HMAC<Insecure.SHA1>.authenticationCode(for: Data(data.utf8), using: SymmetricKey(data: Data(authToken.utf8)))
-        return Data(mac).base64EncodedString()
+        Data(HMAC<Insecure.SHA1>.authenticationCode(for: signed(url: url, parameters: parameters), using: key(authToken)))
+            .base64EncodedString()
     }
 
     public static func isValid(_ signature: String, url: String, parameters: [(String, String)], authToken: String) -> Bool {
-        let expected = compute(url: url, parameters: parameters, authToken: authToken)
-        return constantTimeEqual(Array(expected.utf8), Array(signature.utf8))
+        guard let mac = Data(base64Encoded: signature) else { return false }
+        // swift-crypto compares in constant time.
+        return HMAC<Insecure.SHA1>.isValidAuthenticationCode(mac, authenticating: signed(url: url, parameters: parameters),
+                                                             using: key(authToken))
     }
-}
 
-func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-    guard a.count == b.count else { return false }
-    var difference: UInt8 = 0
-    for index in a.indices { difference |= a[index] ^ b[index] }
-    return difference == 0
+    /// The URL followed by every parameter's name and value, sorted by name.
+    private static func signed(url: String, parameters: [(String, String)]) -> Data {
+        var data = url
+        for (name, value) in parameters.sorted(by: { $0.0 == $1.0 ? $0.1 < $1.1 : $0.0 < $1.0 }) { data += name + value }
+        return Data(data.utf8)
+    }
+
+    private static func key(_ authToken: String) -> SymmetricKey { SymmetricKey(data: Data(authToken.utf8)) }
 }

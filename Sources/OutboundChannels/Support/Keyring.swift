@@ -36,7 +36,7 @@ public struct Keyring: SecretSealer {
     public static func load(environment value: String?, directory: String) throws -> Keyring {
         if let value, !value.isEmpty {
             // 64 hex digits are also valid base64 (of 48 bytes): try hex first.
-            let bytes = (value.count == 64 ? Data(hex: value) : nil) ?? Data(base64Encoded: value)
+            let bytes = (value.count == 64 ? Hex.decode(value).map { Data($0) } : nil) ?? Data(base64Encoded: value)
             guard let bytes, bytes.count == 32 else {
                 throw KeyringError("OUTBOUND_SECRET_KEY must be 32 bytes, base64- or hex-encoded (openssl rand -base64 32)")
             }
@@ -100,12 +100,12 @@ public struct Keyring: SecretSealer {
               let payload = try? AES.GCM.open(box, using: tokenKey),
               payload.count == 21, payload.first == purpose.rawValue
         else { return nil }
-        let hex = payload.dropFirst().map { String(format: "%02x", $0) }.joined()
+        let hex = Hex.encode(payload.dropFirst())
         return (ID(trusted: "action_" + hex.prefix(20)), ID(trusted: "workspace_" + hex.suffix(20)))
     }
 
     private static func bytes(of id: ID) -> Data {
-        Data(hex: String(id.rawValue.split(separator: "_").last ?? "")) ?? Data(count: 10)
+        Data(Hex.decode(id.rawValue.split(separator: "_").last ?? "") ?? Array(repeating: 0, count: 10))
     }
 }
 
@@ -115,20 +115,6 @@ public struct KeyringError: Error, CustomStringConvertible {
 }
 
 extension Data {
-    init?(hex: String) {
-        guard hex.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(hex.count / 2)
-        var index = hex.startIndex
-        while index < hex.endIndex {
-            let next = hex.index(index, offsetBy: 2)
-            guard let byte = UInt8(hex[index..<next], radix: 16) else { return nil }
-            bytes.append(byte)
-            index = next
-        }
-        self.init(bytes)
-    }
-
     init?(base64URLEncoded text: String) {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while base64.count % 4 != 0 { base64 += "=" }
