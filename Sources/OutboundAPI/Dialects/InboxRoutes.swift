@@ -68,7 +68,7 @@ struct InboxRoutes {
                 nodes.append(try Self.node(step, index: index))
             }
             nodes.append(Node(id: "n\(steps.count + 1)", kind: .end))
-            let sequence = try await services.sequences.replace(campaign.id, nodes: PuffleRoutes.linked(nodes), expectedVersion: nil,
+            let sequence = try await services.sequences.replace(campaign.id, nodes: CampaignSequence.chained(nodes), expectedVersion: nil,
                                                                 in: campaign.workspaceID)
             return DialectJSON.response(Self.sequenceObject(sequence))
         }
@@ -273,7 +273,7 @@ struct InboxRoutes {
     }
 
     static func steps(_ sequence: CampaignSequence, withVersion: Bool) -> [JSONValue] {
-        PuffleRoutes.line(sequence).filter { if case .end = $0.kind { false } else { true } }.enumerated().map { rank, node in
+        sequence.inOrder.filter { if case .end = $0.kind { false } else { true } }.enumerated().map { rank, node in
             var step: [String: JSONValue] = ["id": .string(node.id), "rank": DialectJSON.int(rank)]
             switch node.kind {
             case .message(let body), .sms(let body):

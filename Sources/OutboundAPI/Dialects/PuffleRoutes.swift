@@ -236,7 +236,7 @@ struct PuffleRoutes {
             var request = request
             let campaign = try await draftCampaign(context)
             let body = try await request.jsonBody(context: context)
-            var nodes = Self.line(campaign.sequence)
+            var nodes = campaign.sequence.inOrder
             let node = try Self.node(from: body, channel: campaign.channel, id: Self.freshID(nodes), path: "")
             let endIndex = nodes.lastIndex { if case .end = $0.kind { true } else { false } } ?? nodes.count
             var position = endIndex
@@ -251,7 +251,7 @@ struct PuffleRoutes {
             guard case .value(let nodeID) = body.string("nodeId"), case .value(let to) = body.int("toPosition"), to >= 0 else {
                 throw DialectError.badRequest("nodeId and toPosition (≥ 0) are required")
             }
-            var nodes = Self.line(campaign.sequence)
+            var nodes = campaign.sequence.inOrder
             guard let from = nodes.firstIndex(where: { $0.id == nodeID }) else { throw NotFoundError("node", id: nodeID) }
             let node = nodes.remove(at: from)
             nodes.insert(node, at: min(to, nodes.count))
@@ -262,7 +262,7 @@ struct PuffleRoutes {
             let campaign = try await draftCampaign(context)
             let body = try await request.jsonBody(context: context)
             guard case .value(let nodeID) = body.string("nodeId") else { throw DialectError.badRequest("nodeId is required") }
-            var nodes = Self.line(campaign.sequence)
+            var nodes = campaign.sequence.inOrder
             guard let index = nodes.firstIndex(where: { $0.id == nodeID }) else { throw NotFoundError("node", id: nodeID) }
             nodes.remove(at: index)
             return try await save(nodes, to: campaign)
@@ -272,21 +272,21 @@ struct PuffleRoutes {
             let campaign = try await draftCampaign(context)
             let body = try await request.jsonBody(context: context)
             let nodeID = context.parameters.get("node_id") ?? ""
-            var nodes = Self.line(campaign.sequence)
+            var nodes = campaign.sequence.inOrder
             guard let index = nodes.firstIndex(where: { $0.id == nodeID }) else { throw NotFoundError("node", id: nodeID) }
             // `type` and `position` cannot change: the node keeps its type, the body patches its fields.
             var fields = NodeFields(nodes[index].kind)
             Self.patch(&fields, from: body, type: nodes[index].type)
             try body.finish()
             nodes[index].kind = fields.kind(type: nodes[index].type) ?? nodes[index].kind
-            let saved = try await services.sequences.replace(campaign.id, nodes: Self.linked(nodes), expectedVersion: nil, in: campaign.workspaceID)
-            let position = Self.line(saved).firstIndex { $0.id == nodeID } ?? index
+            let saved = try await services.sequences.replace(campaign.id, nodes: CampaignSequence.chained(nodes), expectedVersion: nil, in: campaign.workspaceID)
+            let position = saved.inOrder.firstIndex { $0.id == nodeID } ?? index
             return DialectJSON.response(["node": Self.nodeObject(nodes[index], position: position, campaign: campaign.id)])
         }
     }
 
     private func save(_ nodes: [Node], to campaign: Campaign) async throws -> Response {
-        let saved = try await services.sequences.replace(campaign.id, nodes: Self.linked(nodes), expectedVersion: nil, in: campaign.workspaceID)
+        let saved = try await services.sequences.replace(campaign.id, nodes: CampaignSequence.chained(nodes), expectedVersion: nil, in: campaign.workspaceID)
         var updated = campaign
         updated.sequence = saved
         return DialectJSON.response(["sequence_nodes": .array(Self.nodes(of: updated))])
@@ -563,31 +563,8 @@ struct PuffleRoutes {
 
     // MARK: Sequences as Puffle sees them
 
-    /// The steps in order, following `next` from the first (a sequence with branches is listed as stored).
-    static func line(_ sequence: CampaignSequence) -> [Node] {
-        guard var current = sequence.nodes.first else { return [] }
-        var ordered: [Node] = []
-        var seen: Set<String> = []
-        while seen.insert(current.id).inserted {
-            ordered.append(current)
-            if case .condition = current.kind { return sequence.nodes }
-            guard let next = current.next.flatMap(sequence.node) else { break }
-            current = next
-        }
-        return ordered.count == sequence.nodes.count ? ordered : sequence.nodes
-    }
-
-    /// Links a line of steps: each one's `next` is the one after it.
-    static func linked(_ nodes: [Node]) -> [Node] {
-        nodes.enumerated().map { index, node in
-            var node = node
-            if case .end = node.kind { node.next = nil } else { node.next = index + 1 < nodes.count ? nodes[index + 1].id : nil }
-            return node
-        }
-    }
-
     static func nodes(of campaign: Campaign) -> [JSONValue] {
-        line(campaign.sequence).enumerated().map { nodeObject($1, position: $0, campaign: campaign.id) }
+        campaign.sequence.inOrder.enumerated().map { nodeObject($1, position: $0, campaign: campaign.id) }
     }
 
     static func nodeObject(_ node: Node, position: Int, campaign: ID) -> JSONValue {
@@ -623,7 +600,7 @@ struct PuffleRoutes {
             nodes.append(try node(from: reader, channel: channel, id: id, path: "\(path)[\(index)]"))
             try reader.finish()
         }
-        return linked(nodes)
+        return CampaignSequence.chained(nodes)
     }
 
     /// One node from Puffle's fields; the type must belong to the channel.

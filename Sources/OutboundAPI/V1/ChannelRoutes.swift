@@ -123,12 +123,7 @@ struct ChannelRoutes {
                 email = try Self.inboundEmail(BodyReader(body: JSONValue.parse(raw.readableBytesView)))
             } else {
                 // A raw message: a bounce report (multipart/report, RFC 3464) or a reply.
-                let text = String(decoding: raw.readableBytesView, as: UTF8.self)
-                let header = { (name: String) in Self.headerValue(name, in: text) }
-                email = InboundEmail(from: header("From") ?? "", subject: header("Subject"),
-                                     references: InboundService.messageIDs(in: (header("In-Reply-To") ?? "") + " " + (header("References") ?? ""))
-                                         .filter { $0 != "<>" },
-                                     text: text)
+                email = InboundEmail(rawMessage: String(decoding: raw.readableBytesView, as: UTF8.self))
             }
             let matched = try await services.inbound.receiveEmail(email, to: sender)
             return try JSONResponse.make(WebhookBody(received: true, matched: matched))
@@ -155,31 +150,13 @@ struct ChannelRoutes {
                 if let value = headers.string(name).value { references += InboundService.messageIDs(in: value) }
             }
         } else if case .value(let block) = body.string("headers") {
-            references += InboundService.messageIDs(in: (headerValue("In-Reply-To", in: block) ?? "") + " " + (headerValue("References", in: block) ?? ""))
+            references += InboundEmail.references(inHeaders: block)
             // A bounce forwarded as JSON carries its report in the text; keep headers for the DSN reader too.
             if text == nil { text = block }
         }
         try body.finish()
         guard let sender = from.value else { throw ValidationError("from", "is required") }
-        return InboundEmail(from: sender, subject: subject, references: references.filter { $0 != "<>" }, text: text)
-    }
-
-    /// The first header `name` of a raw message (unfolded), case-insensitively.
-    static func headerValue(_ name: String, in message: String) -> String? {
-        let lines = message.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
-        let prefix = name.lowercased() + ":"
-        for (index, line) in lines.enumerated() {
-            if line.isEmpty { return nil }  // end of the header block
-            guard line.lowercased().hasPrefix(prefix) else { continue }
-            var value = String(line.dropFirst(prefix.count))
-            var next = index + 1
-            while next < lines.count, let first = lines[next].first, first == " " || first == "\t" {
-                value += " " + lines[next].trimmingCharacters(in: .whitespaces)
-                next += 1
-            }
-            return value.trimmingCharacters(in: .whitespaces)
-        }
-        return nil
+        return InboundEmail(from: sender, subject: subject, references: references, text: text)
     }
 
     static func formFields(_ buffer: ByteBuffer) -> [(String, String)] {

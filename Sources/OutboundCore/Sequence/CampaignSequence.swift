@@ -10,6 +10,30 @@ public struct CampaignSequence: Sendable, Hashable {
     }
 
     public func node(_ id: String) -> Node? { nodes.first { $0.id == id } }
+
+    /// The steps in the order a lead meets them, following `next` from the first; a sequence with
+    /// branches (or nodes off the path) is listed as stored. How the line-shaped dialects see it.
+    public var inOrder: [Node] {
+        guard var current = nodes.first else { return [] }
+        var ordered: [Node] = []
+        var seen: Set<String> = []
+        while seen.insert(current.id).inserted {
+            if case .condition = current.kind { return nodes }
+            ordered.append(current)
+            guard let next = current.next.flatMap(node) else { break }
+            current = next
+        }
+        return ordered.count == nodes.count ? ordered : nodes
+    }
+
+    /// A line of steps linked in array order (each one's `next` is the one after it; `end` has none).
+    public static func chained(_ steps: [Node]) -> [Node] {
+        steps.enumerated().map { index, step in
+            var step = step
+            if case .end = step.kind { step.next = nil } else { step.next = index + 1 < steps.count ? steps[index + 1].id : nil }
+            return step
+        }
+    }
     public func index(of id: String) -> Int? { nodes.firstIndex { $0.id == id } }
 
     /// What a new campaign gets: LinkedIn `[connection_request, end]`, email `[email (empty), end]`,

@@ -16,6 +16,47 @@ public struct InboundEmail: Sendable {
     }
 }
 
+extension InboundEmail {
+    /// A raw message (RFC 5322): `From`, `Subject` and the Message-IDs of `In-Reply-To` and
+    /// `References` from its header block; the whole text is kept for the bounce-report reader.
+    public init(rawMessage text: String) {
+        self.init(from: MessageHeaders.value("From", in: text) ?? "", subject: MessageHeaders.value("Subject", in: text),
+                  references: Self.references(inHeaders: text), text: text)
+    }
+
+    /// The Message-IDs that `In-Reply-To` and `References` name in a header block.
+    public static func references(inHeaders block: String) -> [String] {
+        InboundService.messageIDs(in: (MessageHeaders.value("In-Reply-To", in: block) ?? "") + " "
+                                      + (MessageHeaders.value("References", in: block) ?? ""))
+    }
+}
+
+/// Reading RFC 5322 header lines (folded lines joined).
+enum MessageHeaders {
+    /// Lines with their continuation lines joined (RFC 5322 §2.2.3).
+    static func unfolded(_ text: String) -> [String] {
+        var lines: [String] = []
+        for raw in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
+            if let first = raw.first, first == " " || first == "\t", !lines.isEmpty {
+                lines[lines.count - 1] += " " + raw.trimmingCharacters(in: .whitespaces)
+            } else {
+                lines.append(String(raw))
+            }
+        }
+        return lines
+    }
+
+    /// The first header `name` of the header block (up to the first empty line), any case.
+    static func value(_ name: String, in message: String) -> String? {
+        let prefix = name.lowercased() + ":"
+        for line in unfolded(message) {
+            if line.isEmpty { return nil }
+            if line.lowercased().hasPrefix(prefix) { return line.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces) }
+        }
+        return nil
+    }
+}
+
 /// The machine-readable part of a bounce report (RFC 3464).
 public struct DeliveryStatusReport: Sendable, Hashable {
     public var recipient: String
@@ -34,7 +75,7 @@ public struct DeliveryStatusReport: Sendable, Hashable {
     public static func parse(_ text: String) -> DeliveryStatusReport? {
         var fields: [String: String] = [:]
         var messageIDs: [String] = []
-        for line in unfolded(text) {
+        for line in MessageHeaders.unfolded(text) {
             guard let colon = line.firstIndex(of: ":") else { continue }
             let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
             let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
@@ -49,19 +90,6 @@ public struct DeliveryStatusReport: Sendable, Hashable {
         let recipient = recipientField.split(separator: ";", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? recipientField
         return DeliveryStatusReport(recipient: recipient, action: action.lowercased(), status: fields["status"],
                                     diagnostic: fields["diagnostic-code"], messageIDs: messageIDs)
-    }
-
-    /// Header lines with their continuation lines joined (RFC 5322 §2.2.3).
-    private static func unfolded(_ text: String) -> [String] {
-        var lines: [String] = []
-        for raw in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
-            if let first = raw.first, first == " " || first == "\t", !lines.isEmpty {
-                lines[lines.count - 1] += " " + raw.trimmingCharacters(in: .whitespaces)
-            } else {
-                lines.append(String(raw))
-            }
-        }
-        return lines
     }
 }
 
