@@ -22,7 +22,7 @@ struct AlsonaRoutes {
         routes.on(.alsona, .get, base) { request, context in
             let workspace = try account(context)
             let info = try await services.workspaces.workspace(workspace)
-            let seats = try await allSeats(workspace)
+            let seats = try await services.allSenders(in: workspace).filter { $0.channel == .linkedin }
             var account: [String: JSONValue] = [
                 "account_id": .string(workspace.rawValue), "agency_id": .null, "name": .string(info.name), "active_until": .null,
                 "seats_free": 0, "seats_paid": DialectJSON.int(seats.count), "seats_used": DialectJSON.int(seats.count),
@@ -60,8 +60,6 @@ struct AlsonaRoutes {
             }
             var input = try Self.input(body, creating: true)
             input.channel = .value("linkedin")
-            // Outbound's extension: `"dry_run": true` runs the campaign through the simulator.
-            input.dryRun = body.bool("dry_run")
             let status = try Self.status(body)
             let created = try await services.campaigns.create(input, in: workspace, id: chosenID)
             let campaign = try await apply(status, to: created)
@@ -129,9 +127,7 @@ struct AlsonaRoutes {
         let workspace = try account(context)
         let raw = context.parameters.get("campaign_id") ?? ""
         guard let id = Self.id(raw, .campaign) else { throw NotFoundError("campaign", id: raw) }
-        let campaign = try await services.campaigns.get(id, in: workspace)
-        guard campaign.channel == .linkedin else { throw NotFoundError("campaign", id: id.rawValue) }
-        return campaign
+        return try await services.campaign(id, in: workspace, channels: [.linkedin])
     }
 
     /// The `campaign` object of the body (Alsona wraps every campaign body in it).
@@ -146,7 +142,8 @@ struct AlsonaRoutes {
     /// The campaign fields Outbound keeps, as a campaign input (`status` is handled apart).
     static func input(_ body: BodyReader, creating: Bool) throws -> CampaignInput {
         var input = CampaignInput()
-        _ = body.bool("dry_run")  // read here so `finish` reports its type; applied on create only
+        // Outbound's extension: `"dry_run": true` runs a new campaign through the simulator.
+        if creating { input.dryRun = body.bool("dry_run") }
         input.name = body.string("name")
         if creating, input.name.value?.isEmpty != false { throw DialectError.badRequest("campaign.name is required") }
         input.senderIDs = body.strings("seats").map { $0.map { Self.id($0, .sender)?.rawValue ?? $0 } }
@@ -260,17 +257,6 @@ struct AlsonaRoutes {
             "linkedin_url": DialectJSON.string(sender.linkedinURL), "status": .string(sender.status == .active ? "ENABLED" : sender.status.rawValue.uppercased()),
             "created_at": DialectJSON.millis(sender.createdAt), "proxy": .null,
         ]
-    }
-
-    private func allSeats(_ workspace: ID) async throws -> [Sender] {
-        var all: [Sender] = []
-        var page = PageRequest(limit: PageRequest.maximumLimit)
-        while true {
-            let batch = try await services.senders.list(in: workspace, page: page)
-            all += batch.items.filter { $0.channel == .linkedin }
-            guard batch.hasMore, let last = batch.items.last else { return all }
-            page.startingAfter = last.id
-        }
     }
 
     private func seatPage(_ workspace: ID, lastKey: String?) async throws -> ([Sender], String?) {

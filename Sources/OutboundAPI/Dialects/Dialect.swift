@@ -72,3 +72,26 @@ enum DialectJSON {
     static func date(_ date: Date?) -> JSONValue { date.map { .string(Timestamps.format($0)) } ?? .null }
     static func millis(_ date: Date?) -> JSONValue { date.map { .number(($0.timeIntervalSince1970 * 1000).rounded()) } ?? .null }
 }
+
+extension Services {
+    /// A workspace's campaigns, all pages (the vendors' lists are not paged like ours).
+    func allCampaigns(in workspace: ID) async throws -> [Campaign] {
+        try await Page.all(id: \.id) { try await campaigns.list(in: workspace, page: $0) }
+    }
+
+    /// A campaign a dialect can speak of: one of `channels` (another channel's campaign is a 404 there).
+    func campaign(_ id: ID, in workspace: ID, channels: Set<CampaignChannel>) async throws -> Campaign {
+        let campaign = try await campaigns.get(id, in: workspace)
+        guard channels.contains(campaign.channel) else { throw NotFoundError("campaign", id: id.rawValue) }
+        return campaign
+    }
+
+    /// The campaign named by the route's `{id}`.
+    func campaign(_ context: AppContext, channels: Set<CampaignChannel>) async throws -> Campaign {
+        try await campaign(context.parameters.id(kind: .campaign, resource: "campaign"), in: context.workspace(), channels: channels)
+    }
+
+    func allSenders(in workspace: ID) async throws -> [Sender] {
+        try await Page.all(id: \.id) { try await senders.list(in: workspace, page: $0) }
+    }
+}

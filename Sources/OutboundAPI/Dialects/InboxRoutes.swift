@@ -159,10 +159,7 @@ struct InboxRoutes {
     }
 
     private func campaign(_ context: AppContext) async throws -> Campaign {
-        let id = try context.parameters.id(kind: .campaign, resource: "campaign")
-        let campaign = try await services.campaigns.get(id, in: context.workspace())
-        guard campaign.channel == .linkedin else { throw NotFoundError("campaign", id: id.rawValue) }
-        return campaign
+        try await services.campaign(context, channels: [.linkedin])
     }
 
     static func profileURL(_ profile: String) -> String {

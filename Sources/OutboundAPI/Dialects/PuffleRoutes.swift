@@ -22,15 +22,7 @@ struct PuffleRoutes {
             return DialectJSON.response(["campaign": .object(object)], status: .created)
         }
         routes.on(.puffle, .get, "\(p)/campaigns") { _, context in
-            let workspace = try context.workspace()
-            var all: [Campaign] = []
-            var page = PageRequest(limit: PageRequest.maximumLimit)
-            while true {
-                let batch = try await services.campaigns.list(in: workspace, page: page)
-                all += batch.items
-                guard batch.hasMore, let last = batch.items.last else { break }
-                page.startingAfter = last.id
-            }
+            var all = try await services.allCampaigns(in: context.workspace())
             // Active and paused first, then drafts, then the finished ones.
             let rank: [Campaign.Status: Int] = [.active: 0, .paused: 1, .draft: 2, .completed: 3, .archived: 4]
             all.sort { (rank[$0.status] ?? 9, $0.createdAt) < (rank[$1.status] ?? 9, $1.createdAt) }
@@ -45,20 +37,17 @@ struct PuffleRoutes {
         routes.on(.puffle, .get, "\(p)/campaigns/{id}") { _, context in
             let campaign = try await campaign(context)
             let counters = try await services.store.campaignCounters(campaign.id, in: campaign.workspaceID)
-            var byStatus: [String: JSONValue] = [:]
+            var byStatus: [String: Int] = [:]
             for state in EnrollmentState.allCases {
-                let count = counters["state.\(state.rawValue)"] ?? 0
-                guard count > 0 else { continue }
-                let name = Self.leadStatus(state, contacted: true)
-                byStatus[name] = .number((byStatus[name].flatMap { if case .number(let n) = $0 { n } else { nil } } ?? 0) + Double(count))
+                if let count = counters["state.\(state.rawValue)"], count > 0 { byStatus[Self.leadStatus(state, contacted: true), default: 0] += count }
             }
             var byNode: [String: JSONValue] = [:]
             for (key, value) in counters where key.hasPrefix("sent.node.") {
-                byNode[String(key.dropFirst(10))] = ["sent": .number(Double(value))]
+                byNode[String(key.dropFirst(10))] = ["sent": DialectJSON.int(value)]
             }
             return DialectJSON.response([
-                "campaign": .object(try await campaignObject(campaign)), "sequence_nodes": .array(Self.nodes(of: campaign)),
-                "prospects_by_status": .object(byStatus), "prospects_by_node": .object(byNode),
+                "campaign": .object(try await campaignObject(campaign, counters: counters)), "sequence_nodes": .array(Self.nodes(of: campaign)),
+                "prospects_by_status": .object(byStatus.mapValues { DialectJSON.int($0) }), "prospects_by_node": .object(byNode),
             ])
         }
         routes.on(.puffle, .patch, "\(p)/campaigns/{id}") { request, context in
@@ -175,8 +164,9 @@ struct PuffleRoutes {
             input.company = updates.string("company")
             input.title = updates.string("position")
             try body.finish()
-            guard try await services.leads.list(of: campaign.id, state: nil, in: campaign.workspaceID, page: PageRequest(limit: 1))
-                .items.isEmpty == false else { throw NotFoundError("prospect", id: raw) }
+            guard try await services.store.leadCandidates([id], for: campaign).first?.inCampaign == true else {
+                throw NotFoundError("prospect", id: raw)
+            }
             let contact = try await services.contacts.update(id, with: input, in: campaign.workspaceID)
             let lead = Lead(contact: contact, campaignID: campaign.id, state: .pending, reason: nil, addedAt: contact.createdAt,
                             updatedAt: contact.updatedAt)
@@ -187,15 +177,10 @@ struct PuffleRoutes {
             let campaign = try await draftCampaign(context)
             let body = try await request.jsonBody(context: context)
             if case .value(true) = body.bool("all") {
-                var removed = 0
-                while let batch = try await services.leads.list(of: campaign.id, state: nil, in: campaign.workspaceID,
-                                                               page: PageRequest(limit: PageRequest.maximumLimit)).items.nilIfEmpty {
-                    for lead in batch {
-                        try await services.leads.remove(contact: lead.contact.id, from: campaign.id, in: campaign.workspaceID)
-                        removed += 1
-                    }
+                let leads = try await Page.all(id: \.contact.id) {
+                    try await services.leads.list(of: campaign.id, state: nil, in: campaign.workspaceID, page: $0)
                 }
-                _ = removed
+                for lead in leads { try await services.leads.remove(contact: lead.contact.id, from: campaign.id, in: campaign.workspaceID) }
                 return DialectJSON.response(["deleted": "all"])
             }
             guard case .value(let ids) = body.strings("prospect_ids"), (1...500).contains(ids.count) else {
@@ -300,7 +285,7 @@ struct PuffleRoutes {
             routes.on(.puffle, .get, path) { request, context in
                 let type = request.uri.queryParameters["type"].map(String.init)
                 if let type, type != "linkedin", type != "email" { throw DialectError.badRequest("type must be linkedin or email") }
-                let senders = try await allSenders(context.workspace()).filter { type == nil || $0.channel.rawValue == type }
+                let senders = try await services.allSenders(in: context.workspace()).filter { type == nil || $0.channel.rawValue == type }
                 return DialectJSON.response(["accounts": .array(senders.map(Self.account))])
             }
         }
@@ -334,10 +319,7 @@ struct PuffleRoutes {
     // MARK: Reading requests
 
     private func campaign(_ context: AppContext) async throws -> Campaign {
-        let id = try context.parameters.id(kind: .campaign, resource: "campaign")
-        let campaign = try await services.campaigns.get(id, in: context.workspace())
-        guard campaign.channel == .linkedin || campaign.channel == .email else { throw NotFoundError("campaign", id: id.rawValue) }
-        return campaign
+        try await services.campaign(context, channels: [.linkedin, .email])
     }
 
     /// Lead-roster and sequence writes are for drafts only (400 otherwise), as in Puffle.
@@ -347,17 +329,6 @@ struct PuffleRoutes {
             throw DialectError.badRequest("Campaign is \(Self.status(campaign.status)) — must be draft to change leads or sequence")
         }
         return campaign
-    }
-
-    private func allSenders(_ workspace: ID) async throws -> [Sender] {
-        var all: [Sender] = []
-        var page = PageRequest(limit: PageRequest.maximumLimit)
-        while true {
-            let batch = try await services.senders.list(in: workspace, page: page)
-            all += batch.items
-            guard batch.hasMore, let last = batch.items.last else { return all }
-            page.startingAfter = last.id
-        }
     }
 
     /// A Puffle create or patch body as a campaign input. Fields of the other channel are
@@ -467,8 +438,9 @@ struct PuffleRoutes {
 
     // MARK: Writing answers
 
-    private func campaignObject(_ campaign: Campaign) async throws -> [String: JSONValue] {
-        let counters = try await services.store.campaignCounters(campaign.id, in: campaign.workspaceID)
+    /// `counters` when the caller has read them already.
+    private func campaignObject(_ campaign: Campaign, counters known: [String: Int]? = nil) async throws -> [String: JSONValue] {
+        let counters = if let known { known } else { try await services.store.campaignCounters(campaign.id, in: campaign.workspaceID) }
         let senders = try await services.store.senders(campaign.senderIDs, in: campaign.workspaceID)
         let email = campaign.channel == .email
         let started = counters["contacted"] ?? 0
@@ -660,8 +632,4 @@ struct PuffleRoutes {
         }
         return number
     }
-}
-
-private extension Array {
-    var nilIfEmpty: Self? { isEmpty ? nil : self }
 }

@@ -35,14 +35,9 @@ struct TetherRoutes {
             return DialectJSON.response(try await create(body, context: context), status: .created)
         }
         routes.on(.tether, .get, "\(p)/campaigns") { _, context in
-            let workspace = try context.workspace()
             var items: [JSONValue] = []
-            var page = PageRequest(limit: PageRequest.maximumLimit)
-            while true {
-                let batch = try await services.campaigns.list(in: workspace, page: page)
-                for campaign in batch.items where campaign.channel == .sms { items.append(try await object(campaign, extra: nil)) }
-                guard batch.hasMore, let last = batch.items.last else { break }
-                page.startingAfter = last.id
+            for campaign in try await services.allCampaigns(in: context.workspace()) where campaign.channel == .sms {
+                items.append(try await object(campaign, extra: nil))
             }
             return DialectJSON.response(["success": true, "data": .array(items)])
         }
@@ -91,10 +86,7 @@ struct TetherRoutes {
     }
 
     private func campaign(_ context: AppContext) async throws -> Campaign {
-        let id = try context.parameters.id(kind: .campaign, resource: "campaign")
-        let campaign = try await services.campaigns.get(id, in: context.workspace())
-        guard campaign.channel == .sms else { throw NotFoundError("campaign", id: id.rawValue) }
-        return campaign
+        try await services.campaign(context, channels: [.sms])
     }
 
     // MARK: Create (seed 003)
@@ -120,6 +112,7 @@ struct TetherRoutes {
             scheduleDate = date
         }
         let isAutopilot = body.bool("isAutopilot").value ?? false
+        let dryRun = body.bool("dryRun")  // Outbound's extension: run through the simulator
         let senders = try await smsSenders(body, workspace: workspace)
 
         // Contacts: new ones are created (an invalid phone goes to failedDetails), existing ones by ID.
@@ -168,7 +161,7 @@ struct TetherRoutes {
         input.name = .value(name)
         input.channel = .value("sms")
         input.senderIDs = .value(senders.map(\.id.rawValue))
-        input.dryRun = body.bool("dryRun")  // Outbound's extension: run through the simulator
+        input.dryRun = dryRun
         // Tether has no sending windows, only the daily quota: every hour of every day.
         input.schedule = .value(Dictionary(uniqueKeysWithValues: Weekday.allCases.map { ($0.rawValue, [Schedule.RawWindow(start: "00:00", end: "24:00")]) }))
         input.dailyLimit = .value(500)
@@ -207,18 +200,9 @@ struct TetherRoutes {
                 if case .value(let ids) = assignment.strings(key) { wanted += ids.compactMap { ID($0, kind: .sender) } }
             }
         }
-        var senders: [Sender] = []
-        if wanted.isEmpty {
-            var page = PageRequest(limit: PageRequest.maximumLimit)
-            while true {
-                let batch = try await services.senders.list(in: workspace, page: page)
-                senders += batch.items.filter { $0.channel == .sms && $0.status == .active }
-                guard batch.hasMore, let last = batch.items.last else { break }
-                page.startingAfter = last.id
-            }
-        } else {
-            senders = try await services.store.senders(wanted, in: workspace).filter { $0.channel == .sms }
-        }
+        let senders = wanted.isEmpty
+            ? try await services.allSenders(in: workspace).filter { $0.channel == .sms && $0.status == .active }
+            : try await services.store.senders(wanted, in: workspace).filter { $0.channel == .sms }
         guard !senders.isEmpty else { throw DialectError.badRequest("no SMS sender to send from: connect a Twilio number first") }
         return senders
     }
@@ -271,23 +255,17 @@ struct TetherRoutes {
         for bucket in try await services.store.series(ofWorkspace: workspace, kind: .sms, from: from, to: end, bucketSeconds: 86_400) {
             days[Self.dayText(bucket.start), default: (0, 0, [])].sent += bucket.actions
         }
-        var page = PageRequest(limit: PageRequest.maximumLimit)
-        while true {
-            let batch = try await services.campaigns.list(in: workspace, page: page)
-            for campaign in batch.items where campaign.channel == .sms && campaign.status == .active {
-                let start = campaign.startAt ?? campaign.startedAt ?? campaign.createdAt
-                guard start >= from, start < end else { continue }
-                let pending = try await services.store.leadCount(of: campaign) - (try await services.store.campaignCounters(campaign.id, in: workspace)["sent"] ?? 0)
-                guard pending > 0 else { continue }
-                let key = Self.dayText(start)
-                days[key, default: (0, 0, [])].reserved += pending
-                days[key, default: (0, 0, [])].campaigns.append([
-                    "campaignId": .string(campaign.id.rawValue), "campaignName": .string(campaign.name),
-                    "contactCount": DialectJSON.int(pending), "status": "scheduled",
-                ])
-            }
-            guard batch.hasMore, let last = batch.items.last else { break }
-            page.startingAfter = last.id
+        for campaign in try await services.allCampaigns(in: workspace) where campaign.channel == .sms && campaign.status == .active {
+            let start = campaign.startAt ?? campaign.startedAt ?? campaign.createdAt
+            guard start >= from, start < end else { continue }
+            let pending = try await services.store.leadCount(of: campaign) - (try await services.store.campaignCounters(campaign.id, in: workspace)["sent"] ?? 0)
+            guard pending > 0 else { continue }
+            let key = Self.dayText(start)
+            days[key, default: (0, 0, [])].reserved += pending
+            days[key, default: (0, 0, [])].campaigns.append([
+                "campaignId": .string(campaign.id.rawValue), "campaignName": .string(campaign.name),
+                "contactCount": DialectJSON.int(pending), "status": "scheduled",
+            ])
         }
         return days
     }

@@ -86,22 +86,16 @@ struct ChannelRoutes {
             let at = body.string("at").value
             try body.finish()
             var issues = IssueList()
-            let event: SignalType? = switch type.value {
-            case "accepted": .accepted
-            case "replied": .replied
-            case "withdrawn", "profile_viewed": nil
-            default: nil
-            }
-            if !["accepted", "replied", "withdrawn", "profile_viewed"].contains(type.value ?? "") {
-                issues.add("type", "must be one of accepted, replied, withdrawn, profile_viewed")
-            }
+            // Withdrawals and profile views are known events that change no lead.
+            let known = ["accepted", "replied", "withdrawn", "profile_viewed"]
+            if !known.contains(type.value ?? "") { issues.add("type", "must be one of \(known.joined(separator: ", "))") }
+            let event = type.value.flatMap(SignalType.init(rawValue:)).flatMap { [.accepted, .replied].contains($0) ? $0 : nil }
             if url == nil, actionID == nil { issues.add("recipient.linkedin_url", "is required (or action_id)") }
             let time = at.flatMap(Timestamps.parse)
             if at != nil, time == nil { issues.add("at", "must be an RFC 3339 date-time") }
             let action = actionID.flatMap { ID($0, kind: .action) }
             if actionID != nil, action == nil { issues.add("action_id", "is not an action ID") }
             try issues.throwIfAny()
-            // Withdrawals and profile views are acknowledged; they change no lead.
             guard let event else { return try JSONResponse.make(WebhookBody(received: true, matched: 0)) }
             let matched = try await services.inbound.receive(
                 InboundEvent(type: event, actionID: action, senderID: sender.id, identity: action == nil ? url : nil, at: time),

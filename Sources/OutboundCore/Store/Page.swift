@@ -27,3 +27,17 @@ public struct Page<Item: Sendable>: Sendable {
         Page<T>(items: try items.map(transform), hasMore: hasMore)
     }
 }
+
+extension Page {
+    /// Every item of a list, read in the largest pages, each following the last item of the one before.
+    public static func all(id: (Item) -> ID, _ read: (PageRequest) async throws -> Page<Item>) async throws -> [Item] {
+        var items: [Item] = []
+        var request = PageRequest(limit: PageRequest.maximumLimit)
+        while true {
+            let page = try await read(request)
+            items += page.items
+            guard page.hasMore, let last = page.items.last else { return items }
+            request.startingAfter = id(last)
+        }
+    }
+}
