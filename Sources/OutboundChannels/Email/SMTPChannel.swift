@@ -11,8 +11,8 @@ public actor SMTPChannel: OutboundCore.Channel {
     private let clock: any OutboundCore.Clock
     private let tls: TLSConfiguration
     private let idleTimeout: Duration
-    private var idle: [ID: (session: SMTPSession, generation: Int)] = [:]
-    private var generation = 0
+    /// Idle connections, each with the timer that closes it unless a message takes it first.
+    private var idle: [ID: (session: SMTPSession, closer: Task<Void, Never>)] = [:]
 
     public init(keyring: Keyring, publicURL: PublicURL, clock: any OutboundCore.Clock,
                 tls: TLSConfiguration = .makeClientConfiguration(), idleTimeout: Duration = .seconds(30)) {
@@ -118,7 +118,8 @@ public actor SMTPChannel: OutboundCore.Channel {
     // MARK: Connections
 
     private func checkout(_ sender: Sender, settings: SMTPSettings) async throws -> (SMTPSession, reused: Bool) {
-        if let (session, _) = idle.removeValue(forKey: sender.id) {
+        if let (session, closer) = idle.removeValue(forKey: sender.id) {
+            closer.cancel()
             if session.isActive, session.fingerprint == settings { return (session, true) }
             await session.quit()
         }
@@ -127,27 +128,28 @@ public actor SMTPChannel: OutboundCore.Channel {
     }
 
     private func checkin(_ session: SMTPSession, for sender: ID) {
-        generation += 1
-        let mine = generation
-        idle[sender] = (session, mine)
         let timeout = idleTimeout
-        Task { [weak self] in
-            try? await Task.sleep(for: timeout)
-            await self?.closeIfIdle(sender, generation: mine)
+        let closer = Task { [weak self] in
+            guard (try? await Task.sleep(for: timeout)) != nil else { return }  // cancelled: taken again
+            await self?.closeIdle(session, of: sender)
         }
+        idle[sender] = (session, closer)
     }
 
-    private func closeIfIdle(_ sender: ID, generation: Int) async {
-        guard let entry = idle[sender], entry.generation == generation else { return }
+    private func closeIdle(_ session: SMTPSession, of sender: ID) async {
+        guard let entry = idle[sender], entry.session === session else { return }
         idle[sender] = nil
-        await entry.session.quit()
+        await session.quit()
     }
 
     /// Closes every idle connection (at shutdown).
     public func closeAll() async {
-        let sessions = idle.values.map(\.session)
+        let entries = idle.values
         idle = [:]
-        for session in sessions { await session.quit() }
+        for (session, closer) in entries {
+            closer.cancel()
+            await session.quit()
+        }
     }
 
     private func password(of settings: SMTPSettings) throws -> String? {
