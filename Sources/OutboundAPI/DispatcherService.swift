@@ -28,7 +28,7 @@ public struct DispatcherService: Service {
                 do {
                     let report = try await dispatcher.tick()
                     if report.didWork { continue }
-                    let wake = try await dispatcher.nextWake()
+                    let wake = report.nextWake
                     let wait = min(1.0, max(0.05, (wake ?? clock.now.addingTimeInterval(1)).timeIntervalSince(clock.now)))
                     try await Task.sleep(for: .milliseconds(Int(wait * 1000)))
                 } catch is CancellationError {

@@ -88,6 +88,15 @@ struct Engine {
         return contacts
     }
 
+    /// The dispatcher's first step alone: what is due is claimed (committed as `sending`) and not
+    /// sent, as a crash right after the claim would leave it.
+    func claimWithoutSending() async throws -> [Claim] {
+        let now = clock.now
+        return try await store.claim(ClaimRequest(
+            at: now, maxSenders: 10, candidatesPerSender: 10, maxSignals: 100,
+            react: { Reactions.react(to: $0, at: now) }, decide: { Planner().plan($0, at: now) })).claims
+    }
+
     /// Ticks and jumps the clock to the next due moment until nothing is left or `until` passes.
     func run(until end: Date, maxSteps: Int = 10_000) async throws {
         for _ in 0..<maxSteps {

@@ -198,8 +198,7 @@ import OutboundStore
         _ = try await engine.addLeads(1, to: campaign)
         _ = try await engine.services.lifecycle.launch(campaign.id, in: engine.workspace)
         // Claim as the dispatcher does, then "crash" before any channel answers.
-        let snapshots = try await engine.store.dispatchSnapshot(at: engine.clock.now, maxSenders: 10, candidatesPerSender: 10)
-        let claims = try await engine.store.apply(Planner().plan(snapshots, at: engine.clock.now), at: engine.clock.now)
+        let claims = try await engine.claimWithoutSending()
         #expect(claims.count == 1)
         let restarted = try await Services(store: SQLiteStore(path: engine.directory.appendingPathComponent("outbound.sqlite").path),
                                            clock: engine.clock)

@@ -156,8 +156,7 @@ struct HTTPChannelTests {
         let ada = try #require(try await engine.services.contacts.upsert([contact], in: engine.workspace).first?.contact)
         _ = try await engine.services.leads.add(.contactIDs([ada.id.rawValue]), to: campaign.id, in: engine.workspace)
         _ = try await engine.services.lifecycle.launch(campaign.id, in: engine.workspace)
-        let snapshots = try await engine.store.dispatchSnapshot(at: engine.clock.now, maxSenders: 10, candidatesPerSender: 10)
-        let claims = try await engine.store.apply(Planner().plan(snapshots, at: engine.clock.now), at: engine.clock.now)
+        let claims = try await engine.claimWithoutSending()
         #expect(claims.count == 1)
         // Crash: the outcome was never recorded. At start-up the gateway is asked.
         let recovered = try await engine.services.dispatcher.recover()

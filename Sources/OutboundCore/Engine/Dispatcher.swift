@@ -17,13 +17,15 @@ public struct TickReport: Sendable, Hashable {
     public var actions = 0
     public var moves = 0
     public var signals = 0
+    /// When the tick found nothing to do: the earliest moment anything becomes due (nil: nothing is scheduled).
+    public var nextWake: Date?
 
     public var didWork: Bool { actions > 0 || moves > 0 || signals > 0 }
 }
 
-/// The engine loop (DESIGN.md §3). Each tick: fire due signals, read only what is due, plan,
-/// commit the actions as `sending` before any channel is called, call channels concurrently,
-/// then record every outcome in one transaction.
+/// The engine loop (DESIGN.md §3). Each tick: in one write transaction, fire due signals, read
+/// only what is due, plan, and commit the actions as `sending` before any channel is called; then
+/// call channels concurrently, and record every outcome in one more transaction.
 public struct Dispatcher: Sendable {
     let store: any EngineStore
     let router: any ChannelRouter
@@ -44,19 +46,17 @@ public struct Dispatcher: Sendable {
     public func tick() async throws -> TickReport {
         var report = TickReport()
         let now = clock.now
-        let pending = try await store.dueSignals(at: now, limit: 5_000)
-        if !pending.isEmpty {
-            try await store.applySignals(Reactions.react(to: pending, at: now), at: now)
-            report.signals = pending.count
-        }
-        let snapshots = try await store.dispatchSnapshot(at: now, maxSenders: maxSenders, candidatesPerSender: candidatesPerSender)
-        report.senders = snapshots.count
-        guard !snapshots.isEmpty else { return report }
-        let plan = planner.plan(snapshots, at: now)
-        report.moves = plan.moves.count
+        let planner = planner
         // Durability point: the actions are committed as `sending` before any channel sees them.
-        let claims = try await store.apply(plan, at: now)
-        report.actions = claims.count
+        let result = try await store.claim(ClaimRequest(
+            at: now, maxSenders: maxSenders, candidatesPerSender: candidatesPerSender, maxSignals: 5_000,
+            react: { Reactions.react(to: $0, at: now) }, decide: { planner.plan($0, at: now) }))
+        report.signals = result.signals
+        report.senders = result.senders
+        report.moves = result.moves
+        report.actions = result.claims.count
+        report.nextWake = result.nextWake
+        let claims = result.claims
         guard !claims.isEmpty else { return report }
         let outcomes = await withTaskGroup(of: Outcome.self) { group in
             for claim in claims {
@@ -96,7 +96,7 @@ public struct Dispatcher: Sendable {
                     return move
                 }
             } else {
-                settlement.actions.append(.init(id: action.id, state: .uncertain, providerID: nil,
+                settlement.actions.append(.init(action: action, state: .uncertain, providerID: nil,
                                                 error: "the server stopped while this action was being sent; it may or may not have gone out"))
                 settlement.moves.append(Enrollment(
                     seq: enrollmentSeq, campaignID: action.campaignID, contactID: action.contactID, senderID: action.sender.id,
@@ -108,7 +108,8 @@ public struct Dispatcher: Sendable {
         return (confirmed, inFlight.count - confirmed)
     }
 
-    /// Ticks until nothing more is due at the current instant; returns the total.
+    /// Ticks until nothing more is due at the current instant; returns the total, with the
+    /// next wake found by the last tick.
     public func drain(maxTicks: Int = 10_000) async throws -> TickReport {
         var total = TickReport()
         for _ in 0..<maxTicks {
@@ -117,6 +118,7 @@ public struct Dispatcher: Sendable {
             total.moves += report.moves
             total.signals += report.signals
             total.senders += report.senders
+            total.nextWake = report.nextWake
             if !report.didWork { break }
         }
         return total

@@ -3,17 +3,17 @@ import Foundation
 /// The engine's view of storage: what is due, and applying decisions atomically.
 /// Each method is one transaction.
 public protocol EngineStore: Sendable {
-    /// Senders whose next slot has come (index on `next_slot_at`), each with its most urgent due
-    /// enrollments (index on `(sender, due_at)`), their campaigns and contacts and usage counts.
-    func dispatchSnapshot(at now: Date, maxSenders: Int, candidatesPerSender: Int) async throws -> [SenderSnapshot]
-    /// Records claims as `sending` actions (a claim whose (enrollment, node) already has an action
-    /// that is not `queued` is dropped: never twice), moves enrollments, paces senders and marks
-    /// each claiming sender busy. Returns the claims recorded.
-    func apply(_ plan: DispatchPlan, at now: Date) async throws -> [Claim]
+    /// One tick's durable step, in one write transaction (DESIGN.md §3.2–4): fires the scheduled
+    /// signals that are due (`react` decides their effects), reads the senders whose next slot has
+    /// come (index on `next_slot_at`) with their most urgent due enrollments (highest campaign
+    /// priority first, then the earliest due; an index seek per priority level), their campaigns,
+    /// contacts and usage; lets `decide` plan; and records the claims as `sending` actions (a
+    /// claim whose (enrollment, node) already has an action that is not `queued` is dropped: never
+    /// twice), moves enrollments, paces senders and marks each claiming sender busy. The limits are
+    /// checked and the actions created under the same write lock, so no other writer can slip in.
+    func claim(_ request: ClaimRequest) async throws -> ClaimResult
     /// Records what the channels did, frees the senders, and completes campaigns with no open lead.
     func record(_ settlement: Settlement, at now: Date) async throws
-    /// Scheduled (simulated) signals that are due, with their enrollments.
-    func dueSignals(at now: Date, limit: Int) async throws -> [PendingSignal]
     /// Applies reactions to signals (and deletes the fired scheduled ones).
     func applySignals(_ effects: SignalEffects, at now: Date) async throws
     /// The earliest moment anything becomes due (a sender slot or a scheduled signal).
@@ -44,13 +44,49 @@ public protocol EngineStore: Sendable {
     func inFlightActions() async throws -> [(action: OutboundAction, enrollmentSeq: Int64, nextNodeID: String?)]
 }
 
+/// What one tick asks of the store (see `EngineStore.claim`).
+public struct ClaimRequest: Sendable {
+    public var at: Date
+    public var maxSenders: Int
+    public var candidatesPerSender: Int
+    public var maxSignals: Int
+    public var react: @Sendable ([PendingSignal]) -> SignalEffects
+    public var decide: @Sendable ([SenderSnapshot]) -> DispatchPlan
+
+    public init(at: Date, maxSenders: Int, candidatesPerSender: Int, maxSignals: Int,
+                react: @escaping @Sendable ([PendingSignal]) -> SignalEffects, decide: @escaping @Sendable ([SenderSnapshot]) -> DispatchPlan) {
+        self.at = at
+        self.maxSenders = maxSenders
+        self.candidatesPerSender = candidatesPerSender
+        self.maxSignals = maxSignals
+        self.react = react
+        self.decide = decide
+    }
+}
+
+/// What a claim recorded.
+public struct ClaimResult: Sendable {
+    /// The actions now `sending`, to hand to channels.
+    public var claims: [Claim] = []
+    public var moves = 0
+    public var signals = 0
+    public var senders = 0
+    /// When nothing was claimed: the earliest moment anything becomes due.
+    public var nextWake: Date?
+
+    public init() {}
+}
+
 /// Decisions from channel outcomes, to record in one transaction.
 public struct Settlement: Sendable {
     public struct ActionUpdate: Sendable, Hashable {
-        public var id: ID
+        /// The action as it was claimed (its campaign, contact, step and sender are counted).
+        public var action: OutboundAction
         public var state: ActionState
         public var providerID: String?
         public var error: String?
+
+        public var id: ID { action.id }
     }
 
     public var actions: [ActionUpdate] = []

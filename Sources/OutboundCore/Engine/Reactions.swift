@@ -19,7 +19,7 @@ public enum Reactions {
             settlement.freedSenders.append(action.sender.id)
             switch outcome.result {
             case .sent(let providerID, let signals):
-                settlement.actions.append(.init(id: action.id, state: .sent, providerID: providerID, error: nil))
+                settlement.actions.append(.init(action: action, state: .sent, providerID: providerID, error: nil))
                 e.startedAt = e.startedAt ?? outcome.at
                 e.attempts = 0
                 e.reason = nil
@@ -37,18 +37,18 @@ public enum Reactions {
             case .transient(let error):
                 e.attempts += 1
                 if e.attempts >= maximumAttempts {
-                    settlement.actions.append(.init(id: action.id, state: .failed, providerID: nil, error: error))
+                    settlement.actions.append(.init(action: action, state: .failed, providerID: nil, error: error))
                     e.state = .failed
                     e.reason = "gave up after \(e.attempts) attempts: \(error)"
                     e.dueAt = nil
                 } else {
-                    settlement.actions.append(.init(id: action.id, state: .queued, providerID: nil, error: error))
+                    settlement.actions.append(.init(action: action, state: .queued, providerID: nil, error: error))
                     e.state = .active
                     e.reason = "retrying (attempt \(e.attempts + 1)): \(error)"
                     e.dueAt = outcome.at.addingTimeInterval(backoff(attempt: e.attempts))
                 }
             case .permanent(let error, let bounced):
-                settlement.actions.append(.init(id: action.id, state: .failed, providerID: nil, error: error))
+                settlement.actions.append(.init(action: action, state: .failed, providerID: nil, error: error))
                 e.state = bounced ? .bounced : .failed
                 e.reason = error
                 e.dueAt = nil

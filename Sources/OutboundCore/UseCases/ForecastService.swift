@@ -55,12 +55,12 @@ public struct ForecastService: Sendable {
         let horizon = start.addingTimeInterval(Double(horizonDays) * 86_400)
         var completedAt: Date?
         while virtual.now <= horizon {
-            _ = try await dispatcher.drain()
+            let report = try await dispatcher.drain()
             if let state = try await copy.campaign(id, in: workspace), state.status == .completed {
                 completedAt = state.completedAt ?? virtual.now
                 break
             }
-            guard let wake = try await dispatcher.nextWake() else { break }
+            guard let wake = report.nextWake else { break }
             virtual.set(max(wake, virtual.now.addingTimeInterval(1)))
         }
         let times = try await copy.actionTimes(of: id, in: workspace).filter { !before.contains($0) }

@@ -3,245 +3,79 @@ import GRDB
 import OutboundCore
 
 extension SQLiteStore {
-    public func dispatchSnapshot(at now: Date, maxSenders: Int, candidatesPerSender: Int) async throws -> [SenderSnapshot] {
-        try await read { db in
-            let nowMs = Self.millis(now)
-            let senderRows = try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT * FROM senders WHERE next_slot_at <= ? AND in_flight IS NULL AND status = 'active'
-                ORDER BY next_slot_at LIMIT ?
-                """), arguments: [nowMs, maxSenders])
-            var campaigns: [Int64: Campaign] = [:]
-            var startedToday: [Int64: Int] = [:]
-            var workspaceToday: [String: (Int, Int?)] = [:]
-            var channelsByCampaign: [Int64: [ChannelKind: [ID]]] = [:]
-            var snapshots: [SenderSnapshot] = []
-            for senderRow in senderRows {
-                let sender = try Self.sender(senderRow)
-                let senderSeq: Int64 = senderRow["seq"]
-                let rows = try Row.fetchAll(db.cachedStatement(sql: """
-                    SELECT e.*, c.id AS contact_id, k.id AS campaign_id, ? AS sender_id FROM enrollments e
-                    JOIN contacts c ON c.seq = e.contact_seq JOIN campaigns k ON k.seq = e.campaign_seq
-                    WHERE e.sender_seq = ? AND e.due_at <= ? ORDER BY k.priority DESC, e.due_at, e.seq LIMIT ?
-                    """), arguments: [sender.id.rawValue, senderSeq, nowMs, candidatesPerSender])
-                var usage: [ActionKind: [Date]] = [:]
-                for row in try Row.fetchAll(db.cachedStatement(sql: """
-                    SELECT kind, created_at FROM actions WHERE sender_seq = ? AND created_at > ? AND state IN ('sending', 'sent', 'uncertain')
-                    """), arguments: [senderSeq, nowMs - 7 * 86_400_000]) {
-                    if let kind = ActionKind(rawValue: row["kind"]) { usage[kind, default: []].append(Self.date(row["created_at"] as Int64)) }
-                }
-                var candidates: [Candidate] = []
-                for row in rows {
-                    let campaignSeq: Int64 = row["campaign_seq"]
-                    if campaigns[campaignSeq] == nil {
-                        guard let campaignRow = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM campaigns WHERE seq = ?"), arguments: [campaignSeq])
-                        else { continue }
-                        campaigns[campaignSeq] = try Self.campaign(campaignRow, db)
-                    }
-                    let campaign = campaigns[campaignSeq]!
-                    guard let contactRow = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM contacts WHERE seq = ?"), arguments: [row["contact_seq"] as Int64])
-                    else { continue }
-                    let contact = try Self.contact(contactRow)
-                    if startedToday[campaignSeq] == nil {
-                        let dayStart = Self.millis(Planner.startOfDay(now, in: campaign.timezone))
-                        startedToday[campaignSeq] = try Int.fetchOne(db.cachedStatement(sql: """
-                            SELECT count(*) FROM enrollments WHERE campaign_seq = ? AND started_at >= ?
-                            """), arguments: [campaignSeq, dayStart]) ?? 0
-                    }
-                    if workspaceToday[campaign.workspaceID.rawValue] == nil {
-                        let quota = try Int.fetchOne(db.cachedStatement(sql: "SELECT daily_quota FROM workspaces WHERE id = ?"), arguments: [campaign.workspaceID.rawValue])
-                        var sent = 0
-                        if quota != nil {
-                            sent = try Int.fetchOne(db.cachedStatement(sql: """
-                                SELECT count(*) FROM actions WHERE workspace_id = ? AND created_at >= ? AND state IN ('sending', 'sent', 'uncertain')
-                                """), arguments: [campaign.workspaceID.rawValue, Self.millis(Planner.startOfDay(now, in: .utc))]) ?? 0
-                        }
-                        workspaceToday[campaign.workspaceID.rawValue] = (sent, quota)
-                    }
-                    let recent = try Int64.fetchAll(db.cachedStatement(sql: """
-                        SELECT created_at FROM actions WHERE campaign_seq = ? AND sender_seq = ? AND created_at > ?
-                          AND state IN ('sending', 'sent', 'uncertain')
-                        """), arguments: [campaignSeq, senderSeq, nowMs - 3_600_000]).map(Self.date)
-                    let (sent, quota) = workspaceToday[campaign.workspaceID.rawValue]!
-                    if campaign.channel == .multichannel, channelsByCampaign[campaignSeq] == nil {
-                        var byChannel: [ChannelKind: [ID]] = [:]
-                        for row in try Row.fetchAll(db.cachedStatement(sql: """
-                            SELECT s.id, s.channel FROM campaign_senders cs JOIN senders s ON s.seq = cs.sender_seq
-                            WHERE cs.campaign_seq = ? AND s.status = 'active' ORDER BY cs.position
-                            """), arguments: [campaignSeq]) {
-                            if let channel = ChannelKind(rawValue: row["channel"]) { byChannel[channel, default: []].append(ID(trusted: row["id"])) }
-                        }
-                        channelsByCampaign[campaignSeq] = byChannel
-                    }
-                    var candidate = Candidate(
-                        enrollment: try Self.enrollment(row), campaign: campaign, contact: contact,
-                        suppressed: try Self.isSuppressed(contact, db), campaignSenderRecent: RollingUsage(times: recent),
-                        campaignStartedToday: startedToday[campaignSeq]!, workspaceSentToday: sent, workspaceDailyQuota: quota)
-                    candidate.campaignSenders = channelsByCampaign[campaignSeq] ?? [:]
-                    candidates.append(candidate)
-                }
-                snapshots.append(SenderSnapshot(sender: sender, usage: usage.mapValues(RollingUsage.init), candidates: candidates))
-            }
-            return snapshots
-        }
-    }
-
-    public func apply(_ plan: DispatchPlan, at now: Date) async throws -> [Claim] {
-        try await write { db in
-            var recorded: [Claim] = []
-            let nowMs = Self.millis(now)
-            for claim in plan.claims {
-                var claim = claim
-                let a = claim.action
-                guard let senderSeq = try Self.seq(of: a.sender.id, table: "senders", db) else { continue }
-                if let existing = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, state FROM actions WHERE enrollment_seq = ? AND node_id = ?"),
-                                                   arguments: [claim.enrollment.seq, a.nodeID]) {
-                    // Never twice: only a `queued` row (a transient failure) may be sent again, as itself.
-                    guard existing["state"] as String == ActionState.queued.rawValue else { continue }
-                    claim.action.id = ID(trusted: existing["id"])
-                    try db.cachedStatement(sql: """
-                        UPDATE actions SET state = 'sending', attempts = attempts + 1, sender_seq = ?, recipient = ?, subject = ?, body = ?,
-                            html = ?, in_reply_to = ?, created_at = ?, updated_at = ? WHERE id = ?
-                        """).execute(arguments: [senderSeq, a.recipient, a.subject, a.body, a.html, a.inReplyTo, nowMs, nowMs, claim.action.id.rawValue])
-                } else {
-                    try db.cachedStatement(sql: """
-                        INSERT INTO actions (id, workspace_id, campaign_seq, enrollment_seq, node_id, sender_seq, kind, state, recipient,
-                            subject, body, html, in_reply_to, created_at, updated_at)
-                        SELECT ?, ?, campaign_seq, seq, ?, ?, ?, 'sending', ?, ?, ?, ?, ?, ?, ? FROM enrollments WHERE seq = ?
-                        """).execute(arguments: [a.id.rawValue, a.workspaceID.rawValue, a.nodeID, senderSeq, a.kind.rawValue, a.recipient,
-                                         a.subject, a.body, a.html, a.inReplyTo, nowMs, nowMs, claim.enrollment.seq])
-                }
-                try Self.update(claim.enrollment, db, at: now)
-                try db.execute(sql: "UPDATE senders SET in_flight = (SELECT seq FROM actions WHERE id = ?) WHERE seq = ?",
-                               arguments: [claim.action.id.rawValue, senderSeq])
-                recorded.append(claim)
-            }
-            for move in plan.moves { try Self.update(move, db, at: now) }
-            for (sender, until) in plan.pacing {
-                try db.cachedStatement(sql: "UPDATE senders SET pacing_until = ? WHERE id = ?").execute(arguments: [Self.millis(until), sender.rawValue])
-            }
-            try Self.refreshSlots(plan.senders + plan.moves.compactMap(\.senderID), db)
-            let touched = Set(plan.moves.map(\.campaignID))
-            try Self.completeFinished(touched, db, at: now)
-            return recorded
-        }
-    }
-
-    public func record(_ settlement: Settlement, at now: Date) async throws {
-        try await writeRelaxed { db in
-            let nowMs = Self.millis(now)
-            for update in settlement.actions {
-                try db.cachedStatement(sql: """
-                    UPDATE actions SET state = ?, provider_id = coalesce(?, provider_id), error = ?, updated_at = ?,
-                        sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END
-                    WHERE id = ?
-                    """).execute(arguments: [update.state.rawValue, update.providerID, update.error, nowMs, update.state.rawValue, nowMs,
-                                     update.id.rawValue])
-                if update.state == .sent, let row = try Row.fetchOne(db.cachedStatement(sql: """
-                    SELECT a.campaign_seq, a.node_id, a.workspace_id, s.id AS sender_id, k.id AS campaign_id, c.id AS contact_id
-                    FROM actions a JOIN campaigns k ON k.seq = a.campaign_seq LEFT JOIN senders s ON s.seq = a.sender_seq
-                    JOIN enrollments e ON e.seq = a.enrollment_seq JOIN contacts c ON c.seq = e.contact_seq WHERE a.id = ?
-                    """), arguments: [update.id.rawValue]) {
-                    let campaignSeq: Int64 = row["campaign_seq"]
-                    try Self.count(campaignSeq, "sent", db)
-                    try Self.count(campaignSeq, "sent.node.\(row["node_id"] as String)", db)
-                    if let sender = row["sender_id"] as String? { try Self.count(campaignSeq, "sent.sender.\(sender)", db) }
-                    try db.execute(sql: "INSERT INTO events (workspace_id, type, campaign_id, contact_id, action_id, at) VALUES (?, 'message.sent', ?, ?, ?, ?)",
-                                   arguments: [row["workspace_id"] as String, row["campaign_id"] as String, row["contact_id"] as String,
-                                               update.id.rawValue, nowMs])
-                }
-            }
-            for move in settlement.moves { try Self.update(move, db, at: now) }
-            for suppression in settlement.suppressions {
-                try db.execute(sql: "INSERT OR IGNORE INTO suppressions (id, workspace_id, kind, value, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                               arguments: [suppression.id.rawValue, suppression.workspaceID.rawValue, suppression.kind.rawValue,
-                                           suppression.value, suppression.reason, nowMs])
-            }
-            for (enrollmentSeq, actionID, signal) in settlement.signals {
-                try db.execute(sql: "INSERT INTO scheduled_signals (enrollment_seq, action_id, type, due_at) VALUES (?, ?, ?, ?)",
-                               arguments: [enrollmentSeq, actionID.rawValue, signal.type.rawValue, Self.millis(signal.at)])
-            }
-            for sender in settlement.freedSenders {
-                try db.cachedStatement(sql: "UPDATE senders SET in_flight = NULL WHERE id = ?").execute(arguments: [sender.rawValue])
-            }
-            try Self.refreshSlots(settlement.freedSenders + settlement.moves.compactMap(\.senderID), db)
-            try Self.completeFinished(Set(settlement.moves.map(\.campaignID)), db, at: now)
-        }
-    }
-
-    public func dueSignals(at now: Date, limit: Int) async throws -> [PendingSignal] {
-        try await read { db in
-            let rows = try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT s.seq AS signal_seq, s.type AS signal_type, s.due_at AS signal_at, s.action_id AS signal_action,
-                       e.*, c.id AS contact_id, k.id AS campaign_id, x.id AS sender_id
-                FROM scheduled_signals s JOIN enrollments e ON e.seq = s.enrollment_seq LEFT JOIN senders x ON x.seq = e.sender_seq
-                JOIN contacts c ON c.seq = e.contact_seq JOIN campaigns k ON k.seq = e.campaign_seq
-                WHERE s.due_at <= ? ORDER BY s.due_at, s.seq LIMIT ?
-                """), arguments: [Self.millis(now), limit])
-            var campaigns: [Int64: Campaign] = [:]
-            return try rows.map { row in
-                let campaignSeq: Int64 = row["campaign_seq"]
-                if campaigns[campaignSeq] == nil {
-                    campaigns[campaignSeq] = try Self.campaign(try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM campaigns WHERE seq = ?"), arguments: [campaignSeq])!, db)
-                }
-                let contact = try Self.contact(try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM contacts WHERE seq = ?"), arguments: [row["contact_seq"] as Int64])!)
-                return PendingSignal(seq: row["signal_seq"], type: SignalType(rawValue: row["signal_type"]) ?? .opened,
-                                     at: Self.date(row["signal_at"] as Int64), actionID: (row["signal_action"] as String?).map(ID.init(trusted:)),
-                                     enrollment: try Self.enrollment(row), campaign: campaigns[campaignSeq]!, contact: contact)
-            }
+    /// Scheduled (simulated) signals that are due, with their enrollments.
+    static func dueSignals(_ db: Database, at now: Date, limit: Int, cache: EngineCache) throws -> [PendingSignal] {
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT s.seq AS signal_seq, s.type AS signal_type, s.due_at AS signal_at, s.action_id AS signal_action,
+                   e.*, c.id AS contact_id, k.id AS campaign_id, k.revision AS campaign_revision, x.id AS sender_id
+            FROM scheduled_signals s JOIN enrollments e ON e.seq = s.enrollment_seq LEFT JOIN senders x ON x.seq = e.sender_seq
+            JOIN contacts c ON c.seq = e.contact_seq JOIN campaigns k ON k.seq = e.campaign_seq
+            WHERE s.due_at <= ? ORDER BY s.due_at, s.seq LIMIT ?
+            """), arguments: [millis(now), limit])
+        return try rows.compactMap { row in
+            guard let campaign = try cache.campaign(row["campaign_seq"], revision: row["campaign_revision"], db),
+                  let contactRow = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM contacts WHERE seq = ?"), arguments: [row["contact_seq"] as Int64])
+            else { return nil }
+            return PendingSignal(seq: row["signal_seq"], type: SignalType(rawValue: row["signal_type"]) ?? .opened,
+                                 at: date(row["signal_at"] as Int64), actionID: (row["signal_action"] as String?).map(ID.init(trusted:)),
+                                 enrollment: try enrollment(row), campaign: campaign, contact: try contact(contactRow))
         }
     }
 
     public func applySignals(_ effects: SignalEffects, at now: Date) async throws {
         try await write { db in
-            for seq in effects.fired { try db.cachedStatement(sql: "DELETE FROM scheduled_signals WHERE seq = ?").execute(arguments: [seq]) }
-            for (enrollmentSeq, campaignID, type, actionID) in effects.observed {
-                if let actionID {
-                    try db.cachedStatement(sql: "INSERT OR IGNORE INTO signal_receipts (action_id, type, at) VALUES (?, ?, ?)")
-                        .execute(arguments: [actionID.rawValue, type.rawValue, Self.millis(now)])
-                    if db.changesCount == 0 { continue }
-                }
-                guard let row = try Row.fetchOne(db.cachedStatement(sql: """
-                    SELECT e.campaign_seq, k.workspace_id, c.id AS contact_id FROM enrollments e JOIN campaigns k ON k.seq = e.campaign_seq
-                    JOIN contacts c ON c.seq = e.contact_seq WHERE e.seq = ?
-                    """), arguments: [enrollmentSeq]) else { continue }
-                try Self.count(row["campaign_seq"], "signal.\(type.rawValue)", db)
-                try db.execute(sql: "INSERT INTO events (workspace_id, type, campaign_id, contact_id, action_id, at) VALUES (?, ?, ?, ?, ?, ?)",
-                               arguments: [row["workspace_id"] as String, "lead.\(type.rawValue)", campaignID.rawValue,
-                                           row["contact_id"] as String, actionID?.rawValue, Self.millis(now)])
-            }
-            for move in effects.moves { try Self.update(move, db, at: now) }
-            // Automations act in the same transaction as the signal that triggered them.
-            for (contact, status) in effects.contactStatuses {
-                try db.execute(sql: "UPDATE contacts SET status = ?, updated_at = ? WHERE id = ?", arguments: [status, Self.millis(now), contact.rawValue])
-            }
-            for (list, contact) in effects.listAdditions {
-                try db.execute(sql: """
-                    INSERT OR IGNORE INTO list_members (list_seq, contact_seq, added_at)
-                    SELECT l.seq, c.seq, ? FROM lists l, contacts c WHERE l.id = ? AND c.id = ? AND l.workspace_id = c.workspace_id
-                    """, arguments: [Self.millis(now), list.rawValue, contact.rawValue])
-            }
-            for (list, contact) in effects.listRemovals {
-                try db.execute(sql: """
-                    DELETE FROM list_members WHERE list_seq = (SELECT seq FROM lists WHERE id = ?)
-                      AND contact_seq = (SELECT seq FROM contacts WHERE id = ?)
-                    """, arguments: [list.rawValue, contact.rawValue])
-            }
-            for suppression in effects.suppressions {
-                try db.execute(sql: "INSERT OR IGNORE INTO suppressions (id, workspace_id, kind, value, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                               arguments: [suppression.id.rawValue, suppression.workspaceID.rawValue, suppression.kind.rawValue,
-                                           suppression.value, suppression.reason, Self.millis(now)])
-            }
-            try Self.refreshSlots(effects.moves.compactMap(\.senderID), db)
-            try Self.completeFinished(Set(effects.moves.map(\.campaignID)), db, at: now)
+            var ledger = CounterLedger()
+            try Self.applySignals(effects, db, at: now, ledger: &ledger)
+            try ledger.flush(db)
         }
     }
 
-    public func nextWake() async throws -> Date? {
-        try await read { db in
-            let slot = try Int64.fetchOne(db.cachedStatement(sql: "SELECT min(next_slot_at) FROM senders WHERE in_flight IS NULL AND status = 'active'"))
-            let signal = try Int64.fetchOne(db.cachedStatement(sql: "SELECT min(due_at) FROM scheduled_signals"))
-            return [slot, signal].compactMap { $0 }.min().map(Self.date)
+    /// Applies reactions to signals in the caller's transaction.
+    static func applySignals(_ effects: SignalEffects, _ db: Database, at now: Date, ledger: inout CounterLedger) throws {
+        let nowMs = millis(now)
+        for seq in effects.fired { try db.cachedStatement(sql: "DELETE FROM scheduled_signals WHERE seq = ?").execute(arguments: [seq]) }
+        for (enrollmentSeq, campaignID, type, actionID) in effects.observed {
+            if let actionID {
+                try db.cachedStatement(sql: "INSERT OR IGNORE INTO signal_receipts (action_id, type, at) VALUES (?, ?, ?)")
+                    .execute(arguments: [actionID.rawValue, type.rawValue, nowMs])
+                if db.changesCount == 0 { continue }
+            }
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT e.campaign_seq, k.workspace_id, c.id FROM enrollments e JOIN campaigns k ON k.seq = e.campaign_seq
+                JOIN contacts c ON c.seq = e.contact_seq WHERE e.seq = ?
+                """), arguments: [enrollmentSeq]) else { continue }
+            ledger.add(row[0], "signal.\(type.rawValue)")
+            try db.cachedStatement(sql: "INSERT INTO events (workspace_id, type, campaign_id, contact_id, action_id, at) VALUES (?, ?, ?, ?, ?, ?)")
+                .execute(arguments: [row[1] as String, "lead.\(type.rawValue)", campaignID.rawValue, row[2] as String, actionID?.rawValue, nowMs])
         }
+        for move in effects.moves { try update(move, db, at: now, ledger: &ledger) }
+        // Automations act in the same transaction as the signal that triggered them.
+        for (contact, status) in effects.contactStatuses {
+            try db.execute(sql: "UPDATE contacts SET status = ?, updated_at = ? WHERE id = ?", arguments: [status, nowMs, contact.rawValue])
+        }
+        for (list, contact) in effects.listAdditions {
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO list_members (list_seq, contact_seq, added_at)
+                SELECT l.seq, c.seq, ? FROM lists l, contacts c WHERE l.id = ? AND c.id = ? AND l.workspace_id = c.workspace_id
+                """, arguments: [nowMs, list.rawValue, contact.rawValue])
+        }
+        for (list, contact) in effects.listRemovals {
+            try db.execute(sql: """
+                DELETE FROM list_members WHERE list_seq = (SELECT seq FROM lists WHERE id = ?)
+                  AND contact_seq = (SELECT seq FROM contacts WHERE id = ?)
+                """, arguments: [list.rawValue, contact.rawValue])
+        }
+        for suppression in effects.suppressions {
+            try db.execute(sql: "INSERT OR IGNORE INTO suppressions (id, workspace_id, kind, value, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [suppression.id.rawValue, suppression.workspaceID.rawValue, suppression.kind.rawValue,
+                                       suppression.value, suppression.reason, nowMs])
+        }
+        try refreshSlots(effects.moves.compactMap(\.senderID), db)
+        try completeFinished(Set(effects.moves.map(\.campaignID)), db, at: now)
+    }
+
+    public func nextWake() async throws -> Date? {
+        try await read { db in try Self.nextWake(db) }
     }
 
     public func inFlightActions() async throws -> [(action: OutboundAction, enrollmentSeq: Int64, nextNodeID: String?)] {
@@ -271,25 +105,12 @@ extension SQLiteStore {
 
     // MARK: Shared steps
 
-    /// Writes an enrollment's engine fields and keeps the state counters true.
-    static func update(_ e: Enrollment, _ db: Database, at now: Date) throws {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT state, campaign_seq, started_at FROM enrollments WHERE seq = ?"), arguments: [e.seq])
-        else { return }
-        let old: String = row["state"]
-        if row["started_at"] as Int64? == nil, e.startedAt != nil { try count(row["campaign_seq"], "contacted", db) }
+    /// Writes an enrollment's engine fields (reading what it was, for the counters).
+    static func update(_ e: Enrollment, _ db: Database, at now: Date, ledger: inout CounterLedger) throws {
+        guard let old = try stored(e.seq, db) else { return }
         let senderSeq = try e.senderID.flatMap { try seq(of: $0, table: "senders", db) }
-        try db.cachedStatement(sql: """
-            UPDATE enrollments SET state = ?, reason = ?, node_id = ?, node_entered_at = ?, due_at = ?, attempts = ?,
-                started_at = coalesce(started_at, ?), signals = ?, last_message_id = coalesce(?, last_message_id),
-                sender_seq = coalesce(?, sender_seq), updated_at = ?
-            WHERE seq = ?
-            """).execute(arguments: [e.state.rawValue, e.reason, e.nodeID, millis(e.nodeEnteredAt), millis(e.dueAt), e.attempts,
-                             millis(e.startedAt), e.signals.map(\.rawValue).sorted().joined(separator: ","), e.lastMessageID,
-                             senderSeq, millis(now), e.seq])
-        if old != e.state.rawValue {
-            try count(row["campaign_seq"], "state.\(old)", db, by: -1)
-            try count(row["campaign_seq"], "state.\(e.state.rawValue)", db)
-        }
+        let priority = try Int.fetchOne(db.cachedStatement(sql: "SELECT priority FROM campaigns WHERE seq = ?"), arguments: [old.campaignSeq])
+        try write(e, old: old, senderSeq: senderSeq, priority: priority, db, at: now, ledger: &ledger)
     }
 
     static func count(_ campaignSeq: Int64, _ key: String, _ db: Database, by delta: Int = 1) throws {
@@ -388,7 +209,9 @@ extension SQLiteStore {
 
     public func activate(_ enrollments: [Enrollment], at now: Date) async throws {
         try await write { db in
-            for e in enrollments { try Self.update(e, db, at: now) }
+            var ledger = CounterLedger()
+            for e in enrollments { try Self.update(e, db, at: now, ledger: &ledger) }
+            try ledger.flush(db)
             try Self.refreshSlots(Array(Set(enrollments.compactMap(\.senderID))), db)
         }
     }
@@ -659,17 +482,12 @@ extension SQLiteStore {
 // MARK: - Usage and series
 
 extension SQLiteStore {
+    /// The sender's usage as the dispatcher counts it (its usage log), its next slot, and whether it is busy.
     public func senderActivity(_ sender: ID, in workspace: ID, at now: Date) async throws -> (usage: [ActionKind: RollingUsage], nextSlotAt: Date?, inFlight: Bool) {
         try await read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT seq, next_slot_at, in_flight FROM senders WHERE id = ? AND workspace_id = ?",
+            guard let row = try Row.fetchOne(db, sql: "SELECT recent, next_slot_at, in_flight FROM senders WHERE id = ? AND workspace_id = ?",
                                              arguments: [sender.rawValue, workspace.rawValue]) else { return ([:], nil, false) }
-            var times: [ActionKind: [Date]] = [:]
-            for action in try Row.fetchAll(db, sql: """
-                SELECT kind, created_at FROM actions WHERE sender_seq = ? AND created_at > ? AND state IN ('sending', 'sent', 'uncertain')
-                """, arguments: [row["seq"] as Int64, Self.millis(now) - 7 * 86_400_000]) {
-                if let kind = ActionKind(rawValue: action["kind"]) { times[kind, default: []].append(Self.date(action["created_at"] as Int64)) }
-            }
-            return (times.mapValues(RollingUsage.init), Self.date(row["next_slot_at"] as Int64?), (row["in_flight"] as Int64?) != nil)
+            return (SenderUsageLog(row[0] as Data?).usage(at: Self.millis(now)), Self.date(row[1] as Int64?), (row[2] as Int64?) != nil)
         }
     }
 

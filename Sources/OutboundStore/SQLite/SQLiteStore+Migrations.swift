@@ -1,4 +1,6 @@
+import Foundation
 import GRDB
+import OutboundCore
 
 extension SQLiteStore {
     /// The schema, one migration per change; never edit a migration that has shipped.
@@ -288,6 +290,50 @@ extension SQLiteStore {
                     created_at INTEGER NOT NULL
                 );
                 """)
+        }
+        migrator.registerMigration("v8-engine-throughput") { db in
+            // `revision` lets the dispatcher keep decoded campaigns and senders between ticks: any
+            // change of their settings (or of a campaign's senders and lists) bumps it. The engine's
+            // own bookkeeping columns (slots, pacing, usage) do not.
+            // `priority` copies the campaign's onto its enrollments so the most urgent due lead of a
+            // sender is an index seek per priority level, not a sort of everything due.
+            // `recent` is each sender's usage log (see SenderUsageLog): the times, campaigns and kinds
+            // of its actions in the last week, read with the sender instead of scanning `actions`.
+            try db.execute(sql: """
+                ALTER TABLE campaigns ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE senders ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE senders ADD COLUMN recent BLOB;
+                ALTER TABLE enrollments ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+                UPDATE enrollments SET priority = (SELECT priority FROM campaigns WHERE seq = enrollments.campaign_seq);
+                CREATE INDEX enrollments_due_rank ON enrollments(sender_seq, priority, due_at) WHERE due_at IS NOT NULL;
+                CREATE TRIGGER campaigns_revision AFTER UPDATE ON campaigns WHEN NEW.revision = OLD.revision
+                BEGIN UPDATE campaigns SET revision = OLD.revision + 1 WHERE seq = NEW.seq; END;
+                CREATE TRIGGER campaigns_priority AFTER UPDATE OF priority ON campaigns WHEN NEW.priority != OLD.priority
+                BEGIN UPDATE enrollments SET priority = NEW.priority WHERE campaign_seq = NEW.seq; END;
+                CREATE TRIGGER campaign_senders_added AFTER INSERT ON campaign_senders
+                BEGIN UPDATE campaigns SET revision = revision + 1 WHERE seq = NEW.campaign_seq; END;
+                CREATE TRIGGER campaign_senders_removed AFTER DELETE ON campaign_senders
+                BEGIN UPDATE campaigns SET revision = revision + 1 WHERE seq = OLD.campaign_seq; END;
+                CREATE TRIGGER campaign_lists_added AFTER INSERT ON campaign_lists
+                BEGIN UPDATE campaigns SET revision = revision + 1 WHERE seq = NEW.campaign_seq; END;
+                CREATE TRIGGER campaign_lists_removed AFTER DELETE ON campaign_lists
+                BEGIN UPDATE campaigns SET revision = revision + 1 WHERE seq = OLD.campaign_seq; END;
+                CREATE TRIGGER senders_revision AFTER UPDATE OF workspace_id, channel, display_name, identity, linkedin_url, email,
+                    phone, timezone, status, limits, pacing, settings, updated_at ON senders WHEN NEW.revision = OLD.revision
+                BEGIN UPDATE senders SET revision = OLD.revision + 1 WHERE seq = NEW.seq; END;
+                """)
+            let weekAgo = SQLiteStore.millis(Date()) - 7 * 86_400_000
+            var logs: [Int64: SenderUsageLog] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT sender_seq, campaign_seq, kind, created_at FROM actions
+                WHERE sender_seq IS NOT NULL AND created_at > ? AND state IN ('sending', 'sent', 'uncertain') ORDER BY created_at
+                """, arguments: [weekAgo]) {
+                guard let kind = ActionKind(rawValue: row[2]) else { continue }
+                logs[row[0], default: SenderUsageLog()].append(at: row[3], campaign: row[1], kind: kind)
+            }
+            for (sender, log) in logs {
+                try db.execute(sql: "UPDATE senders SET recent = ? WHERE seq = ?", arguments: [log.data, sender])
+            }
         }
         return migrator
     }()

@@ -8,6 +8,8 @@ import OutboundCore
 public final class SQLiteStore: Store {
     let pool: DatabasePool
     public let path: String
+    /// Decoded campaigns and senders between dispatcher ticks.
+    let cache = EngineCache()
 
     /// Opens (creating if needed) and migrates the database at `path`.
     public init(path: String) throws {

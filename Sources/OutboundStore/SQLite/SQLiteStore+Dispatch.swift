@@ -1,0 +1,408 @@
+import Foundation
+import GRDB
+import OutboundCore
+import Synchronization
+
+// The dispatcher's hot path: one write transaction per tick claims (signals, snapshot, plan,
+// actions), one more records the outcomes. Every statement is a cached, index-backed seek;
+// campaigns and senders are decoded once per revision; counters are summed in memory and
+// written once per key and transaction.
+
+extension SQLiteStore {
+    public func claim(_ request: ClaimRequest) async throws -> ClaimResult {
+        try await write { [cache] db in
+            let now = request.at
+            var ledger = CounterLedger()
+            var result = ClaimResult()
+            let pending = try Self.dueSignals(db, at: now, limit: request.maxSignals, cache: cache)
+            if !pending.isEmpty {
+                try Self.applySignals(request.react(pending), db, at: now, ledger: &ledger)
+                result.signals = pending.count
+            }
+            var read = DispatchRead()
+            let snapshots = try Self.snapshot(db, at: now, maxSenders: request.maxSenders, candidatesPerSender: request.candidatesPerSender,
+                                              cache: cache, read: &read)
+            result.senders = snapshots.count
+            if !snapshots.isEmpty {
+                let plan = request.decide(snapshots)
+                result.claims = try Self.apply(plan, read: read, db, at: now, cache: cache, ledger: &ledger)
+                result.moves = plan.moves.count
+                try Self.completeFinished(Set(plan.moves.map(\.campaignID)), db, at: now)
+            }
+            try ledger.flush(db)
+            if result.claims.isEmpty { result.nextWake = try Self.nextWake(db) }
+            return result
+        }
+    }
+
+    public func record(_ settlement: Settlement, at now: Date) async throws {
+        try await writeRelaxed { [cache] db in
+            let nowMs = Self.millis(now)
+            var ledger = CounterLedger()
+            var freed: Set<Int64> = []
+            for update in settlement.actions {
+                let action = update.action
+                try db.cachedStatement(sql: """
+                    UPDATE actions SET state = ?, provider_id = coalesce(?, provider_id), error = ?, updated_at = ?,
+                        sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END
+                    WHERE id = ?
+                    """).execute(arguments: [update.state.rawValue, update.providerID, update.error, nowMs, update.state.rawValue, nowMs,
+                                     action.id.rawValue])
+                switch update.state {
+                case .sent:
+                    guard let campaignSeq = try cache.seq(of: action.campaignID, table: "campaigns", db) else { continue }
+                    ledger.add(campaignSeq, "sent")
+                    ledger.add(campaignSeq, "sent.node.\(action.nodeID)")
+                    ledger.add(campaignSeq, "sent.sender.\(action.sender.id.rawValue)")
+                    try db.cachedStatement(sql: """
+                        INSERT INTO events (workspace_id, type, campaign_id, contact_id, action_id, at) VALUES (?, 'message.sent', ?, ?, ?, ?)
+                        """).execute(arguments: [action.workspaceID.rawValue, action.campaignID.rawValue, action.contactID.rawValue,
+                                         action.id.rawValue, nowMs])
+                case .queued:
+                    // Proven not to have gone out: it no longer counts against the sender's limits.
+                    try Self.forgetUsage(of: action.id, db)
+                default:
+                    break
+                }
+            }
+            for move in settlement.moves {
+                guard let old = try Self.stored(move.seq, db) else { continue }
+                var move = move
+                if old.state.isTerminal {
+                    // Ended while its action was in flight (a reply, a stop): it stays ended; only what
+                    // the send taught (first contact, the thread's Message-ID) is kept.
+                    move.state = old.state
+                    move.reason = old.reason
+                    move.nodeID = old.nodeID
+                    move.nodeEnteredAt = old.nodeEnteredAt
+                    move.dueAt = nil
+                }
+                try Self.write(move, old: old, senderSeq: try move.senderID.flatMap { try cache.seq(of: $0, table: "senders", db) },
+                               priority: nil, db, at: now, ledger: &ledger)
+                if let sender = old.senderSeq { freed.insert(sender) }
+            }
+            for suppression in settlement.suppressions {
+                try db.cachedStatement(sql: """
+                    INSERT OR IGNORE INTO suppressions (id, workspace_id, kind, value, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)
+                    """).execute(arguments: [suppression.id.rawValue, suppression.workspaceID.rawValue, suppression.kind.rawValue,
+                                     suppression.value, suppression.reason, nowMs])
+            }
+            for (enrollmentSeq, actionID, signal) in settlement.signals {
+                try db.cachedStatement(sql: "INSERT INTO scheduled_signals (enrollment_seq, action_id, type, due_at) VALUES (?, ?, ?, ?)")
+                    .execute(arguments: [enrollmentSeq, actionID.rawValue, signal.type.rawValue, Self.millis(signal.at)])
+            }
+            for sender in settlement.freedSenders {
+                if let seq = try cache.seq(of: sender, table: "senders", db) { freed.insert(seq) }
+            }
+            for seq in freed {
+                try db.cachedStatement(sql: "UPDATE senders SET in_flight = NULL WHERE seq = ? AND in_flight IS NOT NULL").execute(arguments: [seq])
+            }
+            try Self.refreshSlots(senderSeqs: Array(freed), db)
+            try ledger.flush(db)
+            try Self.completeFinished(Set(settlement.moves.map(\.campaignID)), db, at: now)
+        }
+    }
+
+    // MARK: Snapshot
+
+    /// What the claim transaction learned while reading, so it writes back without reading again.
+    struct DispatchRead {
+        var enrollments: [Int64: StoredEnrollment] = [:]
+        var senderSeqs: [ID: Int64] = [:]
+        var campaignSeqs: [ID: Int64] = [:]
+        var priorities: [ID: Int] = [:]
+        var logs: [Int64: SenderUsageLog] = [:]
+    }
+
+    /// The engine columns of an enrollment as stored: its state before this transaction's change.
+    struct StoredEnrollment {
+        var state: EnrollmentState
+        var reason: String?
+        var nodeID: String?
+        var nodeEnteredAt: Date?
+        var campaignSeq: Int64
+        var senderSeq: Int64?
+        var started: Bool
+    }
+
+    static func stored(_ seq: Int64, _ db: Database) throws -> StoredEnrollment? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT state, reason, node_id, node_entered_at, campaign_seq, sender_seq, started_at FROM enrollments WHERE seq = ?
+            """), arguments: [seq]) else { return nil }
+        return StoredEnrollment(state: EnrollmentState(rawValue: row[0]) ?? .pending, reason: row[1], nodeID: row[2],
+                                nodeEnteredAt: date(row[3] as Int64?), campaignSeq: row[4], senderSeq: row[5], started: (row[6] as Int64?) != nil)
+    }
+
+    private static let enrollmentColumns = """
+        e.seq, e.campaign_seq, e.contact_seq, e.state, e.reason, e.node_id, e.node_entered_at, e.due_at, e.attempts, e.started_at,
+        e.signals, e.last_message_id, e.sender_seq, c.id, k.id, k.revision
+        """
+
+    /// An enrollment from a row selected with `enrollmentColumns`.
+    private static func enrollment(columns row: Row, senderID: ID?) -> Enrollment {
+        let signals = (row[10] as String? ?? "").split(separator: ",").compactMap { Signal(rawValue: String($0)) }
+        return Enrollment(
+            seq: row[0], campaignID: ID(trusted: row[14]), contactID: ID(trusted: row[13]), senderID: senderID,
+            state: EnrollmentState(rawValue: row[3]) ?? .pending, reason: row[4], nodeID: row[5],
+            nodeEnteredAt: date(row[6] as Int64?), dueAt: date(row[7] as Int64?), attempts: row[8],
+            startedAt: date(row[9] as Int64?), signals: Set(signals), lastMessageID: row[11])
+    }
+
+    private static func snapshot(_ db: Database, at now: Date, maxSenders: Int, candidatesPerSender: Int, cache: EngineCache,
+                                 read: inout DispatchRead) throws -> [SenderSnapshot] {
+        let nowMs = millis(now)
+        let senderRows = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT seq, revision, recent FROM senders WHERE next_slot_at <= ? AND in_flight IS NULL AND status = 'active'
+            ORDER BY next_slot_at LIMIT ?
+            """), arguments: [nowMs, maxSenders])
+        var campaigns: [Int64: Campaign] = [:]
+        var startedToday: [Int64: Int] = [:]
+        var workspaceToday: [ID: (sent: Int, quota: Int?)] = [:]
+        var channelsByCampaign: [Int64: [ChannelKind: [ID]]] = [:]
+        var snapshots: [SenderSnapshot] = []
+        snapshots.reserveCapacity(senderRows.count)
+        for senderRow in senderRows {
+            let senderSeq: Int64 = senderRow[0]
+            guard let sender = try cache.sender(senderSeq, revision: senderRow[1], db) else { continue }
+            read.senderSeqs[sender.id] = senderSeq
+            let log = SenderUsageLog(senderRow[2] as Data?)
+            read.logs[senderSeq] = log
+            var candidates: [Candidate] = []
+            for row in try dueEnrollments(of: senderSeq, at: nowMs, limit: candidatesPerSender, db) {
+                let campaignSeq: Int64 = row[1]
+                if campaigns[campaignSeq] == nil {
+                    guard let campaign = try cache.campaign(campaignSeq, revision: row[15], db) else { continue }
+                    campaigns[campaignSeq] = campaign
+                    read.campaignSeqs[campaign.id] = campaignSeq
+                    read.priorities[campaign.id] = campaign.priority
+                }
+                let campaign = campaigns[campaignSeq]!
+                guard let contactRow = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM contacts WHERE seq = ?"), arguments: [row[2] as Int64])
+                else { continue }
+                let contact = try Self.contact(contactRow)
+                if startedToday[campaignSeq] == nil {
+                    let dayStart = millis(Planner.startOfDay(now, in: campaign.timezone))
+                    startedToday[campaignSeq] = try Int.fetchOne(db.cachedStatement(sql: """
+                        SELECT count(*) FROM enrollments WHERE campaign_seq = ? AND started_at >= ?
+                        """), arguments: [campaignSeq, dayStart]) ?? 0
+                }
+                if workspaceToday[campaign.workspaceID] == nil {
+                    let quota = try Int.fetchOne(db.cachedStatement(sql: "SELECT daily_quota FROM workspaces WHERE id = ?"),
+                                                 arguments: [campaign.workspaceID.rawValue])
+                    var sent = 0
+                    if quota != nil {
+                        sent = try Int.fetchOne(db.cachedStatement(sql: """
+                            SELECT count(*) FROM actions WHERE workspace_id = ? AND created_at >= ? AND state IN ('sending', 'sent', 'uncertain')
+                            """), arguments: [campaign.workspaceID.rawValue, millis(Planner.startOfDay(now, in: .utc))]) ?? 0
+                    }
+                    workspaceToday[campaign.workspaceID] = (sent, quota)
+                }
+                if campaign.channel == .multichannel, channelsByCampaign[campaignSeq] == nil {
+                    var byChannel: [ChannelKind: [ID]] = [:]
+                    for row in try Row.fetchAll(db.cachedStatement(sql: """
+                        SELECT s.id, s.channel FROM campaign_senders cs JOIN senders s ON s.seq = cs.sender_seq
+                        WHERE cs.campaign_seq = ? AND s.status = 'active' ORDER BY cs.position
+                        """), arguments: [campaignSeq]) {
+                        if let channel = ChannelKind(rawValue: row[1]) { byChannel[channel, default: []].append(ID(trusted: row[0])) }
+                    }
+                    channelsByCampaign[campaignSeq] = byChannel
+                }
+                let enrollment = enrollment(columns: row, senderID: sender.id)
+                read.enrollments[enrollment.seq] = StoredEnrollment(
+                    state: enrollment.state, reason: enrollment.reason, nodeID: enrollment.nodeID, nodeEnteredAt: enrollment.nodeEnteredAt,
+                    campaignSeq: campaignSeq, senderSeq: senderSeq, started: enrollment.startedAt != nil)
+                let (sent, quota) = workspaceToday[campaign.workspaceID]!
+                var candidate = Candidate(
+                    enrollment: enrollment, campaign: campaign, contact: contact, suppressed: try isSuppressed(contact, db),
+                    campaignSenderRecent: log.times(of: campaignSeq, since: nowMs - 3_600_000),
+                    campaignStartedToday: startedToday[campaignSeq]!, workspaceSentToday: sent, workspaceDailyQuota: quota)
+                candidate.campaignSenders = channelsByCampaign[campaignSeq] ?? [:]
+                candidates.append(candidate)
+            }
+            snapshots.append(SenderSnapshot(sender: sender, usage: log.usage(at: nowMs), candidates: candidates))
+        }
+        return snapshots
+    }
+
+    /// A sender's most urgent due enrollments: the highest priority level first (an index seek per
+    /// level, and a sender rarely serves more than a few), the earliest due first within it.
+    private static func dueEnrollments(of senderSeq: Int64, at nowMs: Int64, limit: Int, _ db: Database) throws -> [Row] {
+        var rows: [Row] = []
+        var level = try Int.fetchOne(db.cachedStatement(sql: """
+            SELECT max(priority) FROM enrollments WHERE sender_seq = ? AND due_at IS NOT NULL
+            """), arguments: [senderSeq])
+        while let priority = level, rows.count < limit {
+            rows += try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT \(enrollmentColumns) FROM enrollments e
+                JOIN contacts c ON c.seq = e.contact_seq JOIN campaigns k ON k.seq = e.campaign_seq
+                WHERE e.sender_seq = ? AND e.priority = ? AND e.due_at <= ? AND e.due_at IS NOT NULL ORDER BY e.due_at, e.seq LIMIT ?
+                """), arguments: [senderSeq, priority, nowMs, limit - rows.count])
+            level = try Int.fetchOne(db.cachedStatement(sql: """
+                SELECT max(priority) FROM enrollments WHERE sender_seq = ? AND priority < ? AND due_at IS NOT NULL
+                """), arguments: [senderSeq, priority])
+        }
+        return rows
+    }
+
+    // MARK: Apply
+
+    private static func apply(_ plan: DispatchPlan, read: DispatchRead, _ db: Database, at now: Date, cache: EngineCache,
+                              ledger: inout CounterLedger) throws -> [Claim] {
+        var recorded: [Claim] = []
+        let nowMs = millis(now)
+        var logs = read.logs
+        var busy: [Int64: Int64] = [:]
+        for claim in plan.claims {
+            var claim = claim
+            let a = claim.action
+            guard let senderSeq = read.senderSeqs[a.sender.id], let old = read.enrollments[claim.enrollment.seq] else { continue }
+            let actionSeq: Int64
+            try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO actions (id, workspace_id, campaign_seq, enrollment_seq, node_id, sender_seq, kind, state, recipient,
+                    subject, body, html, in_reply_to, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 'sending', ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [a.id.rawValue, a.workspaceID.rawValue, old.campaignSeq, claim.enrollment.seq, a.nodeID, senderSeq,
+                                 a.kind.rawValue, a.recipient, a.subject, a.body, a.html, a.inReplyTo, nowMs, nowMs])
+            if db.changesCount > 0 {
+                actionSeq = db.lastInsertedRowID
+            } else {
+                guard let existing = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, id, state FROM actions WHERE enrollment_seq = ? AND node_id = ?"),
+                                                      arguments: [claim.enrollment.seq, a.nodeID]) else { continue }
+                // Never twice: only a `queued` row (a transient failure) may be sent again, as itself.
+                guard existing[2] as String == ActionState.queued.rawValue else { continue }
+                actionSeq = existing[0]
+                claim.action.id = ID(trusted: existing[1])
+                try db.cachedStatement(sql: """
+                    UPDATE actions SET state = 'sending', attempts = attempts + 1, sender_seq = ?, recipient = ?, subject = ?, body = ?,
+                        html = ?, in_reply_to = ?, created_at = ?, updated_at = ? WHERE seq = ?
+                    """).execute(arguments: [senderSeq, a.recipient, a.subject, a.body, a.html, a.inReplyTo, nowMs, nowMs, actionSeq])
+            }
+            try write(claim.enrollment, old: old, senderSeq: senderSeq, priority: read.priorities[a.campaignID], db, at: now, ledger: &ledger)
+            logs[senderSeq, default: SenderUsageLog()].append(at: nowMs, campaign: old.campaignSeq, kind: a.kind)
+            busy[senderSeq] = actionSeq
+            recorded.append(claim)
+        }
+        var touched: Set<Int64> = []
+        for move in plan.moves {
+            guard let old = read.enrollments[move.seq] else { continue }
+            let target = try move.senderID.flatMap { try read.senderSeqs[$0] ?? cache.seq(of: $0, table: "senders", db) } ?? old.senderSeq
+            try write(move, old: old, senderSeq: target, priority: read.priorities[move.campaignID], db, at: now, ledger: &ledger)
+            if let target { touched.insert(target) }
+        }
+        for sender in plan.senders {
+            guard let seq = read.senderSeqs[sender] else { continue }
+            let pacing = plan.pacing[sender].map { millis($0) }
+            if let action = busy[seq] {
+                try db.cachedStatement(sql: """
+                    UPDATE senders SET in_flight = ?, pacing_until = coalesce(?, pacing_until), next_slot_at = NULL, recent = ? WHERE seq = ?
+                    """).execute(arguments: [action, pacing, logs[seq]?.data, seq])
+            } else {
+                if let pacing {
+                    try db.cachedStatement(sql: "UPDATE senders SET pacing_until = ? WHERE seq = ?").execute(arguments: [pacing, seq])
+                }
+                touched.insert(seq)
+            }
+        }
+        try refreshSlots(senderSeqs: Array(touched.subtracting(busy.keys)), db)
+        return recorded
+    }
+
+    /// Writes an enrollment's engine fields over `old` (read in the same transaction) and counts
+    /// the change of state and a first contact.
+    static func write(_ e: Enrollment, old: StoredEnrollment, senderSeq: Int64?, priority: Int?, _ db: Database, at now: Date,
+                      ledger: inout CounterLedger) throws {
+        try db.cachedStatement(sql: """
+            UPDATE enrollments SET state = ?, reason = ?, node_id = ?, node_entered_at = ?, due_at = ?, attempts = ?,
+                started_at = coalesce(started_at, ?), signals = ?, last_message_id = coalesce(?, last_message_id),
+                sender_seq = coalesce(?, sender_seq), priority = coalesce(?, priority), updated_at = ?
+            WHERE seq = ?
+            """).execute(arguments: [e.state.rawValue, e.reason, e.nodeID, millis(e.nodeEnteredAt), millis(e.dueAt), e.attempts,
+                             millis(e.startedAt), e.signals.map(\.rawValue).sorted().joined(separator: ","), e.lastMessageID,
+                             senderSeq, priority, millis(now), e.seq])
+        if !old.started, e.startedAt != nil { ledger.add(old.campaignSeq, "contacted") }
+        if old.state != e.state {
+            ledger.add(old.campaignSeq, "state.\(old.state.rawValue)", by: -1)
+            ledger.add(old.campaignSeq, "state.\(e.state.rawValue)")
+        }
+    }
+
+    /// Removes a transiently failed action from its sender's usage log.
+    private static func forgetUsage(of action: ID, _ db: Database) throws {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT a.sender_seq, a.campaign_seq, a.kind, a.created_at, s.recent FROM actions a JOIN senders s ON s.seq = a.sender_seq
+            WHERE a.id = ?
+            """), arguments: [action.rawValue]), let kind = ActionKind(rawValue: row[2]) else { return }
+        var log = SenderUsageLog(row[4] as Data?)
+        log.remove(at: row[3], campaign: row[1], kind: kind)
+        try db.cachedStatement(sql: "UPDATE senders SET recent = ? WHERE seq = ?").execute(arguments: [log.data, row[0] as Int64])
+    }
+
+    static func nextWake(_ db: Database) throws -> Date? {
+        let slot = try Int64.fetchOne(db.cachedStatement(sql: "SELECT min(next_slot_at) FROM senders WHERE in_flight IS NULL AND status = 'active'"))
+        let signal = try Int64.fetchOne(db.cachedStatement(sql: "SELECT min(due_at) FROM scheduled_signals"))
+        return [slot, signal].compactMap { $0 }.min().map(date)
+    }
+}
+
+/// Counter changes of one transaction, written once per key at the end.
+struct CounterLedger {
+    private var deltas: [Int64: [String: Int]] = [:]
+
+    mutating func add(_ campaignSeq: Int64, _ key: String, by delta: Int = 1) {
+        deltas[campaignSeq, default: [:]][key, default: 0] += delta
+    }
+
+    func flush(_ db: Database) throws {
+        for (campaign, keys) in deltas {
+            for (key, delta) in keys where delta != 0 { try SQLiteStore.count(campaign, key, db, by: delta) }
+        }
+    }
+}
+
+/// Decoded campaigns and senders kept between ticks, each valid for one `revision` of its row
+/// (bumped by triggers on every change of its settings), and the immutable id → seq mappings.
+final class EngineCache: Sendable {
+    private struct State {
+        var campaigns: [Int64: (revision: Int64, campaign: Campaign)] = [:]
+        var senders: [Int64: (revision: Int64, sender: Sender)] = [:]
+        var seqs: [String: Int64] = [:]
+    }
+
+    private let state = Mutex(State())
+    private static let capacity = 20_000
+
+    func campaign(_ seq: Int64, revision: Int64, _ db: Database) throws -> Campaign? {
+        if let hit = state.withLock({ $0.campaigns[seq] }), hit.revision == revision { return hit.campaign }
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM campaigns WHERE seq = ?"), arguments: [seq]) else { return nil }
+        let campaign = try SQLiteStore.campaign(row, db)
+        let stored: Int64 = row["revision"]
+        state.withLock { state in
+            if state.campaigns.count >= Self.capacity { state.campaigns.removeAll() }
+            state.campaigns[seq] = (stored, campaign)
+        }
+        return campaign
+    }
+
+    func sender(_ seq: Int64, revision: Int64, _ db: Database) throws -> Sender? {
+        if let hit = state.withLock({ $0.senders[seq] }), hit.revision == revision { return hit.sender }
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM senders WHERE seq = ?"), arguments: [seq]) else { return nil }
+        let sender = try SQLiteStore.sender(row)
+        let stored: Int64 = row["revision"]
+        state.withLock { state in
+            if state.senders.count >= Self.capacity { state.senders.removeAll() }
+            state.senders[seq] = (stored, sender)
+        }
+        return sender
+    }
+
+    /// The seq of a campaign or sender (IDs are never reused, so a mapping never changes).
+    func seq(of id: ID, table: String, _ db: Database) throws -> Int64? {
+        if let hit = state.withLock({ $0.seqs[id.rawValue] }) { return hit }
+        guard let seq = try SQLiteStore.seq(of: id, table: table, db) else { return nil }
+        state.withLock { state in
+            if state.seqs.count >= Self.capacity { state.seqs.removeAll() }
+            state.seqs[id.rawValue] = seq
+        }
+        return seq
+    }
+}
