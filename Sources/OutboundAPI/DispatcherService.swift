@@ -27,7 +27,7 @@ public struct DispatcherService: Service {
             while !Task.isCancelled {
                 do {
                     let report = try await dispatcher.tick()
-                    if report.didWork { continue }
+                    if report.dueAgain(at: clock.now) { continue }
                     let wake = report.nextWake
                     let wait = min(1.0, max(0.05, (wake ?? clock.now.addingTimeInterval(1)).timeIntervalSince(clock.now)))
                     try await Task.sleep(for: .milliseconds(Int(wait * 1000)))

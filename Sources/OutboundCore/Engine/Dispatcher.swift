@@ -17,10 +17,18 @@ public struct TickReport: Sendable, Hashable {
     public var actions = 0
     public var moves = 0
     public var signals = 0
-    /// When the tick found nothing to do: the earliest moment anything becomes due (nil: nothing is scheduled).
+    /// The earliest moment anything becomes due after this tick (nil: nothing is scheduled; not
+    /// known after a tick that moved leads without sending).
     public var nextWake: Date?
 
     public var didWork: Bool { actions > 0 || moves > 0 || signals > 0 }
+
+    /// Whether another tick at `now` can find work: this one did some and nothing says the next is later.
+    public func dueAgain(at now: Date) -> Bool {
+        guard didWork else { return false }
+        guard actions > 0 else { return true }
+        return nextWake.map { $0 <= now } ?? false
+    }
 }
 
 /// The engine loop (DESIGN.md §3). Each tick: in one write transaction, fire due signals, read
@@ -33,7 +41,7 @@ public struct Dispatcher: Sendable {
     let planner: Planner
     public var maxSenders = 512
     /// Due leads read per sender: one is sent, the rest can only be moved (windows, delays), so a few suffice.
-    public var candidatesPerSender = 4
+    public var candidatesPerSender = 2
 
     public init(store: any EngineStore, router: any ChannelRouter, clock: any Clock, planner: Planner = Planner()) {
         self.store = store
@@ -48,6 +56,8 @@ public struct Dispatcher: Sendable {
         let now = clock.now
         let planner = planner
         // Durability point: the actions are committed as `sending` before any channel sees them.
+        let t0 = PhaseTimes.now()
+        defer { PhaseTimes.add(8, PhaseTimes.now() - t0) }
         let result = try await store.claim(ClaimRequest(
             at: now, maxSenders: maxSenders, candidatesPerSender: candidatesPerSender, maxSignals: 5_000,
             react: { Reactions.react(to: $0, at: now) }, decide: { planner.plan($0, at: now) }))
@@ -57,7 +67,9 @@ public struct Dispatcher: Sendable {
         report.actions = result.claims.count
         report.nextWake = result.nextWake
         let claims = result.claims
+        PhaseTimes.add(5, PhaseTimes.now() - t0)
         guard !claims.isEmpty else { return report }
+        let t1 = PhaseTimes.now()
         let outcomes = await withTaskGroup(of: Outcome.self) { group in
             for claim in claims {
                 group.addTask {
@@ -69,7 +81,10 @@ public struct Dispatcher: Sendable {
             for await outcome in group { all.append(outcome) }
             return all
         }
-        try await store.record(Reactions.settle(outcomes), at: clock.now)
+        let t2 = PhaseTimes.now()
+        PhaseTimes.add(6, t2 - t1)
+        report.nextWake = try await store.record(Reactions.settle(outcomes), at: clock.now)
+        PhaseTimes.add(7, PhaseTimes.now() - t2)
         return report
     }
 
@@ -119,7 +134,7 @@ public struct Dispatcher: Sendable {
             total.signals += report.signals
             total.senders += report.senders
             total.nextWake = report.nextWake
-            if !report.didWork { break }
+            if !report.dueAgain(at: clock.now) { break }
         }
         return total
     }
@@ -127,4 +142,15 @@ public struct Dispatcher: Sendable {
     public func nextWake() async throws -> Date? {
         try await store.nextWake()
     }
+}
+
+import Synchronization
+public enum PhaseTimes {
+    static let times = Mutex<[UInt64]>(Array(repeating: 0, count: 12))
+    public static func add(_ i: Int, _ ns: UInt64) { times.withLock { $0[i] += ns } }
+    public static func report() -> String {
+        let names = ["signals", "snapshot", "plan", "apply", "wake", "claim-total", "channels", "record", "tick-total", "flush", "x", "y"]
+        return times.withLock { t in zip(names, t).map { "\($0)=\(String(format: "%.2f", Double($1) / 1e9))s" }.joined(separator: " ") }
+    }
+    public static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 }

@@ -12,8 +12,10 @@ public protocol EngineStore: Sendable {
     /// twice), moves enrollments, paces senders and marks each claiming sender busy. The limits are
     /// checked and the actions created under the same write lock, so no other writer can slip in.
     func claim(_ request: ClaimRequest) async throws -> ClaimResult
-    /// Records what the channels did, frees the senders, and completes campaigns with no open lead.
-    func record(_ settlement: Settlement, at now: Date) async throws
+    /// Records what the channels did, frees the senders, and completes campaigns with no open
+    /// lead. Returns the earliest moment anything becomes due afterwards.
+    @discardableResult
+    func record(_ settlement: Settlement, at now: Date) async throws -> Date?
     /// Applies reactions to signals (and deletes the fired scheduled ones).
     func applySignals(_ effects: SignalEffects, at now: Date) async throws
     /// The earliest moment anything becomes due (a sender slot or a scheduled signal).

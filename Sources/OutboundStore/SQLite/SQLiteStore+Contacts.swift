@@ -3,7 +3,7 @@ import GRDB
 import OutboundCore
 
 extension SQLiteStore {
-    private static let contactColumns = """
+    static let contactColumns = """
         id, workspace_id, first_name, last_name, email, phone, linkedin_url, company, title, timezone, status,
         custom_fields, created_at, updated_at
         """
@@ -222,6 +222,16 @@ extension SQLiteStore {
             }
         }
         out += "\""
+    }
+
+    /// A contact from a row of `seq, contactColumns` (by position: the dispatcher reads many).
+    static func contactByPosition(_ row: Row) throws -> Contact {
+        let custom: String = row[12]
+        return Contact(
+            id: ID(trusted: row[1]), workspaceID: ID(trusted: row[2]), firstName: row[3], lastName: row[4], email: row[5],
+            phone: row[6], linkedinURL: row[7], company: row[8], title: row[9], timezone: (row[10] as String?).flatMap { Zone($0) },
+            status: row[11], customFields: custom == "{}" ? [:] : try decode([String: CustomValue].self, custom),
+            createdAt: date(row[13] as Int64), updatedAt: date(row[14] as Int64))
     }
 
     static func contact(_ row: Row) throws -> Contact {

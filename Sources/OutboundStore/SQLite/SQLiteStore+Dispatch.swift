@@ -14,28 +14,38 @@ extension SQLiteStore {
             let now = request.at
             var ledger = CounterLedger()
             var result = ClaimResult()
+            var t = PhaseTimes.now()
+            func lap(_ i: Int) { let n = PhaseTimes.now(); PhaseTimes.add(i, n - t); t = n }
             let pending = try Self.dueSignals(db, at: now, limit: request.maxSignals, cache: cache)
             if !pending.isEmpty {
                 try Self.applySignals(request.react(pending), db, at: now, ledger: &ledger)
                 result.signals = pending.count
             }
+            lap(0)
             var read = DispatchRead()
             let snapshots = try Self.snapshot(db, at: now, maxSenders: request.maxSenders, candidatesPerSender: request.candidatesPerSender,
                                               cache: cache, read: &read)
             result.senders = snapshots.count
+            PhaseTimes.add(10, 1_000_000_000); PhaseTimes.add(11, UInt64(snapshots.count) * 1_000_000_000)
+            lap(1)
             if !snapshots.isEmpty {
                 let plan = request.decide(snapshots)
+                lap(2)
                 result.claims = try Self.apply(plan, read: read, db, at: now, cache: cache, ledger: &ledger)
                 result.moves = plan.moves.count
                 try Self.completeFinished(Set(plan.moves.map(\.campaignID)), db, at: now)
+                lap(3)
             }
             try ledger.flush(db)
+            lap(9)
             if result.claims.isEmpty { result.nextWake = try Self.nextWake(db) }
+            lap(4)
             return result
         }
     }
 
-    public func record(_ settlement: Settlement, at now: Date) async throws {
+    @discardableResult
+    public func record(_ settlement: Settlement, at now: Date) async throws -> Date? {
         try await writeRelaxed { [cache] db in
             let nowMs = Self.millis(now)
             var ledger = CounterLedger()
@@ -100,6 +110,7 @@ extension SQLiteStore {
             try Self.refreshSlots(senderSeqs: Array(freed), db)
             try ledger.flush(db)
             try Self.completeFinished(Set(settlement.moves.map(\.campaignID)), db, at: now)
+            return try Self.nextWake(db)
         }
     }
 
@@ -155,20 +166,33 @@ extension SQLiteStore {
             SELECT seq, revision, recent FROM senders WHERE next_slot_at <= ? AND in_flight IS NULL AND status = 'active'
             ORDER BY next_slot_at LIMIT ?
             """), arguments: [nowMs, maxSenders])
-        var campaigns: [Int64: Campaign] = [:]
-        var startedToday: [Int64: Int] = [:]
-        var workspaceToday: [ID: (sent: Int, quota: Int?)] = [:]
-        var channelsByCampaign: [Int64: [ChannelKind: [ID]]] = [:]
-        var snapshots: [SenderSnapshot] = []
-        snapshots.reserveCapacity(senderRows.count)
+        // Each due sender with its most urgent due enrollments (index seeks per sender)…
+        var due: [(sender: Sender, log: SenderUsageLog, rows: [Row])] = []
+        due.reserveCapacity(senderRows.count)
+        var contactSeqs: [Int64] = []
         for senderRow in senderRows {
             let senderSeq: Int64 = senderRow[0]
             guard let sender = try cache.sender(senderSeq, revision: senderRow[1], db) else { continue }
             read.senderSeqs[sender.id] = senderSeq
             let log = SenderUsageLog(senderRow[2] as Data?)
             read.logs[senderSeq] = log
+            let rows = try dueEnrollments(of: senderSeq, at: nowMs, limit: candidatesPerSender, db)
+            contactSeqs += rows.map { $0[2] as Int64 }
+            due.append((sender, log, rows))
+        }
+        // …then their contacts and suppressions, a few hundred per query.
+        let contacts = try Self.contacts(contactSeqs, db)
+        let suppressed = try Self.suppressed(Array(contacts.values), db)
+        var campaigns: [Int64: Campaign] = [:]
+        var startedToday: [Int64: Int] = [:]
+        var workspaceToday: [ID: (sent: Int, quota: Int?)] = [:]
+        var channelsByCampaign: [Int64: [ChannelKind: [ID]]] = [:]
+        var snapshots: [SenderSnapshot] = []
+        snapshots.reserveCapacity(due.count)
+        for (sender, log, rows) in due {
+            let senderSeq = read.senderSeqs[sender.id]!
             var candidates: [Candidate] = []
-            for row in try dueEnrollments(of: senderSeq, at: nowMs, limit: candidatesPerSender, db) {
+            for row in rows {
                 let campaignSeq: Int64 = row[1]
                 if campaigns[campaignSeq] == nil {
                     guard let campaign = try cache.campaign(campaignSeq, revision: row[15], db) else { continue }
@@ -176,10 +200,7 @@ extension SQLiteStore {
                     read.campaignSeqs[campaign.id] = campaignSeq
                     read.priorities[campaign.id] = campaign.priority
                 }
-                let campaign = campaigns[campaignSeq]!
-                guard let contactRow = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM contacts WHERE seq = ?"), arguments: [row[2] as Int64])
-                else { continue }
-                let contact = try Self.contact(contactRow)
+                guard let campaign = campaigns[campaignSeq], let contact = contacts[row[2] as Int64] else { continue }
                 if startedToday[campaignSeq] == nil {
                     let dayStart = millis(Planner.startOfDay(now, in: campaign.timezone))
                     startedToday[campaignSeq] = try Int.fetchOne(db.cachedStatement(sql: """
@@ -213,7 +234,7 @@ extension SQLiteStore {
                     campaignSeq: campaignSeq, senderSeq: senderSeq, started: enrollment.startedAt != nil)
                 let (sent, quota) = workspaceToday[campaign.workspaceID]!
                 var candidate = Candidate(
-                    enrollment: enrollment, campaign: campaign, contact: contact, suppressed: try isSuppressed(contact, db),
+                    enrollment: enrollment, campaign: campaign, contact: contact, suppressed: suppressed.contains(contact.id),
                     campaignSenderRecent: log.times(of: campaignSeq, since: nowMs - 3_600_000),
                     campaignStartedToday: startedToday[campaignSeq]!, workspaceSentToday: sent, workspaceDailyQuota: quota)
                 candidate.campaignSenders = channelsByCampaign[campaignSeq] ?? [:]
@@ -222,6 +243,50 @@ extension SQLiteStore {
             snapshots.append(SenderSnapshot(sender: sender, usage: log.usage(at: nowMs), candidates: candidates))
         }
         return snapshots
+    }
+
+    /// Contacts by seq, read a few hundred at a time.
+    private static func contacts(_ seqs: [Int64], _ db: Database) throws -> [Int64: Contact] {
+        var contacts: [Int64: Contact] = [:]
+        let unique = Array(Set(seqs))
+        for start in stride(from: 0, to: unique.count, by: 500) {
+            let chunk = unique[start..<min(start + 500, unique.count)]
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT seq, \(contactColumns) FROM contacts WHERE seq IN (\(marks))"),
+                                        arguments: StatementArguments(Array(chunk))) {
+                contacts[row[0]] = try contactByPosition(row)
+            }
+        }
+        return contacts
+    }
+
+    /// The contacts any of whose addresses (or email domain) is suppressed: one query per
+    /// workspace, kind of address and few hundred values, each value an index seek.
+    private static func suppressed(_ contacts: [Contact], _ db: Database) throws -> Set<ID> {
+        var owners: [ID: [String: [String: [ID]]]] = [:]  // workspace → kind → value → contacts
+        for contact in contacts {
+            let domain = contact.email?.split(separator: "@").last.map(String.init)
+            for (kind, value) in [("email", contact.email), ("domain", domain), ("phone", contact.phone), ("linkedin_url", contact.linkedinURL)] {
+                guard let value else { continue }
+                owners[contact.workspaceID, default: [:]][kind, default: [:]][value, default: []].append(contact.id)
+            }
+        }
+        var found: Set<ID> = []
+        for (workspace, byKind) in owners {
+            for (kind, byValue) in byKind {
+                let values = Array(byValue.keys)
+                for start in stride(from: 0, to: values.count, by: 500) {
+                    let chunk = Array(values[start..<min(start + 500, values.count)])
+                    let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                    for value in try String.fetchAll(db.cachedStatement(sql: """
+                        SELECT value FROM suppressions WHERE workspace_id = ? AND kind = ? AND value IN (\(marks))
+                        """), arguments: StatementArguments([workspace.rawValue, kind] + chunk)) {
+                        found.formUnion(byValue[value] ?? [])
+                    }
+                }
+            }
+        }
+        return found
     }
 
     /// A sender's most urgent due enrollments: the highest priority level first (an index seek per
@@ -277,7 +342,8 @@ extension SQLiteStore {
                         html = ?, in_reply_to = ?, created_at = ?, updated_at = ? WHERE seq = ?
                     """).execute(arguments: [senderSeq, a.recipient, a.subject, a.body, a.html, a.inReplyTo, nowMs, nowMs, actionSeq])
             }
-            try write(claim.enrollment, old: old, senderSeq: senderSeq, priority: read.priorities[a.campaignID], db, at: now, ledger: &ledger)
+            // The lead's row is left as it is until the outcome is recorded: its sender is busy, so
+            // nothing reads it meanwhile, and a crash is settled from the action row.
             logs[senderSeq, default: SenderUsageLog()].append(at: nowMs, campaign: old.campaignSeq, kind: a.kind)
             busy[senderSeq] = actionSeq
             recorded.append(claim)
@@ -338,7 +404,10 @@ extension SQLiteStore {
     }
 
     static func nextWake(_ db: Database) throws -> Date? {
-        let slot = try Int64.fetchOne(db.cachedStatement(sql: "SELECT min(next_slot_at) FROM senders WHERE in_flight IS NULL AND status = 'active'"))
+        let slot = try Int64.fetchOne(db.cachedStatement(sql: """
+            SELECT next_slot_at FROM senders WHERE next_slot_at IS NOT NULL AND in_flight IS NULL AND status = 'active'
+            ORDER BY next_slot_at LIMIT 1
+            """))
         let signal = try Int64.fetchOne(db.cachedStatement(sql: "SELECT min(due_at) FROM scheduled_signals"))
         return [slot, signal].compactMap { $0 }.min().map(date)
     }

@@ -123,20 +123,40 @@ extension SQLiteStore {
     /// next_slot_at = the later of the sender's pacing and its earliest due enrollment; NULL
     /// while an action is in flight or nothing is due.
     static func refreshSlots(_ senders: [ID], _ db: Database) throws {
-        for sender in Set(senders) { try refreshSlot(where: "id = ?", sender.rawValue, db) }
+        for sender in Set(senders) {
+            if let seq = try seq(of: sender, table: "senders", db) { try refreshSlot(seq, db) }
+        }
     }
 
     static func refreshSlots(senderSeqs: [Int64], _ db: Database) throws {
-        for seq in Set(senderSeqs) { try refreshSlot(where: "seq = ?", seq, db) }
+        for seq in Set(senderSeqs) { try refreshSlot(seq, db) }
     }
 
-    private static func refreshSlot(where condition: String, _ key: some DatabaseValueConvertible, _ db: Database) throws {
+    private static func refreshSlot(_ sender: Int64, _ db: Database) throws {
         try db.cachedStatement(sql: """
-            UPDATE senders SET next_slot_at = CASE WHEN in_flight IS NOT NULL THEN NULL ELSE
-                (SELECT max(coalesce(senders.pacing_until, 0), min(e.due_at)) FROM enrollments e
-                 WHERE e.sender_seq = senders.seq AND e.due_at IS NOT NULL) END
-            WHERE \(condition)
-            """).execute(arguments: [key])
+            UPDATE senders SET next_slot_at = CASE WHEN in_flight IS NOT NULL OR ? IS NULL THEN NULL ELSE max(coalesce(pacing_until, 0), ?) END
+            WHERE seq = ?
+            """).execute(arguments: [try earliestDue(of: sender, db), try earliestDue(of: sender, db), sender])
+    }
+
+    /// The earliest due time among a sender's enrollments: the minimum over its priority levels,
+    /// an index seek each (the due index is ordered by priority first).
+    static func earliestDue(of sender: Int64, _ db: Database) throws -> Int64? {
+        var earliest: Int64?
+        var level = try Int.fetchOne(db.cachedStatement(sql: """
+            SELECT max(priority) FROM enrollments WHERE sender_seq = ? AND due_at IS NOT NULL
+            """), arguments: [sender])
+        while let priority = level {
+            if let due = try Int64.fetchOne(db.cachedStatement(sql: """
+                SELECT min(due_at) FROM enrollments WHERE sender_seq = ? AND priority = ? AND due_at IS NOT NULL
+                """), arguments: [sender, priority]) {
+                earliest = min(earliest ?? due, due)
+            }
+            level = try Int.fetchOne(db.cachedStatement(sql: """
+                SELECT max(priority) FROM enrollments WHERE sender_seq = ? AND priority < ? AND due_at IS NOT NULL
+                """), arguments: [sender, priority])
+        }
+        return earliest
     }
 
     /// An active campaign whose every enrollment is terminal is completed.
@@ -151,16 +171,20 @@ extension SQLiteStore {
     }
 
     static func seq(of id: ID, table: String, _ db: Database) throws -> Int64? {
-        try Int64.fetchOne(db, sql: "SELECT seq FROM \(table) WHERE id = ?", arguments: [id.rawValue])
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM \(table) WHERE id = ?"), arguments: [id.rawValue])
     }
 
+    /// Whether any of the contact's addresses (or its email's domain) is suppressed: one unique-index
+    /// seek per address it has.
     static func isSuppressed(_ contact: Contact, _ db: Database) throws -> Bool {
         let domain = contact.email?.split(separator: "@").last.map(String.init)
-        return try Bool.fetchOne(db.cachedStatement(sql: """
-            SELECT EXISTS (SELECT 1 FROM suppressions WHERE workspace_id = ? AND (
-                (kind = 'email' AND value = ?) OR (kind = 'domain' AND value = ?) OR
-                (kind = 'phone' AND value = ?) OR (kind = 'linkedin_url' AND value = ?)))
-            """), arguments: [contact.workspaceID.rawValue, contact.email, domain, contact.phone, contact.linkedinURL]) ?? false
+        for (kind, value) in [("email", contact.email), ("domain", domain), ("phone", contact.phone), ("linkedin_url", contact.linkedinURL)] {
+            guard let value else { continue }
+            if try Bool.fetchOne(db.cachedStatement(sql: """
+                SELECT EXISTS (SELECT 1 FROM suppressions WHERE workspace_id = ? AND kind = ? AND value = ?)
+                """), arguments: [contact.workspaceID.rawValue, kind, value]) == true { return true }
+        }
+        return false
     }
 
     /// An enrollment from a row of `enrollments` joined with `contact_id` and `campaign_id`.
@@ -198,9 +222,9 @@ extension SQLiteStore {
         try await read { db in
             var loads: [ID: Int] = [:]
             for sender in senders {
+                // Leads waiting on the sender are the ones with a due time (in flight or paused ones aside).
                 loads[sender] = try Int.fetchOne(db.cachedStatement(sql: """
-                    SELECT count(*) FROM enrollments WHERE sender_seq = (SELECT seq FROM senders WHERE id = ?)
-                      AND state IN ('active', 'waiting')
+                    SELECT count(*) FROM enrollments WHERE sender_seq = (SELECT seq FROM senders WHERE id = ?) AND due_at IS NOT NULL
                     """), arguments: [sender.rawValue]) ?? 0
             }
             return loads
@@ -440,7 +464,7 @@ extension SQLiteStore {
         try await write { db in
             try db.execute(sql: """
                 UPDATE enrollments SET reason = ?, updated_at = ?
-                WHERE sender_seq = (SELECT seq FROM senders WHERE id = ?) AND state IN ('active', 'waiting')
+                WHERE sender_seq = (SELECT seq FROM senders WHERE id = ?) AND due_at IS NOT NULL AND state IN ('active', 'waiting')
                   AND (? IS NOT NULL OR reason LIKE 'waiting: sender %')
                 """, arguments: [reason, Self.millis(now), sender.rawValue, reason])
         }
