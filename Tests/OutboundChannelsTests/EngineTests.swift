@@ -115,6 +115,25 @@ import OutboundStore
         #expect(try await engine.store.campaignCounters(campaign.id, in: engine.workspace)["signal.replied"] == 1)
     }
 
+    @Test func aReplyWhileTheActionIsInFlightKeepsTheLeadReplied() async throws {
+        let engine = try await Engine.make()
+        defer { engine.cleanup() }
+        let sender = try await engine.emailSender("Sam", gap: 0)
+        let campaign = try await engine.emailCampaign("Race", senders: [sender])
+        let leads = try await engine.addLeads(1, to: campaign)
+        _ = try await engine.services.lifecycle.launch(campaign.id, in: engine.workspace)
+        let claim = try #require(try await engine.claimWithoutSending().first)
+        // The lead answers while its message is with the provider; the provider then accepts it.
+        #expect(try await engine.services.inbound.receive(InboundEvent(type: .replied, identity: leads[0].email), in: engine.workspace) == 1)
+        try await engine.store.record(Reactions.settle([Outcome(claim: claim, result: .sent(providerID: "p-1", signals: []), at: engine.clock.now)]),
+                                      at: engine.clock.now)
+        let lead = try #require(try await engine.leads(campaign).first)
+        #expect(lead.state == .replied)
+        #expect(try await engine.actions(campaign).map(\.state) == [.sent])
+        let counters = try await engine.store.campaignCounters(campaign.id, in: engine.workspace)
+        #expect(counters["state.replied"] == 1 && counters["state.active", default: 0] == 0 && counters["contacted"] == 1)
+    }
+
     @Test func aSuppressionAddedAfterLaunchBlocksTheSend() async throws {
         let engine = try await Engine.make()
         defer { engine.cleanup() }

@@ -70,3 +70,21 @@ import Testing
         #expect(Zone(offsetMinutes: 330)?.timeZone.secondsFromGMT() == 19_800)
     }
 }
+
+@Suite struct GeneratedIDTests {
+    @Test func newIDsAreUniqueValidAndEachSortsAfterTheLast() {
+        let ids = (0..<20_000).map { _ in ID.generate(.action) }
+        #expect(Set(ids).count == ids.count)
+        #expect(ids.allSatisfy { ID($0.rawValue, kind: .action) != nil })
+        #expect(zip(ids, ids.dropFirst()).allSatisfy { $0 < $1 })
+    }
+
+    @Test func theLeadingDigitsAreTheMillisecond() throws {
+        let before = UInt64(Date().timeIntervalSince1970 * 1000)
+        let id = ID.generate(.contact)
+        let after = UInt64(Date().timeIntervalSince1970 * 1000)
+        let millis = try #require(UInt64(id.rawValue.dropFirst("contact_".count).prefix(11), radix: 16))
+        #expect(millis >= before && millis <= after)
+    }
+}
+

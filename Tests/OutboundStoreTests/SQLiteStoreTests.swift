@@ -167,3 +167,32 @@ import OutboundCore
         #expect(try await store.revokeApiKey(.generate(.key), in: ws.id, at: now) == nil)
     }
 }
+
+@Suite struct SenderUsageLogTests {
+    @Test func recordsSurviveEncodingWithTimesRoundedUpToTheSecond() {
+        var log = SenderUsageLog()
+        log.append(at: 1_000_000_400, campaign: 7, kind: .email)
+        log.append(at: 1_000_060_000, campaign: 9, kind: .connectionRequest)
+        let decoded = SenderUsageLog(log.data)
+        #expect(decoded.entries == [
+            .init(at: 1_000_001_000, campaign: 7, kind: .email), .init(at: 1_000_060_000, campaign: 9, kind: .connectionRequest),
+        ])
+        #expect(log.data?.count == 16)
+        #expect(SenderUsageLog(nil).entries.isEmpty && SenderUsageLog().data == nil)
+    }
+
+    @Test func aWeekOldRecordIsForgottenAndARemovedOneNoLongerCounts() {
+        var log = SenderUsageLog()
+        let day: Int64 = 86_400_000
+        log.append(at: 0, campaign: 1, kind: .email)
+        log.append(at: 3 * day, campaign: 1, kind: .email)
+        log.append(at: 3 * day + 5_000, campaign: 2, kind: .email)
+        #expect(log.usage(at: 3 * day + 10_000)[.email]?.times.count == 3)
+        #expect(log.times(of: 2, since: 3 * day).times.count == 1)
+        log.remove(at: 3 * day + 4_200, campaign: 2, kind: .email)  // the same second, rounded up
+        #expect(log.times(of: 2, since: 0).times.isEmpty)
+        log.append(at: 7 * day + 1_000, campaign: 1, kind: .sms)
+        #expect(log.entries.map(\.at) == [3 * day, 7 * day + 1_000])
+    }
+}
+

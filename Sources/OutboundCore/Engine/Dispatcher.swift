@@ -56,8 +56,6 @@ public struct Dispatcher: Sendable {
         let now = clock.now
         let planner = planner
         // Durability point: the actions are committed as `sending` before any channel sees them.
-        let t0 = PhaseTimes.now()
-        defer { PhaseTimes.add(8, PhaseTimes.now() - t0) }
         let result = try await store.claim(ClaimRequest(
             at: now, maxSenders: maxSenders, candidatesPerSender: candidatesPerSender, maxSignals: 5_000,
             react: { Reactions.react(to: $0, at: now) }, decide: { planner.plan($0, at: now) }))
@@ -67,9 +65,7 @@ public struct Dispatcher: Sendable {
         report.actions = result.claims.count
         report.nextWake = result.nextWake
         let claims = result.claims
-        PhaseTimes.add(5, PhaseTimes.now() - t0)
         guard !claims.isEmpty else { return report }
-        let t1 = PhaseTimes.now()
         let outcomes = await withTaskGroup(of: Outcome.self) { group in
             for claim in claims {
                 group.addTask {
@@ -81,10 +77,7 @@ public struct Dispatcher: Sendable {
             for await outcome in group { all.append(outcome) }
             return all
         }
-        let t2 = PhaseTimes.now()
-        PhaseTimes.add(6, t2 - t1)
         report.nextWake = try await store.record(Reactions.settle(outcomes), at: clock.now)
-        PhaseTimes.add(7, PhaseTimes.now() - t2)
         return report
     }
 
@@ -144,13 +137,3 @@ public struct Dispatcher: Sendable {
     }
 }
 
-import Synchronization
-public enum PhaseTimes {
-    static let times = Mutex<[UInt64]>(Array(repeating: 0, count: 12))
-    public static func add(_ i: Int, _ ns: UInt64) { times.withLock { $0[i] += ns } }
-    public static func report() -> String {
-        let names = ["signals", "snapshot", "plan", "apply", "wake", "claim-total", "channels", "record", "tick-total", "flush", "x", "y"]
-        return times.withLock { t in zip(names, t).map { "\($0)=\(String(format: "%.2f", Double($1) / 1e9))s" }.joined(separator: " ") }
-    }
-    public static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
-}

@@ -117,4 +117,10 @@ public struct Outcome: Sendable {
     public var claim: Claim
     public var result: SendResult
     public var at: Date
+
+    public init(claim: Claim, result: SendResult, at: Date) {
+        self.claim = claim
+        self.result = result
+        self.at = at
+    }
 }

@@ -119,7 +119,7 @@ public enum Reactions {
                                                         kind: Suppression.Kind(identity.kind), value: identity.value,
                                                         reason: pending.type.rawValue, createdAt: now))
             }
-            effects.moves.append(e)
+            if e != pending.enrollment { effects.moves.append(e) }
         }
         return effects
     }

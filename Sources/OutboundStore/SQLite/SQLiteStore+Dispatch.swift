@@ -14,32 +14,23 @@ extension SQLiteStore {
             let now = request.at
             var ledger = CounterLedger()
             var result = ClaimResult()
-            var t = PhaseTimes.now()
-            func lap(_ i: Int) { let n = PhaseTimes.now(); PhaseTimes.add(i, n - t); t = n }
             let pending = try Self.dueSignals(db, at: now, limit: request.maxSignals, cache: cache)
             if !pending.isEmpty {
                 try Self.applySignals(request.react(pending), db, at: now, ledger: &ledger)
                 result.signals = pending.count
             }
-            lap(0)
             var read = DispatchRead()
             let snapshots = try Self.snapshot(db, at: now, maxSenders: request.maxSenders, candidatesPerSender: request.candidatesPerSender,
                                               cache: cache, read: &read)
             result.senders = snapshots.count
-            PhaseTimes.add(10, 1_000_000_000); PhaseTimes.add(11, UInt64(snapshots.count) * 1_000_000_000)
-            lap(1)
             if !snapshots.isEmpty {
                 let plan = request.decide(snapshots)
-                lap(2)
                 result.claims = try Self.apply(plan, read: read, db, at: now, cache: cache, ledger: &ledger)
                 result.moves = plan.moves.count
                 try Self.completeFinished(Set(plan.moves.map(\.campaignID)), db, at: now)
-                lap(3)
             }
             try ledger.flush(db)
-            lap(9)
             if result.claims.isEmpty { result.nextWake = try Self.nextWake(db) }
-            lap(4)
             return result
         }
     }
@@ -249,11 +240,11 @@ extension SQLiteStore {
     private static func contacts(_ seqs: [Int64], _ db: Database) throws -> [Int64: Contact] {
         var contacts: [Int64: Contact] = [:]
         let unique = Array(Set(seqs))
-        for start in stride(from: 0, to: unique.count, by: 500) {
-            let chunk = unique[start..<min(start + 500, unique.count)]
+        for start in stride(from: 0, to: unique.count, by: 512) {
+            let chunk = padded(Array(unique[start..<min(start + 512, unique.count)]), with: -1)
             let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
             for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT seq, \(contactColumns) FROM contacts WHERE seq IN (\(marks))"),
-                                        arguments: StatementArguments(Array(chunk))) {
+                                        arguments: StatementArguments(chunk)) {
                 contacts[row[0]] = try contactByPosition(row)
             }
         }
@@ -275,8 +266,8 @@ extension SQLiteStore {
         for (workspace, byKind) in owners {
             for (kind, byValue) in byKind {
                 let values = Array(byValue.keys)
-                for start in stride(from: 0, to: values.count, by: 500) {
-                    let chunk = Array(values[start..<min(start + 500, values.count)])
+                for start in stride(from: 0, to: values.count, by: 512) {
+                    let chunk = padded(Array(values[start..<min(start + 512, values.count)]), with: "")
                     let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
                     for value in try String.fetchAll(db.cachedStatement(sql: """
                         SELECT value FROM suppressions WHERE workspace_id = ? AND kind = ? AND value IN (\(marks))
@@ -287,6 +278,14 @@ extension SQLiteStore {
             }
         }
         return found
+    }
+
+    /// `values` grown to the next power of two (at least 8) with `filler`, which matches nothing: an
+    /// `IN (…)` list then has one of seven lengths, so a handful of cached statements serve every tick.
+    private static func padded<T>(_ values: [T], with filler: T) -> [T] {
+        var size = 8
+        while size < values.count { size *= 2 }
+        return values + Array(repeating: filler, count: size - values.count)
     }
 
     /// A sender's most urgent due enrollments: the highest priority level first (an index seek per

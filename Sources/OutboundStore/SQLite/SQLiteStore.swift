@@ -23,10 +23,10 @@ public final class SQLiteStore: Store {
         pool = try DatabasePool(path: path, configuration: configuration)
         // GRDB sets NORMAL when it enables WAL; the single writer connection needs FULL.
         // secure_delete: erased personal data is overwritten on disk, not left in free pages.
-        // The writer keeps 32 MB of pages (the dispatcher's working set) and checkpoints every
+        // The writer keeps 24 MB of pages (the dispatcher's working set) and checkpoints every
         // 10,000 pages (a page rewritten by many ticks is copied back once, not once per tick).
         try pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON; PRAGMA wal_autocheckpoint = 10000; PRAGMA cache_size = -32768")
+            try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON; PRAGMA wal_autocheckpoint = 10000; PRAGMA cache_size = -24576")
         }
         try SQLiteStore.migrator.migrate(pool)
     }
