@@ -234,7 +234,21 @@ extension SQLiteStore {
     public func activate(_ enrollments: [Enrollment], at now: Date) async throws {
         try await write { db in
             var ledger = CounterLedger()
-            for e in enrollments { try Self.update(e, db, at: now, ledger: &ledger) }
+            var senders: [ID: Int64] = [:]
+            var priorities: [Int64: Int] = [:]
+            for e in enrollments {
+                guard let old = try Self.stored(e.seq, db) else { continue }
+                var senderSeq: Int64?
+                if let sender = e.senderID {
+                    if senders[sender] == nil { senders[sender] = try Self.seq(of: sender, table: "senders", db) }
+                    senderSeq = senders[sender]
+                }
+                if priorities[old.campaignSeq] == nil {
+                    priorities[old.campaignSeq] = try Int.fetchOne(db.cachedStatement(sql: "SELECT priority FROM campaigns WHERE seq = ?"),
+                                                                   arguments: [old.campaignSeq])
+                }
+                try Self.write(e, old: old, senderSeq: senderSeq, priority: priorities[old.campaignSeq], db, at: now, ledger: &ledger)
+            }
             try ledger.flush(db)
             try Self.refreshSlots(Array(Set(enrollments.compactMap(\.senderID))), db)
         }
