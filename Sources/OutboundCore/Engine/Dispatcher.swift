@@ -17,17 +17,14 @@ public struct TickReport: Sendable, Hashable {
     public var actions = 0
     public var moves = 0
     public var signals = 0
-    /// The earliest moment anything becomes due after this tick (nil: nothing is scheduled; not
-    /// known after a tick that moved leads without sending).
+    /// The earliest moment anything becomes due after this tick (nil: nothing is scheduled).
     public var nextWake: Date?
 
     public var didWork: Bool { actions > 0 || moves > 0 || signals > 0 }
 
-    /// Whether another tick at `now` can find work: this one did some and nothing says the next is later.
+    /// Whether another tick at `now` can find work: this one did some, and what it left is due now.
     public func dueAgain(at now: Date) -> Bool {
-        guard didWork else { return false }
-        guard actions > 0 else { return true }
-        return nextWake.map { $0 <= now } ?? false
+        didWork && (nextWake.map { $0 <= now } ?? false)
     }
 }
 
