@@ -431,8 +431,8 @@ struct CounterLedger {
 /// (bumped by triggers on every change of its settings), and the immutable id → seq mappings.
 final class EngineCache: Sendable {
     private struct State {
-        var campaigns: [Int64: (revision: Int64, campaign: Campaign)] = [:]
-        var senders: [Int64: (revision: Int64, sender: Sender)] = [:]
+        var campaigns: [Int64: (revision: Int64, value: Campaign)] = [:]
+        var senders: [Int64: (revision: Int64, value: Sender)] = [:]
         var seqs: [String: Int64] = [:]
     }
 
@@ -440,27 +440,26 @@ final class EngineCache: Sendable {
     private static let capacity = 20_000
 
     func campaign(_ seq: Int64, revision: Int64, _ db: Database) throws -> Campaign? {
-        if let hit = state.withLock({ $0.campaigns[seq] }), hit.revision == revision { return hit.campaign }
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM campaigns WHERE seq = ?"), arguments: [seq]) else { return nil }
-        let campaign = try SQLiteStore.campaign(row, db)
-        let stored: Int64 = row["revision"]
-        state.withLock { state in
-            if state.campaigns.count >= Self.capacity { state.campaigns.removeAll() }
-            state.campaigns[seq] = (stored, campaign)
-        }
-        return campaign
+        try decoded(seq, revision: revision, table: "campaigns", shelf: \.campaigns, db) { try SQLiteStore.campaign($0, db) }
     }
 
     func sender(_ seq: Int64, revision: Int64, _ db: Database) throws -> Sender? {
-        if let hit = state.withLock({ $0.senders[seq] }), hit.revision == revision { return hit.sender }
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM senders WHERE seq = ?"), arguments: [seq]) else { return nil }
-        let sender = try SQLiteStore.sender(row)
+        try decoded(seq, revision: revision, table: "senders", shelf: \.senders, db, decode: SQLiteStore.sender)
+    }
+
+    /// The row `seq` of `table` decoded, from the shelf when it was decoded at this revision.
+    private func decoded<Value: Sendable>(_ seq: Int64, revision: Int64, table: String,
+                                          shelf: WritableKeyPath<State, [Int64: (revision: Int64, value: Value)]> & Sendable,
+                                          _ db: Database, decode: (Row) throws -> Value) throws -> Value? {
+        if let hit = state.withLock({ $0[keyPath: shelf][seq] }), hit.revision == revision { return hit.value }
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM \(table) WHERE seq = ?"), arguments: [seq]) else { return nil }
+        let value = try decode(row)
         let stored: Int64 = row["revision"]
         state.withLock { state in
-            if state.senders.count >= Self.capacity { state.senders.removeAll() }
-            state.senders[seq] = (stored, sender)
+            if state[keyPath: shelf].count >= Self.capacity { state[keyPath: shelf].removeAll() }
+            state[keyPath: shelf][seq] = (stored, value)
         }
-        return sender
+        return value
     }
 
     /// The seq of a campaign or sender (IDs are never reused, so a mapping never changes).
