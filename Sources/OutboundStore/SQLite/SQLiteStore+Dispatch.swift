@@ -111,7 +111,6 @@ extension SQLiteStore {
     struct DispatchRead {
         var enrollments: [Int64: StoredEnrollment] = [:]
         var senderSeqs: [ID: Int64] = [:]
-        var campaignSeqs: [ID: Int64] = [:]
         var priorities: [ID: Int] = [:]
         var logs: [Int64: SenderUsageLog] = [:]
     }
@@ -188,7 +187,6 @@ extension SQLiteStore {
                 if campaigns[campaignSeq] == nil {
                     guard let campaign = try cache.campaign(campaignSeq, revision: row[15], db) else { continue }
                     campaigns[campaignSeq] = campaign
-                    read.campaignSeqs[campaign.id] = campaignSeq
                     read.priorities[campaign.id] = campaign.priority
                 }
                 guard let campaign = campaigns[campaignSeq], let contact = contacts[row[2] as Int64] else { continue }
@@ -288,22 +286,17 @@ extension SQLiteStore {
         return values + Array(repeating: filler, count: size - values.count)
     }
 
-    /// A sender's most urgent due enrollments: the highest priority level first (an index seek per
-    /// level, and a sender rarely serves more than a few), the earliest due first within it.
+    /// A sender's most urgent due enrollments: the highest priority level first, the earliest due
+    /// first within it.
     private static func dueEnrollments(of senderSeq: Int64, at nowMs: Int64, limit: Int, _ db: Database) throws -> [Row] {
         var rows: [Row] = []
-        var level = try Int.fetchOne(db.cachedStatement(sql: """
-            SELECT max(priority) FROM enrollments WHERE sender_seq = ? AND due_at IS NOT NULL
-            """), arguments: [senderSeq])
-        while let priority = level, rows.count < limit {
+        try forEachPriorityLevel(of: senderSeq, db) { priority in
             rows += try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT \(enrollmentColumns) FROM enrollments e
                 JOIN contacts c ON c.seq = e.contact_seq JOIN campaigns k ON k.seq = e.campaign_seq
                 WHERE e.sender_seq = ? AND e.priority = ? AND e.due_at <= ? AND e.due_at IS NOT NULL ORDER BY e.due_at, e.seq LIMIT ?
                 """), arguments: [senderSeq, priority, nowMs, limit - rows.count])
-            level = try Int.fetchOne(db.cachedStatement(sql: """
-                SELECT max(priority) FROM enrollments WHERE sender_seq = ? AND priority < ? AND due_at IS NOT NULL
-                """), arguments: [senderSeq, priority])
+            return rows.count < limit
         }
         return rows
     }

@@ -48,7 +48,8 @@ extension SQLiteStore {
             try db.cachedStatement(sql: "INSERT INTO events (workspace_id, type, campaign_id, contact_id, action_id, at) VALUES (?, ?, ?, ?, ?, ?)")
                 .execute(arguments: [row[1] as String, "lead.\(type.rawValue)", campaignID.rawValue, row[2] as String, actionID?.rawValue, nowMs])
         }
-        for move in effects.moves { try update(move, db, at: now, ledger: &ledger) }
+        var keys = EnrollmentKeys()
+        for move in effects.moves { try keys.update(move, db, at: now, ledger: &ledger) }
         // Automations act in the same transaction as the signal that triggered them.
         for (contact, status) in effects.contactStatuses {
             try db.execute(sql: "UPDATE contacts SET status = ?, updated_at = ? WHERE id = ?", arguments: [status, nowMs, contact.rawValue])
@@ -105,14 +106,6 @@ extension SQLiteStore {
 
     // MARK: Shared steps
 
-    /// Writes an enrollment's engine fields (reading what it was, for the counters).
-    static func update(_ e: Enrollment, _ db: Database, at now: Date, ledger: inout CounterLedger) throws {
-        guard let old = try stored(e.seq, db) else { return }
-        let senderSeq = try e.senderID.flatMap { try seq(of: $0, table: "senders", db) }
-        let priority = try Int.fetchOne(db.cachedStatement(sql: "SELECT priority FROM campaigns WHERE seq = ?"), arguments: [old.campaignSeq])
-        try write(e, old: old, senderSeq: senderSeq, priority: priority, db, at: now, ledger: &ledger)
-    }
-
     static func count(_ campaignSeq: Int64, _ key: String, _ db: Database, by delta: Int = 1) throws {
         try db.cachedStatement(sql: """
             INSERT INTO campaign_counters (campaign_seq, key, value) VALUES (?, ?, ?)
@@ -133,30 +126,39 @@ extension SQLiteStore {
     }
 
     private static func refreshSlot(_ sender: Int64, _ db: Database) throws {
+        let due = try earliestDue(of: sender, db)
         try db.cachedStatement(sql: """
             UPDATE senders SET next_slot_at = CASE WHEN in_flight IS NOT NULL OR ? IS NULL THEN NULL ELSE max(coalesce(pacing_until, 0), ?) END
             WHERE seq = ?
-            """).execute(arguments: [try earliestDue(of: sender, db), try earliestDue(of: sender, db), sender])
+            """).execute(arguments: [due, due, sender])
     }
 
-    /// The earliest due time among a sender's enrollments: the minimum over its priority levels,
-    /// an index seek each (the due index is ordered by priority first).
+    /// The earliest due time among a sender's enrollments: the minimum over its priority levels.
     static func earliestDue(of sender: Int64, _ db: Database) throws -> Int64? {
         var earliest: Int64?
-        var level = try Int.fetchOne(db.cachedStatement(sql: """
-            SELECT max(priority) FROM enrollments WHERE sender_seq = ? AND due_at IS NOT NULL
-            """), arguments: [sender])
-        while let priority = level {
+        try forEachPriorityLevel(of: sender, db) { priority in
             if let due = try Int64.fetchOne(db.cachedStatement(sql: """
                 SELECT min(due_at) FROM enrollments WHERE sender_seq = ? AND priority = ? AND due_at IS NOT NULL
                 """), arguments: [sender, priority]) {
                 earliest = min(earliest ?? due, due)
             }
+            return true
+        }
+        return earliest
+    }
+
+    /// Calls `body` with each priority level among the sender's due-indexed enrollments, highest
+    /// first, until it returns false: an index seek per level (the due index is ordered by
+    /// sender, priority, due time), and a sender rarely serves more than a few levels.
+    static func forEachPriorityLevel(of sender: Int64, _ db: Database, _ body: (Int) throws -> Bool) throws {
+        var level = try Int.fetchOne(db.cachedStatement(sql: """
+            SELECT max(priority) FROM enrollments WHERE sender_seq = ? AND due_at IS NOT NULL
+            """), arguments: [sender])
+        while let priority = level, try body(priority) {
             level = try Int.fetchOne(db.cachedStatement(sql: """
                 SELECT max(priority) FROM enrollments WHERE sender_seq = ? AND priority < ? AND due_at IS NOT NULL
                 """), arguments: [sender, priority])
         }
-        return earliest
     }
 
     /// An active campaign whose every enrollment is terminal is completed.
@@ -172,19 +174,6 @@ extension SQLiteStore {
 
     static func seq(of id: ID, table: String, _ db: Database) throws -> Int64? {
         try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM \(table) WHERE id = ?"), arguments: [id.rawValue])
-    }
-
-    /// Whether any of the contact's addresses (or its email's domain) is suppressed: one unique-index
-    /// seek per address it has.
-    static func isSuppressed(_ contact: Contact, _ db: Database) throws -> Bool {
-        let domain = contact.email?.split(separator: "@").last.map(String.init)
-        for (kind, value) in [("email", contact.email), ("domain", domain), ("phone", contact.phone), ("linkedin_url", contact.linkedinURL)] {
-            guard let value else { continue }
-            if try Bool.fetchOne(db.cachedStatement(sql: """
-                SELECT EXISTS (SELECT 1 FROM suppressions WHERE workspace_id = ? AND kind = ? AND value = ?)
-                """), arguments: [contact.workspaceID.rawValue, kind, value]) == true { return true }
-        }
-        return false
     }
 
     /// An enrollment from a row of `enrollments` joined with `contact_id` and `campaign_id`.
@@ -234,21 +223,8 @@ extension SQLiteStore {
     public func activate(_ enrollments: [Enrollment], at now: Date) async throws {
         try await write { db in
             var ledger = CounterLedger()
-            var senders: [ID: Int64] = [:]
-            var priorities: [Int64: Int] = [:]
-            for e in enrollments {
-                guard let old = try Self.stored(e.seq, db) else { continue }
-                var senderSeq: Int64?
-                if let sender = e.senderID {
-                    if senders[sender] == nil { senders[sender] = try Self.seq(of: sender, table: "senders", db) }
-                    senderSeq = senders[sender]
-                }
-                if priorities[old.campaignSeq] == nil {
-                    priorities[old.campaignSeq] = try Int.fetchOne(db.cachedStatement(sql: "SELECT priority FROM campaigns WHERE seq = ?"),
-                                                                   arguments: [old.campaignSeq])
-                }
-                try Self.write(e, old: old, senderSeq: senderSeq, priority: priorities[old.campaignSeq], db, at: now, ledger: &ledger)
-            }
+            var keys = EnrollmentKeys()
+            for e in enrollments { try keys.update(e, db, at: now, ledger: &ledger) }
             try ledger.flush(db)
             try Self.refreshSlots(Array(Set(enrollments.compactMap(\.senderID))), db)
         }
@@ -579,5 +555,27 @@ extension SQLiteStore {
             buckets[row["b"], default: (0, [:])].1[type] = row["n"]
         }
         return buckets.keys.sorted().map { key in (date(fromMs + key * bucket), buckets[key]!.0, buckets[key]!.1) }
+    }
+}
+
+/// What writing an enrollment needs beyond the enrollment itself (its sender's seq, its
+/// campaign's priority), read once per transaction however many enrollments share them.
+struct EnrollmentKeys {
+    private var senders: [ID: Int64?] = [:]
+    private var priorities: [Int64: Int?] = [:]
+
+    /// Writes `e` over what it was (read in this transaction, for the counters).
+    mutating func update(_ e: Enrollment, _ db: Database, at now: Date, ledger: inout CounterLedger) throws {
+        guard let old = try SQLiteStore.stored(e.seq, db) else { return }
+        var senderSeq: Int64?
+        if let sender = e.senderID {
+            if senders[sender] == nil { senders[sender] = try SQLiteStore.seq(of: sender, table: "senders", db) }
+            senderSeq = senders[sender] ?? nil
+        }
+        if priorities[old.campaignSeq] == nil {
+            priorities[old.campaignSeq] = try Int.fetchOne(db.cachedStatement(sql: "SELECT priority FROM campaigns WHERE seq = ?"),
+                                                           arguments: [old.campaignSeq])
+        }
+        try SQLiteStore.write(e, old: old, senderSeq: senderSeq, priority: priorities[old.campaignSeq] ?? nil, db, at: now, ledger: &ledger)
     }
 }
