@@ -66,21 +66,12 @@ extension SQLiteStore {
                     break
                 }
             }
+            var touched: Set<Int64> = []
             for move in settlement.moves {
                 guard let old = try Self.stored(move.seq, db) else { continue }
-                var move = move
-                if old.state.isTerminal {
-                    // Ended while its action was in flight (a reply, a stop): it stays ended; only what
-                    // the send taught (first contact, the thread's Message-ID) is kept.
-                    move.state = old.state
-                    move.reason = old.reason
-                    move.nodeID = old.nodeID
-                    move.nodeEnteredAt = old.nodeEnteredAt
-                    move.dueAt = nil
-                }
                 try Self.write(move, old: old, senderSeq: try move.senderID.flatMap { try cache.seq(of: $0, table: "senders", db) },
                                priority: nil, db, at: now, ledger: &ledger)
-                if let sender = old.senderSeq { freed.insert(sender) }
+                if let sender = old.senderSeq { touched.insert(sender) }
             }
             for suppression in settlement.suppressions {
                 try db.cachedStatement(sql: """
@@ -98,7 +89,7 @@ extension SQLiteStore {
             for seq in freed {
                 try db.cachedStatement(sql: "UPDATE senders SET in_flight = NULL WHERE seq = ? AND in_flight IS NOT NULL").execute(arguments: [seq])
             }
-            try Self.refreshSlots(senderSeqs: Array(freed), db)
+            try Self.refreshSlots(senderSeqs: Array(freed.union(touched)), db)
             try ledger.flush(db)
             try Self.completeFinished(Set(settlement.moves.map(\.campaignID)), db, at: now)
             return try Self.nextWake(db)
@@ -366,9 +357,19 @@ extension SQLiteStore {
     }
 
     /// Writes an enrollment's engine fields over `old` (read in the same transaction) and counts
-    /// the change of state and a first contact.
+    /// the change of state and a first contact. An ended lead is never reopened: one that ended
+    /// while its action was in flight (a reply, a stop) keeps its state, reason and step, and only
+    /// what the send taught (first contact, the thread's Message-ID, signals) is written.
     static func write(_ e: Enrollment, old: StoredEnrollment, senderSeq: Int64?, priority: Int?, _ db: Database, at now: Date,
                       ledger: inout CounterLedger) throws {
+        var e = e
+        if old.state.isTerminal {
+            e.state = old.state
+            e.reason = old.reason
+            e.nodeID = old.nodeID
+            e.nodeEnteredAt = old.nodeEnteredAt
+            e.dueAt = nil
+        }
         try db.cachedStatement(sql: """
             UPDATE enrollments SET state = ?, reason = ?, node_id = ?, node_entered_at = ?, due_at = ?, attempts = ?,
                 started_at = coalesce(started_at, ?), signals = ?, last_message_id = coalesce(?, last_message_id),
