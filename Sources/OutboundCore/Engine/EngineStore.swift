@@ -35,7 +35,8 @@ public protocol EngineStore: Sendable {
     @discardableResult
     func stopOpen(_ campaign: Campaign, contact: ID?, reason: String, at now: Date) async throws -> Int
     /// Spreads the campaign's open leads that have not been contacted over its current senders
-    /// of `channel` (contacted ones keep theirs: a thread must not change sender). Returns how many moved.
+    /// of `channel` (contacted ones keep theirs: a thread must not change sender; so does one whose
+    /// first action is in flight). Returns how many moved.
     func rebalance(_ campaign: Campaign, channel: ChannelKind, at now: Date) async throws -> Int
     /// Marks the open leads waiting on a sender with why (nil clears it when the sender is usable again).
     func holdReason(_ reason: String?, forSender sender: ID, at now: Date) async throws

@@ -325,8 +325,9 @@ extension SQLiteStore {
                         html = ?, in_reply_to = ?, created_at = ?, updated_at = ? WHERE seq = ?
                     """).execute(arguments: [senderSeq, a.recipient, a.subject, a.body, a.html, a.inReplyTo, nowMs, nowMs, actionSeq])
             }
-            // The lead's row is left as it is until the outcome is recorded: its sender is busy, so
-            // nothing reads it meanwhile, and a crash is settled from the action row.
+            // The lead's row is left as it is until the outcome is recorded: its sender is busy (and
+            // rebalancing leaves a lead in flight with it), so nothing reads it meanwhile, and a
+            // crash is settled from the action row.
             logs[senderSeq, default: SenderUsageLog()].append(at: nowMs, campaign: old.campaignSeq, kind: a.kind)
             busy[senderSeq] = actionSeq
             recorded.append(claim)

@@ -429,7 +429,8 @@ extension SQLiteStore {
             let senderSeqs = try Int64.fetchAll(db, sql: "SELECT seq FROM senders WHERE id IN (\(marks)) AND channel = ? ORDER BY seq",
                                                 arguments: StatementArguments(campaign.senderIDs.map(\.rawValue) + [channel.rawValue]))
             let movable = try Row.fetchAll(db, sql: """
-                SELECT seq, sender_seq FROM enrollments WHERE campaign_seq = ? AND started_at IS NULL AND state IN ('active', 'waiting')
+                SELECT seq, sender_seq FROM enrollments e WHERE campaign_seq = ? AND started_at IS NULL AND state IN ('active', 'waiting')
+                  AND NOT EXISTS (SELECT 1 FROM actions a WHERE a.enrollment_seq = e.seq AND a.state = 'sending')
                 ORDER BY seq
                 """, arguments: [campaignSeq])
             guard !senderSeqs.isEmpty else { return 0 }
