@@ -152,12 +152,15 @@ struct DispatchBench: AsyncParsableCommand {
         if !json { emitError("built \(leads) leads, \(campaigns) campaigns, \(senders) senders in \(String(format: "%.1f", built.seconds)) s") }
         let services = built.services, clock = built.clock
         let started = Date()
-        var ticks = 0, dispatched = 0
+        var ticks = 0, dispatched = 0, visits = 0, moves = 0, signals = 0
         var lastProgress = started
         while true {
             let report = try await services.dispatcher.drain()
             ticks += 1
             dispatched += report.actions
+            visits += report.senders
+            moves += report.moves
+            signals += report.signals
             if !json, Date().timeIntervalSince(lastProgress) >= 10 {
                 lastProgress = Date()
                 emitError(String(format: "… %d actions in %.0f s (%.0f/s), virtual clock at %@", dispatched, lastProgress.timeIntervalSince(started),
@@ -172,7 +175,9 @@ struct DispatchBench: AsyncParsableCommand {
         let baseline = try SQLiteBaseline.insertUpdate(count: max(check.actions, 1), batch: 500,
                                                        path: folder.appendingPathComponent("baseline.sqlite").path)
         let ours = Double(check.actions) / seconds, base = Double(max(check.actions, 1)) / baseline
-        if !json { emitError("dispatched \(check.actions) actions in \(String(format: "%.1f", seconds)) s over \(ticks) wakes; open leads: \(check.open)") }
+        if !json {
+            emitError("dispatched \(check.actions) actions in \(String(format: "%.1f", seconds)) s over \(ticks) wakes (\(visits) sender visits, \(moves) lead moves, \(signals) signals); open leads: \(check.open)")
+        }
         emit(String(format: #"{"bench":"dispatch","leads":%d,"campaigns":%d,"senders":%d,"tick_seconds":%.0f,"actions":%d,"actions_per_s":%.0f,"baseline_per_s":%.0f,"ratio":%.3f,"peak_rss_mb":%.1f,"duplicates":%d,"cap_violations":%d,"window_violations":%d,"open_leads":%d}"#,
                     leads, campaigns, senders, tickSeconds, check.actions, ours, base, ours / base, ImportBench.peakRSSMegabytes(),
                     check.duplicates, check.capViolations, check.windowViolations, check.open))
