@@ -151,7 +151,7 @@ struct DispatchBench: AsyncParsableCommand {
         let built = try await BenchWorkspace.build(in: folder, leads: leads, campaigns: campaigns, senders: senders, startIn: 0)
         if !json { emitError("built \(leads) leads, \(campaigns) campaigns, \(senders) senders in \(String(format: "%.1f", built.seconds)) s") }
         let services = built.services, clock = built.clock
-        let started = Date()
+        let started = Date(), startedCPU = Self.cpuSeconds()
         var ticks = 0, dispatched = 0, visits = 0, moves = 0, signals = 0
         var lastProgress = started
         while true {
@@ -170,17 +170,26 @@ struct DispatchBench: AsyncParsableCommand {
             // Wake at the next due moment, taking whatever falls due within the tick.
             clock.set(max(wake, clock.now.addingTimeInterval(tickSeconds)))
         }
-        let seconds = Date().timeIntervalSince(started)
+        let seconds = Date().timeIntervalSince(started), cpu = Self.cpuSeconds() - startedCPU
         let check = try built.store.benchCheck()
         let baseline = try SQLiteBaseline.insertUpdate(count: max(check.actions, 1), batch: 500,
                                                        path: folder.appendingPathComponent("baseline.sqlite").path)
         let ours = Double(check.actions) / seconds, base = Double(max(check.actions, 1)) / baseline
         if !json {
-            emitError("dispatched \(check.actions) actions in \(String(format: "%.1f", seconds)) s over \(ticks) wakes (\(visits) sender visits, \(moves) lead moves, \(signals) signals); open leads: \(check.open)")
+            emitError("dispatched \(check.actions) actions in \(String(format: "%.1f", seconds)) s (\(String(format: "%.1f", cpu)) s of CPU) over \(ticks) wakes (\(visits) sender visits, \(moves) lead moves, \(signals) signals); open leads: \(check.open)")
         }
         emit(String(format: #"{"bench":"dispatch","leads":%d,"campaigns":%d,"senders":%d,"tick_seconds":%.0f,"actions":%d,"actions_per_s":%.0f,"baseline_per_s":%.0f,"ratio":%.3f,"peak_rss_mb":%.1f,"duplicates":%d,"cap_violations":%d,"window_violations":%d,"open_leads":%d}"#,
                     leads, campaigns, senders, tickSeconds, check.actions, ours, base, ours / base, ImportBench.peakRSSMegabytes(),
                     check.duplicates, check.capViolations, check.windowViolations, check.open))
+    }
+}
+
+extension DispatchBench {
+    /// User and system CPU time of this process so far, in seconds.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 }
 

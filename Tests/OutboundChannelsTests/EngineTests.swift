@@ -41,6 +41,28 @@ import OutboundStore
         #expect(try await engine.actions(campaign).map(\.createdAt) == [engine.date("2026-03-08T13:00:00Z")])
     }
 
+    @Test func aShutWindowMovesEveryLeadOfTheCampaignOnTheSenderAtOnceAndHoldsNoOtherCampaign() async throws {
+        // Monday 14:00 UTC: "Sunday" may only send on Sundays, "Now" at any time; one sender serves both.
+        let engine = try await Engine.make()
+        defer { engine.cleanup() }
+        let sender = try await engine.emailSender("Shared", gap: 60)
+        let sunday = try await engine.emailCampaign("Sunday", senders: [sender], schedule: ["sunday": [.init(start: "09:00", end: "17:00")]])
+        let now = try await engine.emailCampaign("Now", senders: [sender])
+        _ = try await engine.addLeads(5, to: sunday, prefix: "sunday")
+        _ = try await engine.addLeads(2, to: now, prefix: "now")
+        _ = try await engine.services.lifecycle.launch(sunday.id, in: engine.workspace)
+        _ = try await engine.services.lifecycle.launch(now.id, in: engine.workspace)
+        // The first look at the sender finds Sunday's leads first: all five move to the opening in
+        // that tick (not two per tick), and the next tick sends Now's first lead.
+        let first = try await engine.services.dispatcher.drain()
+        #expect(first.moves == 5)
+        #expect(first.actions == 1)
+        #expect(first.senders == 2)
+        try await engine.run(until: engine.date("2026-12-07T00:00:00Z"))
+        #expect(try await engine.actions(now).map(\.createdAt) == [engine.date("2026-11-30T14:00:00Z"), engine.date("2026-11-30T14:01:00Z")])
+        #expect(try await engine.actions(sunday).map(\.createdAt) == (0..<5).map { engine.date("2026-12-06T09:0\($0):00Z") })
+    }
+
     @Test func aSenderAtItsDailyCapResumesExactlyWhenCapacityFrees() async throws {
         let engine = try await Engine.make()
         defer { engine.cleanup() }

@@ -19,6 +19,7 @@ public struct Planner: Sendable {
         var plan = DispatchPlan()
         var startedToday: [ID: Int] = [:]
         var workspaceToday: [ID: Int] = [:]
+        var deferred: Set<[ID]> = []
         for snapshot in snapshots {
             let sender = snapshot.sender
             plan.senders.append(sender.id)
@@ -90,6 +91,7 @@ public struct Planner: Sendable {
                         }
                         if let startAt = campaign.startAt, startAt > now {
                             e.dueAt = startAt
+                            hold(campaign, on: sender, until: startAt, &deferred, &plan)
                             break walk
                         }
                         let zone = campaign.sendInLeadTimezone ? (candidate.contact.timezone ?? campaign.timezone) : campaign.timezone
@@ -99,6 +101,7 @@ public struct Planner: Sendable {
                                 break walk
                             }
                             e.dueAt = opening
+                            if !campaign.sendInLeadTimezone { hold(campaign, on: sender, until: opening, &deferred, &plan) }
                             break walk
                         }
                         guard let recipient = candidate.contact.identity(for: channel) else {
@@ -169,6 +172,14 @@ public struct Planner: Sendable {
             if !claimed, let blockedUntil { plan.pacing[sender.id] = blockedUntil }
         }
         return plan
+    }
+
+    /// Moves the rest of the campaign's leads due on the sender along with the one looked at (once
+    /// per sender and campaign in a plan): a shut window or a later start holds them all alike.
+    private func hold(_ campaign: Campaign, on sender: Sender, until: Date, _ deferred: inout Set<[ID]>, _ plan: inout DispatchPlan) {
+        guard deferred.insert([sender.id, campaign.id]).inserted else { return }
+        let nodes = campaign.sequence.nodes.filter { $0.channel == sender.channel && $0.actionKind != nil }.map(\.id)
+        plan.deferrals.append(Deferral(senderID: sender.id, campaignID: campaign.id, nodeIDs: nodes, until: until))
     }
 
     private func advance(_ e: inout Enrollment, to next: String?, at now: Date) {

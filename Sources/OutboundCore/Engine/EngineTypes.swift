@@ -94,10 +94,29 @@ public struct DispatchPlan: Sendable {
     public var pacing: [ID: Date] = [:]
     /// Every sender looked at: their next slot is recomputed from what is still due.
     public var senders: [ID] = []
+    /// Campaign-wide waits found on a sender: every other lead due there waits just as long.
+    public var deferrals: [Deferral] = []
 
     public init() {}
 
     public var isEmpty: Bool { claims.isEmpty && moves.isEmpty && pacing.isEmpty && senders.isEmpty }
+}
+
+/// Every lead of `campaignID` due on `senderID` and waiting at one of `nodeIDs` (the campaign's
+/// steps on that sender's channel) cannot act before `until` — the campaign's window is shut or
+/// it has not started — so they move there together, in one write, instead of one candidate per tick.
+public struct Deferral: Sendable, Hashable {
+    public var senderID: ID
+    public var campaignID: ID
+    public var nodeIDs: [String]
+    public var until: Date
+
+    public init(senderID: ID, campaignID: ID, nodeIDs: [String], until: Date) {
+        self.senderID = senderID
+        self.campaignID = campaignID
+        self.nodeIDs = nodeIDs
+        self.until = until
+    }
 }
 
 /// An action to perform now, and the enrollment as it stands while it is in flight.

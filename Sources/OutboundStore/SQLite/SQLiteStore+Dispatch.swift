@@ -25,9 +25,10 @@ extension SQLiteStore {
             result.senders = snapshots.count
             if !snapshots.isEmpty {
                 let plan = request.decide(snapshots)
-                result.claims = try Self.apply(plan, read: read, db, at: now, cache: cache, ledger: &ledger)
-                result.moves = plan.moves.count
-                try Self.completeFinished(Set(plan.moves.map(\.campaignID)), db, at: now)
+                let applied = try Self.apply(plan, read: read, db, at: now, cache: cache, ledger: &ledger)
+                result.claims = applied.claims
+                result.moves = plan.moves.count + applied.deferred
+                try Self.completeFinished(ledger.ended, db, at: now)
             }
             try ledger.flush(db)
             if result.claims.isEmpty { result.nextWake = try Self.nextWake(db) }
@@ -86,12 +87,16 @@ extension SQLiteStore {
             for sender in settlement.freedSenders {
                 if let seq = try cache.seq(of: sender, table: "senders", db) { freed.insert(seq) }
             }
+            // A freed sender is next looked at when its pacing gap ends, without searching its due
+            // leads now: it nearly always has one, and a look that finds none sets the exact slot.
             for seq in freed {
-                try db.cachedStatement(sql: "UPDATE senders SET in_flight = NULL WHERE seq = ? AND in_flight IS NOT NULL").execute(arguments: [seq])
+                try db.cachedStatement(sql: """
+                    UPDATE senders SET in_flight = NULL, next_slot_at = coalesce(pacing_until, 0) WHERE seq = ? AND in_flight IS NOT NULL
+                    """).execute(arguments: [seq])
             }
-            try Self.refreshSlots(senderSeqs: Array(freed.union(touched)), db)
+            try Self.refreshSlots(senderSeqs: Array(touched.subtracting(freed)), db)
             try ledger.flush(db)
-            try Self.completeFinished(Set(settlement.moves.map(\.campaignID)), db, at: now)
+            try Self.completeFinished(ledger.ended, db, at: now)
             return try Self.nextWake(db)
         }
     }
@@ -295,7 +300,7 @@ extension SQLiteStore {
     // MARK: Apply
 
     private static func apply(_ plan: DispatchPlan, read: DispatchRead, _ db: Database, at now: Date, cache: EngineCache,
-                              ledger: inout CounterLedger) throws -> [Claim] {
+                              ledger: inout CounterLedger) throws -> (claims: [Claim], deferred: Int) {
         var recorded: [Claim] = []
         let nowMs = millis(now)
         var logs = read.logs
@@ -339,6 +344,22 @@ extension SQLiteStore {
             try write(move, old: old, senderSeq: target, priority: read.priorities[move.campaignID], db, at: now, ledger: &ledger)
             if let target { touched.insert(target) }
         }
+        var deferred = 0
+        for deferral in plan.deferrals where !deferral.nodeIDs.isEmpty {
+            guard let senderSeq = read.senderSeqs[deferral.senderID], let priority = read.priorities[deferral.campaignID],
+                  let campaignSeq = try cache.seq(of: deferral.campaignID, table: "campaigns", db) else { continue }
+            // The sender's due range at the campaign's priority (an index range), narrowed to the
+            // campaign's steps on this channel: leads at a delay or condition are not held.
+            let nodes = padded(deferral.nodeIDs, with: "")
+            try db.cachedStatement(sql: """
+                UPDATE enrollments SET due_at = ?, updated_at = ?
+                WHERE sender_seq = ? AND priority = ? AND due_at <= ? AND campaign_seq = ?
+                    AND node_id IN (\(Array(repeating: "?", count: nodes.count).joined(separator: ",")))
+                """).execute(arguments: StatementArguments([millis(deferral.until), nowMs, senderSeq, Int64(priority), nowMs, campaignSeq] as [Int64?])
+                                 + StatementArguments(nodes))
+            deferred += db.changesCount
+            touched.insert(senderSeq)
+        }
         for sender in plan.senders {
             guard let seq = read.senderSeqs[sender] else { continue }
             let pacing = plan.pacing[sender].map { millis($0) }
@@ -354,7 +375,7 @@ extension SQLiteStore {
             }
         }
         try refreshSlots(senderSeqs: Array(touched.subtracting(busy.keys)), db)
-        return recorded
+        return (recorded, deferred)
     }
 
     /// Writes an enrollment's engine fields over `old` (read in the same transaction) and counts
@@ -383,6 +404,7 @@ extension SQLiteStore {
         if old.state != e.state {
             ledger.add(old.campaignSeq, "state.\(old.state.rawValue)", by: -1)
             ledger.add(old.campaignSeq, "state.\(e.state.rawValue)")
+            if e.state.isTerminal { ledger.ended.insert(old.campaignSeq) }
         }
     }
 
@@ -410,6 +432,8 @@ extension SQLiteStore {
 /// Counter changes of one transaction, written once per key at the end.
 struct CounterLedger {
     private var deltas: [Int64: [String: Int]] = [:]
+    /// Campaigns a lead of which ended in this transaction: only they can have just finished.
+    var ended: Set<Int64> = []
 
     mutating func add(_ campaignSeq: Int64, _ key: String, by delta: Int = 1) {
         deltas[campaignSeq, default: [:]][key, default: 0] += delta

@@ -71,8 +71,16 @@ extension SQLiteStore {
                            arguments: [suppression.id.rawValue, suppression.workspaceID.rawValue, suppression.kind.rawValue,
                                        suppression.value, suppression.reason, nowMs])
         }
-        try refreshSlots(effects.moves.compactMap(\.senderID), db)
-        try completeFinished(Set(effects.moves.map(\.campaignID)), db, at: now)
+        // A lead a signal made due (a condition met) brings its sender's slot forward; one it
+        // ended leaves the slot as it is, and the sender's next look finds the next lead.
+        for move in effects.moves {
+            guard let due = move.dueAt, let sender = move.senderID else { continue }
+            try db.cachedStatement(sql: """
+                UPDATE senders SET next_slot_at = max(coalesce(pacing_until, 0), ?1)
+                WHERE id = ?2 AND in_flight IS NULL AND (next_slot_at IS NULL OR next_slot_at > max(coalesce(pacing_until, 0), ?1))
+                """).execute(arguments: [millis(due), sender.rawValue])
+        }
+        try completeFinished(ledger.ended, db, at: now)
     }
 
     public func nextWake() async throws -> Date? {
@@ -169,6 +177,17 @@ extension SQLiteStore {
                 WHERE id = ? AND status = 'active' AND NOT EXISTS (
                     SELECT 1 FROM enrollments WHERE campaign_seq = campaigns.seq AND state IN ('pending', 'active', 'waiting'))
                 """).execute(arguments: [millis(now), millis(now), campaign.rawValue])
+        }
+    }
+
+    /// The same, by campaign seq.
+    static func completeFinished(_ campaigns: Set<Int64>, _ db: Database, at now: Date) throws {
+        for campaign in campaigns {
+            try db.cachedStatement(sql: """
+                UPDATE campaigns SET status = 'completed', completed_at = ?, updated_at = ?
+                WHERE seq = ? AND status = 'active' AND NOT EXISTS (
+                    SELECT 1 FROM enrollments WHERE campaign_seq = campaigns.seq AND state IN ('pending', 'active', 'waiting'))
+                """).execute(arguments: [millis(now), millis(now), campaign])
         }
     }
 
