@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Hummingbird
 import MultipartKit
 import OutboundCore
@@ -33,7 +34,10 @@ struct ImportRoutes {
                 }
                 let stream = MultipartFileStream(body: request.body, boundary: boundary)
                 let started = try await imports.start(filename: filename, listID: listID, in: workspace)
-                job = try await imports.run(started, source: stream, overrides: overrides)
+                // The file part names itself once its headers are read: the job takes that name
+                // unless `?filename=` gave one.
+                let named = stream.filename
+                job = try await imports.run(started, source: stream, overrides: overrides, filename: { named.value.withLock { $0 } })
             } else {
                 let started = try await imports.start(filename: filename, listID: listID, in: workspace)
                 job = try await imports.run(started, source: request.body.map { $0.readableBytesView }, overrides: overrides)
@@ -76,9 +80,41 @@ struct MultipartFileStream<Body: AsyncSequence>: AsyncSequence where Body.Elemen
     typealias Element = [UInt8]
     let body: Body
     let boundary: String
+    /// The file part's `filename` (from its Content-Disposition), once its headers are read.
+    let filename = Named()
+
+    final class Named: Sendable {
+        let value = Mutex<String?>(nil)
+    }
+
+    init(body: Body, boundary: String) {
+        self.body = body
+        self.boundary = boundary
+    }
 
     func makeAsyncIterator() -> Iterator {
-        Iterator(upstream: body.makeAsyncIterator(), parser: MultipartParser(boundary: boundary))
+        Iterator(upstream: body.makeAsyncIterator(), parser: MultipartParser(boundary: boundary), filename: filename)
+    }
+
+    /// `filename="…"` (or RFC 5987 `filename*=UTF-8''…`) of a Content-Disposition value.
+    static func filename(in disposition: String) -> String? {
+        var plain: String?
+        for parameter in disposition.split(separator: ";").dropFirst() {
+            let pair = parameter.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1).map(String.init)
+            guard pair.count == 2 else { continue }
+            switch pair[0].lowercased() {
+            case "filename*":
+                let encoded = pair[1].components(separatedBy: "''").last ?? pair[1]
+                if let decoded = encoded.removingPercentEncoding, !decoded.isEmpty { return decoded }
+            case "filename":
+                let value = pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                if !value.isEmpty { plain = value }
+            default:
+                break
+            }
+        }
+        // Browsers may send a whole client path; only its last component is the file's name.
+        return plain.map { String($0.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last ?? Substring($0)) }
     }
 
     struct Iterator: AsyncIteratorProtocol {
@@ -86,13 +122,16 @@ struct MultipartFileStream<Body: AsyncSequence>: AsyncSequence where Body.Elemen
         let parser: MultipartParser
         let state = PartState()
 
-        init(upstream: Body.AsyncIterator, parser: MultipartParser) {
+        init(upstream: Body.AsyncIterator, parser: MultipartParser, filename: Named) {
             self.upstream = upstream
             self.parser = parser
             let state = self.state
             parser.onHeader = { name, value in
                 if name.lowercased() == "content-disposition", value.contains("filename=") || value.contains("name=\"file\"") {
-                    if !state.done { state.inFile = true }
+                    if !state.done {
+                        state.inFile = true
+                        if let name = MultipartFileStream.filename(in: value) { filename.value.withLock { $0 = $0 ?? name } }
+                    }
                 }
             }
             parser.onBody = { buffer in

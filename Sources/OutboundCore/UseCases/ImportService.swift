@@ -32,7 +32,8 @@ public struct ImportService: Sendable {
     /// The job ends `failed` only when the file has no usable header or the source fails.
     public func run<Source: AsyncSequence>(
         _ job: ImportJob, source: Source, overrides: [String: ColumnTarget] = [:],
-        progress: @Sendable (ImportJob) -> Void = { _ in }
+        progress: @Sendable (ImportJob) -> Void = { _ in },
+        filename: @Sendable () -> String? = { nil }
     ) async throws -> ImportJob where Source.Element: Sequence<UInt8> {
         var job = job
         let region = try await contacts.region(of: job.workspaceID)
@@ -44,6 +45,7 @@ public struct ImportService: Sendable {
         pending.reserveCapacity(ImportService.batchSize)
         do {
             for try await chunk in source {
+                if job.filename == nil { job.filename = filename() }
                 var records: [CSVRecord] = []
                 reader.feed(chunk) { records.append($0) }
                 for record in records {

@@ -146,9 +146,9 @@ extension SQLiteStore {
         let values = try Self.columns(of: job)
         try await write { db in
             try db.execute(sql: """
-                UPDATE imports SET state = ?, rows_read = ?, created = ?, updated = ?, duplicates = ?, invalid = ?, errors = ?,
-                    failure = ?, updated_at = ?, finished_at = ? WHERE id = ? AND workspace_id = ?
-                """, arguments: StatementArguments([values[2]] + Array(values[5...11]) + [values[13], values[14], values[0], values[1]]))
+                UPDATE imports SET state = ?, filename = ?, rows_read = ?, created = ?, updated = ?, duplicates = ?, invalid = ?,
+                    errors = ?, failure = ?, updated_at = ?, finished_at = ? WHERE id = ? AND workspace_id = ?
+                """, arguments: StatementArguments([values[2], values[3]] + Array(values[5...11]) + [values[13], values[14], values[0], values[1]]))
         }
     }
 
