@@ -42,25 +42,49 @@ import OutboundStore
     }
 
     @Test func aShutWindowMovesEveryLeadOfTheCampaignOnTheSenderAtOnceAndHoldsNoOtherCampaign() async throws {
-        // Monday 14:00 UTC: "Sunday" may only send on Sundays, "Now" at any time; one sender serves both.
+        // Monday 14:00 UTC: "Short" may only send on Mondays 14:00–14:02, "Now" at any time; one
+        // sender serves both, one action a minute.
         let engine = try await Engine.make()
         defer { engine.cleanup() }
         let sender = try await engine.emailSender("Shared", gap: 60)
-        let sunday = try await engine.emailCampaign("Sunday", senders: [sender], schedule: ["sunday": [.init(start: "09:00", end: "17:00")]])
+        let short = try await engine.emailCampaign("Short", senders: [sender], schedule: ["monday": [.init(start: "14:00", end: "14:02")]])
         let now = try await engine.emailCampaign("Now", senders: [sender])
-        _ = try await engine.addLeads(5, to: sunday, prefix: "sunday")
+        _ = try await engine.addLeads(5, to: short, prefix: "short")
         _ = try await engine.addLeads(2, to: now, prefix: "now")
-        _ = try await engine.services.lifecycle.launch(sunday.id, in: engine.workspace)
+        _ = try await engine.services.lifecycle.launch(short.id, in: engine.workspace)
         _ = try await engine.services.lifecycle.launch(now.id, in: engine.workspace)
-        // The first look at the sender finds Sunday's leads first: all five move to the opening in
-        // that tick (not two per tick), and the next tick sends Now's first lead.
-        let first = try await engine.services.dispatcher.drain()
-        #expect(first.moves == 5)
-        #expect(first.actions == 1)
-        #expect(first.senders == 2)
-        try await engine.run(until: engine.date("2026-12-07T00:00:00Z"))
-        #expect(try await engine.actions(now).map(\.createdAt) == [engine.date("2026-11-30T14:00:00Z"), engine.date("2026-11-30T14:01:00Z")])
-        #expect(try await engine.actions(sunday).map(\.createdAt) == (0..<5).map { engine.date("2026-12-06T09:0\($0):00Z") })
+        try await engine.run(until: engine.date("2026-11-30T14:01:30Z"))
+        // At 14:02 the window has shut on three of Short's leads: the first look at the sender
+        // moves all three to next Monday in that tick (not two per tick), and the next tick
+        // sends Now's first lead.
+        engine.clock.set(engine.date("2026-11-30T14:02:00Z"))
+        let shut = try await engine.services.dispatcher.drain()
+        #expect(shut.moves == 3)
+        #expect(shut.actions == 1)
+        #expect(shut.senders == 2)
+        try await engine.run(until: engine.date("2026-12-15T00:00:00Z"))
+        #expect(try await engine.actions(now).map(\.createdAt) == [engine.date("2026-11-30T14:02:00Z"), engine.date("2026-11-30T14:03:00Z")])
+        #expect(try await engine.actions(short).map(\.createdAt) == [
+            "2026-11-30T14:00:00Z", "2026-11-30T14:01:00Z", "2026-12-07T14:00:00Z", "2026-12-07T14:01:00Z", "2026-12-14T14:00:00Z",
+        ].map(engine.date))
+    }
+
+    @Test func launchingOutsideTheWindowMakesTheLeadsDueAtItsOpening() async throws {
+        // Saturday noon UTC; the window opens Monday 09:00. Launch itself sets that due time, so
+        // no tick before Monday has anything to do.
+        let engine = try await Engine.make(start: "2026-11-28T12:00:00Z")
+        defer { engine.cleanup() }
+        let sender = try await engine.emailSender("Sam", gap: 60)
+        let campaign = try await engine.emailCampaign("Weekdays", senders: [sender], schedule: ["monday": [.init(start: "09:00", end: "17:00")]])
+        _ = try await engine.addLeads(3, to: campaign)
+        _ = try await engine.services.lifecycle.launch(campaign.id, in: engine.workspace)
+        #expect(try await engine.services.dispatcher.nextWake() == engine.date("2026-11-30T09:00:00Z"))
+        let early = try await engine.services.dispatcher.drain()
+        #expect(!early.didWork && early.senders == 0)
+        try await engine.run(until: engine.date("2026-12-01T00:00:00Z"))
+        #expect(try await engine.actions(campaign).map(\.createdAt) == [
+            "2026-11-30T09:00:00Z", "2026-11-30T09:01:00Z", "2026-11-30T09:02:00Z",
+        ].map(engine.date))
     }
 
     @Test func aSenderAtItsDailyCapResumesExactlyWhenCapacityFrees() async throws {

@@ -95,7 +95,13 @@ public struct LifecycleService: Sendable {
             .filter { entryChannel == nil || $0.channel == entryChannel }
         var loads = try await store.senderLoads(senders.map(\.id))
         let now = clock.now
-        let due = max(now, campaign.startAt ?? now)
+        var due = max(now, campaign.startAt ?? now)
+        // A first step that sends waits for the campaign's window: the leads start due at its
+        // opening (as the dispatcher would move them on its first look), not now.
+        if entry.actionKind != nil, !campaign.sendInLeadTimezone, !campaign.schedule.contains(due, in: campaign.timezone),
+           let opening = campaign.schedule.nextOpening(atOrAfter: due, in: campaign.timezone) {
+            due = opening
+        }
         var after: Int64 = 0
         while true {
             let batch = try await store.pendingLeads(of: campaign, after: after, limit: 5_000)
