@@ -59,7 +59,9 @@ extension SQLiteStore {
             for start in stride(from: 0, to: ids.count, by: 500) {
                 let chunk = ids[start..<min(start + 500, ids.count)].map(\.rawValue)
                 let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-                result += try Row.fetchAll(db, sql: "SELECT * FROM contacts WHERE workspace_id = ? AND id IN (\(marks))",
+                // `+workspace_id` keeps SQLite on the id index: left bare, it picks the workspace index
+                // and reads every contact of the workspace for each chunk (quadratic at a million).
+                result += try Row.fetchAll(db, sql: "SELECT * FROM contacts WHERE +workspace_id = ? AND id IN (\(marks))",
                                            arguments: StatementArguments([workspace.rawValue] + chunk)).map(Self.contact)
             }
             return result

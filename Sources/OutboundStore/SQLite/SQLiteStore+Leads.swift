@@ -11,6 +11,7 @@ extension SQLiteStore {
             for start in stride(from: 0, to: contacts.count, by: 500) {
                 let chunk = contacts[start..<min(start + 500, contacts.count)].map(\.rawValue)
                 let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                // `+c.workspace_id` keeps SQLite on the id index (see `contacts(_:in:)`).
                 let rows = try Row.fetchAll(db, sql: """
                     SELECT c.*,
                       EXISTS (SELECT 1 FROM enrollments e WHERE e.campaign_seq = ?1 AND e.contact_seq = c.seq) AS in_campaign,
@@ -27,7 +28,7 @@ extension SQLiteStore {
                                 AND e.state NOT IN ('pending', 'skipped')) AS contacted,
                       EXISTS (SELECT 1 FROM list_members m JOIN campaign_lists cl ON cl.list_seq = m.list_seq
                               WHERE cl.campaign_seq = ?1 AND cl.mode = 'exclude' AND m.contact_seq = c.seq) AS in_excluded
-                    FROM contacts c WHERE c.workspace_id = ?2 AND c.id IN (\(marks))
+                    FROM contacts c WHERE +c.workspace_id = ?2 AND c.id IN (\(marks))
                     """, arguments: StatementArguments([DatabaseValue(value: campaignSeq)!, campaign.workspaceID.rawValue.databaseValue]
                                                       + chunk.map(\.databaseValue)))
                 for row in rows {

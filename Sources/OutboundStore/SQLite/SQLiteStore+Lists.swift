@@ -29,7 +29,8 @@ extension SQLiteStore {
         guard !ids.isEmpty else { return [] }
         return try await read { db in
             let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
-            return try Row.fetchAll(db, sql: "\(Self.listSelect) WHERE l.workspace_id = ? AND l.id IN (\(marks))",
+            // `+l.workspace_id` keeps SQLite on the id index (see `contacts(_:in:)`).
+            return try Row.fetchAll(db, sql: "\(Self.listSelect) WHERE +l.workspace_id = ? AND l.id IN (\(marks))",
                                     arguments: StatementArguments([workspace.rawValue] + ids.map(\.rawValue))).map(Self.list)
         }
     }
