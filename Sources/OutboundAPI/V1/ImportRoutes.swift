@@ -87,11 +87,6 @@ struct MultipartFileStream<Body: AsyncSequence>: AsyncSequence where Body.Elemen
         let value = Mutex<String?>(nil)
     }
 
-    init(body: Body, boundary: String) {
-        self.body = body
-        self.boundary = boundary
-    }
-
     func makeAsyncIterator() -> Iterator {
         Iterator(upstream: body.makeAsyncIterator(), parser: MultipartParser(boundary: boundary), filename: filename)
     }

@@ -98,7 +98,7 @@ public struct LifecycleService: Sendable {
         var due = max(now, campaign.startAt ?? now)
         // A first step that sends waits for the campaign's window: the leads start due at its
         // opening (as the dispatcher would move them on its first look), not now.
-        if entry.actionKind != nil, !campaign.sendInLeadTimezone, !campaign.schedule.contains(due, in: campaign.timezone),
+        if entry.actionKind != nil, !campaign.sendInLeadTimezone,
            let opening = campaign.schedule.nextOpening(atOrAfter: due, in: campaign.timezone) {
             due = opening
         }

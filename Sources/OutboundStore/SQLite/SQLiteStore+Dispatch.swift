@@ -28,8 +28,8 @@ extension SQLiteStore {
                 let applied = try Self.apply(plan, read: read, db, at: now, cache: cache, ledger: &ledger)
                 result.claims = applied.claims
                 result.moves = plan.moves.count + applied.deferred
-                try Self.completeFinished(ledger.ended, db, at: now)
             }
+            try Self.completeFinished(ledger.ended, db, at: now)
             try ledger.flush(db)
             if result.claims.isEmpty { result.nextWake = try Self.nextWake(db) }
             return result

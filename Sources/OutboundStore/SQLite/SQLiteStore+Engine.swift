@@ -27,10 +27,12 @@ extension SQLiteStore {
             var ledger = CounterLedger()
             try Self.applySignals(effects, db, at: now, ledger: &ledger)
             try ledger.flush(db)
+            try Self.completeFinished(ledger.ended, db, at: now)
         }
     }
 
-    /// Applies reactions to signals in the caller's transaction.
+    /// Applies reactions to signals in the caller's transaction; the caller completes the
+    /// campaigns in `ledger.ended` once it has written everything else.
     static func applySignals(_ effects: SignalEffects, _ db: Database, at now: Date, ledger: inout CounterLedger) throws {
         let nowMs = millis(now)
         for seq in effects.fired { try db.cachedStatement(sql: "DELETE FROM scheduled_signals WHERE seq = ?").execute(arguments: [seq]) }
@@ -80,7 +82,6 @@ extension SQLiteStore {
                 WHERE id = ?2 AND in_flight IS NULL AND (next_slot_at IS NULL OR next_slot_at > max(coalesce(pacing_until, 0), ?1))
                 """).execute(arguments: [millis(due), sender.rawValue])
         }
-        try completeFinished(ledger.ended, db, at: now)
     }
 
     public func nextWake() async throws -> Date? {
@@ -169,18 +170,7 @@ extension SQLiteStore {
         }
     }
 
-    /// An active campaign whose every enrollment is terminal is completed.
-    static func completeFinished(_ campaigns: Set<ID>, _ db: Database, at now: Date) throws {
-        for campaign in campaigns {
-            try db.cachedStatement(sql: """
-                UPDATE campaigns SET status = 'completed', completed_at = ?, updated_at = ?
-                WHERE id = ? AND status = 'active' AND NOT EXISTS (
-                    SELECT 1 FROM enrollments WHERE campaign_seq = campaigns.seq AND state IN ('pending', 'active', 'waiting'))
-                """).execute(arguments: [millis(now), millis(now), campaign.rawValue])
-        }
-    }
-
-    /// The same, by campaign seq.
+    /// An active campaign (by seq) whose every enrollment is terminal is completed.
     static func completeFinished(_ campaigns: Set<Int64>, _ db: Database, at now: Date) throws {
         for campaign in campaigns {
             try db.cachedStatement(sql: """
@@ -292,14 +282,15 @@ extension SQLiteStore {
                 stopped += count
             }
             try Self.refreshSlots(senderSeqs: senders, db)
-            if contact != nil { try Self.completeFinished([campaign.id], db, at: now) }
+            if contact != nil { try Self.completeFinished([seq], db, at: now) }
             return stopped
         }
     }
 
     public func completeIfFinished(_ campaign: Campaign, at now: Date) async throws -> Bool {
         try await write { db in
-            try Self.completeFinished([campaign.id], db, at: now)
+            guard let seq = try Self.seq(of: campaign.id, table: "campaigns", db) else { return false }
+            try Self.completeFinished([seq], db, at: now)
             return db.changesCount > 0
         }
     }
@@ -417,8 +408,7 @@ extension SQLiteStore {
                 try Self.count(row["campaign_seq"], "state.\(state)", db, by: -1)
                 try Self.count(row["campaign_seq"], "state.stopped", db)
             }
-            let campaign = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM campaigns WHERE seq = ?"), arguments: [row["campaign_seq"] as Int64])
-            try Self.completeFinished(Set(campaign.map { [ID(trusted: $0)] } ?? []), db, at: now)
+            try Self.completeFinished([row["campaign_seq"] as Int64], db, at: now)
         }
     }
 
