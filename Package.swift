@@ -90,6 +90,7 @@ let package = Package(
             name: "OutboundChannelsTests",
             dependencies: [
                 "OutboundCore", "OutboundChannels", "OutboundStore", "OutboundAPI",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

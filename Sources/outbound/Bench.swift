@@ -144,12 +144,15 @@ struct DispatchBench: AsyncParsableCommand {
     @Option(help: "Virtual seconds the clock moves at least per wake: 60 is a dispatcher that always finds a minute of work (capacity); 1 is an idle server's cadence, where the cost is per wake.")
     var tickSeconds: Double = 60
     @Flag(help: "Print one JSON line only.") var json = false
+    @Flag(help: "Time every SQL statement shape of the dispatch and print the costliest (slows the run a little).")
+    var profileSQL = false
 
     func run() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("outbound-bench-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let built = try await BenchWorkspace.build(in: folder, leads: leads, campaigns: campaigns, senders: senders, startIn: 0)
         if !json { emitError("built \(leads) leads, \(campaigns) campaigns, \(senders) senders in \(String(format: "%.1f", built.seconds)) s") }
+        let profile = profileSQL ? built.store.profileStatements() : nil
         let services = built.services, clock = built.clock
         let started = Date(), startedCPU = Self.cpuSeconds()
         var ticks = 0, dispatched = 0, visits = 0, moves = 0, signals = 0
@@ -171,6 +174,12 @@ struct DispatchBench: AsyncParsableCommand {
             clock.set(max(wake, clock.now.addingTimeInterval(tickSeconds)))
         }
         let seconds = Date().timeIntervalSince(started), cpu = Self.cpuSeconds() - startedCPU
+        if let profile {
+            for entry in profile.top.prefix(40) {
+                emitError(String(format: "%7.2f s %9d × %6.1f µs  %@", entry.seconds, entry.count, entry.seconds / Double(entry.count) * 1e6,
+                                 String(entry.sql.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ").prefix(150))))
+            }
+        }
         let check = try built.store.benchCheck()
         let baseline = try SQLiteBaseline.insertUpdate(count: max(check.actions, 1), batch: 500,
                                                        path: folder.appendingPathComponent("baseline.sqlite").path)

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import OutboundAPI
 import OutboundChannels
@@ -334,6 +335,37 @@ import OutboundStore
         #expect(Set(actions.map(\.senderID)) == [first.id, second.id], "the new sender took over leads")
         #expect(actions.filter { $0.senderID == second.id }.count == 1, "3 uncontacted leads over 2 senders: 2 and 1")
         #expect(actions.filter { $0.senderID == second.id }.first?.createdAt == engine.date("2026-11-30T14:30:00Z"), "taken over at once")
+    }
+
+    @Test func aLargeRebalanceRunsInStepsAndTheCampaignSaysSoUntilItIsDone() async throws {
+        let engine = try await Engine.make()
+        defer { engine.cleanup() }
+        let first = try await engine.emailSender("First", gap: 3600)
+        let second = try await engine.emailSender("Second", gap: 3600)
+        let campaign = try await engine.emailCampaign("Big", senders: [first])
+        let leads = SQLiteStore.rebalanceChunk + 500
+        _ = try await engine.addLeads(leads, to: campaign)
+        _ = try await engine.services.lifecycle.launch(campaign.id, in: engine.workspace)
+        try await engine.run(until: engine.date("2026-11-30T14:30:00Z"))
+        #expect(try await engine.actions(campaign).count == 1)
+        var input = CampaignInput()
+        input.senderIDs = .value([first.id.rawValue, second.id.rawValue])
+        let updated = try await engine.services.campaigns.update(campaign.id, with: input, in: engine.workspace)
+        #expect(updated.isRebalancing)
+        #expect(try await engine.services.campaigns.get(campaign.id, in: engine.workspace).isRebalancing)
+        try await engine.services.dispatcher.tick()
+        #expect(try await engine.services.campaigns.get(campaign.id, in: engine.workspace).isRebalancing, "one step deals one chunk")
+        try await engine.services.dispatcher.tick()
+        #expect(try await engine.services.campaigns.get(campaign.id, in: engine.workspace).isRebalancing == false)
+        let perSender = try await DatabaseQueue(path: engine.store.path).read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT s.id, count(*) AS n FROM enrollments e JOIN senders s ON s.seq = e.sender_seq GROUP BY s.id
+                """).reduce(into: [String: Int]()) { $0[$1["id"]] = $1["n"] }
+        }
+        // The contacted lead stays with the first sender; the other leads are dealt alternately.
+        let uncontacted = leads - 1
+        #expect(perSender == [first.id.rawValue: 1 + (uncontacted + 1) / 2, second.id.rawValue: uncontacted / 2])
+        #expect(try await engine.actions(campaign).map(\.senderID).contains(second.id), "the new sender started at once")
     }
 
     @Test func aPausedSenderHoldsItsLeadsWithAReason() async throws {

@@ -76,9 +76,11 @@ public struct CampaignService: Sendable {
         try await store.updateCampaign(campaign)
         if !input.leadRules.isAbsent { try await leads.sync(campaign) }
         if !input.senderIDs.isAbsent, campaign.status == .active || campaign.status == .paused,
-           let channel = campaign.sequence.nodes.lazy.compactMap(\.channel).first {
-            // Leads not yet contacted follow the new sender list; contacted ones keep their sender.
-            _ = try await store.rebalance(campaign, channel: channel, at: clock.now)
+           campaign.sequence.nodes.contains(where: { $0.channel != nil }) {
+            // Leads not yet contacted follow the new sender list (the dispatcher moves them in
+            // steps); contacted ones keep their sender.
+            try await store.startRebalance(campaign.id)
+            campaign.isRebalancing = true
         }
         return campaign
     }

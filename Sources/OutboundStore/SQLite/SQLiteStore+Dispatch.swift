@@ -19,6 +19,7 @@ extension SQLiteStore {
                 try Self.applySignals(request.react(pending), db, at: now, ledger: &ledger)
                 result.signals = pending.count
             }
+            result.moves = try Self.rebalanceStep(db, at: now, cache: cache)
             var read = DispatchRead()
             let snapshots = try Self.snapshot(db, at: now, maxSenders: request.maxSenders, candidatesPerSender: request.candidatesPerSender,
                                               cache: cache, read: &read)
@@ -27,7 +28,7 @@ extension SQLiteStore {
                 let plan = request.decide(snapshots)
                 let applied = try Self.apply(plan, read: read, db, at: now, cache: cache, ledger: &ledger)
                 result.claims = applied.claims
-                result.moves = plan.moves.count + applied.deferred
+                result.moves += plan.moves.count + applied.deferred
             }
             try Self.completeFinished(ledger.ended, db, at: now)
             try ledger.flush(db)
@@ -420,6 +421,10 @@ extension SQLiteStore {
     }
 
     static func nextWake(_ db: Database) throws -> Date? {
+        // A rebalance still dealing leads is work now.
+        if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM campaigns WHERE rebalance_state IS NOT NULL LIMIT 1")) == true {
+            return .distantPast
+        }
         let slot = try Int64.fetchOne(db.cachedStatement(sql: """
             SELECT next_slot_at FROM senders WHERE next_slot_at IS NOT NULL AND in_flight IS NULL AND status = 'active'
             ORDER BY next_slot_at LIMIT 1

@@ -341,6 +341,17 @@ extension SQLiteStore {
                 try db.execute(sql: "UPDATE senders SET recent = ? WHERE seq = ?", arguments: [log.data, sender])
             }
         }
+        migrator.registerMigration("v9-rebalance-steps") { db in
+            // A pending rebalance: which state's leads are being dealt (`waiting`, then `active`;
+            // NULL: none), the last enrollment seq dealt, and how many were dealt so far (the
+            // round-robin position). The dispatcher advances it in steps.
+            try db.execute(sql: """
+                ALTER TABLE campaigns ADD COLUMN rebalance_state TEXT;
+                ALTER TABLE campaigns ADD COLUMN rebalance_after INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE campaigns ADD COLUMN rebalance_placed INTEGER NOT NULL DEFAULT 0;
+                CREATE INDEX campaigns_rebalancing ON campaigns(seq) WHERE rebalance_state IS NOT NULL;
+                """)
+        }
         return migrator
     }()
 }
