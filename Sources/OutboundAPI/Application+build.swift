@@ -42,7 +42,7 @@ public struct Services: Sendable {
         contacts = ContactService(store: store, clock: clock, hasher: identityHasher)
         let lifecycle = LifecycleService(store: store, clock: clock, router: router)
         self.lifecycle = lifecycle
-        leads = LeadService(store: store, clock: clock, contacts: contacts, activation: { try await lifecycle.activatePending($0) })
+        leads = LeadService(store: store, clock: clock, contacts: contacts, activation: { try await lifecycle.enroll($0) })
         inbound = InboundService(store: store, clock: clock)
         dispatcher = Dispatcher(store: store, router: router, clock: clock, planner: planner)
         forecasts = ForecastService(

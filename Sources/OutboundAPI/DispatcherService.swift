@@ -4,14 +4,17 @@ import OutboundCore
 import ServiceLifecycle
 
 /// Runs the dispatcher in the server: recovers interrupted sends at start, then ticks, sleeping
-/// until the next thing is due (at most a second, so new work is picked up quickly).
+/// until the next thing is due (at most a second, so new work is picked up quickly). Between
+/// ticks it admits the next batch of any campaign still enrolling leads.
 public struct DispatcherService: Service {
     let dispatcher: Dispatcher
+    let lifecycle: LifecycleService?
     let clock: any OutboundCore.Clock
     let logger: Logger
 
-    public init(dispatcher: Dispatcher, clock: any OutboundCore.Clock, logger: Logger) {
+    public init(dispatcher: Dispatcher, lifecycle: LifecycleService? = nil, clock: any OutboundCore.Clock, logger: Logger) {
         self.dispatcher = dispatcher
+        self.lifecycle = lifecycle
         self.clock = clock
         self.logger = logger
     }
@@ -26,8 +29,9 @@ public struct DispatcherService: Service {
         try await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
+                    let enrolled = try await lifecycle?.continueEnrolling() ?? false
                     let report = try await dispatcher.tick()
-                    if report.dueAgain(at: clock.now) { continue }
+                    if enrolled || report.dueAgain(at: clock.now) { continue }
                     let wake = report.nextWake
                     let wait = min(1.0, max(0.05, (wake ?? clock.now.addingTimeInterval(1)).timeIntervalSince(clock.now)))
                     try await Task.sleep(for: .milliseconds(Int(wait * 1000)))

@@ -289,6 +289,7 @@ struct BenchWorkspace {
             }
             _ = try await services.lifecycle.launch(campaign.id, in: workspace.id)
         }
+        while try await services.lifecycle.continueEnrolling() {}
         return BenchWorkspace(store: store, services: services, clock: clock, seconds: Date().timeIntervalSince(began))
     }
 }

@@ -46,7 +46,7 @@ struct Serve: AsyncParsableCommand {
             services: services,
             configuration: ServerConfiguration(host: host, port: port, logLevel: logger.logLevel))
         logger.info("Outbound listening", metadata: ["address": "http://\(host):\(port)", "database": "\(database.path)"])
-        let engine = DispatcherService(dispatcher: services.dispatcher, clock: services.clock, logger: logger)
+        let engine = DispatcherService(dispatcher: services.dispatcher, lifecycle: services.lifecycle, clock: services.clock, logger: logger)
         let group = ServiceGroup(
             configuration: .init(services: [app, engine], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

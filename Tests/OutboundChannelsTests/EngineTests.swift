@@ -368,6 +368,28 @@ import OutboundStore
         #expect(try await engine.actions(campaign).map(\.senderID).contains(second.id), "the new sender started at once")
     }
 
+    @Test func aLargeLaunchAnswersAfterItsFirstBatchAndEnrollsTheRestInTheBackground() async throws {
+        let engine = try await Engine.make()
+        defer { engine.cleanup() }
+        let sender = try await engine.emailSender("Sam", gap: 60)
+        let campaign = try await engine.emailCampaign("Wide", senders: [sender])
+        _ = try await engine.addLeads(25, to: campaign)
+        var lifecycle = LifecycleService(store: engine.store, clock: engine.clock)
+        lifecycle.batchSize = 10
+        let launched = try await lifecycle.launch(campaign.id, in: engine.workspace)
+        #expect(launched.status == .active && launched.isEnrolling)
+        func states() async throws -> [EnrollmentState: Int] {
+            try await engine.leads(campaign).reduce(into: [:]) { $0[$1.state, default: 0] += 1 }
+        }
+        #expect(try await states() == [.active: 10, .pending: 15])
+        // A server restarted here goes on: the mark is on the campaign row, read by a new service.
+        let restarted = LifecycleService(store: engine.store, clock: engine.clock)
+        #expect(try await restarted.continueEnrolling())
+        #expect(try await states() == [.active: 25])
+        #expect(try await engine.services.campaigns.get(campaign.id, in: engine.workspace).isEnrolling == false)
+        #expect(try await restarted.continueEnrolling() == false, "nothing left to do")
+    }
+
     @Test func aPausedSenderHoldsItsLeadsWithAReason() async throws {
         let engine = try await Engine.make()
         defer { engine.cleanup() }

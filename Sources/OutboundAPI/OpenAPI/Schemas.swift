@@ -231,7 +231,7 @@ enum Schemas {
                 "hourly_message_rate": range(1, 60), "daily_limit": range(1, 500), "stop_on_reply": boolean,
                 "open_tracking": boolean, "signature": nullableString, "skip_other_campaigns": boolean,
                 "send_in_lead_timezone": boolean, "lead_rules": ref("LeadRules"), "sequence": ref("Sequence"),
-                "simulation": nullable(ref("Simulation")), "is_rebalancing": boolean,
+                "simulation": nullable(ref("Simulation")), "is_rebalancing": boolean, "is_enrolling": boolean,
                 "automations": ["type": "array", "items": ref("Automation")],
                 "created_at": timestamp, "updated_at": timestamp,
                 "started_at": nullableTimestamp, "paused_at": nullableTimestamp, "completed_at": nullableTimestamp,

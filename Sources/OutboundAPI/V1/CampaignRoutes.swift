@@ -144,6 +144,7 @@ struct CampaignBody: Encodable, Sendable {
     var sequence: SequenceBody
     @Nullable var simulation: SimulationBody?
     var isRebalancing: Bool
+    var isEnrolling: Bool
     var automations: [AutomationBody]
     var createdAt: Date
     var updatedAt: Date
@@ -204,6 +205,7 @@ struct CampaignBody: Encodable, Sendable {
                            bounceRate: $0.bounceRate, signalDelayMinutes: $0.signalDelayMinutes)
         }
         isRebalancing = campaign.isRebalancing
+        isEnrolling = campaign.isEnrolling
         automations = campaign.automations.map(AutomationBody.init)
         createdAt = campaign.createdAt
         updatedAt = campaign.updatedAt

@@ -47,6 +47,8 @@ public struct Campaign: Sendable, Hashable {
     public var automations: [Automation] = []
     /// True while not-yet-contacted leads are being spread over a changed set of senders.
     public var isRebalancing: Bool = false
+    /// True while pending leads are still being admitted after a launch, resume or large arrival.
+    public var isEnrolling: Bool = false
     public let createdAt: Date
     public var updatedAt: Date
     public var startedAt: Date?

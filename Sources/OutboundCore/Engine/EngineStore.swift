@@ -28,6 +28,12 @@ public protocol EngineStore: Sendable {
     func senderLoads(_ senders: [ID]) async throws -> [ID: Int]
     /// Writes enrollments (launch decisions) and wakes their senders.
     func activate(_ enrollments: [Enrollment], at now: Date) async throws
+    /// Marks (or unmarks) a campaign as still having pending leads to admit.
+    func setEnrolling(_ campaign: ID, _ enrolling: Bool) async throws
+    /// Unmarks the campaign if no lead of it is pending any more; returns whether it did.
+    func finishEnrolling(_ campaign: ID) async throws -> Bool
+    /// The campaigns marked enrolling.
+    func enrollingCampaigns() async throws -> [(id: ID, workspace: ID)]
     /// Pausing keeps every lead's place: its due time is set aside, and restored on resume.
     func hold(_ campaign: Campaign, at now: Date) async throws
     func release(_ campaign: Campaign, at now: Date) async throws

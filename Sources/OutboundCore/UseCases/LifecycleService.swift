@@ -5,6 +5,9 @@ public struct LifecycleService: Sendable {
     let store: any Store
     let clock: any Clock
     let review: ReviewService
+    /// Leads admitted per transaction. The first batch is admitted inside the request; the rest
+    /// by `continueEnrolling()`, which the server's dispatcher loop calls between ticks.
+    public var batchSize = 5_000
 
     public init(store: any Store, clock: any Clock, router: (any ChannelRouter)? = nil) {
         self.store = store
@@ -14,6 +17,7 @@ public struct LifecycleService: Sendable {
 
     /// Validates, then starts: every pending lead is admitted (or skipped with its reason) and
     /// gets a sticky sender, balanced by load. With no lead at all the campaign completes at once.
+    /// A large campaign answers after its first batch and reads `is_enrolling` until the rest are in.
     public func launch(_ id: ID, in workspace: ID) async throws -> Campaign {
         var campaign = try await get(id, in: workspace)
         guard campaign.status == .draft else {
@@ -28,9 +32,8 @@ public struct LifecycleService: Sendable {
         campaign.startedAt = now
         campaign.updatedAt = now
         try await store.updateCampaign(campaign)
-        try await activatePending(campaign)
-        if try await store.completeIfFinished(campaign, at: clock.now) { return try await get(id, in: workspace) }
-        return campaign
+        try await enroll(campaign)
+        return try await get(id, in: workspace)
     }
 
     public func pause(_ id: ID, in workspace: ID) async throws -> Campaign {
@@ -54,8 +57,7 @@ public struct LifecycleService: Sendable {
         campaign.updatedAt = now
         try await store.updateCampaign(campaign)
         try await store.release(campaign, at: now)
-        try await activatePending(campaign)
-        _ = try await store.completeIfFinished(campaign, at: now)
+        try await enroll(campaign)
         return try await get(id, in: workspace)
     }
 
@@ -87,9 +89,40 @@ public struct LifecycleService: Sendable {
         return campaign
     }
 
-    /// Admits the campaign's pending leads (at launch, on resume, and when leads arrive while it runs).
-    public func activatePending(_ campaign: Campaign) async throws {
-        guard campaign.status == .active, let entry = campaign.sequence.nodes.first else { return }
+    /// Admits the campaign's pending leads (at launch, on resume, and when leads arrive while it
+    /// runs): one batch now; when more are left, the campaign is marked enrolling and
+    /// `continueEnrolling()` admits the rest. A campaign with nothing left open completes.
+    public func enroll(_ campaign: Campaign) async throws {
+        if try await activatePending(campaign, batches: 1) {
+            try await store.setEnrolling(campaign.id, true)
+        } else {
+            _ = try await store.completeIfFinished(campaign, at: clock.now)
+        }
+    }
+
+    /// One batch of every campaign still enrolling (the mark survives a restart, so an
+    /// interrupted launch goes on). Returns whether there was any to do.
+    @discardableResult
+    public func continueEnrolling() async throws -> Bool {
+        var worked = false
+        for (id, workspace) in try await store.enrollingCampaigns() {
+            guard let campaign = try await store.campaign(id, in: workspace), campaign.status == .active else {
+                // Paused (resume enrolls again), completed or gone: nothing to admit.
+                try await store.setEnrolling(id, false)
+                continue
+            }
+            worked = true
+            if try await !activatePending(campaign, batches: 1), try await store.finishEnrolling(id) {
+                _ = try await store.completeIfFinished(campaign, at: clock.now)
+            }
+        }
+        return worked
+    }
+
+    /// Admits up to `batches` batches of the campaign's pending leads; returns whether any may be left.
+    @discardableResult
+    public func activatePending(_ campaign: Campaign, batches: Int = .max) async throws -> Bool {
+        guard campaign.status == .active, let entry = campaign.sequence.nodes.first else { return false }
         let entryChannel = campaign.sequence.nodes.lazy.compactMap(\.channel).first
         let senders = try await store.senders(campaign.senderIDs, in: campaign.workspaceID)
             .filter { entryChannel == nil || $0.channel == entryChannel }
@@ -103,9 +136,9 @@ public struct LifecycleService: Sendable {
             due = opening
         }
         var after: Int64 = 0
-        while true {
-            let batch = try await store.pendingLeads(of: campaign, after: after, limit: 5_000)
-            guard let last = batch.last else { break }
+        for _ in 0..<batches {
+            let batch = try await store.pendingLeads(of: campaign, after: after, limit: batchSize)
+            guard let last = batch.last else { return false }
             after = last.seq
             var decided: [Enrollment] = []
             for (seq, candidate) in batch {
@@ -128,7 +161,9 @@ public struct LifecycleService: Sendable {
                 decided.append(e)
             }
             try await store.activate(decided, at: now)
+            if batch.count < batchSize { return false }
         }
+        return true
     }
 
     private func get(_ id: ID, in workspace: ID) async throws -> Campaign {

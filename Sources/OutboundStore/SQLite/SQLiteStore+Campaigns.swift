@@ -149,6 +149,7 @@ extension SQLiteStore {
             completedAt: date(row["completed_at"] as Int64?))
         campaign.simulation = try (row["simulation"] as String?).map { try decode(Simulation.self, $0) }
         campaign.isRebalancing = (row["rebalance_state"] as String?) != nil
+        campaign.isEnrolling = row["enrolling"]
         campaign.automations = try (row["automations"] as String?).map { try decode([StoredAutomation].self, $0).compactMap(\.automation) } ?? []
         return campaign
     }

@@ -287,6 +287,29 @@ extension SQLiteStore {
         }
     }
 
+    public func setEnrolling(_ campaign: ID, _ enrolling: Bool) async throws {
+        try await write { db in
+            try db.execute(sql: "UPDATE campaigns SET enrolling = ? WHERE id = ?", arguments: [enrolling, campaign.rawValue])
+        }
+    }
+
+    public func finishEnrolling(_ campaign: ID) async throws -> Bool {
+        try await write { db in
+            try db.execute(sql: """
+                UPDATE campaigns SET enrolling = 0 WHERE id = ? AND enrolling = 1
+                  AND NOT EXISTS (SELECT 1 FROM enrollments WHERE campaign_seq = campaigns.seq AND state = 'pending')
+                """, arguments: [campaign.rawValue])
+            return db.changesCount > 0
+        }
+    }
+
+    public func enrollingCampaigns() async throws -> [(id: ID, workspace: ID)] {
+        try await read { db in
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT id, workspace_id FROM campaigns WHERE enrolling = 1"))
+                .map { (ID(trusted: $0[0]), ID(trusted: $0[1])) }
+        }
+    }
+
     public func completeIfFinished(_ campaign: Campaign, at now: Date) async throws -> Bool {
         try await write { db in
             guard let seq = try Self.seq(of: campaign.id, table: "campaigns", db) else { return false }

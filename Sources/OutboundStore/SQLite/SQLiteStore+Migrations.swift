@@ -345,7 +345,11 @@ extension SQLiteStore {
             // A pending rebalance: which state's leads are being dealt (`waiting`, then `active`;
             // NULL: none), the last enrollment seq dealt, and how many were dealt so far (the
             // round-robin position). The dispatcher advances it in steps.
+            // `enrolling`: the campaign still has pending leads to admit after its launch, resume
+            // or a large arrival answered (LifecycleService.continueEnrolling admits the rest).
             try db.execute(sql: """
+                ALTER TABLE campaigns ADD COLUMN enrolling INTEGER NOT NULL DEFAULT 0;
+                CREATE INDEX campaigns_enrolling ON campaigns(seq) WHERE enrolling = 1;
                 ALTER TABLE campaigns ADD COLUMN rebalance_state TEXT;
                 ALTER TABLE campaigns ADD COLUMN rebalance_after INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE campaigns ADD COLUMN rebalance_placed INTEGER NOT NULL DEFAULT 0;
