@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import Testing
 import OutboundAPI
 import OutboundChannels
 import OutboundCore
@@ -63,6 +64,25 @@ struct APIClient: Sendable {
         let response = try await client.executeRequest(
             uri: path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
         return Reply(status: response.status, headers: response.headers, text: String(buffer: response.body))
+    }
+
+    /// The same request on its own connection that waits up to five minutes for the answer: the
+    /// test framework's client gives up after 20 s without a byte, which one long request (a
+    /// 100k-row import on a busy CI machine) can take.
+    func sendPatiently(_ method: HTTPRequest.Method, _ path: String, headers extra: HTTPFields = [:], rawBody: String) async throws -> Reply {
+        let port = try #require(client.port)
+        let patient = TestClient(host: "localhost", port: port, configuration: .init(timeout: .seconds(300)))
+        patient.connect()
+        var headers = extra
+        headers[.authorization] = "Bearer \(key)"
+        do {
+            let response = try await patient.execute(.init(path, method: method, headers: headers, body: ByteBuffer(string: rawBody)))
+            try await patient.shutdown()
+            return Reply(status: response.status, headers: response.headers, text: response.body.map { String(buffer: $0) } ?? "")
+        } catch {
+            try? await patient.shutdown()
+            throw error
+        }
     }
 
     func send(_ method: HTTPRequest.Method, _ path: String, body: JSONValue, key: String? = nil) async throws -> Reply {

@@ -18,7 +18,7 @@ import OutboundCore
                 csv += "P\(i),p\(i)@example.com,+1415\(String(format: "%07d", i)),SaaS\n"
             }
             csv += "Dup,P7@EXAMPLE.com,,\n"
-            let reply = try await postCSV(api, csv, query: "?filename=big.csv")
+            let reply = try await api.sendPatiently(.post, "/v1/imports?filename=big.csv", headers: [.contentType: "text/csv"], rawBody: csv)
             #expect(reply.status == .created)
             #expect(reply.string("state") == "completed")
             #expect(reply.json.path("rows_read") == .number(100_001))

@@ -45,7 +45,7 @@ import Testing
             _ = try await api.send(.patch, "/v1/workspace", json: #"{"daily_quota": 500}"#)
             let noSender = try await api.send(.post, "/tether/api/campaigns", json: #"{"name": "Early", "message": "Hi"}"#, key: token)
             #expect(noSender.status == .badRequest && noSender.json.path("error", "message") != nil)
-            let texter = try await api.createSender(channel: "sms", name: "Line", slug: "line")
+            _ = try await api.createSender(channel: "sms", name: "Line", slug: "line")
             let sam = try #require(try await api.send(.post, "/v1/contacts", json: #"{"first_name": "Sam", "last_name": "Patel", "phone": "+14165550100"}"#).string("id"))
             let alex = try #require(try await api.send(.post, "/v1/contacts", json: #"{"first_name": "Alex", "last_name": "Morgan", "phone": "+14165550101"}"#).string("id"))
 

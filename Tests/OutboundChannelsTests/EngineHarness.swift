@@ -142,4 +142,36 @@ final class ScriptedChannel: Channel, ChannelRouter {
     func confirm(_ action: OutboundAction) async -> Bool? { nil }
 }
 
+/// A channel whose sends for one sender wait until the test opens the gate; others go at once.
+final class GatedChannel: Channel, ChannelRouter {
+    let slowSender = Mutex<ID?>(nil)
+    private let gate = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func channel(for action: OutboundAction) -> any Channel { self }
+
+    func open() {
+        let waiters = gate.withLock { gate in
+            gate.open = true
+            defer { gate.waiters = [] }
+            return gate.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    func send(_ action: OutboundAction) async -> SendResult {
+        if slowSender.withLock({ $0 }) == action.sender.id {
+            await withCheckedContinuation { continuation in
+                let open = gate.withLock { gate in
+                    if !gate.open { gate.waiters.append(continuation) }
+                    return gate.open
+                }
+                if open { continuation.resume() }
+            }
+        }
+        return .sent(providerID: "ok-\(action.id.rawValue)", signals: [])
+    }
+
+    func confirm(_ action: OutboundAction) async -> Bool? { nil }
+}
+
 struct EngineStall: Error { let at: Date }

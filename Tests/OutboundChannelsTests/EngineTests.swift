@@ -390,6 +390,37 @@ import OutboundStore
         #expect(try await restarted.continueEnrolling() == false, "nothing left to do")
     }
 
+    @Test func aSlowProviderHoldsOnlyItsOwnSenderAndItsOutcomeIsRecordedWhenItComes() async throws {
+        let gated = GatedChannel()
+        let engine = try await Engine.make(router: gated)
+        defer { engine.cleanup() }
+        let fast = try await engine.emailSender("Fast", gap: 60)
+        let slow = try await engine.emailSender("Slow", gap: 60)
+        gated.slowSender.withLock { $0 = slow.id }
+        let campaign = try await engine.emailCampaign("Mixed", senders: [fast, slow])
+        _ = try await engine.addLeads(6, to: campaign)
+        _ = try await engine.services.lifecycle.launch(campaign.id, in: engine.workspace)
+        var dispatcher = Dispatcher(store: engine.store, router: gated, clock: engine.clock)
+        dispatcher.recordAfter = .milliseconds(200)
+
+        #expect(try await dispatcher.tick().actions == 2)
+        var actions = try await engine.actions(campaign)
+        #expect(actions.first { $0.senderID == fast.id }?.state == .sent, "recorded without waiting for the slow one")
+        #expect(actions.first { $0.senderID == slow.id }?.state == .sending)
+
+        engine.clock.advance(by: 3600)
+        #expect(try await dispatcher.tick().actions == 1, "the fast sender goes on; the slow one is still in flight")
+
+        gated.open()
+        for _ in 0..<250 where try await engine.actions(campaign).contains(where: { $0.state == .sending }) {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        actions = try await engine.actions(campaign)
+        #expect(actions.count == 3 && actions.allSatisfy { $0.state == .sent }, "the late outcome was recorded on its own")
+        engine.clock.advance(by: 3600)
+        #expect(try await dispatcher.tick().actions == 2, "and its sender is free again")
+    }
+
     @Test func aPausedSenderHoldsItsLeadsWithAReason() async throws {
         let engine = try await Engine.make()
         defer { engine.cleanup() }

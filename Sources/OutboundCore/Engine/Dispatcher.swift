@@ -39,6 +39,10 @@ public struct Dispatcher: Sendable {
     public var maxSenders = 512
     /// Due leads read per sender: one is sent, the rest can only be moved (windows, delays), so a few suffice.
     public var candidatesPerSender = 2
+    /// How long a tick waits for its slowest channel. What has come back by then is recorded
+    /// together; a later outcome is recorded on its own when it arrives, its sender staying in
+    /// flight (and out of the next ticks) until then.
+    public var recordAfter: Duration = .seconds(2)
 
     public init(store: any EngineStore, router: any ChannelRouter, clock: any Clock, planner: Planner = Planner()) {
         self.store = store
@@ -63,17 +67,24 @@ public struct Dispatcher: Sendable {
         report.nextWake = result.nextWake
         let claims = result.claims
         guard !claims.isEmpty else { return report }
-        let outcomes = await withTaskGroup(of: Outcome.self) { group in
-            for claim in claims {
-                group.addTask {
-                    let result = await router.channel(for: claim.action).send(claim.action)
-                    return Outcome(claim: claim, result: result, at: clock.now)
+        let gather = OutcomeGather(expecting: claims.count)
+        for claim in claims {
+            Task { [store, router, clock] in
+                let outcome = Outcome(claim: claim, result: await router.channel(for: claim.action).send(claim.action), at: clock.now)
+                guard !gather.deliver(outcome) else { return }
+                // Late: the tick has recorded the others. If this write fails too, the action stays
+                // `sending` and start-up settles it like a crash would (confirmed or uncertain).
+                for attempt in 1...3 {
+                    do {
+                        try await store.record(Reactions.settle([outcome]), at: clock.now)
+                        return
+                    } catch {
+                        try? await Task.sleep(for: .milliseconds(100 * attempt))
+                    }
                 }
             }
-            var all: [Outcome] = []
-            for await outcome in group { all.append(outcome) }
-            return all
         }
+        let outcomes = await gather.take(waitingAtMost: recordAfter)
         report.nextWake = try await store.record(Reactions.settle(outcomes), at: clock.now)
         return report
     }
