@@ -106,8 +106,9 @@ public struct LifecycleService: Sendable {
     public func continueEnrolling() async throws -> Bool {
         var worked = false
         for (id, workspace) in try await store.enrollingCampaigns() {
-            guard let campaign = try await store.campaign(id, in: workspace), campaign.status == .active else {
-                // Paused (resume enrolls again), completed or gone: nothing to admit.
+            guard let campaign = try await store.campaign(id, in: workspace), campaign.status == .active,
+                  !campaign.sequence.nodes.isEmpty else {
+                // Paused (resume enrolls again), completed, gone or with no step: nothing to admit.
                 try await store.setEnrolling(id, false)
                 continue
             }
