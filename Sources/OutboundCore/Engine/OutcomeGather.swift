@@ -10,6 +10,7 @@ final class OutcomeGather: Sendable {
         var outcomes: [Outcome] = []
         var pending: Int
         var waiter: CheckedContinuation<Void, Never>?
+        var timedOut = false
         var closed = false
     }
 
@@ -38,6 +39,7 @@ final class OutcomeGather: Sendable {
         let timer = Task { [self] in
             try? await Task.sleep(for: limit)
             let waiter = state.withLock { state in
+                state.timedOut = true
                 defer { state.waiter = nil }
                 return state.waiter
             }
@@ -45,7 +47,7 @@ final class OutcomeGather: Sendable {
         }
         await withCheckedContinuation { continuation in
             let done = state.withLock { state in
-                if state.pending == 0 { return true }
+                if state.pending == 0 || state.timedOut { return true }
                 state.waiter = continuation
                 return false
             }
