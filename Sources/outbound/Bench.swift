@@ -183,12 +183,15 @@ struct DispatchBench: AsyncParsableCommand {
         let check = try built.store.benchCheck()
         let baseline = try SQLiteBaseline.insertUpdate(count: max(check.actions, 1), batch: 500,
                                                        path: folder.appendingPathComponent("baseline.sqlite").path)
+        let scatteredBaseline = try SQLiteBaseline.insertUpdate(count: max(check.actions, 1), batch: 500, path: folder.appendingPathComponent("scattered.sqlite").path,
+                                                                scattered: true)
         let ours = Double(check.actions) / seconds, base = Double(max(check.actions, 1)) / baseline
+        let scatteredBase = Double(max(check.actions, 1)) / scatteredBaseline
         if !json {
             emitError("dispatched \(check.actions) actions in \(String(format: "%.1f", seconds)) s (\(String(format: "%.1f", cpu)) s of CPU) over \(ticks) wakes (\(visits) sender visits, \(moves) lead moves, \(signals) signals); open leads: \(check.open)")
         }
-        emit(String(format: #"{"bench":"dispatch","leads":%d,"campaigns":%d,"senders":%d,"tick_seconds":%.0f,"actions":%d,"actions_per_s":%.0f,"baseline_per_s":%.0f,"ratio":%.3f,"peak_rss_mb":%.1f,"duplicates":%d,"cap_violations":%d,"window_violations":%d,"open_leads":%d}"#,
-                    leads, campaigns, senders, tickSeconds, check.actions, ours, base, ours / base, ImportBench.peakRSSMegabytes(),
+        emit(String(format: #"{"bench":"dispatch","leads":%d,"campaigns":%d,"senders":%d,"tick_seconds":%.0f,"actions":%d,"actions_per_s":%.0f,"baseline_per_s":%.0f,"ratio":%.3f,"scattered_baseline_per_s":%.0f,"peak_rss_mb":%.1f,"duplicates":%d,"cap_violations":%d,"window_violations":%d,"open_leads":%d}"#,
+                    leads, campaigns, senders, tickSeconds, check.actions, ours, base, ours / base, scatteredBase, ImportBench.peakRSSMegabytes(),
                     check.duplicates, check.capViolations, check.windowViolations, check.open))
     }
 }
