@@ -75,6 +75,14 @@ struct Engine {
     }
 
     /// Leads with emails lead0@… leadN@….
+    /// Gives the campaign these senders, as `PATCH /v1/campaigns/{id}` with `sender_ids` does.
+    @discardableResult
+    func setSenders(_ senders: [Sender], of campaign: Campaign) async throws -> Campaign {
+        var input = CampaignInput()
+        input.senderIDs = .value(senders.map(\.id.rawValue))
+        return try await services.campaigns.update(campaign.id, with: input, in: workspace)
+    }
+
     func addLeads(_ count: Int, to campaign: Campaign, prefix: String = "lead") async throws -> [Contact] {
         var inputs: [ContactInput] = []
         for index in 0..<count {
