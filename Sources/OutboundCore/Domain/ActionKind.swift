@@ -17,3 +17,24 @@ public enum ActionKind: String, Sendable, CaseIterable, Hashable {
         }
     }
 }
+
+extension ActionKind {
+    /// Compared and hashed by case, not by raw string (the defaults a raw-value enum gets): kinds
+    /// key the limits and usage the dispatcher looks up for every sender it visits.
+    public static func == (lhs: ActionKind, rhs: ActionKind) -> Bool { lhs.ordinal == rhs.ordinal }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(ordinal) }
+
+    private var ordinal: Int {
+        switch self {
+        case .connectionRequest: 0
+        case .message: 1
+        case .inmail: 2
+        case .profileVisit: 3
+        case .follow: 4
+        case .likePost: 5
+        case .email: 6
+        case .sms: 7
+        }
+    }
+}

@@ -226,14 +226,21 @@ extension SQLiteStore {
         out += "\""
     }
 
-    /// A contact from a row of `seq, contactColumns` (by position: the dispatcher reads many).
-    static func contactByPosition(_ row: Row) throws -> Contact {
-        let custom: String = row[12]
+    /// A contact from a row holding `contactColumns` from position `first` on (by position: the
+    /// dispatcher reads many).
+    static func contactByPosition(_ row: Row, from first: Int) throws -> Contact {
+        let custom: String = row[first + 11]
         return Contact(
-            id: ID(trusted: row[1]), workspaceID: ID(trusted: row[2]), firstName: row[3], lastName: row[4], email: row[5],
-            phone: row[6], linkedinURL: row[7], company: row[8], title: row[9], timezone: (row[10] as String?).flatMap { Zone($0) },
-            status: row[11], customFields: custom == "{}" ? [:] : try decode([String: CustomValue].self, custom),
-            createdAt: date(row[13] as Int64), updatedAt: date(row[14] as Int64))
+            id: ID(trusted: row[first]), workspaceID: ID(trusted: row[first + 1]), firstName: row[first + 2], lastName: row[first + 3],
+            email: row[first + 4], phone: row[first + 5], linkedinURL: row[first + 6], company: row[first + 7], title: row[first + 8],
+            timezone: (row[first + 9] as String?).flatMap { Zone($0) }, status: row[first + 10],
+            customFields: custom == "{}" ? [:] : try decode([String: CustomValue].self, custom),
+            createdAt: date(row[first + 12] as Int64), updatedAt: date(row[first + 13] as Int64))
+    }
+
+    /// `contactColumns` qualified with a table alias, for joins.
+    static func contactColumns(as alias: String) -> String {
+        contactColumns.split(separator: ",").map { "\(alias).\($0.trimmingCharacters(in: .whitespacesAndNewlines))" }.joined(separator: ", ")
     }
 
     static func contact(_ row: Row) throws -> Contact {

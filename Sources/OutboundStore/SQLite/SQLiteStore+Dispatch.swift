@@ -131,13 +131,17 @@ extension SQLiteStore {
                                 nodeEnteredAt: date(row[3] as Int64?), campaignSeq: row[4], senderSeq: row[5], started: (row[6] as Int64?) != nil)
     }
 
-    private static let enrollmentColumns = """
+    /// The engine columns of an enrollment, its campaign's id and revision, then its contact
+    /// (from `contactInEnrollmentColumns` on).
+    static let enrollmentColumns = """
         e.seq, e.campaign_seq, e.contact_seq, e.state, e.reason, e.node_id, e.node_entered_at, e.due_at, e.attempts, e.started_at,
-        e.signals, e.last_message_id, e.sender_seq, c.id, k.id, k.revision
+        e.signals, e.last_message_id, e.sender_seq, c.id, k.id, k.revision, \(contactColumns(as: "c"))
         """
+    static let contactInEnrollmentColumns = 16
+    static let enrollmentColumnCount = contactInEnrollmentColumns + 14
 
     /// An enrollment from a row selected with `enrollmentColumns`.
-    private static func enrollment(columns row: Row, senderID: ID?) -> Enrollment {
+    static func enrollment(columns row: Row, senderID: ID?) -> Enrollment {
         let signals = (row[10] as String? ?? "").split(separator: ",").compactMap { Signal(rawValue: String($0)) }
         return Enrollment(
             seq: row[0], campaignID: ID(trusted: row[14]), contactID: ID(trusted: row[13]), senderID: senderID,
@@ -154,39 +158,35 @@ extension SQLiteStore {
             ORDER BY next_slot_at LIMIT ?
             """), arguments: [nowMs, maxSenders])
         // Each due sender with its most urgent due enrollments (index seeks per sender)…
-        var due: [(sender: Sender, log: SenderUsageLog, rows: [Row])] = []
+        var due: [(sender: Sender, log: SenderUsageLog, leads: [DueLead])] = []
         due.reserveCapacity(senderRows.count)
-        var contactSeqs: [Int64] = []
         for senderRow in senderRows {
             let senderSeq: Int64 = senderRow[0]
             guard let sender = try cache.sender(senderSeq, revision: senderRow[1], db) else { continue }
             read.senderSeqs[sender.id] = senderSeq
             let log = SenderUsageLog(senderRow[2] as Data?)
             read.logs[senderSeq] = log
-            let rows = try dueEnrollments(of: senderSeq, at: nowMs, limit: candidatesPerSender, db)
-            contactSeqs += rows.map { $0[2] as Int64 }
-            due.append((sender, log, rows))
+            due.append((sender, log, try dueLeads(of: senderSeq, sender: sender.id, at: nowMs, limit: candidatesPerSender, db)))
         }
-        // …then their contacts and suppressions, a few hundred per query.
-        let contacts = try Self.contacts(contactSeqs, db)
-        let suppressed = try Self.suppressed(Array(contacts.values), db)
+        // …then their contacts' suppressions, a few hundred addresses per query.
+        let suppressed = try Self.suppressed(due.flatMap { $0.leads.map(\.contact) }, db)
         var campaigns: [Int64: Campaign] = [:]
         var startedToday: [Int64: Int] = [:]
         var workspaceToday: [ID: (sent: Int, quota: Int?)] = [:]
         var channelsByCampaign: [Int64: [ChannelKind: [ID]]] = [:]
         var snapshots: [SenderSnapshot] = []
         snapshots.reserveCapacity(due.count)
-        for (sender, log, rows) in due {
+        for (sender, log, leads) in due {
             let senderSeq = read.senderSeqs[sender.id]!
             var candidates: [Candidate] = []
-            for row in rows {
-                let campaignSeq: Int64 = row[1]
+            for lead in leads {
+                let campaignSeq = lead.campaignSeq, enrollment = lead.enrollment, contact = lead.contact
                 if campaigns[campaignSeq] == nil {
-                    guard let campaign = try cache.campaign(campaignSeq, revision: row[15], db) else { continue }
+                    guard let campaign = try cache.campaign(campaignSeq, revision: lead.campaignRevision, db) else { continue }
                     campaigns[campaignSeq] = campaign
                     read.priorities[campaign.id] = campaign.priority
                 }
-                guard let campaign = campaigns[campaignSeq], let contact = contacts[row[2] as Int64] else { continue }
+                guard let campaign = campaigns[campaignSeq] else { continue }
                 if startedToday[campaignSeq] == nil {
                     let dayStart = millis(Planner.startOfDay(now, in: campaign.timezone))
                     startedToday[campaignSeq] = try Int.fetchOne(db.cachedStatement(sql: """
@@ -214,7 +214,6 @@ extension SQLiteStore {
                     }
                     channelsByCampaign[campaignSeq] = byChannel
                 }
-                let enrollment = enrollment(columns: row, senderID: sender.id)
                 read.enrollments[enrollment.seq] = StoredEnrollment(
                     state: enrollment.state, reason: enrollment.reason, nodeID: enrollment.nodeID, nodeEnteredAt: enrollment.nodeEnteredAt,
                     campaignSeq: campaignSeq, senderSeq: senderSeq, started: enrollment.startedAt != nil)
@@ -229,21 +228,6 @@ extension SQLiteStore {
             snapshots.append(SenderSnapshot(sender: sender, usage: log.usage(at: nowMs), candidates: candidates))
         }
         return snapshots
-    }
-
-    /// Contacts by seq, read a few hundred at a time.
-    private static func contacts(_ seqs: [Int64], _ db: Database) throws -> [Int64: Contact] {
-        var contacts: [Int64: Contact] = [:]
-        let unique = Array(Set(seqs))
-        for start in stride(from: 0, to: unique.count, by: 512) {
-            let chunk = padded(Array(unique[start..<min(start + 512, unique.count)]), with: -1)
-            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT seq, \(contactColumns) FROM contacts WHERE seq IN (\(marks))"),
-                                        arguments: StatementArguments(chunk)) {
-                contacts[row[0]] = try contactByPosition(row)
-            }
-        }
-        return contacts
     }
 
     /// The contacts any of whose addresses (or email domain) is suppressed: one query per
@@ -283,19 +267,32 @@ extension SQLiteStore {
         return values + Array(repeating: filler, count: size - values.count)
     }
 
+    /// A due enrollment with its contact and its campaign's seq and revision.
+    struct DueLead {
+        var enrollment: Enrollment
+        var campaignSeq: Int64
+        var campaignRevision: Int64
+        var contact: Contact
+    }
+
     /// A sender's most urgent due enrollments: the highest priority level first, the earliest due
-    /// first within it.
-    private static func dueEnrollments(of senderSeq: Int64, at nowMs: Int64, limit: Int, _ db: Database) throws -> [Row] {
-        var rows: [Row] = []
+    /// first within it. Decoded from the cursor's row in place (no copied rows: this is the read
+    /// of every action).
+    private static func dueLeads(of senderSeq: Int64, sender: ID, at nowMs: Int64, limit: Int, _ db: Database) throws -> [DueLead] {
+        var leads: [DueLead] = []
         try forEachPriorityLevel(of: senderSeq, db) { priority in
-            rows += try Row.fetchAll(db.cachedStatement(sql: """
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: """
                 SELECT \(enrollmentColumns) FROM enrollments e
                 JOIN contacts c ON c.seq = e.contact_seq JOIN campaigns k ON k.seq = e.campaign_seq
                 WHERE e.sender_seq = ? AND e.priority = ? AND e.due_at <= ? AND e.due_at IS NOT NULL ORDER BY e.due_at, e.seq LIMIT ?
-                """), arguments: [senderSeq, priority, nowMs, limit - rows.count])
-            return rows.count < limit
+                """), arguments: [senderSeq, priority, nowMs, limit - leads.count])
+            while let row = try rows.next() {
+                leads.append(DueLead(enrollment: enrollment(columns: row, senderID: sender), campaignSeq: row[1], campaignRevision: row[15],
+                                     contact: try contactByPosition(row, from: contactInEnrollmentColumns)))
+            }
+            return leads.count < limit
         }
-        return rows
+        return leads
     }
 
     // MARK: Apply

@@ -3,22 +3,21 @@ import GRDB
 import OutboundCore
 
 extension SQLiteStore {
-    /// Scheduled (simulated) signals that are due, with their enrollments.
+    /// Scheduled (simulated) signals that are due, with their enrollments (read by position).
     static func dueSignals(_ db: Database, at now: Date, limit: Int, cache: EngineCache) throws -> [PendingSignal] {
+        let signal = enrollmentColumnCount
         let rows = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT s.seq AS signal_seq, s.type AS signal_type, s.due_at AS signal_at, s.action_id AS signal_action,
-                   e.*, c.id AS contact_id, k.id AS campaign_id, k.revision AS campaign_revision, x.id AS sender_id
+            SELECT \(enrollmentColumns), s.seq, s.type, s.due_at, s.action_id, x.id
             FROM scheduled_signals s JOIN enrollments e ON e.seq = s.enrollment_seq LEFT JOIN senders x ON x.seq = e.sender_seq
             JOIN contacts c ON c.seq = e.contact_seq JOIN campaigns k ON k.seq = e.campaign_seq
             WHERE s.due_at <= ? ORDER BY s.due_at, s.seq LIMIT ?
             """), arguments: [millis(now), limit])
         return try rows.compactMap { row in
-            guard let campaign = try cache.campaign(row["campaign_seq"], revision: row["campaign_revision"], db),
-                  let contactRow = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM contacts WHERE seq = ?"), arguments: [row["contact_seq"] as Int64])
-            else { return nil }
-            return PendingSignal(seq: row["signal_seq"], type: SignalType(rawValue: row["signal_type"]) ?? .opened,
-                                 at: date(row["signal_at"] as Int64), actionID: (row["signal_action"] as String?).map(ID.init(trusted:)),
-                                 enrollment: try enrollment(row), campaign: campaign, contact: try contact(contactRow))
+            guard let campaign = try cache.campaign(row[1], revision: row[15], db) else { return nil }
+            return PendingSignal(seq: row[signal], type: SignalType(rawValue: row[signal + 1]) ?? .opened,
+                                 at: date(row[signal + 2] as Int64), actionID: (row[signal + 3] as String?).map(ID.init(trusted:)),
+                                 enrollment: enrollment(columns: row, senderID: (row[signal + 4] as String?).map(ID.init(trusted:))),
+                                 campaign: campaign, contact: try contactByPosition(row, from: contactInEnrollmentColumns))
         }
     }
 

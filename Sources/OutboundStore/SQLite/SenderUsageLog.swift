@@ -68,13 +68,16 @@ struct SenderUsageLog: Sendable {
         if let index = entries.lastIndex(of: Entry(at: at, campaign: campaign, kind: kind)) { entries.remove(at: index) }
     }
 
-    /// Per kind, the times of the last week's actions.
+    /// Per kind, the times of the last week's actions (grouped by the kind's code: this runs for
+    /// every sender the dispatcher visits).
     func usage(at now: Int64) -> [ActionKind: RollingUsage] {
-        var times: [ActionKind: [Date]] = [:]
+        var times = [[Date]](repeating: [], count: Self.codes.count)
         for entry in entries where entry.at > now - Self.horizonMillis {
-            times[entry.kind, default: []].append(SQLiteStore.date(entry.at))
+            times[Self.code(entry.kind)].append(SQLiteStore.date(entry.at))
         }
-        return times.mapValues(RollingUsage.init)
+        var usage: [ActionKind: RollingUsage] = [:]
+        for (code, kindTimes) in times.enumerated() where !kindTimes.isEmpty { usage[Self.codes[code]] = RollingUsage(times: kindTimes) }
+        return usage
     }
 
     /// Times of the actions of one campaign since `start` (its hourly message rate).
@@ -90,7 +93,18 @@ struct SenderUsageLog: Sendable {
 
     private static let codes: [ActionKind] = [.connectionRequest, .message, .inmail, .profileVisit, .follow, .likePost, .email, .sms]
 
-    private static func code(_ kind: ActionKind) -> Int { codes.firstIndex(of: kind)! }
+    private static func code(_ kind: ActionKind) -> Int {
+        switch kind {
+        case .connectionRequest: 0
+        case .message: 1
+        case .inmail: 2
+        case .profileVisit: 3
+        case .follow: 4
+        case .likePost: 5
+        case .email: 6
+        case .sms: 7
+        }
+    }
 
     private static func kind(code: Int) -> ActionKind? { code < codes.count ? codes[code] : nil }
 }
