@@ -66,11 +66,20 @@ public enum Reactions {
 
     /// Reacts to signals: a reply stops the lead when the campaign says so; a waiting condition
     /// is looked at again at once; a bounce or opt-out ends the lead and suppresses the address.
+    /// Several signals of one lead in a batch (an open and a reply in the same minute) act in turn
+    /// on the same lead, which moves once.
     public static func react(to signals: [PendingSignal], at now: Date) -> SignalEffects {
         var effects = SignalEffects()
+        var reacted: [Int64: Enrollment] = [:]
+        var order: [Int64] = []
+        var original: [Int64: Enrollment] = [:]
         for pending in signals {
             effects.fired.append(pending.seq)
-            var e = pending.enrollment
+            if original[pending.enrollment.seq] == nil {
+                original[pending.enrollment.seq] = pending.enrollment
+                order.append(pending.enrollment.seq)
+            }
+            var e = reacted[pending.enrollment.seq] ?? pending.enrollment
             effects.observed.append((e.seq, pending.campaign.id, pending.type, pending.actionID))
             if let signal = pending.type.signal { e.signals.insert(signal) }
             if !e.state.isTerminal {
@@ -119,8 +128,9 @@ public enum Reactions {
                                                         kind: Suppression.Kind(identity.kind), value: identity.value,
                                                         reason: pending.type.rawValue, createdAt: now))
             }
-            if e != pending.enrollment { effects.moves.append(e) }
+            reacted[e.seq] = e
         }
+        effects.moves = order.compactMap { seq in reacted[seq].flatMap { $0 == original[seq] ? nil : $0 } }
         return effects
     }
 
