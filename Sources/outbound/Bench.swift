@@ -143,6 +143,8 @@ struct DispatchBench: AsyncParsableCommand {
     @Option(help: "Senders (shared out evenly).") var senders: Int = 20
     @Option(help: "Virtual seconds the clock moves at least per wake: 60 is a dispatcher that always finds a minute of work (capacity); 1 is an idle server's cadence, where the cost is per wake.")
     var tickSeconds: Double = 60
+    @Option(help: "Action/enrollment pairs per transaction in the two baselines (500: the issue's; a 1M-lead wake carries about 46).")
+    var baselineBatch: Int = 500
     @Flag(help: "Print one JSON line only.") var json = false
     @Flag(help: "Time every SQL statement shape of the dispatch and print the costliest (slows the run a little).")
     var profileSQL = false
@@ -183,9 +185,9 @@ struct DispatchBench: AsyncParsableCommand {
         let check = try built.store.benchCheck()
         // The limits, for the same number of actions: in key order (the issue's) and in due order.
         let count = max(check.actions, 1)
-        let base = Double(count) / (try SQLiteBaseline.insertUpdate(count: count, batch: 500,
+        let base = Double(count) / (try SQLiteBaseline.insertUpdate(count: count, batch: baselineBatch,
                                                                     path: folder.appendingPathComponent("baseline.sqlite").path))
-        let scatteredBase = Double(count) / (try SQLiteBaseline.insertUpdate(count: count, batch: 500,
+        let scatteredBase = Double(count) / (try SQLiteBaseline.insertUpdate(count: count, batch: baselineBatch,
                                                                              path: folder.appendingPathComponent("scattered.sqlite").path, scattered: true))
         let ours = Double(check.actions) / seconds
         if !json {
