@@ -19,13 +19,9 @@ public enum ActionKind: String, Sendable, CaseIterable, Hashable {
 }
 
 extension ActionKind {
-    /// Compared and hashed by case, not by raw string (the defaults a raw-value enum gets): kinds
-    /// key the limits and usage the dispatcher looks up for every sender it visits.
-    public static func == (lhs: ActionKind, rhs: ActionKind) -> Bool { lhs.ordinal == rhs.ordinal }
-
-    public func hash(into hasher: inout Hasher) { hasher.combine(ordinal) }
-
-    private var ordinal: Int {
+    /// A small number per kind, stable across releases (sender usage logs store it): never
+    /// renumber a kind, give a new one the next number.
+    public var code: Int {
         switch self {
         case .connectionRequest: 0
         case .message: 1
@@ -37,4 +33,18 @@ extension ActionKind {
         case .sms: 7
         }
     }
+
+    /// The kind with `code`, nil for a number no kind has.
+    public init?(code: Int) {
+        guard Self.byCode.indices.contains(code), Self.byCode[code].code == code else { return nil }
+        self = Self.byCode[code]
+    }
+
+    private static let byCode = allCases.sorted { $0.code < $1.code }
+
+    /// Compared and hashed by case, not by raw string (the defaults a raw-value enum gets): kinds
+    /// key the limits and usage the dispatcher looks up for every sender it visits.
+    public static func == (lhs: ActionKind, rhs: ActionKind) -> Bool { lhs.code == rhs.code }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
 }

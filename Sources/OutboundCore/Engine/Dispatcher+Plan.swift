@@ -229,8 +229,9 @@ public final class TemplateCache: Sendable {
     }
 }
 
-/// Seeded randomness for pacing gaps (repeatable on a virtual clock).
-public final class RandomSource: Sendable {
+/// Seeded randomness for pacing gaps (repeatable on a virtual clock); also a generator, so
+/// anything shuffled with it comes out the same every run.
+public final class RandomSource: Sendable, RandomNumberGenerator {
     private let state: Mutex<UInt64>
 
     public init(seed: UInt64) {

@@ -70,16 +70,16 @@ public enum Reactions {
     /// on the same lead, which moves once.
     public static func react(to signals: [PendingSignal], at now: Date) -> SignalEffects {
         var effects = SignalEffects()
-        var reacted: [Int64: Enrollment] = [:]
-        var order: [Int64] = []
-        var original: [Int64: Enrollment] = [:]
+        var leads: [(read: Enrollment, now: Enrollment)] = []  // in the order first signalled
+        var position: [Int64: Int] = [:]
         for pending in signals {
             effects.fired.append(pending.seq)
-            if original[pending.enrollment.seq] == nil {
-                original[pending.enrollment.seq] = pending.enrollment
-                order.append(pending.enrollment.seq)
+            let index = position[pending.enrollment.seq] ?? leads.count
+            if index == leads.count {
+                position[pending.enrollment.seq] = index
+                leads.append((pending.enrollment, pending.enrollment))
             }
-            var e = reacted[pending.enrollment.seq] ?? pending.enrollment
+            var e = leads[index].now
             effects.observed.append((e.seq, pending.campaign.id, pending.type, pending.actionID))
             if let signal = pending.type.signal { e.signals.insert(signal) }
             if !e.state.isTerminal {
@@ -128,9 +128,9 @@ public enum Reactions {
                                                         kind: Suppression.Kind(identity.kind), value: identity.value,
                                                         reason: pending.type.rawValue, createdAt: now))
             }
-            reacted[e.seq] = e
+            leads[index].now = e
         }
-        effects.moves = order.compactMap { seq in reacted[seq].flatMap { $0 == original[seq] ? nil : $0 } }
+        effects.moves = leads.filter { $0.now != $0.read }.map(\.now)
         return effects
     }
 

@@ -31,7 +31,7 @@ struct SenderUsageLog: Sendable {
             var offset = 0
             while offset + 8 <= raw.count {
                 let packed = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-                if let kind = Self.kind(code: Int(packed & 0xFF)) {
+                if let kind = ActionKind(code: Int(packed & 0xFF)) {
                     entries.append(Entry(at: Int64(packed >> 32) * 1000, campaign: Int64((packed >> 8)) & Self.campaignMask, kind: kind))
                 }
                 offset += 8
@@ -44,7 +44,7 @@ struct SenderUsageLog: Sendable {
         var data = Data(count: entries.count * 8)
         data.withUnsafeMutableBytes { raw in
             for (index, entry) in entries.enumerated() {
-                let packed = UInt64(entry.at / 1000) << 32 | UInt64(entry.campaign) << 8 | UInt64(Self.code(entry.kind))
+                let packed = UInt64(entry.at / 1000) << 32 | UInt64(entry.campaign) << 8 | UInt64(entry.kind.code)
                 raw.storeBytes(of: packed.littleEndian, toByteOffset: index * 8, as: UInt64.self)
             }
         }
@@ -71,12 +71,14 @@ struct SenderUsageLog: Sendable {
     /// Per kind, the times of the last week's actions (grouped by the kind's code: this runs for
     /// every sender the dispatcher visits).
     func usage(at now: Int64) -> [ActionKind: RollingUsage] {
-        var times = [[Date]](repeating: [], count: Self.codes.count)
+        var times = [[Date]](repeating: [], count: ActionKind.allCases.count)
         for entry in entries where entry.at > now - Self.horizonMillis {
-            times[Self.code(entry.kind)].append(SQLiteStore.date(entry.at))
+            times[entry.kind.code].append(SQLiteStore.date(entry.at))
         }
         var usage: [ActionKind: RollingUsage] = [:]
-        for (code, kindTimes) in times.enumerated() where !kindTimes.isEmpty { usage[Self.codes[code]] = RollingUsage(times: kindTimes) }
+        for (code, kindTimes) in times.enumerated() where !kindTimes.isEmpty {
+            if let kind = ActionKind(code: code) { usage[kind] = RollingUsage(times: kindTimes) }
+        }
         return usage
     }
 
@@ -90,21 +92,4 @@ struct SenderUsageLog: Sendable {
     private static let campaignMask: Int64 = 0xFF_FFFF
 
     private static func roundedUp(_ millis: Int64) -> Int64 { (millis + 999) / 1000 * 1000 }
-
-    private static let codes: [ActionKind] = [.connectionRequest, .message, .inmail, .profileVisit, .follow, .likePost, .email, .sms]
-
-    private static func code(_ kind: ActionKind) -> Int {
-        switch kind {
-        case .connectionRequest: 0
-        case .message: 1
-        case .inmail: 2
-        case .profileVisit: 3
-        case .follow: 4
-        case .likePost: 5
-        case .email: 6
-        case .sms: 7
-        }
-    }
-
-    private static func kind(code: Int) -> ActionKind? { code < codes.count ? codes[code] : nil }
 }
