@@ -93,9 +93,9 @@ public func buildRouter(services: Services) -> (router: Router<AppContext>, rout
     router.add(middleware: InboxRateLimitMiddleware())
     router.add(middleware: ProblemMiddleware(routes: index))
     let v1 = router.group("v1")
-        .add(middleware: AuthMiddleware(workspaces: services.workspaces, publicURL: services.delivery.publicURL))
+        .add(middleware: AuthMiddleware(workspaces: services.workspaces, database: services.store.location, publicURL: services.delivery.publicURL))
         .add(middleware: IdempotencyMiddleware(store: services.store, clock: services.clock))
-    let dialects = router.group().add(middleware: AuthMiddleware(workspaces: services.workspaces, loginTokens: services.loginTokens))
+    let dialects = router.group().add(middleware: AuthMiddleware(workspaces: services.workspaces, database: services.store.location, loginTokens: services.loginTokens))
     let recorder = RouteRecorder(router: router, v1: v1, authenticated: dialects)
     recorder.on(.get, "/healthz") { _, _ in
         try JSONResponse.make(["status": "ok"])

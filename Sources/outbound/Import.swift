@@ -24,7 +24,7 @@ struct Import: AsyncParsableCommand {
             overrides[String(mapping[..<equals])] = target
         }
         guard let handle = FileHandle(forReadingAtPath: file) else { throw ValidationError("cannot read \(file)") }
-        let store = try SQLiteStore(path: database.path)
+        let store = try database.open()
         let services = try await Services(store: store)
         let workspaceID = try await chooseWorkspace(store)
         var listID: ID?
@@ -55,7 +55,7 @@ struct Import: AsyncParsableCommand {
         let ids = try await store.workspaceIDs(limit: 2)
         guard ids.count == 1 else {
             throw ValidationError(ids.isEmpty ? "no workspace yet: run `outbound workspace create --name NAME`"
-                                              : "several workspaces: choose one with --workspace ID")
+                                              : "several workspaces: choose one with --workspace ID (`outbound workspace list` shows them)")
         }
         return ids[0]
     }

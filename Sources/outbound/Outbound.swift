@@ -1,5 +1,6 @@
-import Foundation
 import ArgumentParser
+import Foundation
+import OutboundStore
 
 @main
 struct Outbound: AsyncParsableCommand {
@@ -22,6 +23,31 @@ struct DatabaseOptions: ParsableArguments {
             return fromEnvironment
         }
         return "./outbound.sqlite"
+    }
+
+    /// Opens (creating and migrating) the database and says on standard error which file it is,
+    /// so a command run in another folder cannot silently work on a second database.
+    func open() throws -> SQLiteStore {
+        let path = self.path
+        if let scheme = DatabaseOptions.urlScheme(path) {
+            let origin = database == nil ? "OUTBOUND_DATABASE" : "--database"
+            throw ValidationError("""
+                \(origin) \(path): a \(scheme):// URL is not supported yet; Outbound stores its data in a SQLite file. \
+                Give a file path (e.g. ./outbound.sqlite).
+                """)
+        }
+        let store = try SQLiteStore(path: path)
+        emitError("outbound: database \(store.location)")
+        return store
+    }
+
+    /// The scheme of a value written as a URL (`postgres://…`, `file://…`), or nil for a path.
+    static func urlScheme(_ value: String) -> String? {
+        guard let colon = value.range(of: "://") else { return nil }
+        let scheme = value[..<colon.lowerBound]
+        guard let first = scheme.first, first.isLetter,
+              scheme.allSatisfy({ $0.isLetter || $0.isNumber || "+-.".contains($0) }) else { return nil }
+        return String(scheme)
     }
 }
 

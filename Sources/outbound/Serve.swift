@@ -22,7 +22,7 @@ struct Serve: AsyncParsableCommand {
     var publicURL: String?
 
     func run() async throws {
-        let store = try SQLiteStore(path: database.path)
+        let store = try database.open()
         let environment = ProcessInfo.processInfo.environment
         // Provider secrets are sealed with a key kept beside the database, never inside it.
         let keyring = try Keyring.load(environment: environment["OUTBOUND_SECRET_KEY"],
@@ -37,7 +37,7 @@ struct Serve: AsyncParsableCommand {
         if try await store.workspaceCount() == 0 {
             let (workspace, key) = try await services.workspaces.createWorkspace(name: "Default")
             emit("""
-                Created workspace \(workspace.id) in \(database.path).
+                Created workspace \(workspace.id) in \(store.location).
                 Its API key (shown only now; keep it): \(key.secret)
                 Try: curl -H 'Authorization: Bearer \(key.secret)' http://\(host):\(port)/v1/workspace
                 """)
@@ -45,7 +45,7 @@ struct Serve: AsyncParsableCommand {
         let app = buildApplication(
             services: services,
             configuration: ServerConfiguration(host: host, port: port, logLevel: logger.logLevel))
-        logger.info("Outbound listening", metadata: ["address": "http://\(host):\(port)", "database": "\(database.path)"])
+        logger.info("Outbound listening", metadata: ["address": "http://\(host):\(port)", "database": "\(store.location)"])
         let engine = DispatcherService(dispatcher: services.dispatcher, lifecycle: services.lifecycle, clock: services.clock, logger: logger)
         let group = ServiceGroup(
             configuration: .init(services: [app, engine], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -60,16 +60,60 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        let store = try SQLiteStore(path: database.path)
+        let store = try database.open()
         let applied = try store.appliedMigrations()
-        print("\(database.path): schema up to date (\(applied.count) migrations: \(applied.joined(separator: ", ")))")
+        print("\(store.location): schema up to date (\(applied.count) migrations: \(applied.joined(separator: ", ")))")
     }
 }
 
 /// `outbound workspace create --name NAME`: prints one line of JSON with the new key.
 struct WorkspaceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "workspace", abstract: "Manage workspaces.", subcommands: [Create.self])
+        commandName: "workspace", abstract: "Manage workspaces.", subcommands: [Create.self, List.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the workspaces of the database: ID, name, created, counts.")
+
+        @Flag(help: "One JSON object per line instead of a table.") var json = false
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            let store = try database.open()
+            let summaries = try await Services(store: store).workspaces.list()
+            if json {
+                for summary in summaries { emit(Self.json(summary)) }
+                return
+            }
+            guard !summaries.isEmpty else {
+                emitError("no workspace yet: run `outbound workspace create --name NAME` or start `outbound serve`")
+                return
+            }
+            let header = ["ID", "NAME", "CREATED", "SENDERS", "CAMPAIGNS", "CONTACTS", "KEYS"]
+            let rows: [[String]] = [header] + summaries.map { summary in
+                let created: String = summary.workspace.createdAt.formatted(.iso8601)
+                return [summary.workspace.id.rawValue, summary.workspace.name, created, String(summary.senders),
+                        String(summary.campaigns), String(summary.contacts), String(summary.activeKeys)]
+            }
+            var widths = [Int](repeating: 0, count: header.count)
+            for row in rows {
+                for (column, cell) in row.enumerated() { widths[column] = max(widths[column], cell.count) }
+            }
+            for row in rows {
+                let cells = row.enumerated().map { column, cell in cell.padding(toLength: widths[column], withPad: " ", startingAt: 0) }
+                emit(cells.joined(separator: "  ").trimmingCharacters(in: .whitespaces))
+            }
+        }
+
+        private static func json(_ summary: WorkspaceSummary) -> String {
+            let object: [String: Any] = [
+                "id": summary.workspace.id.rawValue, "name": summary.workspace.name,
+                "created_at": summary.workspace.createdAt.formatted(.iso8601), "senders": summary.senders,
+                "campaigns": summary.campaigns, "contacts": summary.contacts, "active_keys": summary.activeKeys,
+            ]
+            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+            return String(decoding: data, as: UTF8.self)
+        }
+    }
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a workspace and print its first API key as JSON.")
@@ -78,7 +122,7 @@ struct WorkspaceCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let store = try SQLiteStore(path: database.path)
+            let store = try database.open()
             let services = try await Services(store: store)
             do {
                 let (workspace, key) = try await services.workspaces.createWorkspace(name: name)
@@ -111,7 +155,7 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let store = try SQLiteStore(path: database.path)
+            let store = try database.open()
             let services = try await Services(store: store)
             guard let workspaceID = ID(workspace, kind: .workspace), try await store.workspace(workspaceID) != nil else {
                 throw ArgumentParser.ValidationError("--workspace: no workspace \(workspace) in \(database.path)")

@@ -28,12 +28,12 @@ import OutboundCore
             #expect(again.json.path("duplicates") == .number(1))
             #expect(again.text.contains("already_in_campaign"))
 
-            let leads = try await api.send(.get, "/v1/campaigns/\(campaign)/leads?status=pending")
+            let leads = try await api.send(.get, "/v1/campaigns/\(campaign)/leads?state=pending")
             guard case .array(let items)? = leads["data"] else { Issue.record("no data"); return }
             #expect(items.count == 1)
             #expect(items.first?.path("contact_id") == .string(good))
             #expect(items.first?.path("state") == "pending")
-            #expect(try await api.send(.get, "/v1/campaigns/\(campaign)/leads?status=bogus").status == .badRequest)
+            #expect(try await api.send(.get, "/v1/campaigns/\(campaign)/leads?state=bogus").status == .badRequest)
             #expect(try await api.send(.delete, "/v1/campaigns/\(campaign)/leads/\(good)").status == .noContent)
             #expect(try await api.send(.delete, "/v1/campaigns/\(campaign)/leads/\(good)").status == .notFound)
         }

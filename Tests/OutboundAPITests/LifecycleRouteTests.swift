@@ -93,7 +93,7 @@ import OutboundCore
             // Deleting a lead's contact takes it out of the stats too.
             let before = try await api.send(.get, "/v1/campaigns/\(second)/stats").json.path("targets")
             #expect(before == .number(1), "the email-only contact was skipped when added")
-            let leads = try await api.send(.get, "/v1/campaigns/\(second)/leads?status=stopped")
+            let leads = try await api.send(.get, "/v1/campaigns/\(second)/leads?state=stopped")
             #expect(leads.text.contains("stopped: the campaign was completed"))
             guard case .array(let items)? = leads["data"], case .string(let contact)? = items.first?.path("contact_id") else {
                 Issue.record("no leads")
@@ -101,7 +101,7 @@ import OutboundCore
             }
             #expect(try await api.send(.delete, "/v1/contacts/\(contact)").status == .noContent)
             #expect(try await api.send(.get, "/v1/campaigns/\(second)/stats").json.path("targets") == .number(0))
-            let stoppedAfter = try await api.send(.get, "/v1/campaigns/\(second)/leads?status=stopped")
+            let stoppedAfter = try await api.send(.get, "/v1/campaigns/\(second)/leads?state=stopped")
             #expect(stoppedAfter.json.path("data") == [])
         }
     }

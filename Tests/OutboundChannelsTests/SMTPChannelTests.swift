@@ -6,7 +6,7 @@ import OutboundStore
 import Testing
 
 /// Email through a real SMTP server (aiosmtpd) on loopback, driven by the real engine.
-@Suite(.serialized) struct SMTPChannelTests {
+@Suite(.serialized, TestPeer.smtpSink.trait) struct SMTPChannelTests {
     private func liveCampaign(_ engine: Engine, _ name: String, senders: [Sender], nodes: [Node], openTracking: Bool = false) async throws -> Campaign {
         var campaign = try await engine.emailCampaign(name, senders: senders, nodes: nodes)
         campaign.dryRun = false

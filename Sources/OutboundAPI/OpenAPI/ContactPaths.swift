@@ -71,7 +71,7 @@ enum ContactPaths {
             "/v1/campaigns/{id}/leads": [
                 "parameters": [idParameter],
                 "get": Doc.operation("List a campaign's leads with their state", tag: "Leads", parameters: [
-                    ["name": "status", "in": "query", "required": false,
+                    ["name": "state", "in": "query", "required": false,
                      "schema": ["type": "string", "enum": .array(["pending", "active", "waiting", "replied", "completed", "failed",
                                                                   "skipped", "unsubscribed", "bounced", "stopped", "uncertain"])]],
                     ["name": "limit", "in": "query", "required": false, "schema": ["type": "integer", "minimum": 1, "maximum": 100]],

@@ -13,9 +13,13 @@ struct AuthMiddleware: RouterMiddleware {
     /// Learns Outbound's address from authenticated requests only: an anonymous request with a
     /// forged `Host` must not change the links in the emails that go out.
     var publicURL: PublicURL?
+    /// Where this server's keys live, named in the 401 for an unknown key (a key made by the CLI
+    /// against another database file is the usual cause).
+    let database: String
 
-    init(workspaces: WorkspaceService, loginTokens: LoginTokens? = nil, publicURL: PublicURL? = nil) {
+    init(workspaces: WorkspaceService, database: String, loginTokens: LoginTokens? = nil, publicURL: PublicURL? = nil) {
         self.workspaces = workspaces
+        self.database = database
         self.loginTokens = loginTokens
         self.publicURL = publicURL
     }
@@ -32,7 +36,7 @@ struct AuthMiddleware: RouterMiddleware {
             return try await next(request, context)
         }
         guard let key = try await workspaces.authenticate(secret: secret) else {
-            throw APIError.unauthorized("the API key is unknown or revoked")
+            throw APIError.unauthorized("the API key is unknown or revoked in this server's database (\(database))")
         }
         if let publicURL, !publicURL.isConfigured, let host = request.head.authority {
             publicURL.learn(scheme: ChannelRoutes.scheme(request), host: host)

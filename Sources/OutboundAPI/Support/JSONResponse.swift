@@ -52,11 +52,21 @@ struct ListBody<Item: Encodable & Sendable>: Encodable, Sendable {
     }
 }
 
+extension PageRequest {
+    /// The query parameters of every list route.
+    static let queryNames: Set<String> = ["limit", "starting_after"]
+}
+
 extension Request {
     /// The body as JSON, read up to the context's limit; 400 when it is not JSON, 413 when too large.
+    /// On the native API the JSON is strict (a repeated member is an error) and so is the reader
+    /// (a member no route asks for is an error); on a vendor's path both are as lenient as the vendor.
     mutating func jsonBody(context: AppContext) async throws -> BodyReader {
         let buffer = try await rawBody(context: context)
-        return try BodyReader(body: JSONValue.parse(buffer.readableBytesView))
+        let native = Dialect.owning(uri.path) == nil
+        let issues = IssueBox()
+        issues.reportsUnknownFields = native
+        return try BodyReader(body: JSONValue.parse(buffer.readableBytesView, allowingDuplicateKeys: !native), issues: issues)
     }
 
     /// `limit` and `starting_after` from the query string.

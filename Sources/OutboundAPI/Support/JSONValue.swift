@@ -10,13 +10,14 @@ public enum JSONValue: Sendable, Hashable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    /// Parses `bytes`; throws `APIError.malformedBody` for anything that is not JSON.
-    public static func parse(_ bytes: some Collection<UInt8>) throws -> JSONValue {
+    /// Parses `bytes` strictly (RFC 8259); throws `APIError.malformedBody` naming the line and
+    /// column of the first error. With `allowingDuplicateKeys`, the last of a repeated member wins (as the vendors' servers do); without it, a repeat is an error.
+    public static func parse(_ bytes: some Collection<UInt8>, allowingDuplicateKeys: Bool = false) throws -> JSONValue {
         guard !bytes.isEmpty else { throw APIError.malformedBody("the request body is empty; send a JSON object") }
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+            return try StrictJSONParser(rejectsDuplicateKeys: !allowingDuplicateKeys).parse(bytes)
         } catch {
-            throw APIError.malformedBody("the request body is not valid JSON")
+            throw APIError.malformedBody("the request body is not valid JSON: \(error.description)")
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import OutboundCore
 
 /// An RFC 9457 problem document, the one error body of the native API.
@@ -35,6 +36,9 @@ struct Problem: Sendable {
         case let error as DialectError:
             self.init(error.status, type: error.code.replacingOccurrences(of: "_", with: "-"), title: error.status.reasonPhrase,
                       detail: error.message)
+        case is NIOTooManyBytesError:
+            // Any body collected past its limit (by a route, the idempotency check, a dialect).
+            self.init(APIError.payloadTooLarge)
         case let error as HTTPError:
             switch error.status {
             case .contentTooLarge: self.init(APIError.payloadTooLarge)

@@ -52,12 +52,21 @@ final class RouteRecorder {
         dialectRoutes[dialect, default: []].append(RouteKey(method: method.rawValue, path: path))
     }
 
+    /// A route; under `/v1/` a query parameter not in `query` is a 400 naming it, so a filter
+    /// spelt wrong (`?stat=active`) is never silently ignored.
     func on(
-        _ method: HTTPRequest.Method, _ path: String,
+        _ method: HTTPRequest.Method, _ path: String, query: Set<String> = [],
         _ handler: @escaping @Sendable (Request, AppContext) async throws -> Response
     ) {
         if path.hasPrefix("/v1/") {
-            v1.on(RouterPath(String(path.dropFirst(4))), method: method, use: handler)
+            v1.on(RouterPath(String(path.dropFirst(4))), method: method) { request, context in
+                for (name, _) in request.uri.queryParameters where !query.contains(String(name)) {
+                    let meant = FieldNames.closest(to: String(name), among: query).map { "; did you mean \($0)?" } ?? ""
+                    let accepted = query.isEmpty ? "this route takes none" : "this route takes \(query.sorted().joined(separator: ", "))"
+                    throw APIError.badQuery(field: String(name), message: "unknown query parameter\(meant) (\(accepted))")
+                }
+                return try await handler(request, context)
+            }
         } else {
             router.on(RouterPath(path), method: method, use: handler)
         }

@@ -13,7 +13,7 @@ struct CampaignRoutes {
             let campaign = try await campaigns.create(input, in: context.workspace())
             return try JSONResponse.make(CampaignBody(campaign), status: .created)
         }
-        routes.on(.get, "/v1/campaigns") { request, context in
+        routes.on(.get, "/v1/campaigns", query: PageRequest.queryNames) { request, context in
             let page = try await campaigns.list(in: context.workspace(), page: request.pageRequest(kind: .campaign))
             return try JSONResponse.make(ListBody(page, id: \.id, map: CampaignBody.init))
         }
@@ -90,7 +90,7 @@ extension CampaignInput {
             input.skipActiveInOtherCampaigns = rules.bool("skip_active_in_other_campaigns")
             return input
         }
-        readIssues = body.issues.list.issues
+        readIssues = body.readIssues
     }
 
     /// `{"monday": [{"start": "09:00", "end": "17:00"}], …}`; a day that is null or `[]` has no window.

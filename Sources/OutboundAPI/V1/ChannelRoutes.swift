@@ -211,10 +211,6 @@ struct WebhookBody: Encodable {
 extension Request {
     /// The whole body, up to the context's limit (413 beyond).
     mutating func rawBody(context: AppContext) async throws -> ByteBuffer {
-        do {
-            return try await collectBody(upTo: context.maxUploadSize)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw APIError.payloadTooLarge
-        }
+        try await collectBody(upTo: context.maxUploadSize)
     }
 }

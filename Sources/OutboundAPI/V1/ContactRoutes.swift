@@ -21,11 +21,11 @@ struct ContactRoutes {
             guard values.count <= ContactService.maximumBatch else {
                 throw ValidationError("contacts", "at most \(ContactService.maximumBatch) contacts per call (got \(values.count))")
             }
-            let inputs = values.enumerated().map { index, value in ContactInput(element: value, path: "contacts[\(index)]") }
+            let inputs = values.enumerated().map { index, value in ContactInput(element: value, path: "contacts[\(index)]", of: body) }
             let outcomes = try await contacts.upsert(inputs, in: context.workspace())
             return try JSONResponse.make(BulkBody(outcomes))
         }
-        routes.on(.get, "/v1/contacts") { request, context in
+        routes.on(.get, "/v1/contacts", query: PageRequest.queryNames) { request, context in
             let page = try await contacts.list(in: context.workspace(), page: request.pageRequest(kind: .contact))
             return try JSONResponse.make(ListBody(page, id: \.id, map: ContactBody.init))
         }
@@ -41,7 +41,7 @@ struct ContactRoutes {
             let input = ContactInput(try await request.jsonBody(context: context))
             return try JSONResponse.make(ContactBody(await contacts.update(id, with: input, in: workspace)))
         }
-        routes.on(.delete, "/v1/contacts/{id}") { request, context in
+        routes.on(.delete, "/v1/contacts/{id}", query: ["erase"]) { request, context in
             let id = try context.parameters.id(kind: .contact, resource: "contact")
             let erase = request.uri.queryParameters["erase"].map(String.init)
             guard erase == nil || erase == "true" || erase == "false" else {
@@ -72,7 +72,7 @@ extension ContactInput {
         status = body.string("status")
         customFields = body.object("custom_fields").map { fields in
             var result: [String: Field<CustomValue>] = [:]
-            for (key, value) in fields.object {
+            for (key, value) in fields.members() {
                 switch value {
                 case .null: result[key] = .null
                 case .string(let text): result[key] = .value(.string(text))
@@ -83,12 +83,12 @@ extension ContactInput {
             }
             return result
         }
-        readIssues = body.issues.list.issues
+        readIssues = body.readIssues
     }
 
     /// One element of an array of contacts, with paths under `path` (`contacts[3].email`).
-    init(element: JSONValue, path: String) {
-        guard case .object = element, let reader = try? BodyReader(body: element, path: path) else {
+    init(element: JSONValue, path: String, of batch: BodyReader) {
+        guard case .object = element, let reader = try? batch.element(element, path: path) else {
             self.init()
             readIssues = [FieldIssue(path, "must be an object, not \(element.typeName)")]
             return

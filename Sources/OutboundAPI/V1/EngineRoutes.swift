@@ -24,7 +24,7 @@ struct EngineRoutes {
             let campaign = try await services.campaigns.get(id, in: workspace)
             return try JSONResponse.make(StatsBody(campaign, counters: await store.campaignCounters(id, in: workspace)))
         }
-        routes.on(.get, "/v1/campaigns/{id}/forecast") { request, context in
+        routes.on(.get, "/v1/campaigns/{id}/forecast", query: ["horizon_days"]) { request, context in
             let id = try context.parameters.id(kind: .campaign, resource: "campaign")
             var horizon = 365
             if let text = request.uri.queryParameters["horizon_days"].map(String.init) {
@@ -36,7 +36,7 @@ struct EngineRoutes {
             let forecast = try await services.forecasts.forecast(id, in: context.workspace(), horizonDays: horizon)
             return try JSONResponse.make(ForecastBody(forecast))
         }
-        routes.on(.get, "/v1/campaigns/{id}/stats/series") { request, context in
+        routes.on(.get, "/v1/campaigns/{id}/stats/series", query: ["period", "from", "to"]) { request, context in
             let id = try context.parameters.id(kind: .campaign, resource: "campaign")
             let workspace = try context.workspace()
             let campaign = try await services.campaigns.get(id, in: workspace)
@@ -77,7 +77,7 @@ struct EngineRoutes {
             }
             return try JSONResponse.make(UsageBody(senderId: id.rawValue, nextSlotAt: activity.nextSlotAt, inFlight: activity.inFlight, kinds: kinds))
         }
-        routes.on(.get, "/v1/campaigns/{id}/actions") { request, context in
+        routes.on(.get, "/v1/campaigns/{id}/actions", query: PageRequest.queryNames) { request, context in
             let id = try context.parameters.id(kind: .campaign, resource: "campaign")
             let workspace = try context.workspace()
             _ = try await services.campaigns.get(id, in: workspace)

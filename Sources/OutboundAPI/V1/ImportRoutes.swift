@@ -14,7 +14,7 @@ struct ImportRoutes {
     let imports: ImportService
 
     func register(on routes: RouteRecorder) {
-        routes.on(.post, "/v1/imports") { request, context in
+        routes.on(.post, "/v1/imports", query: ["list_id", "filename", "map"]) { request, context in
             let workspace = try context.workspace()
             let overrides = try Self.overrides(request)
             var listID: ID?

@@ -25,7 +25,7 @@ struct LeadRoutes {
                 guard values.count <= LeadService.maximumBatch else {
                     throw ValidationError("contacts", "at most \(LeadService.maximumBatch) per call (got \(values.count))")
                 }
-                source = .contacts(values.enumerated().map { ContactInput(element: $1, path: "contacts[\($0)]") })
+                source = .contacts(values.enumerated().map { ContactInput(element: $1, path: "contacts[\($0)]", of: body) })
             } else if case .value(let value) = list {
                 source = .list(value)
             } else {
@@ -33,13 +33,13 @@ struct LeadRoutes {
             }
             return try JSONResponse.make(LeadAdditionBody(await leads.add(source, to: id, in: workspace)))
         }
-        routes.on(.get, "/v1/campaigns/{id}/leads") { request, context in
+        routes.on(.get, "/v1/campaigns/{id}/leads", query: PageRequest.queryNames.union(["state"])) { request, context in
             let id = try context.parameters.id(kind: .campaign, resource: "campaign")
             var state: EnrollmentState?
-            if let text = request.uri.queryParameters["status"].map(String.init) {
+            if let text = request.uri.queryParameters["state"].map(String.init) {
                 guard let value = EnrollmentState(rawValue: text) else {
                     let all = EnrollmentState.allCases.map(\.rawValue).joined(separator: ", ")
-                    throw APIError.badQuery(field: "status", message: "must be one of \(all)")
+                    throw APIError.badQuery(field: "state", message: "must be one of \(all)")
                 }
                 state = value
             }

@@ -15,7 +15,7 @@ struct ListRoutes {
             let list = try await lists.create(name: name, description: description, in: context.workspace())
             return try JSONResponse.make(ContactListBody(list), status: .created)
         }
-        routes.on(.get, "/v1/lists") { request, context in
+        routes.on(.get, "/v1/lists", query: PageRequest.queryNames) { request, context in
             let page = try await lists.list(in: context.workspace(), page: request.pageRequest(kind: .list))
             return try JSONResponse.make(ListBody(page, id: \.id, map: ContactListBody.init))
         }
@@ -38,7 +38,7 @@ struct ListRoutes {
             try await lists.delete(id, in: context.workspace())
             return Response(status: .noContent)
         }
-        routes.on(.get, "/v1/lists/{id}/members") { request, context in
+        routes.on(.get, "/v1/lists/{id}/members", query: PageRequest.queryNames) { request, context in
             let id = try context.parameters.id(kind: .list, resource: "list")
             let page = try await lists.members(of: id, in: context.workspace(), page: request.pageRequest(kind: .contact))
             return try JSONResponse.make(ListBody(page, id: \.id, map: ContactBody.init))

@@ -13,7 +13,7 @@ struct SenderRoutes {
             let sender = try await senders.create(input, in: context.workspace())
             return try JSONResponse.make(SenderBody(sender), status: .created)
         }
-        routes.on(.get, "/v1/senders") { request, context in
+        routes.on(.get, "/v1/senders", query: PageRequest.queryNames) { request, context in
             let page = try await senders.list(in: context.workspace(), page: request.pageRequest(kind: .sender))
             return try JSONResponse.make(ListBody(page, id: \.id, map: SenderBody.init))
         }
@@ -87,7 +87,7 @@ extension SenderInput {
             input.secret = gateway.string("secret")
             return input
         }
-        readIssues = body.issues.list.issues
+        readIssues = body.readIssues
     }
 }
 

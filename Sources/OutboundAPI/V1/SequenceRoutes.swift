@@ -22,7 +22,7 @@ struct SequenceRoutes {
             let body = try await request.jsonBody(context: context)
             let version = body.int("version")
             let nodes = NodeReader.nodes(body)
-            let readIssues = body.issues.list.issues
+            let readIssues = body.readIssues
             if !readIssues.isEmpty {
                 // Report the graph's problems too, except on fields already found unreadable.
                 let graph = CampaignSequence(nodes: nodes).structuralIssues(for: campaign.channel)
@@ -82,7 +82,7 @@ struct SequenceRoutes {
             let workspace = try context.workspace()
             _ = try await campaigns.get(id, in: workspace)
             let body = try await request.jsonBody(context: context)
-            let contactID = body.string("contact_id"), inline = body.object("contact")
+            let contactID = body.string("contact_id"), inline = body.object("contact").value.map(ContactInput.init)
             try body.finish()
             let contact: Contact
             if case .value(let raw) = contactID {
@@ -90,8 +90,8 @@ struct SequenceRoutes {
                 do { contact = try await contacts.get(parsed, in: workspace) } catch is NotFoundError {
                     throw ValidationError("contact_id", "no contact \(raw) in this workspace")
                 }
-            } else if case .value(let reader) = inline {
-                contact = try await contacts.transient(ContactInput(reader), in: workspace)
+            } else if let inline {
+                contact = try await contacts.transient(inline, in: workspace)
             } else {
                 throw ValidationError("", "send contact_id or an inline contact")
             }

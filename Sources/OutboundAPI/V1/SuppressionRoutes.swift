@@ -15,7 +15,7 @@ struct SuppressionRoutes {
             let entry = try await suppressions.add(kind: kind, value: value, reason: reason, in: context.workspace())
             return try JSONResponse.make(SuppressionBody(entry), status: .created)
         }
-        routes.on(.get, "/v1/suppressions") { request, context in
+        routes.on(.get, "/v1/suppressions", query: PageRequest.queryNames) { request, context in
             let page = try await suppressions.list(in: context.workspace(), page: request.pageRequest(kind: .suppression))
             return try JSONResponse.make(ListBody(page, id: \.id, map: SuppressionBody.init))
         }

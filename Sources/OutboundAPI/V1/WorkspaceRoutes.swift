@@ -34,7 +34,7 @@ struct WorkspaceRoutes {
             let issued = try await workspaces.createKey(name: name, in: workspace)
             return try JSONResponse.make(ApiKeyBody(issued.key, secret: issued.secret), status: .created)
         }
-        routes.on(.get, "/v1/api-keys") { request, context in
+        routes.on(.get, "/v1/api-keys", query: PageRequest.queryNames) { request, context in
             let page = try await workspaces.keys(in: context.workspace(), page: request.pageRequest(kind: .key))
             return try JSONResponse.make(ListBody(page, id: \.id) { ApiKeyBody($0, secret: nil) })
         }

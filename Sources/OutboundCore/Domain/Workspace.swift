@@ -21,3 +21,20 @@ public struct Workspace: Sendable, Hashable {
 
     public var phoneRegion: PhoneRegion { PhoneRegion.all[defaultPhoneRegion] ?? PhoneRegion.all[PhoneRegion.defaultCode]! }
 }
+
+/// A workspace and how much it holds, for listing workspaces to an operator.
+public struct WorkspaceSummary: Sendable, Hashable {
+    public var workspace: Workspace
+    public var senders: Int
+    public var campaigns: Int
+    public var contacts: Int
+    public var activeKeys: Int
+
+    public init(workspace: Workspace, senders: Int, campaigns: Int, contacts: Int, activeKeys: Int) {
+        self.workspace = workspace
+        self.senders = senders
+        self.campaigns = campaigns
+        self.contacts = contacts
+        self.activeKeys = activeKeys
+    }
+}

@@ -6,6 +6,9 @@ import Foundation
 ///
 /// Implementations: `SQLiteStore` (embedded default) and, later, `PostgresStore`.
 public protocol Store: ContactStore, LeadStore, EngineStore, InboundStore, ActionStore {
+    /// Where the data lives, as an operator would look for it (an absolute file path).
+    var location: String { get }
+
     // MARK: Workspaces and keys
 
     /// Inserts a workspace and its first key together.
@@ -14,6 +17,8 @@ public protocol Store: ContactStore, LeadStore, EngineStore, InboundStore, Actio
     func workspaceCount() async throws -> Int
     /// The first `limit` workspaces' IDs, oldest first (the CLI picks the only one).
     func workspaceIDs(limit: Int) async throws -> [ID]
+    /// Every workspace with how much it holds, oldest first (`outbound workspace list`).
+    func workspaceSummaries() async throws -> [WorkspaceSummary]
     func updateWorkspace(_ workspace: Workspace) async throws
     /// A random key made once per database, for keyed hashes of erased identities.
     func instanceSecret() async throws -> [UInt8]

@@ -42,6 +42,11 @@ public struct WorkspaceService: Sendable {
         return key
     }
 
+    /// Every workspace with its counts, oldest first.
+    public func list() async throws -> [WorkspaceSummary] {
+        try await store.workspaceSummaries()
+    }
+
     public func workspace(_ id: ID) async throws -> Workspace {
         guard let workspace = try await store.workspace(id) else { throw NotFoundError("workspace", id: id.rawValue) }
         return workspace

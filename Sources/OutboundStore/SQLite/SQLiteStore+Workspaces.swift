@@ -15,13 +15,31 @@ extension SQLiteStore {
 
     public func workspace(_ id: ID) async throws -> Workspace? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM workspaces WHERE id = ?", arguments: [id.rawValue]).map {
-                var workspace = Workspace(id: ID(trusted: $0["id"]), name: $0["name"], defaultPhoneRegion: $0["default_phone_region"],
-                                          createdAt: Self.date($0["created_at"] as Int64), updatedAt: Self.date($0["updated_at"] as Int64))
-                workspace.dailyQuota = $0["daily_quota"]
-                return workspace
+            try Row.fetchOne(db, sql: "SELECT * FROM workspaces WHERE id = ?", arguments: [id.rawValue]).map(Self.workspace)
+        }
+    }
+
+    public func workspaceSummaries() async throws -> [WorkspaceSummary] {
+        try await read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT w.*,
+                       (SELECT count(*) FROM senders WHERE workspace_id = w.id) AS sender_count,
+                       (SELECT count(*) FROM campaigns WHERE workspace_id = w.id) AS campaign_count,
+                       (SELECT count(*) FROM contacts WHERE workspace_id = w.id) AS contact_count,
+                       (SELECT count(*) FROM api_keys WHERE workspace_id = w.id AND revoked_at IS NULL) AS key_count
+                FROM workspaces w ORDER BY w.seq
+                """).map { row in
+                WorkspaceSummary(workspace: Self.workspace(row), senders: row["sender_count"], campaigns: row["campaign_count"],
+                                 contacts: row["contact_count"], activeKeys: row["key_count"])
             }
         }
+    }
+
+    private static func workspace(_ row: Row) -> Workspace {
+        var workspace = Workspace(id: ID(trusted: row["id"]), name: row["name"], defaultPhoneRegion: row["default_phone_region"],
+                                  createdAt: date(row["created_at"] as Int64), updatedAt: date(row["updated_at"] as Int64))
+        workspace.dailyQuota = row["daily_quota"]
+        return workspace
     }
 
     public func workspaceCount() async throws -> Int {

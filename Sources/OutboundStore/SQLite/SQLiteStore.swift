@@ -8,6 +8,8 @@ import OutboundCore
 public final class SQLiteStore: Store {
     let pool: DatabasePool
     public let path: String
+    /// The file's absolute path.
+    public var location: String { URL(fileURLWithPath: path).standardizedFileURL.path }
     /// Decoded campaigns and senders between dispatcher ticks.
     let cache = EngineCache()
 

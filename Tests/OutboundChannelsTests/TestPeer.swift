@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+
+/// An outside program some tests need (an SMTP server, later PostgreSQL and a browser).
+///
+/// Under plain `swift test` a suite whose peer is missing reports itself skipped in one line
+/// naming the command that provides it. Under `Scripts/test` (which installs every peer and sets
+/// `OUTBOUND_TEST_PEERS=required`) the suite always runs, so a missing peer fails the run.
+struct TestPeer: Sendable {
+    /// What the peer is, as the skip line names it.
+    let name: String
+    /// A command that exits 0 when the peer is usable.
+    let probe: [String]
+    /// The command that installs it by hand.
+    let install: String
+
+    /// aiosmtpd and trustme, which `Scripts/smtp-sink` runs on.
+    static let smtpSink = TestPeer(name: "aiosmtpd and trustme (Python)", probe: ["python3", "-c", "import aiosmtpd, trustme"],
+                                   install: "python3 -m pip install aiosmtpd trustme")
+
+    /// Whether missing peers fail the run instead of skipping (set by `Scripts/test`).
+    static var required: Bool { ProcessInfo.processInfo.environment["OUTBOUND_TEST_PEERS"] == "required" }
+
+    /// Runs `probe`; false when it cannot start or exits non-zero.
+    var isAvailable: Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = probe
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        // Not `waitUntilExit`: it needs a run loop these test threads do not run.
+        for _ in 0..<1_000 where process.isRunning { usleep(10_000) }
+        return process.terminationStatus == 0
+    }
+
+    /// The suite trait: enabled when the peer is there or required.
+    var trait: ConditionTrait {
+        .enabled(if: TestPeer.required || isAvailable,
+                 "\(name) missing: run Scripts/test, which installs it (or: \(install))")
+    }
+}
