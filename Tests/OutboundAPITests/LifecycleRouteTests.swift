@@ -64,7 +64,7 @@ import OutboundCore
             #expect(stats.json.path("sent") == .number(1))
             #expect(stats.json.path("replied") == .number(1))
             #expect(stats.json.path("reply_rate") == .number(1))
-            #expect(stats.json.path("per_sender", sender) == .number(1))
+            #expect(stats.json.path("per_sender", .member(sender)) == .number(1))
             #expect(try await api.send(.get, "/v1/campaigns/\(campaign)").string("status") == "completed", "its only lead replied")
             #expect(try await api.send(.post, "/v1/campaigns/\(campaign)/pause").status == .conflict)
             #expect(try await api.send(.post, "/v1/campaigns/\(campaign)/archive").string("status") == "archived")

@@ -104,12 +104,23 @@ import OutboundCore
 }
 
 extension JSONValue {
-    /// The value at a path of object keys, or nil.
-    func path(_ keys: String...) -> JSONValue? {
+    /// One step of a path: an object's member or an array's index.
+    enum PathKey: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral {
+        case member(String)
+        case index(Int)
+        init(stringLiteral value: String) { self = .member(value) }
+        init(integerLiteral value: Int) { self = .index(value) }
+    }
+
+    /// The value at a path of object members and array indices, or nil.
+    func path(_ keys: PathKey...) -> JSONValue? {
         var current: JSONValue? = self
         for key in keys {
-            guard case .object(let object)? = current else { return nil }
-            current = object[key]
+            switch (key, current) {
+            case (.member(let name), .object(let object)?): current = object[name]
+            case (.index(let index), .array(let items)?): current = items.indices.contains(index) ? items[index] : nil
+            default: return nil
+            }
         }
         return current
     }

@@ -50,9 +50,16 @@ struct BodyReader {
 
     /// Members the API itself returns but a client cannot change (`id`, `created_at`): sending
     /// them back, as a GET returned them, is accepted and changes nothing.
-    func ignoring(_ keys: String...) {
+    func ignoring(_ keys: [String]) {
         for key in keys { issues.asked(key, at: path) }
     }
+
+    func ignoring(_ keys: String...) {
+        ignoring(keys)
+    }
+
+    /// What every resource's GET shows and no client sets.
+    static let readOnlyMembers = ["id", "object", "created_at", "updated_at"]
 
     /// Every member, all taken as understood (free-form maps such as `custom_fields`).
     func members() -> [String: JSONValue] {
@@ -79,6 +86,11 @@ struct BodyReader {
             guard case .number(let number) = value, number.rounded() == number, abs(number) < 9e15 else { return nil }
             return Int(number)
         }
+    }
+
+    /// Any JSON number (`0.3`, `1`, `2e-1`).
+    func number(_ key: String) -> Field<Double> {
+        read(key, expected: "a number") { if case .number(let number) = $0 { number } else { nil } }
     }
 
     /// An RFC 3339 timestamp (`2026-05-20T15:00:00.000Z`, or with an offset).

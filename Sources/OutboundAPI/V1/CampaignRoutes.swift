@@ -62,11 +62,14 @@ extension CampaignInput {
             var input = SimulationInput()
             input.seed = reader.int("seed")
             for name in ["accept_rate", "reply_rate", "open_rate", "bounce_rate"] {
-                input.rates[name] = reader.int(name).value.map { .value(Double($0)) } ?? .absent
-                if case .number(let value)? = reader.object[name] { input.rates[name] = .value(value) }
+                input.rates[name] = reader.number(name)
             }
             if case .value(let items) = reader.array("signal_delay_minutes") {
-                input.signalDelayMinutes = .value(items.compactMap { if case .number(let n) = $0 { Int(n) } else { nil } })
+                input.signalDelayMinutes = .value(items.enumerated().compactMap { index, item in
+                    if case .number(let minutes) = item, minutes.rounded() == minutes, abs(minutes) < 9e15 { return Int(minutes) }
+                    reader.addIssue("signal_delay_minutes[\(index)]", "must be an integer number of minutes, not \(item.typeName)")
+                    return nil
+                })
             }
             return input
         }
@@ -90,6 +93,11 @@ extension CampaignInput {
             input.skipActiveInOtherCampaigns = rules.bool("skip_active_in_other_campaigns")
             return input
         }
+        sequence = body.object("sequence").map { reader in
+            reader.ignoring("object")
+            return SequenceInput(nodes: NodeReader.nodes(reader), version: reader.int("version").value)
+        }
+        body.ignoring(BodyReader.readOnlyMembers + ["is_rebalancing", "is_enrolling", "started_at", "paused_at", "completed_at"])
         readIssues = body.readIssues
     }
 

@@ -83,6 +83,7 @@ extension ContactInput {
             }
             return result
         }
+        body.ignoring(BodyReader.readOnlyMembers)
         readIssues = body.readIssues
     }
 

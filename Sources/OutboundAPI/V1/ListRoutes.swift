@@ -30,6 +30,7 @@ struct ListRoutes {
             _ = try await lists.get(id, in: workspace)
             let body = try await request.jsonBody(context: context)
             let name = body.string("name"), description = body.string("description")
+            body.ignoring(BodyReader.readOnlyMembers + ["member_count"])
             try body.finish()
             return try JSONResponse.make(ContactListBody(await lists.update(id, name: name, description: description, in: workspace)))
         }

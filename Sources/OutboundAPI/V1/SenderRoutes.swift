@@ -72,6 +72,7 @@ extension SenderInput {
             input.security = smtp.string("security")
             input.username = smtp.string("username")
             input.password = smtp.string("password")
+            smtp.ignoring("password_set")
             return input
         }
         twilio = body.object("twilio").map { twilio in
@@ -79,14 +80,17 @@ extension SenderInput {
             input.accountSID = twilio.string("account_sid")
             input.authToken = twilio.string("auth_token")
             input.baseURL = twilio.string("base_url")
+            twilio.ignoring("auth_token_set")
             return input
         }
         gateway = body.object("gateway").map { gateway in
             var input = GatewayInput()
             input.url = gateway.string("url")
             input.secret = gateway.string("secret")
+            gateway.ignoring("secret_set")
             return input
         }
+        body.ignoring(BodyReader.readOnlyMembers)
         readIssues = body.readIssues
     }
 }

@@ -21,6 +21,7 @@ struct SequenceRoutes {
             let campaign = try await campaigns.get(id, in: workspace)
             let body = try await request.jsonBody(context: context)
             let version = body.int("version")
+            body.ignoring(["object"])
             let nodes = NodeReader.nodes(body)
             let readIssues = body.readIssues
             if !readIssues.isEmpty {

@@ -15,6 +15,7 @@ struct WorkspaceRoutes {
             var request = request
             let body = try await request.jsonBody(context: context)
             let name = body.string("name"), region = body.string("default_phone_region"), quota = body.int("daily_quota")
+            body.ignoring(BodyReader.readOnlyMembers)
             try body.finish()
             let workspace = try await workspaces.update(context.workspace(), name: name, defaultPhoneRegion: region, dailyQuota: quota)
             return try JSONResponse.make(WorkspaceBody(workspace))

@@ -38,6 +38,8 @@ public struct CampaignService: Sendable {
         var campaign = Campaign(id: id ?? .generate(.campaign), workspaceID: workspace, name: "", channel: channel,
                                 createdAt: now, updatedAt: now)
         campaign.apply(creation, issues: &issues)
+        // A sequence sent with the campaign is its first version, not an edit of the seeded one.
+        campaign.sequence.version = 1
         try await checkSenders(of: campaign, issues: &issues)
         try await checkLists(of: campaign, automations: creation.automations.value, issues: &issues)
         try issues.throwIfAny()

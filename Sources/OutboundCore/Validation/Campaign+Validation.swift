@@ -78,6 +78,7 @@ extension Campaign {
         applyLeadRules(input.leadRules, issues: &issues)
         applySimulation(input.simulation, issues: &issues)
         applyAutomations(input.automations, issues: &issues)
+        applySequence(input.sequence, issues: &issues)
         switch input.signature {
         case .absent: break
         case .null: signature = nil
@@ -139,6 +140,36 @@ extension Campaign {
                 }
             }
             value = parsed
+        }
+    }
+
+    /// The same nodes as now (a body sent back as it was read) change nothing; other nodes
+    /// replace the sequence under the rules of a sequence edit (draft or paused, the version
+    /// if given, a sound graph), as one more version.
+    private mutating func applySequence(_ field: Field<SequenceInput>, issues: inout IssueList) {
+        switch field {
+        case .absent: return
+        case .null: issues.add("sequence", "cannot be null; send {\"nodes\": [...]} or leave it out")
+        case .value(let input):
+            guard input.nodes != sequence.nodes else { return }
+            guard acceptsSequenceEdits else {
+                issues.add("sequence", status == .active ? "campaign is active; pause it before editing its sequence"
+                                                         : "campaign is \(status.rawValue); its sequence can no longer change")
+                return
+            }
+            if let version = input.version, version != sequence.version {
+                issues.add("sequence.version", "the sequence is at version \(sequence.version), not \(version); reload and retry")
+                return
+            }
+            var replaced = sequence
+            replaced.nodes = input.nodes
+            let problems = replaced.structuralIssues(for: channel)
+            guard problems.isEmpty else {
+                issues.append(contentsOf: problems)
+                return
+            }
+            replaced.version += 1
+            sequence = replaced
         }
     }
 

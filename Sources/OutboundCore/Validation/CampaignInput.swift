@@ -25,12 +25,26 @@ public struct CampaignInput: Sendable {
     public var simulation: Field<SimulationInput> = .absent
     /// `[{on, do, value}]` as sent.
     public var automations: Field<[AutomationInput]> = .absent
+    /// A whole sequence, as `PUT …/sequence` takes it: on create it replaces the seeded one; on
+    /// update, the same nodes as now change nothing, others follow the sequence-edit rules.
+    public var sequence: Field<SequenceInput> = .absent
 
     /// Problems found while reading the input (wrong JSON types), reported together with the
     /// rule checks so a client sees every problem at once.
     public var readIssues: [FieldIssue] = []
 
     public init() {}
+}
+
+/// A sequence as sent: its nodes and, optionally, the version they were read at.
+public struct SequenceInput: Sendable {
+    public var nodes: [Node]
+    public var version: Int?
+
+    public init(nodes: [Node], version: Int?) {
+        self.nodes = nodes
+        self.version = version
+    }
 }
 
 /// One automation as sent.

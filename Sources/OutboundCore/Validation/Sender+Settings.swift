@@ -4,9 +4,10 @@ extension Sender {
     /// Merges provider settings; a block belongs to one channel (`smtp` → email, `twilio` → sms,
     /// `gateway` → linkedin). Secrets left absent keep their stored value.
     mutating func applySettings(_ input: SenderInput, issues: inout IssueList) {
-        if !input.smtp.isAbsent, channel != .email { issues.add("smtp", "applies to email senders only") }
-        if !input.twilio.isAbsent, channel != .sms { issues.add("twilio", "applies to sms senders only") }
-        if !input.gateway.isAbsent, channel != .linkedin { issues.add("gateway", "applies to linkedin senders only") }
+        // Another channel's block may be null (as a read sender shows it), never a value.
+        if case .value = input.smtp, channel != .email { issues.add("smtp", "applies to email senders only") }
+        if case .value = input.twilio, channel != .sms { issues.add("twilio", "applies to sms senders only") }
+        if case .value = input.gateway, channel != .linkedin { issues.add("gateway", "applies to linkedin senders only") }
         switch (channel, input.smtp) {
         case (.email, .null): settings.smtp = nil
         case (.email, .value(let smtp)): settings.smtp = Sender.merge(smtp, onto: settings.smtp, issues: &issues)
