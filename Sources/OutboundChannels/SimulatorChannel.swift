@@ -2,7 +2,8 @@ import Foundation
 import OutboundCore
 
 /// The dry-run channel: accepts every action and predicts what a real audience would do, from
-/// the campaign's `simulation` rates. Deterministic: the same seed, contact and step always
+/// the campaign's `simulation` rates, reporting only what a real channel could observe (opens
+/// only with open tracking on). Deterministic: the same seed, contact and step always
 /// give the same outcome and the same signal times.
 public struct SimulatorChannel: Channel {
     let clock: any OutboundCore.Clock
@@ -28,7 +29,12 @@ public struct SimulatorChannel: Channel {
             if draw.chance(simulation.bounceRate) {
                 return .permanent("550 5.1.1 simulated: no such mailbox", bounced: true)
             }
-            if draw.chance(simulation.openRate) { signals.append(ScheduledSignal(type: .opened, at: later())) }
+            // An open is observable only through the tracking pixel. The draws are made either way,
+            // so turning tracking on or off changes no other outcome of the same audience.
+            if draw.chance(simulation.openRate) {
+                let opened = later()
+                if action.openTracking { signals.append(ScheduledSignal(type: .opened, at: opened)) }
+            }
             if draw.chance(simulation.replyRate) { signals.append(ScheduledSignal(type: .replied, at: later())) }
         case .connectionRequest:
             if draw.chance(simulation.acceptRate) {

@@ -57,6 +57,28 @@ import Testing
         }
     }
 
+    @Test func aDaySwitchedOffIsNotCheckedForHours() async throws {
+        let harness = try await Harness.make()
+        try await harness.run { api in
+            let seat = try await api.createSender(channel: "linkedin", name: "Jane Doe", slug: "jane-off")
+            let account = harness.workspace.rawValue
+            // What GET returns for a day off ([false, 0, 0]) goes back as it came; other hours on a day off are not read either.
+            let created = try await alsona(api, .post, "/accounts/\(account)/campaigns", json: """
+                {"campaign": {"name": "Days off", "seats": ["\(seat)"],
+                 "schedule": {"monday": [true, 9, 17], "sunday": [false, 0, 0], "saturday": [false, 18, 7]}}}
+                """)
+            #expect(created.status == .ok && created["success"] == true, "\(created.text)")
+            #expect(created.json.path("campaign", "schedule", "sunday") == [false, 0, 0])
+            #expect(created.json.path("campaign", "schedule", "saturday") == [false, 0, 0])
+            #expect(created.json.path("campaign", "schedule", "monday") == [true, 9, 17])
+            // A day that is on still needs sound hours.
+            let bad = try await alsona(api, .post, "/accounts/\(account)/campaigns", json: """
+                {"campaign": {"name": "Bad hours", "seats": ["\(seat)"], "schedule": {"monday": [true, 0, 0]}}}
+                """)
+            #expect(bad.status == .badRequest && isAlsonaError(bad))
+        }
+    }
+
     @Test func statusRunLaunchesPausePausesAndListPages() async throws {
         let harness = try await Harness.make()
         try await harness.run { api in

@@ -149,4 +149,38 @@ import OutboundCore
             #expect(try await api.send(.post, "/v1/campaigns/\(campaign)/preview", json: "{}").status == .unprocessableContent)
         }
     }
+    @Test func anEmptyScheduleIsAnErrorAndAnUntrackedOpenConditionAWarning() async throws {
+        let harness = try await Harness.make()
+        try await harness.run { api in
+            let sender = try await api.createSender(channel: "email", name: "Sam Lee", slug: "sam-window")
+            let campaign = try #require(try await api.send(.post, "/v1/campaigns", json: """
+                {"name": "Nowhere", "channel": "email", "sender_ids": ["\(sender)"], "dry_run": true, "schedule": {},
+                 "sequence": {"nodes": [{"id": "a", "type": "email", "subject": "Hi", "body": "Hello. Reply stop to unsubscribe."},
+                                        {"id": "c", "type": "condition", "signal": "opened", "within_days": 2, "yes": "b", "no": "e"},
+                                        {"id": "b", "type": "email", "subject": "Again", "body": "Ping. Reply stop to unsubscribe.", "next": "e"},
+                                        {"id": "e", "type": "end"}]}}
+                """).string("id"))
+            let lead = try #require(try await api.send(.post, "/v1/contacts", json: #"{"email": "ada@example.com"}"#).string("id"))
+            _ = try await api.send(.post, "/v1/campaigns/\(campaign)/leads", json: "{\"contact_ids\": [\"\(lead)\"]}")
+
+            let report = try await api.send(.get, "/v1/campaigns/\(campaign)/validate")
+            #expect(report.json.path("ready") == .bool(false))
+            #expect(report.json.path("checks", "schedule") == .bool(false))
+            #expect(report.json.path("errors", 0, "code") == "no_window", "\(report.text)")
+            #expect(report.json.path("errors", 0, "path") == "schedule")
+            #expect(report.text.contains("no sending window in the week"))
+            #expect(report.text.contains("opens_untracked"))
+            #expect(report.json.path("warnings", 0, "path") == "sequence.nodes[1].signal", "\(report.text)")
+            // Launch refuses what validate calls an error; nothing is stopped.
+            #expect(try await api.send(.post, "/v1/campaigns/\(campaign)/launch").status == .unprocessableContent)
+            #expect(try await api.send(.get, "/v1/campaigns/\(campaign)").string("status") == "draft")
+
+            _ = try await api.send(.patch, "/v1/campaigns/\(campaign)", json: """
+                {"open_tracking": true, "schedule": {"monday": [{"start": "09:00", "end": "17:00"}]}}
+                """)
+            let fixed = try await api.send(.get, "/v1/campaigns/\(campaign)/validate")
+            #expect(fixed.json.path("ready") == .bool(true), "\(fixed.text)")
+            #expect(!fixed.text.contains("opens_untracked"))
+        }
+    }
 }

@@ -169,6 +169,11 @@ struct AlsonaRoutes {
             guard case .array(let parts) = value, let first = parts.first, case .bool(let enabled) = first else {
                 throw DialectError.badRequest("campaign.schedule.\(day) must be [enabled, start_hour, end_hour]")
             }
+            // A day switched off sends nothing: its hours are not read, whatever they are.
+            guard enabled else {
+                result[day] = []
+                continue
+            }
             var start = 9, end = 17
             if parts.count >= 3, case .number(let from) = parts[1], case .number(let to) = parts[2] {
                 guard from >= 0, to <= 24, from < to, from == from.rounded(), to == to.rounded() else {
@@ -177,7 +182,7 @@ struct AlsonaRoutes {
                 start = Int(from)
                 end = Int(to)
             }
-            result[day] = enabled ? [Schedule.RawWindow(start: String(format: "%02d:00", start), end: String(format: "%02d:00", end))] : []
+            result[day] = [Schedule.RawWindow(start: String(format: "%02d:00", start), end: String(format: "%02d:00", end))]
         }
         return result
     }

@@ -112,6 +112,11 @@ public struct ReviewService: Sendable {
             errors.append(.init(code: "no_sender_for_channel", message: "the sequence has \(channel.rawValue) steps but no \(channel.rawValue) sender", path: "sender_ids"))
         }
 
+        // Schedule: a week with no window would stop every lead ("no sending window").
+        if campaign.schedule.isEmpty {
+            errors.append(.init(code: "no_window", message: "no sending window in the week; add hours to at least one day", path: "schedule"))
+        }
+
         // Sequence: structure, then content.
         let structural = campaign.sequence.structuralIssues(for: campaign.channel)
         errors += structural.map { .init(code: "sequence_invalid", message: $0.message, path: $0.field) }
@@ -158,6 +163,10 @@ public struct ReviewService: Sendable {
                 if length.segments > 1 {
                     warnings.append(.init(code: "sms_segments", message: "\(length.segments) segments (\(length.encoding), \(length.units) units) before variables are filled", path: "\(path).body"))
                 }
+            case .condition(signal: .opened, _, _, _) where !campaign.openTracking:
+                warnings.append(.init(code: "opens_untracked",
+                                      message: "this condition waits for an open, but open tracking is off: no open is ever seen, so every lead takes the no branch",
+                                      path: "\(path).signal"))
             case .email(let step):
                 let text = (step.body + (step.html ?? "") + (campaign.signature ?? "")).lowercased()
                 if !text.contains("unsubscribe") && !text.contains("opt out") && !text.contains("opt-out") {
@@ -171,6 +180,7 @@ public struct ReviewService: Sendable {
             "leads": leadCount > 0,
             "sequence": !errors.contains { $0.code == "sequence_invalid" || $0.code == "empty_text" },
             "variables": variablesOK,
+            "schedule": !campaign.schedule.isEmpty,
         ]
         return ValidationReport(checks: checks, errors: errors, warnings: warnings)
     }
