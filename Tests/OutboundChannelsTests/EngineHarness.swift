@@ -52,7 +52,8 @@ struct Engine {
     /// An email campaign, every day 00:00–24:00 UTC unless a schedule is given, dry run.
     func emailCampaign(_ name: String, senders: [Sender], nodes: [Node]? = nil, schedule: [String: [Schedule.RawWindow]]? = nil,
                        timezone: String = "UTC", priority: Int = 0, dailyLimit: Int = 500, hourlyRate: Int = 60,
-                       simulation: Simulation = Simulation(seed: 1, acceptRate: 0, replyRate: 0, openRate: 0, bounceRate: 0)) async throws -> Campaign {
+                       simulation: Simulation = Simulation(seed: 1, acceptRate: 0, replyRate: 0, openRate: 0, bounceRate: 0),
+                       openTracking: Bool = false) async throws -> Campaign {
         var input = CampaignInput()
         input.name = .value(name)
         input.channel = .value("email")
@@ -66,6 +67,7 @@ struct Engine {
         input.schedule = .value(schedule ?? allDay)
         var campaign = try await services.campaigns.create(input, in: workspace)
         campaign.simulation = simulation
+        campaign.openTracking = openTracking
         campaign.sequence = CampaignSequence(version: 2, nodes: nodes ?? [
             Node(id: "n1", kind: .email(EmailStep(subject: "Hi {{first_name | \"there\"}}", body: "Hello. Reply stop to unsubscribe.")), next: "n2"),
             Node(id: "n2", kind: .end),

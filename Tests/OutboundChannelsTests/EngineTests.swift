@@ -28,6 +28,39 @@ import OutboundStore
         #expect((counters["state.pending"] ?? 0) == 0 && (counters["state.active"] ?? 0) == 0)
     }
 
+    /// One sender, one action every two minutes, four leads: email → 1 minute → follow-up. By
+    /// default a lead's due follow-up goes before the next new lead; with `prioritize_new_leads`
+    /// every new lead is started first.
+    @Test(arguments: [false, true])
+    func followUpsGoBeforeNewLeadsUnlessNewLeadsArePrioritized(prioritizeNewLeads: Bool) async throws {
+        let engine = try await Engine.make()
+        defer { engine.cleanup() }
+        let sender = try await engine.emailSender("Sam", gap: 120)
+        var campaign = try await engine.emailCampaign("Follow-ups", senders: [sender], nodes: [
+            Node(id: "n1", kind: .email(EmailStep(subject: "Hi", body: "Hello. Reply stop to unsubscribe.")), next: "n2"),
+            Node(id: "n2", kind: .delay(minutes: 1), next: "n3"),
+            Node(id: "n3", kind: .email(EmailStep(subject: "", body: "Following up. Reply stop to unsubscribe.", isReply: true)), next: "n4"),
+            Node(id: "n4", kind: .end),
+        ])
+        var input = CampaignInput()
+        input.prioritizeNewLeads = .value(prioritizeNewLeads)
+        campaign = try await engine.services.campaigns.update(campaign.id, with: input, in: engine.workspace)
+        #expect(campaign.prioritizeNewLeads == prioritizeNewLeads)
+        let contacts = try await engine.addLeads(4, to: campaign)
+        _ = try await engine.services.lifecycle.launch(campaign.id, in: engine.workspace)
+        try await engine.run(until: engine.date("2026-11-30T15:00:00Z"))
+
+        let lead = Dictionary(uniqueKeysWithValues: contacts.enumerated().map { ($1.id, $0) })
+        let order = try await engine.actions(campaign).sorted { $0.createdAt < $1.createdAt }.map { "\(lead[$0.contactID]!)\($0.nodeID)" }
+        if prioritizeNewLeads {
+            // Every first touch, in the order the leads came, then the four follow-ups.
+            #expect(Array(order.prefix(4)) == ["0n1", "1n1", "2n1", "3n1"])
+            #expect(Set(order.suffix(4)) == ["0n3", "1n3", "2n3", "3n3"] && order.count == 8)
+        } else {
+            #expect(order == ["0n1", "0n3", "1n1", "1n3", "2n1", "2n3", "3n1", "3n3"])
+        }
+    }
+
     @Test func aWindowOpeningAfterSpringForwardIsHitExactly() async throws {
         // Saturday 2026-03-07 noon in New York; the only window is Sunday 09:00–17:00, the DST day.
         let engine = try await Engine.make(start: "2026-03-07T17:00:00Z")
@@ -303,7 +336,8 @@ import OutboundStore
             defer { engine.cleanup() }
             let sender = try await engine.emailSender("Sam", gap: 1)
             let campaign = try await engine.emailCampaign("Sim", senders: [sender],
-                                                          simulation: Simulation(seed: 99, acceptRate: 0, replyRate: 0.3, openRate: 0.6, bounceRate: 0.1))
+                                                          simulation: Simulation(seed: 99, acceptRate: 0, replyRate: 0.3, openRate: 0.6, bounceRate: 0.1),
+                                                          openTracking: true)
             _ = try await engine.addLeads(40, to: campaign)
             _ = try await engine.services.lifecycle.launch(campaign.id, in: engine.workspace)
             try await engine.run(until: engine.date("2026-12-05T00:00:00Z"))

@@ -229,7 +229,7 @@ import Testing
 import NIOSSL
 
 /// STARTTLS and implicit TLS against the same server with a test CA's certificate.
-struct SMTPTLSTests {
+@Suite(TestPeer.smtpSink.trait) struct SMTPTLSTests {
     @Test(arguments: ["starttls", "tls"])
     func deliversOverTLSAndRefusesAnUntrustedCertificate(security: String) async throws {
         let sink = try SMTPSink.start(tls: security == "tls" ? "implicit" : "starttls")

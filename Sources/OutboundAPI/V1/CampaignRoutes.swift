@@ -57,6 +57,7 @@ extension CampaignInput {
         openTracking = body.bool("open_tracking")
         signature = body.string("signature")
         skipOtherCampaigns = body.bool("skip_other_campaigns")
+        prioritizeNewLeads = body.bool("prioritize_new_leads")
         sendInLeadTimezone = body.bool("send_in_lead_timezone")
         simulation = body.object("simulation").map { reader in
             var input = SimulationInput()
@@ -147,6 +148,7 @@ struct CampaignBody: Encodable, Sendable {
     var openTracking: Bool
     @Nullable var signature: String?
     var skipOtherCampaigns: Bool
+    var prioritizeNewLeads: Bool
     var sendInLeadTimezone: Bool
     var leadRules: LeadRulesBody
     var sequence: SequenceBody
@@ -201,6 +203,7 @@ struct CampaignBody: Encodable, Sendable {
         openTracking = campaign.openTracking
         signature = campaign.signature
         skipOtherCampaigns = campaign.skipOtherCampaigns
+        prioritizeNewLeads = campaign.prioritizeNewLeads
         sendInLeadTimezone = campaign.sendInLeadTimezone
         leadRules = LeadRulesBody(
             includeListIds: campaign.leadRules.includeListIDs.map(\.rawValue),

@@ -35,6 +35,9 @@ public struct Campaign: Sendable, Hashable {
     public var signature: String?
     /// Skip leads that are active in another campaign at launch.
     public var skipOtherCampaigns: Bool
+    /// On a busy sender, start new leads before the due follow-ups of leads already contacted.
+    /// Off by default: a conversation under way goes first (see `lane(started:)`).
+    public var prioritizeNewLeads: Bool = false
     /// Evaluate the schedule in each lead's own time zone when it is known.
     public var sendInLeadTimezone: Bool
     /// Lists the campaign follows and leaves out (`skip_active_in_other_campaigns` is `skipOtherCampaigns`).
@@ -104,4 +107,16 @@ public struct Campaign: Sendable, Hashable {
 
     /// Whether the sequence may be edited: only while nothing is sending (draft or paused).
     public var acceptsSequenceEdits: Bool { status == .draft || status == .paused }
+
+    /// Within one priority, which of a sender's due leads go first: lane 1 before lane 0, the
+    /// earliest due first within a lane. Leads already contacted (their follow-ups) are in lane 1
+    /// unless `prioritizeNewLeads`, which puts leads not yet contacted there instead.
+    public func lane(started: Bool) -> Int {
+        Campaign.lane(started: started, prioritizeNewLeads: prioritizeNewLeads)
+    }
+
+    /// `lane(started:)` for a campaign known only by its setting (the store's writes).
+    public static func lane(started: Bool, prioritizeNewLeads: Bool) -> Int {
+        started != prioritizeNewLeads ? 1 : 0
+    }
 }

@@ -25,9 +25,11 @@ public struct Planner: Sendable {
             plan.senders.append(sender.id)
             var claimed = false
             var blockedUntil: Date?
+            // The store's order (priority, then lane, then due time): see `Campaign.lane(started:)`.
             let ordered = snapshot.candidates.sorted {
-                ($0.campaign.priority, $1.enrollment.dueAt ?? now, $1.enrollment.seq)
-                    > ($1.campaign.priority, $0.enrollment.dueAt ?? now, $0.enrollment.seq)
+                ($0.campaign.priority, $0.campaign.lane(started: $0.enrollment.startedAt != nil), $1.enrollment.dueAt ?? now, $1.enrollment.seq)
+                    > ($1.campaign.priority, $1.campaign.lane(started: $1.enrollment.startedAt != nil), $0.enrollment.dueAt ?? now,
+                       $0.enrollment.seq)
             }
             for candidate in ordered {
                 var e = candidate.enrollment

@@ -74,6 +74,7 @@ extension Campaign {
         Campaign.set(input.stopOnReply, &stopOnReply, default: true)
         Campaign.set(input.openTracking, &openTracking, default: false)
         Campaign.set(input.skipOtherCampaigns, &skipOtherCampaigns, default: true)
+        Campaign.set(input.prioritizeNewLeads, &prioritizeNewLeads, default: false)
         Campaign.set(input.sendInLeadTimezone, &sendInLeadTimezone, default: false)
         applyLeadRules(input.leadRules, issues: &issues)
         applySimulation(input.simulation, issues: &issues)

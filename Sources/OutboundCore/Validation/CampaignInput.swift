@@ -19,6 +19,7 @@ public struct CampaignInput: Sendable {
     public var openTracking: Field<Bool> = .absent
     public var signature: Field<String> = .absent
     public var skipOtherCampaigns: Field<Bool> = .absent
+    public var prioritizeNewLeads: Field<Bool> = .absent
     public var sendInLeadTimezone: Field<Bool> = .absent
     public var leadRules: Field<LeadRulesInput> = .absent
     /// Dry-run behaviour: `seed`, rates 0…1 and `signal_delay_minutes` [min, max].

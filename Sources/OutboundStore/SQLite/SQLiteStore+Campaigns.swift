@@ -6,7 +6,8 @@ extension SQLiteStore {
     private static let campaignColumns = """
         id, workspace_id, name, description, channel, status, dry_run, priority, timezone, schedule, start_at,
         hourly_message_rate, daily_limit, stop_on_reply, open_tracking, signature, skip_other_campaigns,
-        send_in_lead_timezone, created_at, updated_at, started_at, paused_at, completed_at, exclude_contacted, sequence, simulation, automations
+        send_in_lead_timezone, created_at, updated_at, started_at, paused_at, completed_at, exclude_contacted, sequence, simulation, automations,
+        prioritize_new_leads
         """
 
     public func insertCampaign(_ campaign: Campaign) async throws {
@@ -117,6 +118,7 @@ extension SQLiteStore {
             millis(c.completedAt), c.leadRules.excludeContacted, try json(StoredSequence(c.sequence)),
             try c.simulation.map { try json($0) },
             c.automations.isEmpty ? nil : try json(c.automations.map(StoredAutomation.init)),
+            c.prioritizeNewLeads,
         ]
         return values.map { $0?.databaseValue ?? .null }
     }
@@ -150,6 +152,7 @@ extension SQLiteStore {
         campaign.simulation = try (row["simulation"] as String?).map { try decode(Simulation.self, $0) }
         campaign.isRebalancing = (row["rebalance_state"] as String?) != nil
         campaign.isEnrolling = row["enrolling"]
+        campaign.prioritizeNewLeads = row["prioritize_new_leads"]
         campaign.automations = try (row["automations"] as String?).map { try decode([StoredAutomation].self, $0).compactMap(\.automation) } ?? []
         return campaign
     }

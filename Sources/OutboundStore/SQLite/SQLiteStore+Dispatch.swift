@@ -72,7 +72,7 @@ extension SQLiteStore {
             for move in settlement.moves {
                 guard let old = try Self.stored(move.seq, db) else { continue }
                 try Self.write(move, old: old, senderSeq: try move.senderID.flatMap { try cache.seq(of: $0, table: "senders", db) },
-                               priority: nil, db, at: now, ledger: &ledger)
+                               rank: nil, db, at: now, ledger: &ledger)
                 if let sender = old.senderSeq { touched.insert(sender) }
             }
             for suppression in settlement.suppressions {
@@ -108,7 +108,7 @@ extension SQLiteStore {
     struct DispatchRead {
         var enrollments: [Int64: StoredEnrollment] = [:]
         var senderSeqs: [ID: Int64] = [:]
-        var priorities: [ID: Int] = [:]
+        var ranks: [ID: Rank] = [:]
         var logs: [Int64: SenderUsageLog] = [:]
     }
 
@@ -184,7 +184,7 @@ extension SQLiteStore {
                 if campaigns[campaignSeq] == nil {
                     guard let campaign = try cache.campaign(campaignSeq, revision: lead.campaignRevision, db) else { continue }
                     campaigns[campaignSeq] = campaign
-                    read.priorities[campaign.id] = campaign.priority
+                    read.ranks[campaign.id] = Rank(priority: campaign.priority, prioritizeNewLeads: campaign.prioritizeNewLeads)
                 }
                 guard let campaign = campaigns[campaignSeq] else { continue }
                 if startedToday[campaignSeq] == nil {
@@ -275,17 +275,18 @@ extension SQLiteStore {
         var contact: Contact
     }
 
-    /// A sender's most urgent due enrollments: the highest priority level first, the earliest due
-    /// first within it. Decoded from the cursor's row in place (no copied rows: this is the read
-    /// of every action).
+    /// A sender's most urgent due enrollments: the highest priority level first, the higher lane
+    /// within it, the earliest due within that. Decoded from the cursor's row in place (no copied
+    /// rows: this is the read of every action).
     private static func dueLeads(of senderSeq: Int64, sender: ID, at nowMs: Int64, limit: Int, _ db: Database) throws -> [DueLead] {
         var leads: [DueLead] = []
-        try forEachPriorityLevel(of: senderSeq, db) { priority in
+        try forEachLevel(of: senderSeq, db) { level in
             let rows = try Row.fetchCursor(db.cachedStatement(sql: """
                 SELECT \(enrollmentColumns) FROM enrollments e
                 JOIN contacts c ON c.seq = e.contact_seq JOIN campaigns k ON k.seq = e.campaign_seq
-                WHERE e.sender_seq = ? AND e.priority = ? AND e.due_at <= ? AND e.due_at IS NOT NULL ORDER BY e.due_at, e.seq LIMIT ?
-                """), arguments: [senderSeq, priority, nowMs, limit - leads.count])
+                WHERE e.sender_seq = ? AND e.priority = ? AND e.lane = ? AND e.due_at <= ? AND e.due_at IS NOT NULL
+                ORDER BY e.due_at, e.seq LIMIT ?
+                """), arguments: [senderSeq, level.priority, level.lane, nowMs, limit - leads.count])
             while let row = try rows.next() {
                 leads.append(DueLead(enrollment: enrollment(columns: row, senderID: sender), campaignSeq: row[1], campaignRevision: row[15],
                                      contact: try contactByPosition(row, from: contactInEnrollmentColumns)))
@@ -339,19 +340,19 @@ extension SQLiteStore {
         for move in plan.moves {
             guard let old = read.enrollments[move.seq] else { continue }
             let target = try move.senderID.flatMap { try read.senderSeqs[$0] ?? cache.seq(of: $0, table: "senders", db) } ?? old.senderSeq
-            try write(move, old: old, senderSeq: target, priority: read.priorities[move.campaignID], db, at: now, ledger: &ledger)
+            try write(move, old: old, senderSeq: target, rank: read.ranks[move.campaignID], db, at: now, ledger: &ledger)
             if let target { touched.insert(target) }
         }
         var deferred = 0
         for deferral in plan.deferrals where !deferral.nodeIDs.isEmpty {
-            guard let senderSeq = read.senderSeqs[deferral.senderID], let priority = read.priorities[deferral.campaignID],
+            guard let senderSeq = read.senderSeqs[deferral.senderID], let priority = read.ranks[deferral.campaignID]?.priority,
                   let campaignSeq = try cache.seq(of: deferral.campaignID, table: "campaigns", db) else { continue }
             // The sender's due range at the campaign's priority (an index range), narrowed to the
             // campaign's steps on this channel: leads at a delay or condition are not held.
             let nodes = padded(deferral.nodeIDs, with: "")
             try db.cachedStatement(sql: """
                 UPDATE enrollments SET due_at = ?, updated_at = ?
-                WHERE sender_seq = ? AND priority = ? AND due_at <= ? AND campaign_seq = ?
+                WHERE sender_seq = ? AND priority = ? AND lane IN (0, 1) AND due_at <= ? AND campaign_seq = ?
                     AND node_id IN (\(Array(repeating: "?", count: nodes.count).joined(separator: ",")))
                 """).execute(arguments: StatementArguments([millis(deferral.until), nowMs, senderSeq, Int64(priority), nowMs, campaignSeq] as [Int64?])
                                  + StatementArguments(nodes))
@@ -380,7 +381,9 @@ extension SQLiteStore {
     /// the change of state and a first contact. An ended lead is never reopened: one that ended
     /// while its action was in flight (a reply, a stop) keeps its state, reason and step, and only
     /// what the send taught (first contact, the thread's Message-ID, signals) is written.
-    static func write(_ e: Enrollment, old: StoredEnrollment, senderSeq: Int64?, priority: Int?, _ db: Database, at now: Date,
+    /// `rank` (the campaign's priority and lane setting) is written when given; a lead contacted
+    /// for the first time without it takes its lane from its campaign's row.
+    static func write(_ e: Enrollment, old: StoredEnrollment, senderSeq: Int64?, rank: Rank?, _ db: Database, at now: Date,
                       ledger: inout CounterLedger) throws {
         var e = e
         if old.state.isTerminal {
@@ -393,12 +396,21 @@ extension SQLiteStore {
         try db.cachedStatement(sql: """
             UPDATE enrollments SET state = ?, reason = ?, node_id = ?, node_entered_at = ?, due_at = ?, attempts = ?,
                 started_at = coalesce(started_at, ?), signals = ?, last_message_id = coalesce(?, last_message_id),
-                sender_seq = coalesce(?, sender_seq), priority = coalesce(?, priority), updated_at = ?
+                sender_seq = coalesce(?, sender_seq), priority = coalesce(?, priority), lane = coalesce(?, lane), updated_at = ?
             WHERE seq = ?
             """).execute(arguments: [e.state.rawValue, e.reason, e.nodeID, millis(e.nodeEnteredAt), millis(e.dueAt), e.attempts,
                              millis(e.startedAt), e.signals.map(\.rawValue).sorted().joined(separator: ","), e.lastMessageID,
-                             senderSeq, priority, millis(now), e.seq])
-        if !old.started, e.startedAt != nil { ledger.add(old.campaignSeq, "contacted") }
+                             senderSeq, rank?.priority,
+                             rank.map { Campaign.lane(started: old.started || e.startedAt != nil, prioritizeNewLeads: $0.prioritizeNewLeads) },
+                             millis(now), e.seq])
+        if !old.started, e.startedAt != nil {
+            ledger.add(old.campaignSeq, "contacted")
+            if rank == nil {
+                try db.cachedStatement(sql: """
+                    UPDATE enrollments SET lane = 1 - (SELECT prioritize_new_leads FROM campaigns WHERE seq = ?) WHERE seq = ?
+                    """).execute(arguments: [old.campaignSeq, e.seq])
+            }
+        }
         if old.state != e.state {
             ledger.add(old.campaignSeq, "state.\(old.state.rawValue)", by: -1)
             ledger.add(old.campaignSeq, "state.\(e.state.rawValue)")

@@ -141,13 +141,13 @@ extension SQLiteStore {
             """).execute(arguments: [due, due, sender])
     }
 
-    /// The earliest due time among a sender's enrollments: the minimum over its priority levels.
+    /// The earliest due time among a sender's enrollments: the minimum over its levels.
     static func earliestDue(of sender: Int64, _ db: Database) throws -> Int64? {
         var earliest: Int64?
-        try forEachPriorityLevel(of: sender, db) { priority in
+        try forEachLevel(of: sender, db) { level in
             if let due = try Int64.fetchOne(db.cachedStatement(sql: """
-                SELECT min(due_at) FROM enrollments WHERE sender_seq = ? AND priority = ? AND due_at IS NOT NULL
-                """), arguments: [sender, priority]) {
+                SELECT min(due_at) FROM enrollments WHERE sender_seq = ? AND priority = ? AND lane = ? AND due_at IS NOT NULL
+                """), arguments: [sender, level.priority, level.lane]) {
                 earliest = min(earliest ?? due, due)
             }
             return true
@@ -155,17 +155,20 @@ extension SQLiteStore {
         return earliest
     }
 
-    /// Calls `body` with each priority level among the sender's due-indexed enrollments, highest
-    /// first, until it returns false: an index seek per level (the due index is ordered by
-    /// sender, priority, due time), and a sender rarely serves more than a few levels.
-    static func forEachPriorityLevel(of sender: Int64, _ db: Database, _ body: (Int) throws -> Bool) throws {
-        var level = try Int.fetchOne(db.cachedStatement(sql: """
-            SELECT max(priority) FROM enrollments WHERE sender_seq = ? AND due_at IS NOT NULL
+    /// Calls `body` with each (priority, lane) level among the sender's due-indexed enrollments,
+    /// highest first, until it returns false: an index seek per level (the due index is ordered
+    /// by sender, priority, lane, due time), and a sender rarely serves more than a few levels.
+    static func forEachLevel(of sender: Int64, _ db: Database, _ body: (DueLevel) throws -> Bool) throws {
+        var row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT priority, lane FROM enrollments WHERE sender_seq = ? AND due_at IS NOT NULL ORDER BY priority DESC, lane DESC LIMIT 1
             """), arguments: [sender])
-        while let priority = level, try body(priority) {
-            level = try Int.fetchOne(db.cachedStatement(sql: """
-                SELECT max(priority) FROM enrollments WHERE sender_seq = ? AND priority < ? AND due_at IS NOT NULL
-                """), arguments: [sender, priority])
+        while let found = row {
+            let level = DueLevel(priority: found[0], lane: found[1])
+            guard try body(level) else { return }
+            row = try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT priority, lane FROM enrollments WHERE sender_seq = ? AND (priority, lane) < (?, ?) AND due_at IS NOT NULL
+                ORDER BY priority DESC, lane DESC LIMIT 1
+                """), arguments: [sender, level.priority, level.lane])
         }
     }
 
@@ -634,11 +637,23 @@ extension SQLiteStore {
     }
 }
 
+/// One level of a sender's due index: a campaign priority and a lane (`Campaign.lane(started:)`).
+struct DueLevel {
+    var priority: Int
+    var lane: Int
+}
+
+/// What orders a campaign's enrollments on their sender: its priority and which lane goes first.
+struct Rank {
+    var priority: Int
+    var prioritizeNewLeads: Bool
+}
+
 /// What writing an enrollment needs beyond the enrollment itself (its sender's seq, its
-/// campaign's priority), read once per transaction however many enrollments share them.
+/// campaign's rank), read once per transaction however many enrollments share them.
 struct EnrollmentKeys {
     private var senders: [ID: Int64?] = [:]
-    private var priorities: [Int64: Int?] = [:]
+    private var ranks: [Int64: Rank?] = [:]
 
     /// Writes `e` over what it was (read in this transaction, for the counters).
     mutating func update(_ e: Enrollment, _ db: Database, at now: Date, ledger: inout CounterLedger) throws {
@@ -648,10 +663,10 @@ struct EnrollmentKeys {
             if senders[sender] == nil { senders[sender] = try SQLiteStore.seq(of: sender, table: "senders", db) }
             senderSeq = senders[sender] ?? nil
         }
-        if priorities[old.campaignSeq] == nil {
-            priorities[old.campaignSeq] = try Int.fetchOne(db.cachedStatement(sql: "SELECT priority FROM campaigns WHERE seq = ?"),
-                                                           arguments: [old.campaignSeq])
+        if ranks[old.campaignSeq] == nil {
+            ranks[old.campaignSeq] = try Row.fetchOne(db.cachedStatement(sql: "SELECT priority, prioritize_new_leads FROM campaigns WHERE seq = ?"),
+                                                      arguments: [old.campaignSeq]).map { Rank(priority: $0[0], prioritizeNewLeads: $0[1]) }
         }
-        try SQLiteStore.write(e, old: old, senderSeq: senderSeq, priority: priorities[old.campaignSeq] ?? nil, db, at: now, ledger: &ledger)
+        try SQLiteStore.write(e, old: old, senderSeq: senderSeq, rank: ranks[old.campaignSeq] ?? nil, db, at: now, ledger: &ledger)
     }
 }

@@ -356,6 +356,22 @@ extension SQLiteStore {
                 CREATE INDEX campaigns_rebalancing ON campaigns(seq) WHERE rebalance_state IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("v10-follow-ups-first") { db in
+            // `lane` orders a sender's due leads within one priority (the higher lane first, then
+            // the earliest due): leads already contacted are lane 1 unless their campaign
+            // `prioritize_new_leads`, which swaps the lanes (Campaign.lane(started:)). Before, due
+            // time alone decided, so a launch's new leads (all due at once) held every follow-up.
+            try db.execute(sql: """
+                ALTER TABLE campaigns ADD COLUMN prioritize_new_leads INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE enrollments ADD COLUMN lane INTEGER NOT NULL DEFAULT 0;
+                UPDATE enrollments SET lane = 1 WHERE started_at IS NOT NULL;
+                DROP INDEX enrollments_due_rank;
+                CREATE INDEX enrollments_due_rank ON enrollments(sender_seq, priority, lane, due_at) WHERE due_at IS NOT NULL;
+                CREATE TRIGGER campaigns_lanes AFTER UPDATE OF prioritize_new_leads ON campaigns
+                    WHEN NEW.prioritize_new_leads != OLD.prioritize_new_leads
+                BEGIN UPDATE enrollments SET lane = 1 - lane WHERE campaign_seq = NEW.seq; END;
+                """)
+        }
         return migrator
     }()
 }
