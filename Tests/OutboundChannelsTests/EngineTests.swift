@@ -420,6 +420,42 @@ import OutboundStore
         #expect(try await restarted.continueEnrolling() == false, "nothing left to do")
     }
 
+    /// A launch that dies at any write after it began (simulated by a trigger that aborts that
+    /// write, as a crash between two transactions would leave things) strands no lead: after a
+    /// restart either the campaign is still a draft that launches whole, or every lead is admitted.
+    @Test(arguments: [
+        "BEFORE UPDATE OF enrolling ON campaigns WHEN NEW.enrolling = 1",  // marking the campaign enrolling
+        "BEFORE UPDATE OF enrolling ON campaigns WHEN NEW.enrolling = 0",  // unmarking it
+        "BEFORE UPDATE OF state ON enrollments WHEN OLD.state = 'pending'",  // the first batch
+        "BEFORE UPDATE OF status ON campaigns WHEN NEW.status = 'active'",  // the status change
+    ])
+    func aLaunchInterruptedAtAnyWriteStrandsNoLead(failingWrite: String) async throws {
+        let engine = try await Engine.make()
+        defer { engine.cleanup() }
+        let sender = try await engine.emailSender("Sam", gap: 60)
+        let campaign = try await engine.emailCampaign("Interrupted", senders: [sender])
+        _ = try await engine.addLeads(25, to: campaign)
+        let database = try DatabaseQueue(path: engine.store.path)
+        try await database.write { try $0.execute(sql: "CREATE TRIGGER crash \(failingWrite) BEGIN SELECT RAISE(ABORT, 'simulated crash'); END") }
+        var lifecycle = LifecycleService(store: engine.store, clock: engine.clock)
+        lifecycle.batchSize = 10
+        _ = try? await lifecycle.launch(campaign.id, in: engine.workspace)
+        try await database.write { try $0.execute(sql: "DROP TRIGGER crash") }
+
+        // The restarted server: its loop enrolls what is marked; a user relaunches a draft.
+        var restarted = LifecycleService(store: engine.store, clock: engine.clock)
+        restarted.batchSize = 10
+        while try await restarted.continueEnrolling() {}
+        if try await engine.services.campaigns.get(campaign.id, in: engine.workspace).status == .draft {
+            _ = try await restarted.launch(campaign.id, in: engine.workspace)
+            while try await restarted.continueEnrolling() {}
+        }
+        let states = try await engine.leads(campaign).reduce(into: [EnrollmentState: Int]()) { $0[$1.state, default: 0] += 1 }
+        #expect(states == [.active: 25], "\(failingWrite)")
+        let after = try await engine.services.campaigns.get(campaign.id, in: engine.workspace)
+        #expect(after.status == .active && !after.isEnrolling)
+    }
+
     @Test func aSlowProviderHoldsOnlyItsOwnSenderAndItsOutcomeIsRecordedWhenItComes() async throws {
         let gated = GatedChannel()
         let engine = try await Engine.make(router: gated)

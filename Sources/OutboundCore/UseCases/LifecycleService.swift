@@ -31,8 +31,11 @@ public struct LifecycleService: Sendable {
         campaign.status = .active
         campaign.startedAt = now
         campaign.updatedAt = now
+        // Marked before it turns active: whatever write a crash interrupts, the campaign is either
+        // still a draft or active and marked, and the restarted loop admits the rest.
+        try await store.setEnrolling(id, true)
         try await store.updateCampaign(campaign)
-        try await enroll(campaign)
+        try await admitFirstBatch(campaign)
         return try await get(id, in: workspace)
     }
 
@@ -55,9 +58,10 @@ public struct LifecycleService: Sendable {
         campaign.status = .active
         campaign.startedAt = now
         campaign.updatedAt = now
+        try await store.setEnrolling(id, true)
         try await store.updateCampaign(campaign)
         try await store.release(campaign, at: now)
-        try await enroll(campaign)
+        try await admitFirstBatch(campaign)
         return try await get(id, in: workspace)
     }
 
@@ -89,13 +93,19 @@ public struct LifecycleService: Sendable {
         return campaign
     }
 
-    /// Admits the campaign's pending leads (at launch, on resume, and when leads arrive while it
-    /// runs): one batch now; when more are left, the campaign is marked enrolling and
-    /// `continueEnrolling()` admits the rest. A campaign with nothing left open completes.
+    /// Admits the campaign's pending leads (when leads arrive while it runs; launch and resume do
+    /// the same): the campaign is marked enrolling, one batch is admitted now, and the mark stays
+    /// while more are left, for `continueEnrolling()`. The mark comes first, so a crash between
+    /// any two of these writes leaves it set and strands no lead. A campaign with nothing left
+    /// open completes.
     public func enroll(_ campaign: Campaign) async throws {
-        if try await activatePending(campaign, batches: 1) {
-            try await store.setEnrolling(campaign.id, true)
-        } else {
+        try await store.setEnrolling(campaign.id, true)
+        try await admitFirstBatch(campaign)
+    }
+
+    /// One batch of a campaign already marked enrolling; unmarks it when nothing is pending.
+    private func admitFirstBatch(_ campaign: Campaign) async throws {
+        if try await !activatePending(campaign, batches: 1), try await store.finishEnrolling(campaign.id) {
             _ = try await store.completeIfFinished(campaign, at: clock.now)
         }
     }
