@@ -4,10 +4,12 @@ import Logging
 import OutboundChannels
 import OutboundCore
 
-/// Everything the routes need, built once and handed to them (no globals).
+/// Everything the routes need, built once and handed to them (no globals). The store is not
+/// among them: routes and dialects reach storage only through these use cases.
 public struct Services: Sendable {
-    public let store: any Store
     public let clock: any OutboundCore.Clock
+    /// Where the data lives (the 401 for an unknown key names it).
+    public let databaseLocation: String
     public let workspaces: WorkspaceService
     public let senders: SenderService
     public let campaigns: CampaignService
@@ -22,6 +24,9 @@ public struct Services: Sendable {
     public let inbound: InboundService
     public let dispatcher: Dispatcher
     public let forecasts: ForecastService
+    public let actions: ActionService
+    public let stats: StatsService
+    public let idempotency: IdempotencyService
     /// The real channels, their key and Outbound's public address (links, webhook signatures).
     public let delivery: Delivery
     public let users: UserService
@@ -31,8 +36,8 @@ public struct Services: Sendable {
     public init(store: any Store, clock: any OutboundCore.Clock = WallClock(), router: (any ChannelRouter)? = nil,
                 planner: Planner = Planner(random: RandomSource(seed: UInt64.random(in: 1...UInt64.max))),
                 sandbox: ForecastService.Sandbox? = nil, delivery: Delivery? = nil) async throws {
-        self.store = store
         self.clock = clock
+        databaseLocation = store.location
         let delivery = delivery ?? Delivery(keyring: .ephemeral(), clock: clock, publicURL: PublicURL(configured: nil))
         self.delivery = delivery
         let router = router ?? delivery.router(clock: clock)
@@ -56,6 +61,9 @@ public struct Services: Sendable {
         sequences = SequenceService(store: store, clock: clock)
         review = ReviewService(store: store, router: router)
         users = UserService(store: store, clock: clock, hasher: BcryptHasher())
+        actions = ActionService(store: store, clock: clock)
+        stats = StatsService(store: store, clock: clock)
+        idempotency = IdempotencyService(store: store, clock: clock)
         loginTokens = await LoginTokens.make(secret: delivery.keyring.derivedKey("outbound login tokens"))
     }
 }
@@ -93,9 +101,9 @@ public func buildRouter(services: Services) -> (router: Router<AppContext>, rout
     router.add(middleware: InboxRateLimitMiddleware())
     router.add(middleware: ProblemMiddleware(routes: index))
     let v1 = router.group("v1")
-        .add(middleware: AuthMiddleware(workspaces: services.workspaces, database: services.store.location, publicURL: services.delivery.publicURL))
-        .add(middleware: IdempotencyMiddleware(store: services.store, clock: services.clock))
-    let dialects = router.group().add(middleware: AuthMiddleware(workspaces: services.workspaces, database: services.store.location, loginTokens: services.loginTokens))
+        .add(middleware: AuthMiddleware(workspaces: services.workspaces, database: services.databaseLocation, publicURL: services.delivery.publicURL))
+        .add(middleware: IdempotencyMiddleware(keys: services.idempotency))
+    let dialects = router.group().add(middleware: AuthMiddleware(workspaces: services.workspaces, database: services.databaseLocation, loginTokens: services.loginTokens))
     let recorder = RouteRecorder(router: router, v1: v1, authenticated: dialects)
     recorder.on(.get, "/healthz") { _, _ in
         try JSONResponse.make(["status": "ok"])

@@ -23,9 +23,12 @@ import OutboundStore
         #expect(Set(actions.map(\.contactID)).count == 3)
         #expect(try await engine.leads(campaign).allSatisfy { $0.state == .completed })
         #expect(try await engine.services.campaigns.get(campaign.id, in: engine.workspace).status == .completed)
-        let counters = try await engine.store.campaignCounters(campaign.id, in: engine.workspace)
-        #expect(counters["sent"] == 3 && counters["state.completed"] == 3 && counters["contacted"] == 3)
-        #expect((counters["state.pending"] ?? 0) == 0 && (counters["state.active"] ?? 0) == 0)
+        let stats = try await engine.store.campaignStats(campaign.id, in: engine.workspace)
+        #expect(stats.sent == 3)
+        #expect(stats.leads(.completed) == 3)
+        #expect(stats.contacted == 3)
+        #expect(stats.leads(.pending) == 0)
+        #expect(stats.leads(.active) == 0)
     }
 
     /// One sender, one action every two minutes, four leads: email → 1 minute → follow-up. By
@@ -192,7 +195,7 @@ import OutboundStore
         #expect(try await engine.actions(campaign).map(\.nodeID) == ["n1"])
         let lead = try #require(try await engine.leads(campaign).first)
         #expect(lead.state == .replied)
-        #expect(try await engine.store.campaignCounters(campaign.id, in: engine.workspace)["signal.replied"] == 1)
+        #expect(try await engine.store.campaignStats(campaign.id, in: engine.workspace).signals(.replied) == 1)
     }
 
     @Test func aReplyWhileTheActionIsInFlightKeepsTheLeadReplied() async throws {
@@ -210,8 +213,10 @@ import OutboundStore
         let lead = try #require(try await engine.leads(campaign).first)
         #expect(lead.state == .replied)
         #expect(try await engine.actions(campaign).map(\.state) == [.sent])
-        let counters = try await engine.store.campaignCounters(campaign.id, in: engine.workspace)
-        #expect(counters["state.replied"] == 1 && counters["state.active", default: 0] == 0 && counters["contacted"] == 1)
+        let stats = try await engine.store.campaignStats(campaign.id, in: engine.workspace)
+        #expect(stats.leads(.replied) == 1)
+        #expect(stats.leads(.active) == 0)
+        #expect(stats.contacted == 1)
     }
 
     @Test func aSuppressionAddedAfterLaunchBlocksTheSend() async throws {
@@ -330,7 +335,7 @@ import OutboundStore
     }
 
     @Test func simulatedSignalsArriveAtTheirTimesAndAreDeterministic() async throws {
-        var counts: [[String: Int]] = []
+        var counts: [CampaignStats] = []
         for _ in 0..<2 {
             let engine = try await Engine.make()
             defer { engine.cleanup() }
@@ -341,10 +346,10 @@ import OutboundStore
             _ = try await engine.addLeads(40, to: campaign)
             _ = try await engine.services.lifecycle.launch(campaign.id, in: engine.workspace)
             try await engine.run(until: engine.date("2026-12-05T00:00:00Z"))
-            let counters = try await engine.store.campaignCounters(campaign.id, in: engine.workspace)
-            counts.append(counters.filter { $0.key.hasPrefix("signal.") || $0.key.hasPrefix("state.") })
-            #expect((counters["signal.opened"] ?? 0) > 0)
-            #expect((counters["state.bounced"] ?? 0) > 0)
+            let stats = try await engine.store.campaignStats(campaign.id, in: engine.workspace)
+            counts.append(CampaignStats(leads: stats.leads, signals: stats.signals))
+            #expect(stats.signals(.opened) > 0)
+            #expect(stats.leads(.bounced) > 0)
         }
         #expect(counts[0] == counts[1])
     }

@@ -293,15 +293,15 @@ struct AlsonaRoutes {
             ?? to.addingTimeInterval(period == "MIN" ? -86_400 : -7 * 86_400)
         guard from < to else { throw DialectError.badRequest("start_date must be before end_date") }
         guard to.timeIntervalSince(from) / Double(seconds) <= 10_000 else { throw DialectError.badRequest("too many buckets: widen the period") }
-        let buckets: [(start: Date, actions: Int, signals: [String: Int])]
+        let buckets: [ActivityBucket]
         if let campaign {
             guard let id = Self.id(campaign, .campaign) else { throw NotFoundError("campaign", id: campaign) }
             _ = try await services.campaigns.get(id, in: workspace)
-            buckets = try await services.store.series(of: id, in: workspace, from: from, to: to, bucketSeconds: seconds)
+            buckets = try await services.stats.series(ofCampaign: id, in: workspace, from: from, to: to, bucketSeconds: seconds)
         } else {
             guard let id = Self.id(seat!, .sender) else { throw NotFoundError("seat", id: seat!) }
             _ = try await services.senders.get(id, in: workspace)
-            buckets = try await services.store.series(ofSender: id, in: workspace, from: from, to: to, bucketSeconds: seconds)
+            buckets = try await services.stats.series(ofSender: id, in: workspace, from: from, to: to, bucketSeconds: seconds)
         }
         return [
             "success": true, "period": .string(period), "start_date": DialectJSON.millis(from), "end_date": DialectJSON.millis(to),

@@ -143,9 +143,7 @@ struct InboxRoutes {
                 guard let id = ID(identifier, kind: .contact) else { throw NotFoundError("lead", id: identifier) }
                 contact = id
             case "platformId", "username":
-                let url = Self.profileURL(identifier)
-                guard let found = try await services.store.contacts(emails: [], phones: [], linkedinURLs: [Identity.linkedinURL(url) ?? url],
-                                                                   in: campaign.workspaceID).first
+                guard let found = try await services.contacts.find(linkedinURL: Self.profileURL(identifier), in: campaign.workspaceID)
                 else { throw NotFoundError("lead", id: identifier) }
                 contact = found.id
             default:
@@ -305,11 +303,11 @@ struct InboxRoutes {
     }
 
     /// The fields both shapes share; `completionRate` differs and is set by each.
-    private func common(_ campaign: Campaign) async throws -> (fields: [String: JSONValue], targets: Int, contacted: Int, counters: [String: Int]) {
-        let counters = try await services.store.campaignCounters(campaign.id, in: campaign.workspaceID)
-        let targets = try await services.store.leadCount(of: campaign)
-        let contacted = counters["contacted"] ?? 0
-        let replies = counters["signal.replied"] ?? 0
+    private func common(_ campaign: Campaign) async throws -> (fields: [String: JSONValue], targets: Int, contacted: Int, stats: CampaignStats) {
+        let stats = try await services.stats.stats(of: campaign)
+        let targets = try await services.leads.count(of: campaign)
+        let contacted = stats.contacted
+        let replies = stats.signals(.replied)
         let fields: [String: JSONValue] = [
             "id": .string(campaign.id.rawValue), "name": .string(campaign.name), "description": DialectJSON.string(campaign.description),
             "status": .string(campaign.status == .archived ? "completed" : campaign.status.rawValue), "dryRun": .bool(campaign.dryRun),
@@ -322,7 +320,7 @@ struct InboxRoutes {
             "pausedAt": DialectJSON.date(campaign.pausedAt), "completedAt": DialectJSON.date(campaign.completedAt),
             "lastStartedAt": DialectJSON.date(campaign.startedAt),
         ]
-        return (fields, targets, contacted, counters)
+        return (fields, targets, contacted, stats)
     }
 
     /// The v1 detail object: `completionRate` = contacted / targets.
@@ -341,12 +339,12 @@ struct InboxRoutes {
 
     /// The v2 object: `completionRate` = leads that finished the whole sequence / targets.
     private func v2(_ campaign: Campaign) async throws -> JSONValue {
-        var (object, targets, _, counters) = try await common(campaign)
-        object["completionRate"] = .number(targets == 0 ? 0 : Double(counters["state.completed"] ?? 0) / Double(targets))
+        var (object, targets, _, stats) = try await common(campaign)
+        object["completionRate"] = .number(targets == 0 ? 0 : Double(stats.leads(.completed)) / Double(targets))
         object["enabled"] = .bool(campaign.status == .active)
         object["isSyncing"] = false
         object["scopeAssessedCount"] = DialectJSON.int(targets)
-        let lists = try await services.store.lists(campaign.leadRules.includeListIDs + campaign.leadRules.excludeListIDs, in: campaign.workspaceID)
+        let lists = try await services.lists.lists(campaign.leadRules.includeListIDs + campaign.leadRules.excludeListIDs, in: campaign.workspaceID)
         func name(_ id: ID) -> JSONValue { DialectJSON.string(lists.first { $0.id == id }?.name) }
         object["rules"] = [
             "syncedLists": .array(campaign.leadRules.includeListIDs.map { ["listId": .string($0.rawValue), "listName": name($0), "columnMapping": [:]] }),

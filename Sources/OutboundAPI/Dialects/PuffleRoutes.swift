@@ -36,17 +36,14 @@ struct PuffleRoutes {
         }
         routes.on(.puffle, .get, "\(p)/campaigns/{id}") { _, context in
             let campaign = try await campaign(context)
-            let counters = try await services.store.campaignCounters(campaign.id, in: campaign.workspaceID)
+            let stats = try await services.stats.stats(of: campaign)
             var byStatus: [String: Int] = [:]
-            for state in EnrollmentState.allCases {
-                if let count = counters["state.\(state.rawValue)"], count > 0 { byStatus[Self.leadStatus(state, contacted: true), default: 0] += count }
+            for state in EnrollmentState.allCases where stats.leads(state) > 0 {
+                byStatus[Self.leadStatus(state, contacted: true), default: 0] += stats.leads(state)
             }
-            var byNode: [String: JSONValue] = [:]
-            for (key, value) in counters where key.hasPrefix("sent.node.") {
-                byNode[String(key.dropFirst(10))] = ["sent": DialectJSON.int(value)]
-            }
+            let byNode = stats.sentPerNode.mapValues { ["sent": DialectJSON.int($0)] as JSONValue }
             return DialectJSON.response([
-                "campaign": .object(try await campaignObject(campaign, counters: counters)), "sequence_nodes": .array(Self.nodes(of: campaign)),
+                "campaign": .object(try await campaignObject(campaign, stats: stats)), "sequence_nodes": .array(Self.nodes(of: campaign)),
                 "prospects_by_status": .object(byStatus.mapValues { DialectJSON.int($0) }), "prospects_by_node": .object(byNode),
             ])
         }
@@ -74,7 +71,7 @@ struct PuffleRoutes {
             }
             let report = try await services.review.validate(campaign.id, in: campaign.workspaceID)
             guard report.ready else { throw DialectError.badRequest(report.errors.map(\.message).joined(separator: "; ")) }
-            let pending = try await services.store.leadCount(of: campaign)
+            let pending = try await services.leads.count(of: campaign)
             let launched = try await services.lifecycle.launch(campaign.id, in: campaign.workspaceID)
             return DialectJSON.response([
                 "success": true, "message": "Campaign launch started", "runId": .string("run_" + launched.id.rawValue.suffix(12)),
@@ -120,7 +117,7 @@ struct PuffleRoutes {
                 guard batch.hasMore, let last = batch.items.last, all.count < page * limit else { break }
                 cursor.startingAfter = last.contact.id
             }
-            let total = wanted == nil ? try await services.store.leadCount(of: campaign) : all.count
+            let total = wanted == nil ? try await services.leads.count(of: campaign) : all.count
             let slice = all.dropFirst((page - 1) * limit).prefix(limit)
             return DialectJSON.response([
                 "prospects": .array(slice.map { Self.prospect($0, campaign: campaign) }),
@@ -164,7 +161,7 @@ struct PuffleRoutes {
             input.company = updates.string("company")
             input.title = updates.string("position")
             try body.finish()
-            guard try await services.store.leadCandidates([id], for: campaign).first?.inCampaign == true else {
+            guard try await services.leads.isLead(id, of: campaign) else {
                 throw NotFoundError("prospect", id: raw)
             }
             let contact = try await services.contacts.update(id, with: input, in: campaign.workspaceID)
@@ -291,27 +288,26 @@ struct PuffleRoutes {
         }
         routes.on(.puffle, .get, "\(p)/campaigns/{id}/senders") { _, context in
             let campaign = try await campaign(context)
-            let senders = try await services.store.senders(campaign.senderIDs, in: campaign.workspaceID)
-            let counters = try await services.store.campaignCounters(campaign.id, in: campaign.workspaceID)
+            let stats = try await services.stats.stats(of: campaign)
             var items: [JSONValue] = []
-            for sender in senders {
-                let usage = try await services.store.senderActivity(sender.id, in: campaign.workspaceID, at: services.clock.now).usage
+            for activity in try await services.stats.activity(ofSenders: campaign) {
+                let sender = activity.sender, usage = activity.usage
                 let week = { (kind: ActionKind) in usage[kind].map { $0.count(since: services.clock.now.addingTimeInterval(-7 * 86_400)) } ?? 0 }
                 let day = usage.values.reduce(0) { $0 + $1.count(since: services.clock.now.addingTimeInterval(-86_400)) }
                 var object = Self.accountFields(sender)
                 object["account_id"] = .string(sender.id.rawValue)
                 object["weekly_connections_sent"] = DialectJSON.int(week(.connectionRequest))
                 object["weekly_messages_sent"] = DialectJSON.int(week(.message))
-                object["campaign_messages_sent"] = DialectJSON.int(counters["sent.sender.\(sender.id.rawValue)"] ?? 0)
+                object["campaign_messages_sent"] = DialectJSON.int(stats.sentPerSender[sender.id] ?? 0)
                 object["today_sent"] = DialectJSON.int(day)
                 items.append(.object(object))
             }
             return DialectJSON.response([
-                "senders": .array(items), "campaign_total_sent": DialectJSON.int(counters["sent"] ?? 0),
+                "senders": .array(items), "campaign_total_sent": DialectJSON.int(stats.sent),
                 "campaign_type": .string(campaign.channel.rawValue),
-                "campaign_total_replies": DialectJSON.int(counters["signal.replied"] ?? 0),
-                "campaign_total_bounced": DialectJSON.int(counters["state.bounced"] ?? 0),
-                "campaign_total_completed": DialectJSON.int(counters["state.completed"] ?? 0),
+                "campaign_total_replies": DialectJSON.int(stats.signals(.replied)),
+                "campaign_total_bounced": DialectJSON.int(stats.leads(.bounced)),
+                "campaign_total_completed": DialectJSON.int(stats.leads(.completed)),
             ])
         }
     }
@@ -375,7 +371,7 @@ struct PuffleRoutes {
         }
         if isDraft, case .value(let ids) = body.strings("sender_account_ids") {
             // Accounts of the other channel are a 400 in Puffle, before anything is written.
-            let senders = try await services.store.senders(ids.compactMap { ID($0, kind: .sender) }, in: workspace)
+            let senders = try await services.senders.senders(ids.compactMap { ID($0, kind: .sender) }, in: workspace)
             for id in ids where !senders.contains(where: { $0.id.rawValue == id && $0.channel.rawValue == channel?.rawValue }) {
                 throw DialectError.badRequest("sender account \(id) is not a \(channel?.rawValue ?? "") account of this workspace")
             }
@@ -419,7 +415,7 @@ struct PuffleRoutes {
                     "errors": [.string("Campaign is \(Self.status(campaign.status)) — must be draft to launch")], "warnings": []]
         }
         let report = try await services.review.validate(campaign.id, in: campaign.workspaceID)
-        let leads = try await services.store.leadCount(of: campaign)
+        let leads = try await services.leads.count(of: campaign)
         let codes = Set(report.errors.map(\.code))
         let sendable = campaign.sequence.nodes.contains { $0.channel != nil }
         return [
@@ -438,23 +434,19 @@ struct PuffleRoutes {
 
     // MARK: Writing answers
 
-    /// `counters` when the caller has read them already.
-    private func campaignObject(_ campaign: Campaign, counters known: [String: Int]? = nil) async throws -> [String: JSONValue] {
-        let counters = if let known { known } else { try await services.store.campaignCounters(campaign.id, in: campaign.workspaceID) }
-        let senders = try await services.store.senders(campaign.senderIDs, in: campaign.workspaceID)
+    /// `stats` when the caller has read them already.
+    private func campaignObject(_ campaign: Campaign, stats known: CampaignStats? = nil) async throws -> [String: JSONValue] {
+        let counted = if let known { known } else { try await services.stats.stats(of: campaign) }
+        let senders = try await services.senders.senders(campaign.senderIDs, in: campaign.workspaceID)
         let email = campaign.channel == .email
-        let started = counters["contacted"] ?? 0
-        // Sends of one step type: the per-step counters of the steps of that type.
-        func sent(of type: String) -> Int {
-            campaign.sequence.nodes.filter { $0.type == type }.reduce(0) { $0 + (counters["sent.node.\($1.id)"] ?? 0) }
-        }
-        let stats: JSONValue = started == 0 && counters["sent"] == nil ? .null : [
-            "total": DialectJSON.int(try await services.store.leadCount(of: campaign)), "sent": DialectJSON.int(counters["sent"] ?? 0),
-            "replied": DialectJSON.int(counters["signal.replied"] ?? 0), "bounced": DialectJSON.int(counters["state.bounced"] ?? 0),
-            "completed": DialectJSON.int(counters["state.completed"] ?? 0), "timed_out": 0,
-            "connection_sent": DialectJSON.int(sent(of: "connection_request")),
-            "connected": DialectJSON.int(counters["signal.accepted"] ?? 0),
-            "message_sent": DialectJSON.int(sent(of: "message")), "contacted": DialectJSON.int(started),
+        let started = counted.contacted
+        let stats: JSONValue = started == 0 && counted.sent == 0 ? .null : [
+            "total": DialectJSON.int(try await services.leads.count(of: campaign)), "sent": DialectJSON.int(counted.sent),
+            "replied": DialectJSON.int(counted.signals(.replied)), "bounced": DialectJSON.int(counted.leads(.bounced)),
+            "completed": DialectJSON.int(counted.leads(.completed)), "timed_out": 0,
+            "connection_sent": DialectJSON.int(counted.sent(byStepsOfType: "connection_request", in: campaign.sequence)),
+            "connected": DialectJSON.int(counted.signals(.accepted)),
+            "message_sent": DialectJSON.int(counted.sent(byStepsOfType: "message", in: campaign.sequence)), "contacted": DialectJSON.int(started),
         ]
         var hours: [String: JSONValue] = ["timezone": .string(campaign.timezone.identifier)]
         for (day, ranges) in campaign.schedule.windows {

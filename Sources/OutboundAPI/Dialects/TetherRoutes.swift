@@ -148,7 +148,7 @@ struct TetherRoutes {
         }
         if case .value(let ids) = body.strings("userIds") { existing += ids }
         for raw in existing {
-            if let id = ID(raw, kind: .contact), let contact = try await services.store.contact(id, in: workspace), contact.phone != nil {
+            if let id = ID(raw, kind: .contact), let contact = try await services.contacts.find(id, in: workspace), contact.phone != nil {
                 contactIDs.append(id.rawValue)
             } else {
                 failures.ids.append(raw)
@@ -202,7 +202,7 @@ struct TetherRoutes {
         }
         let senders = wanted.isEmpty
             ? try await services.allSenders(in: workspace).filter { $0.channel == .sms && $0.status == .active }
-            : try await services.store.senders(wanted, in: workspace).filter { $0.channel == .sms }
+            : try await services.senders.senders(wanted, in: workspace).filter { $0.channel == .sms }
         guard !senders.isEmpty else { throw DialectError.badRequest("no SMS sender to send from: connect a Twilio number first") }
         return senders
     }
@@ -216,10 +216,10 @@ struct TetherRoutes {
 
     /// Tether's statuses: scheduled until the first text goes out, then sending, and completed.
     private func object(_ campaign: Campaign, extra: [String: JSONValue]?) async throws -> JSONValue {
-        let counters = try await services.store.campaignCounters(campaign.id, in: campaign.workspaceID)
-        let total = try await services.store.leadCount(of: campaign)
-        let sent = counters["sent"] ?? 0
-        let failed = (counters["state.failed"] ?? 0) + (counters["state.bounced"] ?? 0)
+        let stats = try await services.stats.stats(of: campaign)
+        let total = try await services.leads.count(of: campaign)
+        let sent = stats.sent
+        let failed = stats.leads(.failed) + stats.leads(.bounced)
         let status: String = switch campaign.status {
         case .draft: "draft"
         case .active: sent == 0 ? "scheduled" : "sending"
@@ -252,13 +252,13 @@ struct TetherRoutes {
     private func usage(from: Date, to: Date, workspace: ID) async throws -> [String: (sent: Int, reserved: Int, campaigns: [JSONValue])] {
         var days: [String: (sent: Int, reserved: Int, campaigns: [JSONValue])] = [:]
         let end = to.addingTimeInterval(86_400)
-        for bucket in try await services.store.series(ofWorkspace: workspace, kind: .sms, from: from, to: end, bucketSeconds: 86_400) {
+        for bucket in try await services.stats.series(ofWorkspace: workspace, kind: .sms, from: from, to: end, bucketSeconds: 86_400) {
             days[Self.dayText(bucket.start), default: (0, 0, [])].sent += bucket.actions
         }
         for campaign in try await services.allCampaigns(in: workspace) where campaign.channel == .sms && campaign.status == .active {
             let start = campaign.startAt ?? campaign.startedAt ?? campaign.createdAt
             guard start >= from, start < end else { continue }
-            let pending = try await services.store.leadCount(of: campaign) - (try await services.store.campaignCounters(campaign.id, in: workspace)["sent"] ?? 0)
+            let pending = try await services.leads.count(of: campaign) - (try await services.stats.stats(of: campaign).sent)
             guard pending > 0 else { continue }
             let key = Self.dayText(start)
             days[key, default: (0, 0, [])].reserved += pending
@@ -322,13 +322,14 @@ struct TetherRoutes {
             guard case .object(let object) = item, case .string(let raw)? = object["phoneNumber"], let phone = region.normalise(raw) else {
                 throw DialectError.badRequest("contacts[\(index)].phoneNumber is missing or not a phone number")
             }
-            if try await services.store.suppression(.phone, value: phone, in: workspace) != nil {
+            switch try await services.contacts.standing(ofPhone: phone, in: workspace) {
+            case .suppressed:
                 protected.append(["phoneNumber": .string(phone)])
-            } else if let contact = try await services.store.contacts(emails: [], phones: [phone], linkedinURLs: [], in: workspace).first {
+            case .known(let contact, let contacted):
                 let entry: JSONValue = ["_id": .string(contact.id.rawValue), "phoneNumber": .string(phone)]
                 existing.append(entry)
-                if try await services.store.hasBeenContacted(contact.id, in: workspace) { messaged.append(entry) }
-            } else {
+                if contacted { messaged.append(entry) }
+            case .new:
                 var copy = object
                 copy["phoneNumber"] = .string(phone)
                 new.append(.object(copy))

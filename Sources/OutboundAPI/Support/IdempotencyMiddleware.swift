@@ -11,9 +11,7 @@ import Synchronization
 /// same key with another request is 422. Server errors free the key so a retry runs again.
 struct IdempotencyMiddleware: RouterMiddleware {
     typealias Context = AppContext
-    let store: any Store
-    let clock: any OutboundCore.Clock
-    static let expiry: TimeInterval = 24 * 3600
+    let keys: IdempotencyService
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.method == .post, let name = HTTPField.Name("Idempotency-Key"),
@@ -29,7 +27,7 @@ struct IdempotencyMiddleware: RouterMiddleware {
         hasher.update(data: Array(body.readableBytesView))
         let hash = Hex.encode(hasher.finalize())
 
-        switch try await store.claimIdempotencyKey(key, requestHash: hash, in: workspace, at: clock.now, expiry: Self.expiry) {
+        switch try await keys.claim(key, requestHash: hash, in: workspace) {
         case .replay(let stored):
             var headers: HTTPFields = [.contentType: stored.contentType]
             headers[HTTPField.Name("Idempotent-Replayed")!] = "true"
@@ -47,13 +45,13 @@ struct IdempotencyMiddleware: RouterMiddleware {
         } catch {
             let problem = Problem(error)
             guard problem.status.code < 500 else {
-                try await store.releaseIdempotencyKey(key, in: workspace)
+                try await keys.release(key, in: workspace)
                 throw error
             }
             response = problem.response
         }
         guard response.status.code < 500 else {
-            try await store.releaseIdempotencyKey(key, in: workspace)
+            try await keys.release(key, in: workspace)
             return response
         }
         let collector = BodyCollector()
@@ -63,7 +61,7 @@ struct IdempotencyMiddleware: RouterMiddleware {
         replayable.body = .init(byteBuffer: ByteBuffer(bytes: bytes))
         let stored = StoredResponse(status: response.status.code,
                                     contentType: response.headers[.contentType] ?? "application/json", body: bytes)
-        try await store.completeIdempotencyKey(key, in: workspace, response: stored)
+        try await keys.complete(key, in: workspace, response: stored)
         return replayable
     }
 }

@@ -126,11 +126,7 @@ struct ChannelRoutes {
 
     /// The sender a webhook path names; unknown or of another channel → 404.
     private func webhookSender(_ context: AppContext, channel: ChannelKind) async throws -> Sender {
-        let id = try context.parameters.id("sender_id", kind: .sender, resource: "sender")
-        guard let sender = try await services.store.sender(id), sender.channel == channel else {
-            throw NotFoundError("sender", id: id.rawValue)
-        }
-        return sender
+        try await services.senders.webhookSender(context.parameters.id("sender_id", kind: .sender, resource: "sender"), channel: channel)
     }
 
     /// `{from, to, subject, in_reply_to, text, html, headers}`; `headers` is an object or the raw header block.

@@ -17,12 +17,10 @@ struct EngineRoutes {
                 return try JSONResponse.make(CampaignBody(await action(id, context.workspace())))
             }
         }
-        let store = services.store
         routes.on(.get, "/v1/campaigns/{id}/stats") { _, context in
             let id = try context.parameters.id(kind: .campaign, resource: "campaign")
-            let workspace = try context.workspace()
-            let campaign = try await services.campaigns.get(id, in: workspace)
-            return try JSONResponse.make(StatsBody(campaign, counters: await store.campaignCounters(id, in: workspace)))
+            let (campaign, stats) = try await services.stats.stats(id, in: context.workspace())
+            return try JSONResponse.make(StatsBody(campaign, stats: stats))
         }
         routes.on(.get, "/v1/campaigns/{id}/forecast", query: ["horizon_days"]) { request, context in
             let id = try context.parameters.id(kind: .campaign, resource: "campaign")
@@ -56,19 +54,17 @@ struct EngineRoutes {
             guard to.timeIntervalSince(from) / Double(seconds) <= 10_000 else {
                 throw APIError.badQuery(field: "period", message: "at most 10000 buckets: choose a longer period or a shorter range")
             }
-            let buckets = try await store.series(of: id, in: workspace, from: from, to: to, bucketSeconds: seconds)
+            let buckets = try await services.stats.series(ofCampaign: id, in: workspace, from: from, to: to, bucketSeconds: seconds)
             return try JSONResponse.make(SeriesBody(campaignId: id.rawValue, period: period, from: from, to: to, buckets: buckets.map {
                 SeriesBody.Bucket(start: $0.start, actions: $0.actions, signals: $0.signals)
             }))
         }
         routes.on(.get, "/v1/senders/{id}/usage") { _, context in
             let id = try context.parameters.id(kind: .sender, resource: "sender")
-            let workspace = try context.workspace()
-            let sender = try await services.senders.get(id, in: workspace)
+            let activity = try await services.stats.activity(ofSender: id, in: context.workspace())
             let now = services.clock.now
-            let activity = try await store.senderActivity(id, in: workspace, at: now)
             var kinds: [String: UsageBody.Kind] = [:]
-            for (kind, limit) in sender.limits {
+            for (kind, limit) in activity.sender.limits {
                 let usage = activity.usage[kind] ?? RollingUsage(times: [])
                 kinds[kind.rawValue] = UsageBody.Kind(
                     lastHour: usage.count(since: now.addingTimeInterval(-3600)), lastDay: usage.count(since: now.addingTimeInterval(-86_400)),
@@ -79,25 +75,14 @@ struct EngineRoutes {
         }
         routes.on(.get, "/v1/campaigns/{id}/actions", query: PageRequest.queryNames) { request, context in
             let id = try context.parameters.id(kind: .campaign, resource: "campaign")
-            let workspace = try context.workspace()
-            _ = try await services.campaigns.get(id, in: workspace)
-            let page = try await store.actions(of: id, in: workspace, page: request.pageRequest(kind: .action))
+            let page = try await services.actions.list(of: id, in: context.workspace(), page: request.pageRequest(kind: .action))
             return try JSONResponse.make(ListBody(page, id: \.id, map: ActionBody.init))
         }
-        for (verb, allowed) in [("retry", [ActionState.uncertain, .failed]), ("dismiss", [ActionState.uncertain])] {
+        let actions = services.actions
+        for (verb, decide) in [("retry", actions.retry), ("dismiss", actions.dismiss)] as [(String, @Sendable (ID, ID) async throws -> ActionRecord)] {
             routes.on(.post, "/v1/actions/{id}/\(verb)") { _, context in
                 let id = try context.parameters.id(kind: .action, resource: "action")
-                let workspace = try context.workspace()
-                guard let action = try await store.action(id, in: workspace) else { throw NotFoundError("action", id: id.rawValue) }
-                guard allowed.contains(action.state) else {
-                    throw ConflictError("action is \(action.state.rawValue); \(verb) applies to \(allowed.map(\.rawValue).joined(separator: " or ")) actions")
-                }
-                if verb == "retry" {
-                    try await store.retryAction(id, in: workspace, at: services.clock.now)
-                } else {
-                    try await store.dismissAction(id, in: workspace, at: services.clock.now)
-                }
-                return try JSONResponse.make(ActionBody(try await store.action(id, in: workspace)!))
+                return try JSONResponse.make(ActionBody(await decide(id, context.workspace())))
             }
         }
         routes.on(.post, "/v1/inbound") { request, context in
@@ -191,32 +176,30 @@ struct StatsBody: Encodable, Sendable {
     var perNode: [String: Int]
     var perSender: [String: Int]
 
-    init(_ campaign: Campaign, counters: [String: Int]) {
-        func state(_ name: String) -> Int { max(0, counters["state.\(name)"] ?? 0) }
+    init(_ campaign: Campaign, stats: CampaignStats) {
         campaignId = campaign.id.rawValue
         status = campaign.status.rawValue
-        pending = state("pending")
-        active = state("active")
-        waiting = state("waiting")
-        let terminal = EnrollmentState.allCases.filter(\.isTerminal).map { state($0.rawValue) }.reduce(0, +)
-        targets = pending + active + waiting + terminal
-        contacted = counters["contacted"] ?? 0
-        sent = counters["sent"] ?? 0
-        accepted = counters["signal.accepted"] ?? 0
-        opened = counters["signal.opened"] ?? 0
-        clicked = counters["signal.clicked"] ?? 0
-        replied = counters["signal.replied"] ?? 0
-        bounced = state("bounced")
-        unsubscribed = state("unsubscribed")
-        failed = state("failed")
-        uncertain = state("uncertain")
-        skipped = state("skipped")
-        stopped = state("stopped")
-        completed = state("completed")
-        completionRate = targets == 0 ? 0 : Double(terminal) / Double(targets)
-        replyRate = contacted == 0 ? 0 : Double(replied) / Double(contacted)
-        perNode = counters.filter { $0.key.hasPrefix("sent.node.") }.reduce(into: [:]) { $0[String($1.key.dropFirst(10))] = $1.value }
-        perSender = counters.filter { $0.key.hasPrefix("sent.sender.") }.reduce(into: [:]) { $0[String($1.key.dropFirst(12))] = $1.value }
+        pending = stats.leads(.pending)
+        active = stats.leads(.active)
+        waiting = stats.leads(.waiting)
+        targets = stats.targets
+        contacted = stats.contacted
+        sent = stats.sent
+        accepted = stats.signals(.accepted)
+        opened = stats.signals(.opened)
+        clicked = stats.signals(.clicked)
+        replied = stats.signals(.replied)
+        bounced = stats.leads(.bounced)
+        unsubscribed = stats.leads(.unsubscribed)
+        failed = stats.leads(.failed)
+        uncertain = stats.leads(.uncertain)
+        skipped = stats.leads(.skipped)
+        stopped = stats.leads(.stopped)
+        completed = stats.leads(.completed)
+        completionRate = stats.completionRate
+        replyRate = stats.replyRate
+        perNode = stats.sentPerNode
+        perSender = Dictionary(uniqueKeysWithValues: stats.sentPerSender.map { ($0.key.rawValue, $0.value) })
     }
 }
 

@@ -47,7 +47,8 @@ public protocol ActionStore: Sendable {
     func retryAction(_ id: ID, in workspace: ID, at now: Date) async throws
     /// Gives up on an `uncertain` action: its lead stops.
     func dismissAction(_ id: ID, in workspace: ID, at now: Date) async throws
-    func campaignCounters(_ campaign: ID, in workspace: ID) async throws -> [String: Int]
+    /// The campaign's statistics, from the counters kept with every change (zeros for an unknown campaign).
+    func campaignStats(_ campaign: ID, in workspace: ID) async throws -> CampaignStats
     /// A sender's actions of the last 7 days by kind, its next slot, and whether one is in flight.
     func senderActivity(_ sender: ID, in workspace: ID, at now: Date) async throws -> (usage: [ActionKind: RollingUsage], nextSlotAt: Date?, inFlight: Bool)
     /// Action and signal counts of a campaign per bucket of `bucketSeconds` between two instants.

@@ -69,6 +69,24 @@ public struct ContactService: Sendable {
         return contact
     }
 
+    /// The contact with this ID, or nil when the workspace has none.
+    public func find(_ id: ID, in workspace: ID) async throws -> Contact? {
+        try await store.contact(id, in: workspace)
+    }
+
+    /// The contact whose LinkedIn profile is `url` (normalised first), if any.
+    public func find(linkedinURL url: String, in workspace: ID) async throws -> Contact? {
+        try await store.contacts(emails: [], phones: [], linkedinURLs: [Identity.linkedinURL(url) ?? url], in: workspace).first
+    }
+
+    /// Where a phone number (E.164) stands before texting it: on the do-not-contact list, a
+    /// known contact (already texted or not), or new.
+    public func standing(ofPhone phone: String, in workspace: ID) async throws -> PhoneStanding {
+        if try await store.suppression(.phone, value: phone, in: workspace) != nil { return .suppressed }
+        guard let contact = try await store.contacts(emails: [], phones: [phone], linkedinURLs: [], in: workspace).first else { return .new }
+        return .known(contact, contacted: try await store.hasBeenContacted(contact.id, in: workspace))
+    }
+
     public func get(_ id: ID, in workspace: ID) async throws -> Contact {
         guard let contact = try await store.contact(id, in: workspace) else { throw NotFoundError("contact", id: id.rawValue) }
         return contact
@@ -287,4 +305,11 @@ private struct IdentityIndex {
         }
         return nil
     }
+}
+
+/// Where a phone number stands before a campaign texts it (`ContactService.standing(ofPhone:in:)`).
+public enum PhoneStanding: Sendable, Hashable {
+    case suppressed
+    case known(Contact, contacted: Bool)
+    case new
 }

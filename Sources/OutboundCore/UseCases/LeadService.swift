@@ -113,6 +113,16 @@ public struct LeadService: Sendable {
         }
     }
 
+    /// How many leads the campaign has, whatever their state.
+    public func count(of campaign: Campaign) async throws -> Int {
+        try await store.leadCount(of: campaign)
+    }
+
+    /// Whether the contact is one of the campaign's leads.
+    public func isLead(_ contact: ID, of campaign: Campaign) async throws -> Bool {
+        try await store.leadCandidates([contact], for: campaign).first?.inCampaign == true
+    }
+
     public func list(of campaignID: ID, state: EnrollmentState?, in workspace: ID, page: PageRequest) async throws -> Page<Lead> {
         guard let campaign = try await store.campaign(campaignID, in: workspace) else {
             throw NotFoundError("campaign", id: campaignID.rawValue)

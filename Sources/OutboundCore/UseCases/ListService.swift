@@ -30,6 +30,11 @@ public struct ListService: Sendable {
         return try await create(name: .value(name), description: .absent, in: workspace)
     }
 
+    /// The lists among `ids` that are in the workspace.
+    public func lists(_ ids: [ID], in workspace: ID) async throws -> [ContactList] {
+        try await store.lists(ids, in: workspace)
+    }
+
     public func get(_ id: ID, in workspace: ID) async throws -> ContactList {
         guard let list = try await store.list(id, in: workspace) else { throw NotFoundError("list", id: id.rawValue) }
         return list

@@ -41,6 +41,19 @@ public struct SenderService: Sendable {
         return sender
     }
 
+    /// The senders among `ids` that are in the workspace, in the order of `ids`.
+    public func senders(_ ids: [ID], in workspace: ID) async throws -> [Sender] {
+        let found = try await store.senders(ids, in: workspace)
+        return ids.compactMap { id in found.first { $0.id == id } }
+    }
+
+    /// A sender by ID alone, of `channel`, for its provider's webhook (which then proves itself
+    /// with the sender's own secret); 404 otherwise.
+    public func webhookSender(_ id: ID, channel: ChannelKind) async throws -> Sender {
+        guard let sender = try await store.sender(id), sender.channel == channel else { throw NotFoundError("sender", id: id.rawValue) }
+        return sender
+    }
+
     public func list(in workspace: ID, page: PageRequest) async throws -> Page<Sender> {
         try await store.senders(in: workspace, page: page)
     }

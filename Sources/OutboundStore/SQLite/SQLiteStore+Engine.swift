@@ -357,16 +357,30 @@ extension SQLiteStore {
         }
     }
 
-    /// The campaign's counters (state.*, sent, sent.node.*, sent.sender.*, signal.*, contacted).
-    public func campaignCounters(_ campaign: ID, in workspace: ID) async throws -> [String: Int] {
+    /// The campaign's counters, whose keys (`state.*`, `sent`, `sent.node.*`, `sent.sender.*`,
+    /// `signal.*`, `contacted`) stay inside this store, read into typed statistics.
+    public func campaignStats(_ campaign: ID, in workspace: ID) async throws -> CampaignStats {
         try await read { db in
-            var result: [String: Int] = [:]
+            var stats = CampaignStats()
             for row in try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT key, value FROM campaign_counters WHERE campaign_seq = (SELECT seq FROM campaigns WHERE id = ? AND workspace_id = ?)
                 """), arguments: [campaign.rawValue, workspace.rawValue]) {
-                result[row["key"]] = row["value"]
+                let key: String = row["key"], value: Int = row["value"]
+                if key == "sent" {
+                    stats.sent = value
+                } else if key == "contacted" {
+                    stats.contacted = value
+                } else if let node = key.dropPrefix("sent.node.") {
+                    stats.sentPerNode[node] = value
+                } else if let sender = key.dropPrefix("sent.sender.") {
+                    stats.sentPerSender[ID(trusted: sender)] = value
+                } else if let state = key.dropPrefix("state.").flatMap(EnrollmentState.init(rawValue:)) {
+                    stats.leads[state] = value
+                } else if let signal = key.dropPrefix("signal.").flatMap(SignalType.init(rawValue:)) {
+                    stats.signals[signal] = value
+                }
             }
-            return result
+            return stats
         }
     }
 }
