@@ -89,13 +89,13 @@ import Testing
                  "schedule": {"monday": [true, 0, 24], "tuesday": [true, 0, 24], "wednesday": [true, 0, 24], "thursday": [true, 0, 24],
                               "friday": [true, 0, 24], "saturday": [true, 0, 24], "sunday": [true, 0, 24]}}}
                 """)
-            guard case .string(let id)? = created["campaign"]?.path("campaign_id") else { Issue.record("\(created.text)"); return }
+            let id = try #require((created["campaign"]?.path("campaign_id"))?.stringValue, "\(created.text)")
             _ = try await api.send(.put, "/v1/campaigns/\(id)/sequence", json: #"{"nodes": [{"type": "connection_request", "note": "Hi {{first_name}}"}, {"type": "end"}]}"#)
             _ = try await api.send(.post, "/v1/campaigns/\(id)/leads", json: #"{"contacts": [{"linkedin_url": "linkedin.com/in/ada", "first_name": "Ada"}]}"#)
             let path = "/accounts/\(account)/campaigns/\(id)"
             let run = try await alsona(api, .put, path, json: #"{"campaign": {"status": "RUN"}}"#)
             #expect(run["campaign"]?.path("status") == "RUN", "\(run.text)")
-            guard case .number(let waitUntil)? = run["campaign"]?.path("wait_until") else { Issue.record("no wait_until"); return }
+            let waitUntil = try #require((run["campaign"]?.path("wait_until"))?.numberValue, "no wait_until")
             #expect(waitUntil > 0, "an active campaign says when it acts next")
             #expect(try await alsona(api, .put, path, json: #"{"campaign": {"status": "PAUSE"}}"#)["campaign"]?.path("status") == "PAUSED")
             #expect(try await alsona(api, .put, path, json: #"{"campaign": {"status": "PAUSED"}}"#)["campaign"]?.path("status") == "PAUSED",
@@ -113,9 +113,10 @@ import Testing
                     """)
             }
             let first = try await alsona(api, .get, "/accounts/\(account)/campaigns", prefix: "/alsona/rest")
-            guard case .array(let page1)? = first["campaigns"], case .string(let lastKey)? = first["last_key"] else { Issue.record("\(first.text)"); return }
+            let page1 = try #require(first["campaigns"]?.arrayValue, "\(first.text)")
+            let lastKey = try #require(first["last_key"]?.stringValue, "\(first.text)")
             let second = try await alsona(api, .get, "/accounts/\(account)/campaigns?last_key=\(lastKey)")
-            guard case .array(let page2)? = second["campaigns"] else { return }
+            let page2 = try #require(second["campaigns"]?.arrayValue)
             #expect(page1.count == 25 && page2.count == 2 && second["last_key"] == .null)
             #expect(Set((page1 + page2).map { "\($0.path("campaign_id")!)" }).count == 27)
 
@@ -135,10 +136,10 @@ import Testing
             #expect(info["success"] == true && info["account"]?.path("account_id") == .string(account))
             #expect(info["account"]?.path("seats_used") == 1 && info["account"]?.path("status") == "ENABLED")
             let some = try await alsona(api, .get, "/accounts/\(account)?specific_attributes=name,status")
-            guard case .object(let fields)? = some["account"] else { return }
+            let fields = try #require(some["account"]?.objectValue)
             #expect(Set(fields.keys) == ["name", "status"])
             let seats = try await alsona(api, .get, "/accounts/\(account)/seats")
-            guard case .array(let list)? = seats["seats"] else { return }
+            let list = try #require(seats["seats"]?.arrayValue)
             #expect(list.count == 1 && list.first?.path("seat_id") == .string(seat) && seats["last_key"] == .null)
             #expect(try await alsona(api, .get, "/accounts/\(account)/seats/SEAT\(seat.dropFirst(5))")["seat"]?.path("name") == "Jane Doe")
 
@@ -157,7 +158,7 @@ import Testing
             #expect(keyless.status == .unauthorized && isAlsonaError(keyless))
             #expect(isAlsonaError(try await alsona(api, .get, "/accounts/\(account)/profiles")))
             let document = try await api.send(.get, "/rest/openapi.json", authenticated: false)
-            guard case .object(let paths)? = document["paths"] else { Issue.record("no paths"); return }
+            let paths = try #require(document["paths"]?.objectValue, "no paths")
             #expect(Set(paths.keys) == ["/rest/accounts/{account_id}", "/rest/accounts/{account_id}/seats", "/rest/accounts/{account_id}/seats/{seat_id}",
                                         "/rest/accounts/{account_id}/campaigns", "/rest/accounts/{account_id}/campaigns/{campaign_id}",
                                         "/rest/accounts/{account_id}/stats"])
@@ -174,7 +175,7 @@ import Testing
                 {"campaign": {"name": "From Alsona", "account_id": "\(account)", "seats": ["\(seat)"], "dry_run": true,
                  "schedule": {"monday": [true, 9, 17], "tuesday": [true, 9, 17]}}}
                 """)
-            guard case .string(let id)? = created["campaign"]?.path("campaign_id") else { Issue.record("\(created.text)"); return }
+            let id = try #require((created["campaign"]?.path("campaign_id"))?.stringValue, "\(created.text)")
             _ = try await api.send(.put, "/v1/campaigns/\(id)/sequence", json: #"{"nodes": [{"type": "connection_request"}, {"type": "end"}]}"#)
             _ = try await api.send(.post, "/v1/campaigns/\(id)/leads", json: #"{"contacts": [{"linkedin_url": "linkedin.com/in/ada"}]}"#)
             let launched = try await api.send(.post, "/v1/campaigns/\(id)/launch")
@@ -184,7 +185,7 @@ import Testing
             // Created through /v1, listed by Puffle with its fields.
             let native = try await api.createCampaign(name: "From v1", channel: "linkedin", senders: [seat])
             let list = try await api.send(.get, "/puffle/api/campaigns")
-            guard case .array(let campaigns)? = list["campaigns"] else { Issue.record("\(list.text)"); return }
+            let campaigns = try #require(list["campaigns"]?.arrayValue, "\(list.text)")
             let found = try #require(campaigns.first { $0.path("id") == .string(native) })
             #expect(found.path("name") == "From v1" && found.path("type") == "linkedin" && found.path("status") == "draft")
             #expect(found.path("skip_other_campaigns") == true && found.path("node_count") == 2)

@@ -64,7 +64,7 @@ import OutboundCore
                 ]}
                 """)
             #expect(reply.status == .ok)
-            guard case .array(let results)? = reply["results"] else { Issue.record("no results"); return }
+            let results = try #require(reply["results"]?.arrayValue, "no results")
             let kinds = results.compactMap { if case .string(let r)? = $0.path("result") { r } else { nil } }
             #expect(kinds == ["created", "updated", "duplicate", "duplicate", "invalid", "invalid", "invalid"])
             #expect(results[1].path("id") == .string(oldID))

@@ -25,12 +25,12 @@ import OutboundCore
             #expect(reply.json.path("created") == .number(99_990))
             #expect(reply.json.path("invalid") == .number(10))
             #expect(reply.json.path("updated") == .number(1), "the last row adds a first name change to P7")
-            guard case .array(let errors)? = reply["errors"] else { Issue.record("no errors"); return }
+            let errors = try #require(reply["errors"]?.arrayValue, "no errors")
             #expect(errors.first == ["row": 7, "message": "email: must be an email address"])
             let id = try #require(reply.string("id"))
             #expect(try await api.send(.get, "/v1/imports/\(id)").json.path("created") == .number(99_990))
             let contact = try await api.send(.get, "/v1/contacts?limit=1")
-            guard case .array(let items)? = contact["data"] else { Issue.record("no contacts"); return }
+            let items = try #require(contact["data"]?.arrayValue, "no contacts")
             #expect(items.first?.path("custom_fields", "Industry") == "SaaS")
         }
     }

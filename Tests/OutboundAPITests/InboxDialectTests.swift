@@ -30,7 +30,7 @@ import Testing
             #expect(created.json.path("rules", "syncedLists") == [["listId": .string(list), "listName": "Founders", "columnMapping": [:]]])
             #expect(created.json.path("rules", "excludeContacted") == true && created["accountLinkIds"] == [.string(seat)])
             #expect(created.headers[HTTPField.Name("X-RateLimit-Limit")!] == "300" && created.headers[HTTPField.Name("X-RateLimit-Remaining")!] != nil)
-            guard case .string(let id)? = created["id"] else { return }
+            let id = try #require(created["id"]?.stringValue)
 
             let tooFast = try await api.send(.post, "\(base)/campaigns/v2", json: #"{"name": "X", "accountLinkIds": ["\#(seat)"], "hourlyMessageRate": 26}"#)
             #expect(tooFast.status == .unprocessableContent && isInboxError(tooFast, code: "VALIDATION_ERROR", status: 422))
@@ -48,14 +48,14 @@ import Testing
                   {"type": "message", "data": {"segments": [{"type": "static", "text": "Following up"}]}}]}
                 """)
             #expect(sequence.status == .ok, "\(sequence.text)")
-            guard case .array(let steps)? = sequence["steps"] else { return }
+            let steps = try #require(sequence["steps"]?.arrayValue)
             #expect(steps.map { $0.path("rank") } == [0, 1, 2, 3] && steps.map { $0.path("type") } == ["message", "delay", "likeTweet", "message"])
             #expect(steps[0].path("data", "segments") == [
                 ["type": "variation", "options": ["Hey", "Hi"]], ["type": "static", "text": " "],
                 ["type": "variable", "name": "first-name", "fallback": "there"], ["type": "static", "text": ", 100% {real} question?"]])
             #expect(steps[1].path("data", "delaySeconds") == 86400)
             let native = try await api.send(.get, "/v1/campaigns/\(id)/sequence")
-            guard case .array(let nodes)? = native["nodes"] else { return }
+            let nodes = try #require(native["nodes"]?.arrayValue)
             #expect(nodes.map { $0.path("type") } == ["message", "delay", "like_post", "message", "end"])
 
             let leads = try await api.send(.post, "\(base)/campaigns/v2/\(id)/leads", json: """
@@ -74,7 +74,7 @@ import Testing
             #expect(detail["contactedCount"] == 1 && detail["type"] == "sequence")
             #expect(detail["completionRate"] == .number(1.0 / 3.0), "v1 completionRate = contacted / targets")
             #expect(detail["estimatedTargets"] == 3 && detail["isHydrating"] == false)
-            guard case .array(let v1Steps)? = detail["steps"] else { return }
+            let v1Steps = try #require(detail["steps"]?.arrayValue)
             #expect(v1Steps.count == 4 && v1Steps[0].path("campaignVersion") != nil)
             let again = try await api.send(.post, "\(base)/campaigns/v2/\(id)/enable", json: "{}")
             #expect(again["completionRate"] == 0, "v2 completionRate = finished / targets")
@@ -93,7 +93,7 @@ import Testing
             let rules = try await api.send(.patch, "\(base)/campaigns/v2/\(id)/rules", json: #"{"excludedListIds": [], "excludeContacted": false}"#)
             #expect(rules["success"] == true)
             let listed = try await api.send(.get, "\(base)/campaigns")
-            guard case .array(let all)? = listed["campaigns"] else { return }
+            let all = try #require(listed["campaigns"]?.arrayValue)
             #expect(all.count == 2 && listed["nextCursor"] == .null)
         }
     }
@@ -110,7 +110,7 @@ import Testing
             #expect(malformed.status == .badRequest && isInboxError(malformed, code: "BAD_REQUEST", status: 400))
             #expect(malformed.headers[HTTPField.Name("X-RateLimit-Remaining")!] != nil, "errors carry the rate headers too")
             let document = try await api.send(.get, "/inbox/openapi.json", authenticated: false)
-            guard case .object(let paths)? = document["paths"] else { Issue.record("no document"); return }
+            let paths = try #require(document["paths"]?.objectValue, "no document")
             #expect(paths.keys.allSatisfy { $0.hasPrefix("/inbox/api/v1/") } && paths.count == 10)
         }
     }

@@ -29,7 +29,7 @@ import OutboundCore
             #expect(again.text.contains("already_in_campaign"))
 
             let leads = try await api.send(.get, "/v1/campaigns/\(campaign)/leads?state=pending")
-            guard case .array(let items)? = leads["data"] else { Issue.record("no data"); return }
+            let items = try #require(leads["data"]?.arrayValue, "no data")
             #expect(items.count == 1)
             #expect(items.first?.path("contact_id") == .string(good))
             #expect(items.first?.path("state") == "pending")

@@ -36,7 +36,7 @@ import OutboundCore
 
             _ = try await harness.services.dispatcher.drain()
             let actions = try await api.send(.get, "/v1/campaigns/\(campaign)/actions")
-            guard case .array(let items)? = actions["data"] else { Issue.record("no actions"); return }
+            let items = try #require(actions["data"]?.arrayValue, "no actions")
             #expect(items.count == 1)
             #expect(items.first?.path("state") == "sent")
             #expect(items.first?.path("subject") == "Hi Ada")
@@ -47,7 +47,7 @@ import OutboundCore
             #expect(usage.json.path("kinds", "email", "next_free_at") == .null)
             let series = try await api.send(.get, "/v1/campaigns/\(campaign)/stats/series?period=hour")
             #expect(series.status == .ok)
-            guard case .array(let buckets)? = series["buckets"] else { Issue.record("no buckets"); return }
+            let buckets = try #require(series["buckets"]?.arrayValue, "no buckets")
             #expect(buckets.count == 1 && buckets.first?.path("actions") == .number(1))
             #expect(try await api.send(.get, "/v1/campaigns/\(campaign)/stats/series?period=week").status == .badRequest)
             let quota = try await api.send(.patch, "/v1/workspace", json: #"{"daily_quota": 1000}"#)

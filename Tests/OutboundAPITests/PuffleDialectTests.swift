@@ -31,10 +31,10 @@ import Testing
             #expect(campaign.path("daily_limit") == 250 && campaign.path("stop_on_reply") == true && campaign.path("open_tracking") == true)
             #expect(campaign.path("signature") == "Best,\n%first_name%")
             #expect(campaign.path("skip_other_campaigns") == .null && campaign.path("operating_hours") == .null)
-            guard case .array(let nodes)? = campaign.path("sequence_nodes") else { Issue.record("no nodes"); return }
+            let nodes = try #require(campaign.path("sequence_nodes")?.arrayValue, "no nodes")
             #expect(nodes.map { $0.path("type") } == ["email", "end"] && nodes.map { $0.path("position") } == [0, 1])
             #expect(nodes.first?.path("subject") == "" && nodes.first?.path("body") == "")
-            guard case .array(let accounts)? = campaign.path("sender_accounts") else { Issue.record("no accounts"); return }
+            let accounts = try #require(campaign.path("sender_accounts")?.arrayValue, "no accounts")
             #expect(accounts.first?.path("id") == .string(mail) && accounts.first?.path("status") == "active")
 
             let duplicate = try await create(api, #"{"type": "email", "name": "Q2 Enterprise Outreach", "sender_account_ids": ["\#(mail)"]}"#)
@@ -53,11 +53,11 @@ import Testing
             #expect(li.path("daily_limit") == .null && li.path("stop_on_reply") == .null, "email-only fields are ignored")
             #expect(li.path("operating_hours", "timezone") == "America/Detroit")
             #expect(li.path("operating_hours", "tuesday") == [["start": "08:00", "end": "12:00"]])
-            guard case .array(let liNodes)? = li.path("sequence_nodes") else { Issue.record("no nodes"); return }
+            let liNodes = try #require(li.path("sequence_nodes")?.arrayValue, "no nodes")
             #expect(liNodes.map { $0.path("type") } == ["connection_request", "end"])
 
             let list = try await api.send(.get, "/puffle/api/campaigns")
-            guard case .array(let campaigns)? = list["campaigns"] else { Issue.record("no list"); return }
+            let campaigns = try #require(list["campaigns"]?.arrayValue, "no list")
             #expect(campaigns.count == 2 && campaigns.allSatisfy { $0.path("node_count") == 2 })
         }
     }
@@ -67,7 +67,7 @@ import Testing
         try await harness.run { api in
             let mail = try await api.createSender(channel: "email", name: "Sam Lee", slug: "sam")
             let id = try #require(try await create(api, #"{"type": "email", "name": "Seq", "sender_account_ids": ["\#(mail)"]}"#)["campaign"]?.path("id"))
-            guard case .string(let campaign) = id else { return }
+            let campaign = try #require(id.stringValue)
             let bad = try await api.send(.patch, "/puffle/api/campaigns/\(campaign)", json: """
                 {"name": "Renamed", "sequence_nodes": [{"type": "email", "subject": "Hi", "body": "Hello"}, {"type": "delay", "delay_minutes": 0}, {"type": "end"}]}
                 """)
@@ -83,14 +83,14 @@ import Testing
                 """)
             #expect(patched.status == .ok && patched["campaign"]?.path("name") == "Renamed" && patched["campaign"]?.path("daily_limit") == 120)
             let read = try await api.send(.get, "/puffle/api/campaigns/\(campaign)")
-            guard case .array(let nodes)? = read["sequence_nodes"] else { Issue.record("no nodes"); return }
+            let nodes = try #require(read["sequence_nodes"]?.arrayValue, "no nodes")
             #expect(nodes.map { $0.path("type") } == ["email", "delay", "email", "end"])
             #expect(nodes.map { $0.path("position") } == [0, 1, 2, 3])
             #expect(nodes[1].path("delay_days") == 2 && nodes[1].path("delay_hours") == 3 && nodes[1].path("delay_minutes") == 0)
             #expect(nodes[2].path("is_reply") == true)
             // The same sequence is what /v1 sees.
             let native = try await api.send(.get, "/v1/campaigns/\(campaign)/sequence")
-            guard case .array(let v1Nodes)? = native["nodes"] else { Issue.record("no v1 nodes"); return }
+            let v1Nodes = try #require(native["nodes"]?.arrayValue, "no v1 nodes")
             #expect(v1Nodes.count == 4 && v1Nodes[1].path("minutes") == .number(Double(2 * 1440 + 180)))
         }
     }
@@ -100,7 +100,7 @@ import Testing
         try await harness.run { api in
             let mail = try await api.createSender(channel: "email", name: "Sam Lee", slug: "sam")
             let created = try await create(api, #"{"type": "email", "name": "Run", "sender_account_ids": ["\#(mail)"], "dry_run": true}"#)
-            guard case .string(let campaign)? = created["campaign"]?.path("id") else { return }
+            let campaign = try #require((created["campaign"]?.path("id"))?.stringValue)
             let base = "/puffle/api/campaigns/\(campaign)"
             _ = try await api.send(.patch, base, json: #"{"sequence_nodes": [{"type": "email", "subject": "Hi", "body": "Hello {{first_name}}"}, {"type": "end"}]}"#)
 
@@ -118,10 +118,11 @@ import Testing
 
             let roster = try await api.send(.get, "\(base)/leads?page=1&limit=1")
             #expect(roster["total"] == 2 && roster["page"] == 1 && roster["limit"] == 1)
-            guard case .array(let prospects)? = roster["prospects"], let first = prospects.first else { Issue.record("no prospects"); return }
+            let prospects = try #require(roster["prospects"]?.arrayValue, "no prospects")
+            let first = try #require(prospects.first, "no prospects")
             #expect(prospects.count == 1 && first.path("status") == "pending" && first.path("email") == "ada@example.com")
             #expect(first.path("position") == "CTO" && first.path("campaign_id") == .string(campaign))
-            guard case .string(let adaID)? = first.path("id") else { return }
+            let adaID = try #require(first.path("id")?.stringValue)
             let renamed = try await api.send(.patch, "\(base)/leads", json: #"{"prospect_id": "\#(adaID)", "updates": {"company": "Analytical Engines"}}"#)
             #expect(renamed["prospect"]?.path("company") == "Analytical Engines")
 
@@ -148,9 +149,9 @@ import Testing
             #expect(patchedLive.status == .ok, "\(patchedLive.text)")
             #expect(patchedLive["campaign"]?.path("name") == "Run (live)" && patchedLive["campaign"]?.path("daily_limit") == 77)
             #expect(patchedLive["campaign"]?.path("stop_on_reply") == true, "ignored once running")
-            guard case .array(let liveSenders)? = patchedLive["campaign"]?.path("sender_accounts") else { return }
+            let liveSenders = try #require((patchedLive["campaign"]?.path("sender_accounts"))?.arrayValue)
             #expect(liveSenders.count == 1)
-            guard case .array(let liveNodes)? = try await api.send(.get, base)["sequence_nodes"] else { return }
+            let liveNodes = try #require((try await api.send(.get, base)["sequence_nodes"])?.arrayValue)
             #expect(liveNodes.count == 2, "the sequence of a running campaign is not replaced")
 
             #expect(try await api.send(.post, "\(base)/resume").status == .badRequest)
@@ -162,7 +163,7 @@ import Testing
 
             // No prospects: launching ends at once with completed, as Puffle documents.
             let empty = try await create(api, #"{"type": "email", "name": "Empty", "sender_account_ids": ["\#(mail)"], "dry_run": true}"#)
-            guard case .string(let emptyID)? = empty["campaign"]?.path("id") else { return }
+            let emptyID = try #require((empty["campaign"]?.path("id"))?.stringValue)
             _ = try await api.send(.patch, "/puffle/api/campaigns/\(emptyID)", json: #"{"sequence_nodes": [{"type": "email", "subject": "Hi", "body": "Hello"}, {"type": "end"}]}"#)
             _ = try await api.send(.post, "/puffle/api/campaigns/\(emptyID)/launch")
             #expect(try await api.send(.get, "/puffle/api/campaigns/\(emptyID)")["campaign"]?.path("status") == "completed")
@@ -174,36 +175,37 @@ import Testing
         try await harness.run { api in
             let seat = try await api.createSender(channel: "linkedin", name: "Jane Doe", slug: "jane")
             let created = try await create(api, #"{"type": "linkedin", "name": "Nodes", "sender_account_ids": ["\#(seat)"]}"#)
-            guard case .string(let campaign)? = created["campaign"]?.path("id") else { return }
+            let campaign = try #require((created["campaign"]?.path("id"))?.stringValue)
             let base = "/puffle/api/campaigns/\(campaign)/sequence/nodes"
             let added = try await api.send(.post, base, json: #"{"type": "message", "body": "Thanks for connecting, {{first_name}}"}"#)
-            guard case .array(let nodes)? = added["sequence_nodes"] else { Issue.record("\(added.text)"); return }
+            let nodes = try #require(added["sequence_nodes"]?.arrayValue, "\(added.text)")
             #expect(nodes.map { $0.path("type") } == ["connection_request", "message", "end"], "inserted before end")
             #expect(try await api.send(.post, base, json: #"{"type": "email", "subject": "x"}"#).status == .badRequest, "not a LinkedIn step")
             let delay = try await api.send(.post, base, json: #"{"type": "delay", "delay_days": 1, "position": 1}"#)
-            guard case .array(let withDelay)? = delay["sequence_nodes"], case .string(let delayID)? = withDelay[1].path("id") else { return }
+            let withDelay = try #require(delay["sequence_nodes"]?.arrayValue)
+            let delayID = try #require(withDelay[1].path("id")?.stringValue)
             #expect(withDelay.map { $0.path("type") } == ["connection_request", "delay", "message", "end"])
 
             let moved = try await api.send(.patch, base, json: #"{"nodeId": "\#(delayID)", "toPosition": 2}"#)
-            guard case .array(let afterMove)? = moved["sequence_nodes"] else { return }
+            let afterMove = try #require(moved["sequence_nodes"]?.arrayValue)
             #expect(afterMove.map { $0.path("type") } == ["connection_request", "message", "delay", "end"])
-            guard case .string(let firstID)? = afterMove[0].path("id") else { return }
+            let firstID = try #require(afterMove[0].path("id")?.stringValue)
             let updated = try await api.send(.put, "\(base)/\(firstID)", json: #"{"body": "Hi {{first_name}}!", "type": "message"}"#)
             #expect(updated["node"]?.path("type") == "connection_request" && updated["node"]?.path("body") == "Hi {{first_name}}!")
             #expect(updated["node"]?.path("include_message") == true)
             let deleted = try await api.send(.delete, base, json: #"{"nodeId": "\#(delayID)"}"#)
-            guard case .array(let afterDelete)? = deleted["sequence_nodes"] else { return }
+            let afterDelete = try #require(deleted["sequence_nodes"]?.arrayValue)
             #expect(afterDelete.map { $0.path("position") } == [0, 1, 2])
             #expect(try await api.send(.delete, base, json: #"{"nodeId": "nope"}"#).status == .notFound)
 
             let accounts = try await api.send(.get, "/puffle/api/accounts?type=linkedin")
-            guard case .array(let seats)? = accounts["accounts"] else { return }
+            let seats = try #require(accounts["accounts"]?.arrayValue)
             #expect(seats.count == 1 && seats.first?.path("status") == "connected" && seats.first?.path("weekly_connection_limit") == 100)
             #expect(try await api.send(.get, "/puffle/api/senders?type=email")["accounts"] == [])
             #expect(try await api.send(.get, "/puffle/api/accounts?type=fax").status == .badRequest)
             let senders = try await api.send(.get, "/puffle/api/campaigns/\(campaign)/senders")
             #expect(senders["campaign_type"] == "linkedin" && senders["campaign_total_sent"] == 0)
-            guard case .array(let list)? = senders["senders"] else { return }
+            let list = try #require(senders["senders"]?.arrayValue)
             #expect(list.first?.path("account_id") == .string(seat) && list.first?.path("weekly_connections_sent") == 0)
         }
     }
@@ -222,7 +224,7 @@ import Testing
 
             let document = try await api.send(.get, "/puffle/openapi.json", authenticated: false)
             #expect(document.string("openapi") == "3.1.0")
-            guard case .object(let paths)? = document["paths"] else { Issue.record("no paths"); return }
+            let paths = try #require(document["paths"]?.objectValue, "no paths")
             let served = Set(buildRouter(services: harness.services).routes.map(\.path))
             #expect(paths.keys.allSatisfy { $0.hasPrefix("/puffle/api/") && !served.contains($0) }, "only Puffle's surface")
             #expect(paths["/puffle/api/campaigns/{id}/leads"]?.path("get") != nil && paths["/puffle/api/campaigns/{id}/leads"]?.path("delete") != nil)

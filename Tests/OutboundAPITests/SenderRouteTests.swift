@@ -125,3 +125,10 @@ extension JSONValue {
         return current
     }
 }
+
+extension JSONValue {
+    var arrayValue: [JSONValue]? { if case .array(let items) = self { items } else { nil } }
+    var stringValue: String? { if case .string(let text) = self { text } else { nil } }
+    var objectValue: [String: JSONValue]? { if case .object(let members) = self { members } else { nil } }
+    var numberValue: Double? { if case .number(let number) = self { number } else { nil } }
+}

@@ -29,7 +29,7 @@ import OutboundCore
             #expect(replaced.status == .ok)
             #expect(replaced.json.path("version") == .number(2))
             #expect(nodeIDs(replaced) == ["intro", "n2", "c1", "bump", "stop"])
-            guard case .array(let nodes)? = replaced["nodes"] else { return }
+            let nodes = try #require(replaced["nodes"]?.arrayValue)
             #expect(nodes[0].path("next") == "n2")
             #expect(nodes[1].path("next") == "c1")
             #expect(nodes[1].path("minutes") == .number(4320))
@@ -86,7 +86,7 @@ import OutboundCore
             #expect(nodeIDs(moved) == ["n1", "n4", "wait", "n2"])
             let deleted = try await api.send(.delete, "\(base)/n4")
             #expect(nodeIDs(deleted) == ["n1", "wait", "n2"])
-            guard case .array(let nodes)? = deleted["nodes"] else { return }
+            let nodes = try #require(deleted["nodes"]?.arrayValue)
             #expect(nodes[0].path("next") == "wait", "the predecessor now points at the successor")
             #expect(try await api.send(.delete, "\(base)/nope").status == .notFound)
             #expect(try await api.send(.delete, "\(base)/n2").status == .conflict, "other steps end there")
@@ -130,7 +130,7 @@ import OutboundCore
 
             let preview = try await api.send(.post, "/v1/campaigns/\(campaign)/preview", json: "{\"contact_id\": \"\(leadID)\"}")
             #expect(preview.status == .ok)
-            guard case .array(let nodes)? = preview["nodes"] else { Issue.record("no nodes"); return }
+            let nodes = try #require(preview["nodes"]?.arrayValue, "no nodes")
             let subject = nodes.first?.path("subject")
             #expect(subject == "Hi Ada" || subject == "Hello Ada")
             #expect(nodes.first?.path("body") == "About . Reply stop to unsubscribe.\n\nBest,\nSam")

@@ -67,10 +67,11 @@ import Testing
             #expect(data.path("organizationId") == .string(harness.workspace.rawValue) && data.path("createdBy", "fullName") == "Alex Rep")
             #expect(data.path("stats") == ["total": 3, "sent": 0, "failed": 0, "successRate": "0%"])
             #expect(data.path("failedUserIds") == ["665f1a0c0e0a4b001a2c9f02"])
-            guard case .array(let failed)? = data.path("failedDetails"), case .array(let enrolled)? = data.path("userIds") else { return }
+            let failed = try #require(data.path("failedDetails")?.arrayValue)
+            let enrolled = try #require(data.path("userIds")?.arrayValue)
             #expect(failed.count == 2 && failed.first?.path("phoneNumber") == "12", "an invalid phone is reported, not fatal")
             #expect(enrolled.count == 3 && enrolled.contains(.string(sam)) && enrolled.contains(.string(alex)))
-            guard case .string(let id)? = data.path("_id") else { return }
+            let id = try #require(data.path("_id")?.stringValue)
             // It is a real SMS campaign: one step with the message, launched, starting at scheduleDate.
             let native = try await api.send(.get, "/v1/campaigns/\(id)")
             #expect(native.string("status") == "active" && native.string("channel") == "sms" && native.string("start_at") == "2027-05-20T15:00:00.000Z")
@@ -96,7 +97,7 @@ import Testing
             #expect(existing.count == 1 && fresh.count == 1 && fresh.first?.path("phoneNumber") == "+14155550199")
 
             let list = try await api.send(.get, "/tether/api/campaigns", key: token)
-            guard case .array(let campaigns)? = list["data"] else { return }
+            let campaigns = try #require(list["data"]?.arrayValue)
             #expect(campaigns.count == 1 && campaigns.first?.path("_id") == .string(id))
             let cancelled = try await api.send(.post, "/tether/api/campaigns/\(id)/cancel", key: token)
             #expect(cancelled["success"] == true && cancelled.json.path("data", "status") == "completed")
@@ -105,7 +106,7 @@ import Testing
             let gone = try await api.send(.get, "/tether/api/campaigns/\(id)", key: token)
             #expect(gone.status == .notFound && gone.json.path("error", "code") == "not_found")
             let document = try await api.send(.get, "/tether/openapi.json", authenticated: false)
-            guard case .object(let paths)? = document["paths"] else { Issue.record("no document"); return }
+            let paths = try #require(document["paths"]?.objectValue, "no document")
             #expect(paths.keys.allSatisfy { $0.hasPrefix("/tether/api/") } && paths["/tether/api/auth/login"] != nil)
         }
     }
