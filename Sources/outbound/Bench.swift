@@ -4,7 +4,7 @@ import OutboundAPI
 import OutboundCore
 import OutboundStore
 
-/// `outbound bench …`: our figure next to the physical limit measured in the same run (DESIGN.md §8).
+/// `outbound bench …`: our figure next to the physical limit measured in the same run (docs/ARCHITECTURE.md §6).
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Measure Outbound against its physical limits.",
                                                     subcommands: [ImportBench.self, RenderBench.self, DispatchBench.self, IdleTickBench.self])

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The dispatcher's rules (DESIGN.md §3), as a pure function from what is due to what to do.
+/// The dispatcher's rules (docs/ARCHITECTURE.md §2), as a pure function from what is due to what to do.
 public struct Planner: Sendable {
     /// Compiled templates, shared across ticks (a template is compiled once per distinct text).
     let templates: TemplateCache

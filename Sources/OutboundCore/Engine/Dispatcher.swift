@@ -28,7 +28,7 @@ public struct TickReport: Sendable, Hashable {
     }
 }
 
-/// The engine loop (DESIGN.md §3). Each tick: in one write transaction, fire due signals, read
+/// The engine loop (docs/ARCHITECTURE.md §4). Each tick: in one write transaction, fire due signals, read
 /// only what is due, plan, and commit the actions as `sending` before any channel is called; then
 /// call channels concurrently, and record every outcome in one more transaction.
 public struct Dispatcher: Sendable {

@@ -3,10 +3,11 @@ import Foundation
 /// The engine's view of storage: what is due, and applying decisions atomically.
 /// Each method is one transaction.
 public protocol EngineStore: Sendable {
-    /// One tick's durable step, in one write transaction (DESIGN.md §3.2–4): fires the scheduled
+    /// One tick's durable step, in one write transaction (docs/ARCHITECTURE.md §2, §4): fires the scheduled
     /// signals that are due (`react` decides their effects), reads the senders whose next slot has
     /// come (index on `next_slot_at`) with their most urgent due enrollments (highest campaign
-    /// priority first, then the earliest due; an index seek per priority level), their campaigns,
+    /// priority first, then the lane — follow-ups before new leads unless the campaign prioritizes
+    /// new ones — then the earliest due; an index seek per level), their campaigns,
     /// contacts and usage; lets `decide` plan; and records the claims as `sending` actions (a
     /// claim whose (enrollment, node) already has an action that is not `queued` is dropped: never
     /// twice), moves enrollments, paces senders and marks each claiming sender busy. The limits are

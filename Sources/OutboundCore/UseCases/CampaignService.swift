@@ -29,7 +29,7 @@ public struct CampaignService: Sendable {
             channel = .linkedin
         }
         if case .value(let status) = input.status, status != Campaign.Status.draft.rawValue {
-            issues.add("status", "a new campaign is a draft; launch it with POST /v1/campaigns/{id}/launch")
+            issues.add("status", "a new campaign is a draft; launch it once it is ready")
         }
         var creation = input
         creation.status = .absent

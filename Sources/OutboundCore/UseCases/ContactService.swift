@@ -49,7 +49,7 @@ public struct ContactService: Sendable {
         try issues.throwIfAny()
         try await refuseErased(contact)
         if let existing = try await matches(of: contact).first {
-            throw ConflictError("a contact with this identity already exists (\(existing.id)); use POST /v1/contacts/bulk to merge")
+            throw ConflictError("a contact with this identity already exists (\(existing.id)); upsert in bulk to merge them")
         }
         try await store.saveContacts(inserting: [contact], updating: [])
         return contact
