@@ -7,7 +7,7 @@ import OutboundCore
 /// Everything the routes need, built once and handed to them (no globals). The store is not
 /// among them: routes and dialects reach storage only through these use cases.
 public struct Services: Sendable {
-    public let clock: any OutboundCore.Clock
+    public let clock: any TimeSource
     /// Where the data lives (the 401 for an unknown key names it).
     public let databaseLocation: String
     public let workspaces: WorkspaceService
@@ -33,7 +33,7 @@ public struct Services: Sendable {
     let loginTokens: LoginTokens
 
     /// Wires every use case over `store`; reads the store's instance secret for identity hashes.
-    public init(store: any Store, clock: any OutboundCore.Clock = WallClock(), router: (any ChannelRouter)? = nil,
+    public init(store: any Store, clock: any TimeSource = WallClock(), router: (any ChannelRouter)? = nil,
                 planner: Planner = Planner(random: RandomSource(seed: UInt64.random(in: 1...UInt64.max))),
                 sandbox: ForecastService.Sandbox? = nil, delivery: Delivery? = nil) async throws {
         self.clock = clock

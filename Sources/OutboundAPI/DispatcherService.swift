@@ -9,10 +9,10 @@ import ServiceLifecycle
 public struct DispatcherService: Service {
     let dispatcher: Dispatcher
     let lifecycle: LifecycleService?
-    let clock: any OutboundCore.Clock
+    let clock: any TimeSource
     let logger: Logger
 
-    public init(dispatcher: Dispatcher, lifecycle: LifecycleService? = nil, clock: any OutboundCore.Clock, logger: Logger) {
+    public init(dispatcher: Dispatcher, lifecycle: LifecycleService? = nil, clock: any TimeSource, logger: Logger) {
         self.dispatcher = dispatcher
         self.lifecycle = lifecycle
         self.clock = clock

@@ -9,7 +9,7 @@ public struct Delivery: Sendable {
     public let sms: TwilioSMSChannel
     public let linkedin: LinkedInGatewayChannel
 
-    public init(keyring: Keyring, clock: any OutboundCore.Clock, publicURL: PublicURL, email: SMTPChannel? = nil) {
+    public init(keyring: Keyring, clock: any TimeSource, publicURL: PublicURL, email: SMTPChannel? = nil) {
         self.keyring = keyring
         self.publicURL = publicURL
         self.email = email ?? SMTPChannel(keyring: keyring, publicURL: publicURL, clock: clock)
@@ -18,7 +18,7 @@ public struct Delivery: Sendable {
     }
 
     /// Dry runs go to the simulator, everything else to the channel of its kind.
-    public func router(clock: any OutboundCore.Clock) -> DefaultChannelRouter {
+    public func router(clock: any TimeSource) -> DefaultChannelRouter {
         DefaultChannelRouter(clock: clock, live: [.email: email, .sms: sms, .linkedin: linkedin])
     }
 }

@@ -5,17 +5,17 @@ import OutboundCore
 /// the campaign's `simulation` rates, reporting only what a real channel could observe (opens
 /// only with open tracking on). Deterministic: the same seed, contact and step always
 /// give the same outcome and the same signal times.
-public struct SimulatorChannel: Channel {
-    let clock: any OutboundCore.Clock
+public struct SimulatorChannel: OutreachChannel {
+    let clock: any TimeSource
 
-    public init(clock: any OutboundCore.Clock) {
+    public init(clock: any TimeSource) {
         self.clock = clock
     }
 
     public func send(_ action: OutboundAction) async -> SendResult {
         let simulation = action.simulation ?? Simulation()
         // Keyed on the recipient, not on IDs, so the same audience behaves the same in every run.
-        var draw = Draw(seed: simulation.seed, contact: action.recipient, node: action.nodeID)
+        var draw = SplitMix64(seed: simulation.seed, contact: action.recipient, node: action.nodeID)
         let now = clock.now
         let delays = simulation.signalDelayMinutes.count == 2 ? simulation.signalDelayMinutes : [5, 2880]
         func later(after base: Date = now) -> Date {
@@ -54,47 +54,33 @@ public struct SimulatorChannel: Channel {
     public func confirm(_ action: OutboundAction) async -> Bool? { nil }
 }
 
-/// SplitMix64 seeded from the simulation seed, the contact and the step.
-struct Draw {
-    var state: UInt64
-
+extension SplitMix64 {
+    /// The draws for one send: seeded from the simulation seed, the recipient and the step.
     init(seed: UInt64, contact: String, node: String) {
-        state = seed ^ Template.choiceSeed(lead: contact, node: node)
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func chance(_ probability: Double) -> Bool {
-        Double(next() >> 11) / Double(1 << 53) < probability
+        self.init(seed: seed ^ Template.choiceSeed(lead: contact, node: node))
     }
 }
 
 /// Routes dry runs to the simulator and real sends to the channel registered for their kind.
 public struct DefaultChannelRouter: ChannelRouter {
     let simulator: SimulatorChannel
-    let live: [ChannelKind: any Channel]
+    let live: [ChannelKind: any OutreachChannel]
 
-    public init(clock: any OutboundCore.Clock, live: [ChannelKind: any Channel] = [:]) {
+    public init(clock: any TimeSource, live: [ChannelKind: any OutreachChannel] = [:]) {
         simulator = SimulatorChannel(clock: clock)
         self.live = live
     }
 
-    public func channel(for action: OutboundAction) -> any Channel {
+    public func channel(for action: OutboundAction) -> any OutreachChannel {
         if action.dryRun { return simulator }
         return live[action.kind.channel] ?? UnconfiguredChannel()
     }
 
-    public func liveChannel(for kind: ChannelKind) -> (any Channel)? { live[kind] }
+    public func liveChannel(for kind: ChannelKind) -> (any OutreachChannel)? { live[kind] }
 }
 
 /// Stands in for a real channel that is not set up yet: every send fails for good, with a reason.
-public struct UnconfiguredChannel: Channel {
+public struct UnconfiguredChannel: OutreachChannel {
     public init() {}
 
     public func send(_ action: OutboundAction) async -> SendResult {

@@ -134,7 +134,7 @@ struct Engine {
 }
 
 /// A channel that answers from a script, for failure paths.
-final class ScriptedChannel: Channel, ChannelRouter {
+final class ScriptedChannel: OutreachChannel, ChannelRouter {
     private let script: Mutex<[SendResult]>
     let sent = Mutex<[OutboundAction]>([])
 
@@ -142,7 +142,7 @@ final class ScriptedChannel: Channel, ChannelRouter {
         script = Mutex(results)
     }
 
-    func channel(for action: OutboundAction) -> any Channel { self }
+    func channel(for action: OutboundAction) -> any OutreachChannel { self }
 
     func send(_ action: OutboundAction) async -> SendResult {
         sent.withLock { $0.append(action) }
@@ -153,11 +153,11 @@ final class ScriptedChannel: Channel, ChannelRouter {
 }
 
 /// A channel whose sends for one sender wait until the test opens the gate; others go at once.
-final class GatedChannel: Channel, ChannelRouter {
+final class GatedChannel: OutreachChannel, ChannelRouter {
     let slowSender = Mutex<ID?>(nil)
     private let gate = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
-    func channel(for action: OutboundAction) -> any Channel { self }
+    func channel(for action: OutboundAction) -> any OutreachChannel { self }
 
     func open() {
         let waiters = gate.withLock { gate in

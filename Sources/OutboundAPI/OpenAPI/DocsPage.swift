@@ -1,3 +1,5 @@
+import OutboundCore
+
 /// The `/docs` page: plain HTML rendered on the server from the OpenAPI document (no script).
 enum DocsPage {
     static func render(_ document: JSONValue) -> String {
@@ -25,8 +27,8 @@ enum DocsPage {
             guard case .object(let methods) = item else { continue }
             for method in ["get", "post", "put", "patch", "delete"] {
                 guard case .object(let op)? = methods[method] else { continue }
-                html += "<div class=\"op\"><span class=\"m \(method)\">\(method.uppercased())</span> <code>\(escape(path))</code>"
-                if case .string(let summary)? = op["summary"] { html += " — \(escape(summary))" }
+                html += "<div class=\"op\"><span class=\"m \(method)\">\(method.uppercased())</span> <code>\(HTML.escape(path))</code>"
+                if case .string(let summary)? = op["summary"] { html += " — \(HTML.escape(summary))" }
                 if case .object(let body)? = op["requestBody"], case .object(let content)? = body["content"],
                    case .object(let media)? = content["application/json"], let schema = media["schema"] {
                     html += "<div>Body: \(schemaLink(schema))</div>"
@@ -35,7 +37,7 @@ enum DocsPage {
                     html += "<table><tr><th>Status</th><th>Meaning</th></tr>"
                     for (status, response) in responses.sorted(by: { $0.key < $1.key }) {
                         guard case .object(let detail) = response, case .string(let text)? = detail["description"] else { continue }
-                        html += "<tr><td>\(status)</td><td>\(escape(text))</td></tr>"
+                        html += "<tr><td>\(status)</td><td>\(HTML.escape(text))</td></tr>"
                     }
                     html += "</table>"
                 }
@@ -58,7 +60,7 @@ enum DocsPage {
                     }
                     html += "</table>"
                 } else {
-                    html += "<pre>\(escape(String(decoding: schema.serialized(), as: UTF8.self)))</pre>"
+                    html += "<pre>\(HTML.escape(String(decoding: schema.serialized(), as: UTF8.self)))</pre>"
                 }
             }
         }
@@ -101,8 +103,4 @@ enum DocsPage {
         }
     }
 
-    private static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
 }

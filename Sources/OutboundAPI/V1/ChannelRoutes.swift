@@ -64,7 +64,7 @@ struct ChannelRoutes {
             let fields = Dictionary(parameters, uniquingKeysWith: { first, _ in first })
             guard let from = fields["From"] else { throw ValidationError("From", "is required") }
             let reply = try await services.inbound.receiveSMS(from: from, body: fields["Body"] ?? "", to: sender)
-            let message = reply.map { "<Message>\(Self.escaped($0.text))</Message>" } ?? ""
+            let message = reply.map { "<Message>\(HTML.escape($0.text))</Message>" } ?? ""
             return Response(status: .ok, headers: [.contentType: "application/xml"],
                             body: .init(byteBuffer: ByteBuffer(string: "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>\(message)</Response>")))
         }
@@ -169,10 +169,6 @@ struct ChannelRoutes {
     static func scheme(_ request: Request) -> String {
         request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
             ?? request.head.scheme ?? "http"
-    }
-
-    static func escaped(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 
     static let unknownLink = "<h1>Link not recognised</h1><p>This link is not valid (it may have been cut short by your mail program).</p>"

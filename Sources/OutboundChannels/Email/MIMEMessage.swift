@@ -2,6 +2,7 @@
 // (message format), RFC 2045 (quoted-printable), RFC 2046 (multipart/alternative), RFC 2047
 // (encoded words for non-ASCII headers) and RFC 8058 (one-click unsubscribe headers).
 import Foundation
+import OutboundCore
 
 /// One outgoing email, rendered to the bytes SMTP's DATA carries (CRLF lines, before dot-stuffing).
 struct MIMEMessage: Sendable {
@@ -147,8 +148,7 @@ enum MIME {
 
     /// Plain text as minimal HTML (for the open pixel when a step has no HTML of its own).
     static func html(fromText text: String) -> String {
-        let escaped = text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\n", with: "<br>\n")
+        let escaped = HTML.escape(text).replacingOccurrences(of: "\n", with: "<br>\n")
         return "<html><body>\(escaped)</body></html>"
     }
 

@@ -5,16 +5,16 @@ import OutboundCore
 
 /// Email through each sender's own SMTP submission server. One connection per sender, reused
 /// while it is busy and closed after `idleTimeout` without a message.
-public actor SMTPChannel: OutboundCore.Channel {
+public actor SMTPChannel: OutreachChannel {
     private let keyring: Keyring
     private let publicURL: PublicURL
-    private let clock: any OutboundCore.Clock
+    private let clock: any TimeSource
     private let tls: TLSConfiguration
     private let idleTimeout: Duration
     /// Idle connections, each with the timer that closes it unless a message takes it first.
     private var idle: [ID: (session: SMTPSession, closer: Task<Void, Never>)] = [:]
 
-    public init(keyring: Keyring, publicURL: PublicURL, clock: any OutboundCore.Clock,
+    public init(keyring: Keyring, publicURL: PublicURL, clock: any TimeSource,
                 tls: TLSConfiguration = .makeClientConfiguration(), idleTimeout: Duration = .seconds(30)) {
         self.keyring = keyring
         self.publicURL = publicURL

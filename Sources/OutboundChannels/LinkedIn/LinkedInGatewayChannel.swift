@@ -4,11 +4,11 @@ import OutboundCore
 
 /// LinkedIn actions through the user's own automation, behind an HTTP gateway (LinkedIn has no
 /// public messaging API). The protocol is in docs/linkedin-gateway.md.
-public struct LinkedInGatewayChannel: OutboundCore.Channel {
+public struct LinkedInGatewayChannel: OutreachChannel {
     let keyring: Keyring
-    let clock: any OutboundCore.Clock
+    let clock: any TimeSource
 
-    public init(keyring: Keyring, clock: any OutboundCore.Clock) {
+    public init(keyring: Keyring, clock: any TimeSource) {
         self.keyring = keyring
         self.clock = clock
     }

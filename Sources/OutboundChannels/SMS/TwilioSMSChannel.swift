@@ -3,7 +3,7 @@ import OutboundCore
 
 /// SMS through Twilio's REST API or any provider that speaks it (`base_url`):
 /// `POST {base_url}/2010-04-01/Accounts/{sid}/Messages.json`, form-encoded, HTTP basic auth.
-public struct TwilioSMSChannel: OutboundCore.Channel {
+public struct TwilioSMSChannel: OutreachChannel {
     let keyring: Keyring
 
     public init(keyring: Keyring) {

@@ -33,12 +33,12 @@ public protocol PasswordHasher: Sendable {
 /// Creating users and checking their passwords.
 public struct UserService: Sendable {
     let store: any Store
-    let clock: any Clock
+    let clock: any TimeSource
     let hasher: any PasswordHasher
 
     public static let roles = ["ADMIN", "MEMBER"]
 
-    public init(store: any Store, clock: any Clock, hasher: any PasswordHasher) {
+    public init(store: any Store, clock: any TimeSource, hasher: any PasswordHasher) {
         self.store = store
         self.clock = clock
         self.hasher = hasher

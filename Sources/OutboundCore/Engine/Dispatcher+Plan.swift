@@ -242,7 +242,7 @@ public final class RandomSource: Sendable, RandomNumberGenerator {
 
     public func next() -> UInt64 {
         state.withLock { value in
-            value = Template.mix(value)
+            value = SplitMix64.mix(value)
             return value
         }
     }

@@ -2,13 +2,13 @@ import Foundation
 
 /// Picks the channel for an action (the simulator for dry runs).
 public protocol ChannelRouter: Sendable {
-    func channel(for action: OutboundAction) -> any Channel
+    func channel(for action: OutboundAction) -> any OutreachChannel
     /// The channel that really delivers `kind` (nil when none is set up): used for connection checks.
-    func liveChannel(for kind: ChannelKind) -> (any Channel)?
+    func liveChannel(for kind: ChannelKind) -> (any OutreachChannel)?
 }
 
 extension ChannelRouter {
-    public func liveChannel(for kind: ChannelKind) -> (any Channel)? { nil }
+    public func liveChannel(for kind: ChannelKind) -> (any OutreachChannel)? { nil }
 }
 
 /// What one tick did.
@@ -34,7 +34,7 @@ public struct TickReport: Sendable, Hashable {
 public struct Dispatcher: Sendable {
     let store: any EngineStore
     let router: any ChannelRouter
-    let clock: any Clock
+    let clock: any TimeSource
     let planner: Planner
     public var maxSenders = 512
     /// Due leads read per sender: one is sent, the rest can only be moved (windows, delays), so a few suffice.
@@ -44,7 +44,7 @@ public struct Dispatcher: Sendable {
     /// flight (and out of the next ticks) until then.
     public var recordAfter: Duration = .seconds(2)
 
-    public init(store: any EngineStore, router: any ChannelRouter, clock: any Clock, planner: Planner = Planner()) {
+    public init(store: any EngineStore, router: any ChannelRouter, clock: any TimeSource, planner: Planner = Planner()) {
         self.store = store
         self.router = router
         self.clock = clock

@@ -60,7 +60,7 @@ extension Template {
                         missing.append(variable)
                     }
                 case .choice(let options):
-                    state = Template.mix(state)
+                    state = SplitMix64.mix(state)
                     walk(options[Int(state % UInt64(options.count))])
                 }
             }
@@ -77,14 +77,6 @@ extension Template {
         hash = (hash ^ 0x7c) &* 0x100_0000_01b3
         for byte in node.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         return hash
-    }
-
-    /// SplitMix64 step.
-    static func mix(_ value: UInt64) -> UInt64 {
-        var z = value &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 
     /// The words of a display name ("Jane van Dyke" → ["Jane", "van", "Dyke"]).

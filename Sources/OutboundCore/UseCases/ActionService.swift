@@ -5,9 +5,9 @@ import Foundation
 /// `uncertain` one.
 public struct ActionService: Sendable {
     let store: any Store
-    let clock: any Clock
+    let clock: any TimeSource
 
-    public init(store: any Store, clock: any Clock) {
+    public init(store: any Store, clock: any TimeSource) {
         self.store = store
         self.clock = clock
     }

@@ -3,10 +3,10 @@ import Foundation
 /// Creating, reading, changing and removing campaigns (the lifecycle comes with the engine).
 public struct CampaignService: Sendable {
     let store: any Store
-    let clock: any Clock
+    let clock: any TimeSource
     let leads: LeadService
 
-    public init(store: any Store, clock: any Clock, leads: LeadService) {
+    public init(store: any Store, clock: any TimeSource, leads: LeadService) {
         self.store = store
         self.clock = clock
         self.leads = leads

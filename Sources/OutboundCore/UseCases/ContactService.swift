@@ -26,12 +26,12 @@ public enum UpsertOutcome: Sendable, Hashable {
 /// Contacts: create, match, merge, read, delete and erase.
 public struct ContactService: Sendable {
     let store: any Store
-    let clock: any Clock
+    let clock: any TimeSource
     let hasher: any IdentityHasher
 
     public static let maximumBatch = 10_000
 
-    public init(store: any Store, clock: any Clock, hasher: any IdentityHasher) {
+    public init(store: any Store, clock: any TimeSource, hasher: any IdentityHasher) {
         self.store = store
         self.clock = clock
         self.hasher = hasher

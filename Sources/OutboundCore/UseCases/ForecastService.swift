@@ -8,11 +8,11 @@ public struct ForecastService: Sendable {
     public typealias Sandbox = @Sendable () async throws -> (store: any Store, cleanup: @Sendable () -> Void)
 
     let store: any Store
-    let clock: any Clock
+    let clock: any TimeSource
     let sandbox: Sandbox
-    let router: @Sendable (any Clock) -> any ChannelRouter
+    let router: @Sendable (any TimeSource) -> any ChannelRouter
 
-    public init(store: any Store, clock: any Clock, sandbox: @escaping Sandbox, router: @escaping @Sendable (any Clock) -> any ChannelRouter) {
+    public init(store: any Store, clock: any TimeSource, sandbox: @escaping Sandbox, router: @escaping @Sendable (any TimeSource) -> any ChannelRouter) {
         self.store = store
         self.clock = clock
         self.sandbox = sandbox

@@ -4,11 +4,11 @@ import Foundation
 /// `expiry` and replayed for the same request; another request with the key is refused.
 public struct IdempotencyService: Sendable {
     let store: any Store
-    let clock: any Clock
+    let clock: any TimeSource
     /// How long a key and its answer are kept.
     public static let expiry: TimeInterval = 24 * 3600
 
-    public init(store: any Store, clock: any Clock) {
+    public init(store: any Store, clock: any TimeSource) {
         self.store = store
         self.clock = clock
     }

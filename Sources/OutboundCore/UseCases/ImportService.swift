@@ -4,14 +4,14 @@ import Foundation
 /// job's counts are saved after each batch so its progress can be watched.
 public struct ImportService: Sendable {
     let store: any Store
-    let clock: any Clock
+    let clock: any TimeSource
     let contacts: ContactService
     let lists: ListService
 
     /// Rows per transaction.
     public static let batchSize = 5_000
 
-    public init(store: any Store, clock: any Clock, contacts: ContactService, lists: ListService) {
+    public init(store: any Store, clock: any TimeSource, contacts: ContactService, lists: ListService) {
         self.store = store
         self.clock = clock
         self.contacts = contacts

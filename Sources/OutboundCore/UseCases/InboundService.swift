@@ -21,9 +21,9 @@ public struct InboundEvent: Sendable {
 /// Matches inbound events to enrollments and applies the same reactions as simulated signals.
 public struct InboundService: Sendable {
     let store: any Store
-    let clock: any Clock
+    let clock: any TimeSource
 
-    public init(store: any Store, clock: any Clock) {
+    public init(store: any Store, clock: any TimeSource) {
         self.store = store
         self.clock = clock
     }

@@ -26,14 +26,14 @@ public struct LeadAddition: Sendable, Hashable {
 /// lists their lead rules follow.
 public struct LeadService: Sendable {
     let store: any Store
-    let clock: any Clock
+    let clock: any TimeSource
     let contacts: ContactService
     /// Called after leads join a campaign, so a running one enrolls them at once.
     let activation: @Sendable (Campaign) async throws -> Void
 
     public static let maximumBatch = 10_000
 
-    public init(store: any Store, clock: any Clock, contacts: ContactService,
+    public init(store: any Store, clock: any TimeSource, contacts: ContactService,
                 activation: @escaping @Sendable (Campaign) async throws -> Void = { _ in }) {
         self.store = store
         self.clock = clock

@@ -3,13 +3,13 @@ import Foundation
 /// Launch, pause, resume, complete and archive. Illegal transitions are 409 naming the status.
 public struct LifecycleService: Sendable {
     let store: any Store
-    let clock: any Clock
+    let clock: any TimeSource
     let review: ReviewService
     /// Leads admitted per transaction. The first batch is admitted inside the request; the rest
     /// by `continueEnrolling()`, which the server's dispatcher loop calls between ticks.
     public var batchSize = 5_000
 
-    public init(store: any Store, clock: any Clock, router: (any ChannelRouter)? = nil) {
+    public init(store: any Store, clock: any TimeSource, router: (any ChannelRouter)? = nil) {
         self.store = store
         self.clock = clock
         review = ReviewService(store: store, router: router)

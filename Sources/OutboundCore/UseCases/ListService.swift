@@ -3,10 +3,10 @@ import Foundation
 /// Lists of contacts and their members; membership changes flow on to campaigns following the list.
 public struct ListService: Sendable {
     let store: any Store
-    let clock: any Clock
+    let clock: any TimeSource
     let leads: LeadService
 
-    public init(store: any Store, clock: any Clock, leads: LeadService) {
+    public init(store: any Store, clock: any TimeSource, leads: LeadService) {
         self.store = store
         self.clock = clock
         self.leads = leads

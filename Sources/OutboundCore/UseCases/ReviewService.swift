@@ -268,7 +268,7 @@ public enum MessageRenderer {
             if !step.variants.isEmpty {
                 // The base step is variant "a" with weight 1 unless variants say otherwise.
                 let total = step.variants.reduce(0) { $0 + $1.weight }
-                var pick = Int(Template.mix(seed ^ 0xA5A5) % UInt64(max(total, 1)))
+                var pick = Int(SplitMix64.mix(seed ^ 0xA5A5) % UInt64(max(total, 1)))
                 for variant in step.variants {
                     if pick < variant.weight {
                         variantID = variant.id
@@ -287,7 +287,7 @@ public enum MessageRenderer {
                 fellBack += signed.fellBack
                 missing += signed.missing
                 text += "\n\n" + signed.text
-                richText = richText.map { $0 + "<br><br>" + escapeHTML(signed.text).replacingOccurrences(of: "\n", with: "<br>") }
+                richText = richText.map { $0 + "<br><br>" + HTML.escape(signed.text).replacingOccurrences(of: "\n", with: "<br>") }
             }
             var renderedSubject = try run(subject)
             if step.isReply, let sequence {
@@ -299,7 +299,4 @@ public enum MessageRenderer {
         }
     }
 
-    static func escapeHTML(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-    }
 }

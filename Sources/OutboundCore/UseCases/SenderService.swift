@@ -3,10 +3,10 @@ import Foundation
 /// Creating, reading, changing and removing senders.
 public struct SenderService: Sendable {
     let store: any Store
-    let clock: any Clock
+    let clock: any TimeSource
     let sealer: any SecretSealer
 
-    public init(store: any Store, clock: any Clock, sealer: any SecretSealer) {
+    public init(store: any Store, clock: any TimeSource, sealer: any SecretSealer) {
         self.store = store
         self.clock = clock
         self.sealer = sealer

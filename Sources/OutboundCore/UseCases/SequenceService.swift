@@ -8,9 +8,9 @@ import Foundation
 /// deleted one by one — replace the sequence with PUT instead.
 public struct SequenceService: Sendable {
     let store: any Store
-    let clock: any Clock
+    let clock: any TimeSource
 
-    public init(store: any Store, clock: any Clock) {
+    public init(store: any Store, clock: any TimeSource) {
         self.store = store
         self.clock = clock
     }

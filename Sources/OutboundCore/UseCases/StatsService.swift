@@ -19,9 +19,9 @@ public struct SenderActivity: Sendable {
 /// Campaign statistics, activity over time and sender usage: the numbers every surface reports.
 public struct StatsService: Sendable {
     let store: any Store
-    let clock: any Clock
+    let clock: any TimeSource
 
-    public init(store: any Store, clock: any Clock) {
+    public init(store: any Store, clock: any TimeSource) {
         self.store = store
         self.clock = clock
     }

@@ -3,9 +3,9 @@ import Foundation
 /// The do-not-contact list: emails, whole domains, phones and LinkedIn profiles.
 public struct SuppressionService: Sendable {
     let store: any Store
-    let clock: any Clock
+    let clock: any TimeSource
 
-    public init(store: any Store, clock: any Clock) {
+    public init(store: any Store, clock: any TimeSource) {
         self.store = store
         self.clock = clock
     }

@@ -15,10 +15,10 @@ public struct IssuedKey: Sendable {
 /// Workspaces and their API keys.
 public struct WorkspaceService: Sendable {
     let store: any Store
-    let clock: any Clock
+    let clock: any TimeSource
     let hasher: any SecretHasher
 
-    public init(store: any Store, clock: any Clock, hasher: any SecretHasher) {
+    public init(store: any Store, clock: any TimeSource, hasher: any SecretHasher) {
         self.store = store
         self.clock = clock
         self.hasher = hasher

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Delivers actions: SMTP, Twilio-format SMS, a LinkedIn gateway, or the simulator.
-public protocol Channel: Sendable {
+public protocol OutreachChannel: Sendable {
     /// Performs one action. Must not throw for delivery problems: they are results.
     func send(_ action: OutboundAction) async -> SendResult
     /// After a crash: whether an action left in `sending` was in fact accepted (looked up by its
@@ -12,7 +12,7 @@ public protocol Channel: Sendable {
     func check(_ sender: Sender) async -> SenderCheck
 }
 
-extension Channel {
+extension OutreachChannel {
     public func check(_ sender: Sender) async -> SenderCheck { .connected }
 }
 

@@ -3,12 +3,12 @@ import Synchronization
 
 /// Where the current instant comes from: the wall clock in the server, a virtual clock in
 /// tests, the simulator and benchmarks.
-public protocol Clock: Sendable {
+public protocol TimeSource: Sendable {
     var now: Date { get }
 }
 
 /// The system's wall clock, truncated to whole milliseconds (what the API and storage keep).
-public struct WallClock: Clock {
+public struct WallClock: TimeSource {
     public init() {}
 
     public var now: Date {
@@ -17,7 +17,7 @@ public struct WallClock: Clock {
 }
 
 /// A clock that only moves when told to.
-public final class VirtualClock: Clock {
+public final class VirtualClock: TimeSource {
     private let current: Mutex<Date>
 
     public init(_ start: Date) {
