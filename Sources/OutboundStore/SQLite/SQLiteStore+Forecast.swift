@@ -1,0 +1,33 @@
+import Foundation
+import GRDB
+import OutboundCore
+
+extension SQLiteStore {
+    public func actionTimes(of campaign: ID, in workspace: ID) async throws -> [Date] {
+        try await read { db in
+            try Int64.fetchAll(db, sql: """
+                SELECT a.created_at FROM actions a JOIN campaigns k ON k.seq = a.campaign_seq
+                WHERE k.id = ? AND k.workspace_id = ? AND a.state IN ('sent', 'sending', 'uncertain')
+                """, arguments: [campaign.rawValue, workspace.rawValue]).map(Self.date)
+        }
+    }
+
+    /// A consistent copy of the whole database at `path` (`VACUUM INTO`), opened as a store.
+    public func copy(to path: String) throws -> SQLiteStore {
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [path]) }
+        return try SQLiteStore(path: path)
+    }
+}
+
+extension SQLiteStore {
+    /// Copies for forecasts, made in the temporary directory and removed after use.
+    public func forecastSandbox() -> ForecastService.Sandbox {
+        { [self] in
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("outbound-forecast-\(UUID().uuidString).sqlite").path
+            let copy = try self.copy(to: path)
+            return (copy, {
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            })
+        }
+    }
+}
