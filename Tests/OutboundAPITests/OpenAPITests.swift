@@ -72,4 +72,85 @@ import OutboundCore
             }
         }
     }
+    /// The schema `value` stands for: `$ref`s followed, `anyOf` with null unwrapped.
+    private func resolve(_ value: JSONValue?, in document: JSONValue) -> JSONValue? {
+        guard let value else { return nil }
+        if case .string(let ref)? = value.path("$ref") {
+            return resolve(document.path("components", "schemas", .member(String(ref.split(separator: "/").last!))), in: document)
+        }
+        if case .array(let options)? = value.path("anyOf") {
+            return options.lazy.compactMap { option in option.path("type") == "null" ? nil : self.resolve(option, in: document) }.first
+        }
+        return value
+    }
+
+    /// A documented request body with every member it names (null; an empty object for an object
+    /// member; for an array of objects, one element naming every member of its items) is read with
+    /// no "unknown field": the document names nothing the server would refuse as unknown.
+    @Test func everyDocumentedRequestMemberIsUnderstood() async throws {
+        let harness = try await Harness.make()
+        try await harness.run { api in
+            let document = try await api.send(.get, "/openapi.json", authenticated: false).json
+            let sender = try await api.createSender(channel: "email", slug: "drift")
+            let campaign = try await api.createCampaign(name: "Drift", channel: "email", senders: [sender])
+            let contact = try #require(try await api.send(.post, "/v1/contacts", json: #"{"email": "drift@example.com"}"#).string("id"))
+            let list = try #require(try await api.send(.post, "/v1/lists", json: #"{"name": "Drift"}"#).string("id"))
+            let paths = try #require(document.path("paths")?.objectValue)
+            var checked = 0
+            for (path, item) in paths.sorted(by: { $0.key < $1.key }) where path.hasPrefix("/v1/") {
+                for method in ["post", "put", "patch"] {
+                    guard let schema = resolve(item.path(.member(method), "requestBody", "content", "application/json", "schema"), in: document),
+                          let properties = schema.path("properties")?.objectValue else { continue }
+                    var body: [String: JSONValue] = [:]
+                    for (name, property) in properties {
+                        let resolved = resolve(property, in: document)
+                        if resolved?.path("properties") != nil {
+                            body[name] = .object([:])
+                        } else if let members = resolve(resolved?.path("items"), in: document)?.path("properties")?.objectValue {
+                            // One element naming every member of the items' schema.
+                            body[name] = .array([.object(members.mapValues { _ in .null })])
+                        } else {
+                            body[name] = .null
+                        }
+                    }
+                    let concrete = path.replacingOccurrences(of: "/v1/campaigns/{id}", with: "/v1/campaigns/\(campaign)")
+                        .replacingOccurrences(of: "/v1/senders/{id}", with: "/v1/senders/\(sender)")
+                        .replacingOccurrences(of: "/v1/contacts/{id}", with: "/v1/contacts/\(contact)")
+                        .replacingOccurrences(of: "/v1/lists/{id}", with: "/v1/lists/\(list)")
+                        .replacingOccurrences(of: "{node_id}", with: "n1")
+                    let reply = try await api.send(HTTPRequest.Method(method.uppercased())!, concrete, body: .object(body))
+                    #expect(!reply.text.contains("unknown field"), "\(method.uppercased()) \(path) documents a member it does not read: \(reply.text)")
+                    checked += 1
+                }
+            }
+            #expect(checked >= 15, "request bodies checked: \(checked)")
+        }
+    }
+
+    /// What a resource's GET returns has exactly the members its documented schema names.
+    @Test func everyAnswerHasTheMembersItsSchemaNames() async throws {
+        let harness = try await Harness.make()
+        try await harness.run { api in
+            let document = try await api.send(.get, "/openapi.json", authenticated: false).json
+            let sender = try await api.createSender(channel: "email", slug: "answers")
+            let campaign = try await api.createCampaign(name: "Answers", channel: "email", senders: [sender])
+            let contact = try #require(try await api.send(.post, "/v1/contacts", json: #"{"email": "answers@example.com"}"#).string("id"))
+            let list = try #require(try await api.send(.post, "/v1/lists", json: #"{"name": "Answers"}"#).string("id"))
+            for (path, concrete) in [
+                ("/v1/campaigns/{id}", "/v1/campaigns/\(campaign)"), ("/v1/senders/{id}", "/v1/senders/\(sender)"),
+                ("/v1/contacts/{id}", "/v1/contacts/\(contact)"), ("/v1/lists/{id}", "/v1/lists/\(list)"),
+                ("/v1/workspace", "/v1/workspace"), ("/v1/campaigns/{id}/sequence", "/v1/campaigns/\(campaign)/sequence"),
+                ("/v1/campaigns/{id}/stats", "/v1/campaigns/\(campaign)/stats"),
+                ("/v1/campaigns/{id}/validate", "/v1/campaigns/\(campaign)/validate"),
+                ("/v1/senders/{id}/usage", "/v1/senders/\(sender)/usage"),
+            ] {
+                let schema = try #require(resolve(document.path("paths", .member(path), "get", "responses", "200", "content", "application/json", "schema"),
+                                                  in: document), "\(path) has no documented answer")
+                let documented = Set(try #require(schema.path("properties")?.objectValue, "\(path)").keys)
+                let answered = Set(try #require(try await api.send(.get, concrete).json.objectValue, "\(path)").keys)
+                #expect(answered.subtracting(documented).isEmpty, "\(path) answers undocumented \(answered.subtracting(documented).sorted())")
+                #expect(documented.subtracting(answered).isEmpty, "\(path) documents unanswered \(documented.subtracting(answered).sorted())")
+            }
+        }
+    }
 }

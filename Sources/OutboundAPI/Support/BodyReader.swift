@@ -61,6 +61,12 @@ struct BodyReader {
     /// What every resource's GET shows and no client sets.
     static let readOnlyMembers = ["id", "object", "created_at", "updated_at"]
 
+    /// Members among `keys` sent as null, taken as understood: null for a field that does not
+    /// apply (another node type's `note`) says nothing, so it is not refused as unknown.
+    func ignoringNulls(_ keys: [String]) {
+        for key in keys where object[key] == .null { issues.asked(key, at: path) }
+    }
+
     /// Every member, all taken as understood (free-form maps such as `custom_fields`).
     func members() -> [String: JSONValue] {
         for key in object.keys { issues.asked(key, at: path) }

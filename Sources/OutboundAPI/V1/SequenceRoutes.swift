@@ -142,8 +142,14 @@ enum NodeReader {
         return nodes
     }
 
-    /// One node; fields not sent keep `existing`'s values (for PATCH).
+    /// Every field some node type has (the document's `Node` schema).
+    static let fieldNames = ["note", "subject", "body", "html", "is_reply", "variants", "minutes", "hours", "days", "signal",
+                             "within_days", "yes", "no"]
+
+    /// One node; fields not sent keep `existing`'s values (for PATCH). Another type's fields may
+    /// come as null; with a value they are unknown fields.
     static func node(_ reader: BodyReader, existing: Node?, freshID: String) -> Node {
+        reader.ignoringNulls(fieldNames)
         let id = reader.string("id").value ?? existing?.id ?? freshID
         let type = reader.string("type").value ?? existing?.type ?? ""
         var next = existing?.next
