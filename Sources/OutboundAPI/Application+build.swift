@@ -98,13 +98,24 @@ public func buildApplication(
 public func buildRouter(services: Services) -> (router: Router<AppContext>, routes: [RouteKey]) {
     let router = Router(context: AppContext.self)
     let index = RouteIndex()
-    router.add(middleware: InboxRateLimitMiddleware())
     router.add(middleware: ProblemMiddleware(routes: index))
     let v1 = router.group("v1")
         .add(middleware: AuthMiddleware(workspaces: services.workspaces, database: services.databaseLocation, publicURL: services.delivery.publicURL))
         .add(middleware: IdempotencyMiddleware(keys: services.idempotency))
-    let dialects = router.group().add(middleware: AuthMiddleware(workspaces: services.workspaces, database: services.databaseLocation, loginTokens: services.loginTokens))
-    let recorder = RouteRecorder(router: router, v1: v1, authenticated: dialects)
+    let inboxLimit = InboxRateLimitMiddleware()
+    var dialects: [Dialect: [DialectGroups]] = [:]
+    for dialect in Dialect.allCases {
+        for prefix in dialect.prefixes {
+            var base = router.group(RouterPath(String(prefix.dropFirst())))
+            // Inbox's rate headers go on every answer, its own errors included: outside the error mapping.
+            if dialect == .inbox { base = base.add(middleware: inboxLimit) }
+            base = base.add(middleware: DialectMiddleware(dialect: dialect))
+            let auth = AuthMiddleware(workspaces: services.workspaces, database: services.databaseLocation,
+                                      loginTokens: dialect == .tether ? services.loginTokens : nil)
+            dialects[dialect, default: []].append(DialectGroups(open: base, authenticated: base.group().add(middleware: auth)))
+        }
+    }
+    let recorder = RouteRecorder(router: router, v1: v1, dialects: dialects)
     recorder.on(.get, "/healthz") { _, _ in
         try JSONResponse.make(["status": "ok"])
     }

@@ -5,7 +5,8 @@ import OutboundCore
 import Synchronization
 
 /// Inbox's published limit, 300 requests a minute, counted per API key over a sliding minute;
-/// every Inbox answer carries `X-RateLimit-*`, and going over is 429 `RATE_LIMITED`.
+/// every Inbox answer carries `X-RateLimit-*`, and going over is 429 `RATE_LIMITED`. Attached to
+/// Inbox's route groups (one value shared by them, so both count the same keys).
 struct InboxRateLimitMiddleware: RouterMiddleware {
     typealias Context = AppContext
     static let limit = 300
@@ -13,7 +14,6 @@ struct InboxRateLimitMiddleware: RouterMiddleware {
     private let windows = Windows()
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard Dialect.owning(request.uri.path) == .inbox else { return try await next(request, context) }
         let key = AuthMiddleware.presentedKey(request.headers) ?? "anonymous"
         let now = Date()
         let (admitted, remaining, reset) = windows.times.withLock { windows -> (Bool, Int, Date) in

@@ -8,11 +8,14 @@ public struct AppContext: RequestContext {
     public var workspaceID: ID?
     /// Set when a user's login token (not an API key) authenticated the request.
     public var userID: ID?
+    /// Set by a dialect's group middleware on the vendor's routes; nil on the native API.
+    var dialect: Dialect?
 
     public init(source: Source) {
         coreContext = .init(source: source)
         workspaceID = nil
         userID = nil
+        dialect = nil
     }
 
     /// Up to 16 MiB per request body (a bulk upsert of 10,000 contacts fits).

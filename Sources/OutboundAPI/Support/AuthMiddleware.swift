@@ -8,7 +8,7 @@ import OutboundCore
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = AppContext
     let workspaces: WorkspaceService
-    /// Where login tokens (JWT) are accepted besides API keys: the Tether dialect's routes.
+    /// Login tokens (JWT) accepted besides API keys: given only to the Tether dialect's routes.
     var loginTokens: LoginTokens?
     /// Learns Outbound's address from authenticated requests only: an anonymous request with a
     /// forged `Host` must not change the links in the emails that go out.
@@ -28,7 +28,7 @@ struct AuthMiddleware: RouterMiddleware {
         guard let secret = AuthMiddleware.presentedKey(request.headers) else {
             throw APIError.unauthorized("send an API key as Authorization: Bearer <key> or X-API-KEY: <key>")
         }
-        if let loginTokens, !secret.hasPrefix("ob_"), Dialect.owning(request.uri.path) == .tether {
+        if let loginTokens, !secret.hasPrefix("ob_") {
             guard let (user, workspace) = await loginTokens.verify(secret) else { throw APIError.unauthorized("Invalid or expired token") }
             var context = context
             context.workspaceID = workspace

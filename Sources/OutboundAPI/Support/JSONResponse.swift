@@ -63,7 +63,7 @@ extension Request {
     /// (a member no route asks for is an error); on a vendor's path both are as lenient as the vendor.
     mutating func jsonBody(context: AppContext) async throws -> BodyReader {
         let buffer = try await rawBody(context: context)
-        let native = Dialect.owning(uri.path) == nil
+        let native = context.dialect == nil
         let issues = IssueBox()
         issues.reportsUnknownFields = native
         return try BodyReader(body: JSONValue.parse(buffer.readableBytesView, allowingDuplicateKeys: !native), issues: issues)

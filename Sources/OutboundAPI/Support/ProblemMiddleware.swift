@@ -2,7 +2,9 @@ import Hummingbird
 import Logging
 
 /// Turns every error thrown below it into one problem+json response (the only place errors
-/// are mapped for the native API), and logs the unexpected ones.
+/// are mapped for the native API), and logs the unexpected ones. A vendor's routes map their
+/// own errors (`DialectMiddleware`); what reaches here under a vendor's prefix matched no route,
+/// so the prefix alone says whose error shape the 404 or 405 takes.
 struct ProblemMiddleware: RouterMiddleware {
     typealias Context = AppContext
     /// Every served route, filled once the router is built (to tell 405 from 404).

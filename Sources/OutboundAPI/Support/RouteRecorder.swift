@@ -2,20 +2,21 @@ import Hummingbird
 
 /// Registers routes on the router and remembers each (method, path), so the OpenAPI test can
 /// compare what is really served with what the document says.
-/// Paths under `/v1/` go to the authenticated group, the rest to the open router.
+/// Paths under `/v1/` go to the authenticated group, the rest to the open router; a dialect's
+/// routes go to the groups of its prefixes (`DialectGroups`).
 final class RouteRecorder {
     let router: Router<AppContext>
     let v1: RouterGroup<AppContext>
-    /// The authenticated root of every dialect's routes.
-    let authenticated: RouterGroup<AppContext>
+    /// Each dialect's route groups, one pair per prefix.
+    let dialects: [Dialect: [DialectGroups]]
     private(set) var routes: [RouteKey] = []
     /// Dialect routes by dialect, under its first prefix (each is also served under the others).
     private(set) var dialectRoutes: [Dialect: [RouteKey]] = [:]
 
-    init(router: Router<AppContext>, v1: RouterGroup<AppContext>, authenticated: RouterGroup<AppContext>) {
+    init(router: Router<AppContext>, v1: RouterGroup<AppContext>, dialects: [Dialect: [DialectGroups]]) {
         self.router = router
         self.v1 = v1
-        self.authenticated = authenticated
+        self.dialects = dialects
     }
 
     /// Each dialect's OpenAPI document (`/puffle/openapi.json`, `/rest/openapi.json`).
@@ -41,13 +42,9 @@ final class RouteRecorder {
         _ dialect: Dialect, _ method: HTTPRequest.Method, _ path: String, open: Bool = false,
         _ handler: @escaping @Sendable (Request, AppContext) async throws -> Response
     ) {
-        let suffix = String(path.dropFirst(dialect.prefixes[0].count))
-        for prefix in dialect.prefixes {
-            if open {
-                router.on(RouterPath(prefix + suffix), method: method, use: handler)
-            } else {
-                authenticated.on(RouterPath(String((prefix + suffix).dropFirst())), method: method, use: handler)
-            }
+        let suffix = String(path.dropFirst(dialect.prefixes[0].count + 1))
+        for groups in dialects[dialect] ?? [] {
+            (open ? groups.open : groups.authenticated).on(RouterPath(suffix), method: method, use: handler)
         }
         dialectRoutes[dialect, default: []].append(RouteKey(method: method.rawValue, path: path))
     }
@@ -87,4 +84,11 @@ public struct RouteKey: Hashable, Sendable, CustomStringConvertible, Comparable 
     public var description: String { "\(method) \(path)" }
 
     public static func < (lhs: RouteKey, rhs: RouteKey) -> Bool { (lhs.path, lhs.method) < (rhs.path, rhs.method) }
+}
+
+/// The route groups of one vendor prefix: every route's errors take the vendor's shape
+/// (`DialectMiddleware`); the authenticated group also checks the key (and, for Tether, login tokens).
+struct DialectGroups {
+    let open: RouterGroup<AppContext>
+    let authenticated: RouterGroup<AppContext>
 }

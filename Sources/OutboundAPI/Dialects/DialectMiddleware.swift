@@ -1,0 +1,23 @@
+import Hummingbird
+
+/// The first middleware of every route group under a vendor's prefix: marks the request as the
+/// vendor's (bodies are then read as leniently as the vendor does) and answers any error in the
+/// vendor's error shape.
+struct DialectMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    let dialect: Dialect
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.dialect = dialect
+        do {
+            return try await next(request, context)
+        } catch {
+            let problem = Problem(error)
+            if problem.status == .internalServerError {
+                context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
+            }
+            return dialect.errorResponse(problem)
+        }
+    }
+}
