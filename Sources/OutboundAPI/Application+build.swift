@@ -137,6 +137,6 @@ public func buildRouter(services: Services) -> (router: Router<AppContext>, rout
     AlsonaRoutes(services: services).register(on: recorder)
     InboxRoutes(services: services).register(on: recorder)
     TetherRoutes(services: services).register(on: recorder)
-    index.set(recorder.allRoutes)
-    return (router, recorder.routes)
+    index.set(recorder.served)
+    return (router, recorder.native)
 }

@@ -108,8 +108,8 @@ struct AlsonaRoutes {
             return DialectJSON.response(try await stats(query, workspace: workspace))
         }
         // Last, so the document lists every route above (and itself).
-        let document = DialectDocuments.alsona(routes: routes.dialectRoutes[.alsona] ?? [])
-        routes.document(.alsona, "\(Self.prefix)/openapi.json") { _, _ in DialectJSON.response(document) }
+        let document = DialectDocuments.alsona(routes: routes.routes(of: .alsona))
+        routes.on(.get, Dialect.alsona.documentPath) { _, _ in DialectJSON.response(document) }
     }
 
     // MARK: Requests

@@ -18,6 +18,16 @@ enum Dialect: String, CaseIterable, Sendable {
         }
     }
 
+    /// Where the dialect's own OpenAPI document is served.
+    var documentPath: String {
+        switch self {
+        case .alsona: "/rest/openapi.json"
+        case .inbox: "/inbox/openapi.json"
+        case .puffle: "/puffle/openapi.json"
+        case .tether: "/tether/openapi.json"
+        }
+    }
+
     static func owning(_ path: String) -> Dialect? {
         allCases.first { dialect in dialect.prefixes.contains { path == $0 || path.hasPrefix($0 + "/") } }
     }

@@ -152,8 +152,8 @@ struct InboxRoutes {
             try await services.leads.cancel(contact: contact, from: campaign.id, in: campaign.workspaceID)
             return DialectJSON.response(["success": true])
         }
-        let document = DialectDocuments.inbox(routes: routes.dialectRoutes[.inbox] ?? [])
-        routes.document(.inbox, "/inbox/openapi.json") { _, _ in DialectJSON.response(document) }
+        let document = DialectDocuments.inbox(routes: routes.routes(of: .inbox))
+        routes.on(.get, Dialect.inbox.documentPath) { _, _ in DialectJSON.response(document) }
     }
 
     private func campaign(_ context: AppContext) async throws -> Campaign {

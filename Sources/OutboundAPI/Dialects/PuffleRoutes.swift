@@ -94,8 +94,8 @@ struct PuffleRoutes {
         registerNodes(on: routes)
         registerSenders(on: routes)
         // Last, so the document lists every route above; it lives at /puffle/openapi.json.
-        let document = DialectDocuments.puffle(routes: routes.dialectRoutes[.puffle] ?? [])
-        routes.document(.puffle, "/puffle/openapi.json") { _, _ in DialectJSON.response(document) }
+        let document = DialectDocuments.puffle(routes: routes.routes(of: .puffle))
+        routes.on(.get, Dialect.puffle.documentPath) { _, _ in DialectJSON.response(document) }
     }
 
     // MARK: Leads

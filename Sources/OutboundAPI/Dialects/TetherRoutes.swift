@@ -81,8 +81,8 @@ struct TetherRoutes {
             let cancelled = try await services.lifecycle.complete(campaign.id, in: campaign.workspaceID)
             return DialectJSON.response(["success": true, "message": "Campaign cancelled", "data": try await object(cancelled, extra: nil)])
         }
-        let document = DialectDocuments.tether(routes: routes.dialectRoutes[.tether] ?? [])
-        routes.document(.tether, "/tether/openapi.json") { _, _ in DialectJSON.response(document) }
+        let document = DialectDocuments.tether(routes: routes.routes(of: .tether))
+        routes.on(.get, Dialect.tether.documentPath) { _, _ in DialectJSON.response(document) }
     }
 
     private func campaign(_ context: AppContext) async throws -> Campaign {

@@ -1,17 +1,14 @@
 import Hummingbird
 
-/// Registers routes on the router and remembers each (method, path), so the OpenAPI test can
-/// compare what is really served with what the document says.
-/// Paths under `/v1/` go to the authenticated group, the rest to the open router; a dialect's
-/// routes go to the groups of its prefixes (`DialectGroups`).
+/// Registers routes where they belong: paths under `/v1/` on the authenticated group (refusing
+/// query parameters the route does not read), a dialect's routes on the groups of each of its
+/// prefixes (`DialectGroups`), the rest on the open router. What is served is the router's own
+/// list (`Router.routes`).
 final class RouteRecorder {
     let router: Router<AppContext>
     let v1: RouterGroup<AppContext>
     /// Each dialect's route groups, one pair per prefix.
     let dialects: [Dialect: [DialectGroups]]
-    private(set) var routes: [RouteKey] = []
-    /// Dialect routes by dialect, under its first prefix (each is also served under the others).
-    private(set) var dialectRoutes: [Dialect: [RouteKey]] = [:]
 
     init(router: Router<AppContext>, v1: RouterGroup<AppContext>, dialects: [Dialect: [DialectGroups]]) {
         self.router = router
@@ -19,21 +16,19 @@ final class RouteRecorder {
         self.dialects = dialects
     }
 
-    /// Each dialect's OpenAPI document (`/puffle/openapi.json`, `/rest/openapi.json`).
-    private(set) var documents: [Dialect: RouteKey] = [:]
-
-    func document(_ dialect: Dialect, _ path: String, _ handler: @escaping @Sendable (Request, AppContext) async throws -> Response) {
-        router.on(RouterPath(path), method: .get, use: handler)
-        documents[dialect] = RouteKey(method: "GET", path: path)
+    /// Every route the router serves, under every prefix (to tell 405 from 404).
+    var served: [RouteKey] {
+        router.routes.map { RouteKey(method: $0.method.rawValue, path: $0.path.description) }
     }
 
-    /// Every route served, native and dialect, under every prefix (to tell 405 from 404).
-    var allRoutes: [RouteKey] {
-        routes + documents.values + dialectRoutes.flatMap { dialect, keys in
-            dialect.prefixes.flatMap { prefix in
-                keys.map { RouteKey(method: $0.method, path: prefix + $0.path.dropFirst(dialect.prefixes[0].count)) }
-            }
-        }
+    /// The routes served for `dialect`, under its first prefix (what its OpenAPI document lists).
+    func routes(of dialect: Dialect) -> [RouteKey] {
+        served.filter { $0.path.hasPrefix(dialect.prefixes[0] + "/") }
+    }
+
+    /// The native API's routes: everything but the dialects' (their documents included).
+    var native: [RouteKey] {
+        served.filter { key in Dialect.owning(key.path) == nil && !Dialect.allCases.contains { $0.documentPath == key.path } }
     }
 
     /// A dialect route: `path` starts with the dialect's first prefix; it is served under each
@@ -46,7 +41,6 @@ final class RouteRecorder {
         for groups in dialects[dialect] ?? [] {
             (open ? groups.open : groups.authenticated).on(RouterPath(suffix), method: method, use: handler)
         }
-        dialectRoutes[dialect, default: []].append(RouteKey(method: method.rawValue, path: path))
     }
 
     /// A route; under `/v1/` a query parameter not in `query` is a 400 naming it, so a filter
@@ -67,7 +61,6 @@ final class RouteRecorder {
         } else {
             router.on(RouterPath(path), method: method, use: handler)
         }
-        routes.append(RouteKey(method: method.rawValue, path: path))
     }
 }
 
