@@ -18,6 +18,9 @@ public struct AppContext: RequestContext {
         dialect = nil
     }
 
+    /// Writes every DTO a route returns (see `APIResponseEncoder`).
+    public var responseEncoder: APIResponseEncoder { APIResponseEncoder() }
+
     /// Up to 16 MiB per request body (a bulk upsert of 10,000 contacts fits).
     public var maxUploadSize: Int { 16 * 1024 * 1024 }
 

@@ -2,10 +2,13 @@ import Foundation
 import Hummingbird
 import OutboundCore
 
-/// Encodes response DTOs: snake_case keys from camelCase properties, RFC 3339 UTC timestamps
-/// with milliseconds, `null` kept for empty optional fields marked `@Nullable`.
-enum JSONResponse {
-    static func encoder() -> JSONEncoder {
+/// The request context's response encoder (`AppContext.responseEncoder`): every DTO a route
+/// returns is written by it. snake_case keys from camelCase properties, RFC 3339 UTC timestamps
+/// with milliseconds, `null` kept for empty optional fields marked `@Nullable`, and
+/// `Content-Type: application/json` as the vendors' clients expect it.
+public struct APIResponseEncoder: ResponseEncoder {
+    /// Configured once for the process.
+    static let json: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -14,10 +17,18 @@ enum JSONResponse {
             try container.encode(Timestamps.format(date))
         }
         return encoder
-    }
+    }()
 
+    public func encode(_ value: some Encodable, from request: Request, context: some RequestContext) throws -> Response {
+        try JSONResponse.make(value)
+    }
+}
+
+/// A JSON response built outside a route's return value (a status other than 200 with a body
+/// that is not a DTO, error bodies, replays).
+enum JSONResponse {
     static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-        let data = try encoder().encode(value)
+        let data = try APIResponseEncoder.json.encode(value)
         return Response(status: status, headers: [.contentType: "application/json"],
                         body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
@@ -40,7 +51,7 @@ struct Nullable<Value: Encodable & Sendable>: Encodable, Sendable {
 }
 
 /// A page of a list: `{"data": [...], "has_more": …, "next_cursor": …}`.
-struct ListBody<Item: Encodable & Sendable>: Encodable, Sendable {
+struct ListBody<Item: Encodable & Sendable>: ResponseEncodable, Sendable {
     var data: [Item]
     var hasMore: Bool
     @Nullable var nextCursor: String?

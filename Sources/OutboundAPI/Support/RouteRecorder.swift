@@ -33,9 +33,9 @@ final class RouteRecorder {
 
     /// A dialect route: `path` starts with the dialect's first prefix; it is served under each
     /// of its prefixes, behind the API-key check unless `open`.
-    func on(
+    func on<Output: ResponseGenerator>(
         _ dialect: Dialect, _ method: HTTPRequest.Method, _ path: String, open: Bool = false,
-        _ handler: @escaping @Sendable (Request, AppContext) async throws -> Response
+        _ handler: @escaping @Sendable (Request, AppContext) async throws -> Output
     ) {
         let suffix = String(path.dropFirst(dialect.prefixes[0].count + 1))
         for groups in dialects[dialect] ?? [] {
@@ -45,9 +45,9 @@ final class RouteRecorder {
 
     /// A route; under `/v1/` a query parameter not in `query` is a 400 naming it, so a filter
     /// spelt wrong (`?stat=active`) is never silently ignored.
-    func on(
+    func on<Output: ResponseGenerator>(
         _ method: HTTPRequest.Method, _ path: String, query: Set<String> = [],
-        _ handler: @escaping @Sendable (Request, AppContext) async throws -> Response
+        _ handler: @escaping @Sendable (Request, AppContext) async throws -> Output
     ) {
         if path.hasPrefix("/v1/") {
             v1.on(RouterPath(String(path.dropFirst(4))), method: method) { request, context in

@@ -11,15 +11,15 @@ struct CampaignRoutes {
             var request = request
             let input = CampaignInput(try await request.jsonBody(context: context))
             let campaign = try await campaigns.create(input, in: context.workspace())
-            return try JSONResponse.make(CampaignBody(campaign), status: .created)
+            return EditedResponse(status: .created, response: CampaignBody(campaign))
         }
         routes.on(.get, "/v1/campaigns", query: PageRequest.queryNames) { request, context in
             let page = try await campaigns.list(in: context.workspace(), page: request.pageRequest(kind: .campaign))
-            return try JSONResponse.make(ListBody(page, id: \.id, map: CampaignBody.init))
+            return ListBody(page, id: \.id, map: CampaignBody.init)
         }
         routes.on(.get, "/v1/campaigns/{id}") { _, context in
             let id = try context.parameters.id(kind: .campaign, resource: "campaign")
-            return try JSONResponse.make(CampaignBody(await campaigns.get(id, in: context.workspace())))
+            return try CampaignBody(await campaigns.get(id, in: context.workspace()))
         }
         routes.on(.patch, "/v1/campaigns/{id}") { request, context in
             var request = request
@@ -27,7 +27,7 @@ struct CampaignRoutes {
             let workspace = try context.workspace()
             _ = try await campaigns.get(id, in: workspace)
             let input = CampaignInput(try await request.jsonBody(context: context))
-            return try JSONResponse.make(CampaignBody(await campaigns.update(id, with: input, in: workspace)))
+            return try CampaignBody(await campaigns.update(id, with: input, in: workspace))
         }
         routes.on(.delete, "/v1/campaigns/{id}") { _, context in
             let id = try context.parameters.id(kind: .campaign, resource: "campaign")
@@ -129,7 +129,7 @@ extension CampaignInput {
 }
 
 /// A campaign as the API shows it.
-struct CampaignBody: Encodable, Sendable {
+struct CampaignBody: ResponseEncodable, Sendable {
     var id: String
     var object = "campaign"
     var name: String

@@ -96,11 +96,11 @@ struct ChannelRoutes {
             let action = actionID.flatMap { ID($0, kind: .action) }
             if actionID != nil, action == nil { issues.add("action_id", "is not an action ID") }
             try issues.throwIfAny()
-            guard let event else { return try JSONResponse.make(WebhookBody(received: true, matched: 0)) }
+            guard let event else { return WebhookBody(received: true, matched: 0) }
             let matched = try await services.inbound.receive(
                 InboundEvent(type: event, actionID: action, senderID: sender.id, identity: action == nil ? url : nil, at: time),
                 in: sender.workspaceID)
-            return try JSONResponse.make(WebhookBody(received: true, matched: matched))
+            return WebhookBody(received: true, matched: matched)
         }
 
         routes.on(.post, "/webhooks/email/{sender_id}") { request, context in
@@ -120,7 +120,7 @@ struct ChannelRoutes {
                 email = InboundEmail(rawMessage: String(decoding: raw.readableBytesView, as: UTF8.self))
             }
             let matched = try await services.inbound.receiveEmail(email, to: sender)
-            return try JSONResponse.make(WebhookBody(received: true, matched: matched))
+            return WebhookBody(received: true, matched: matched)
         }
     }
 
@@ -187,7 +187,7 @@ struct ChannelRoutes {
     static let pixel = [UInt8](Data(base64Encoded: "R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")!)
 }
 
-struct SenderCheckBody: Encodable {
+struct SenderCheckBody: ResponseEncodable, Sendable {
     var object = "sender_check"
     var senderId: String
     var status: String
@@ -195,7 +195,7 @@ struct SenderCheckBody: Encodable {
     var checkedAt: String
 }
 
-struct WebhookBody: Encodable {
+struct WebhookBody: ResponseEncodable, Sendable {
     var received: Bool
     var matched: Int
 }

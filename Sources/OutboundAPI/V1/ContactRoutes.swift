@@ -10,7 +10,7 @@ struct ContactRoutes {
         routes.on(.post, "/v1/contacts") { request, context in
             var request = request
             let input = ContactInput(try await request.jsonBody(context: context))
-            return try JSONResponse.make(ContactBody(await contacts.create(input, in: context.workspace())), status: .created)
+            return try EditedResponse(status: .created, response: ContactBody(await contacts.create(input, in: context.workspace())))
         }
         routes.on(.post, "/v1/contacts/bulk") { request, context in
             var request = request
@@ -23,15 +23,15 @@ struct ContactRoutes {
             }
             let inputs = values.enumerated().map { index, value in ContactInput(element: value, path: "contacts[\(index)]", of: body) }
             let outcomes = try await contacts.upsert(inputs, in: context.workspace())
-            return try JSONResponse.make(BulkBody(outcomes))
+            return BulkBody(outcomes)
         }
         routes.on(.get, "/v1/contacts", query: PageRequest.queryNames) { request, context in
             let page = try await contacts.list(in: context.workspace(), page: request.pageRequest(kind: .contact))
-            return try JSONResponse.make(ListBody(page, id: \.id, map: ContactBody.init))
+            return ListBody(page, id: \.id, map: ContactBody.init)
         }
         routes.on(.get, "/v1/contacts/{id}") { _, context in
             let id = try context.parameters.id(kind: .contact, resource: "contact")
-            return try JSONResponse.make(ContactBody(await contacts.get(id, in: context.workspace())))
+            return try ContactBody(await contacts.get(id, in: context.workspace()))
         }
         routes.on(.patch, "/v1/contacts/{id}") { request, context in
             var request = request
@@ -39,7 +39,7 @@ struct ContactRoutes {
             let workspace = try context.workspace()
             _ = try await contacts.get(id, in: workspace)
             let input = ContactInput(try await request.jsonBody(context: context))
-            return try JSONResponse.make(ContactBody(await contacts.update(id, with: input, in: workspace)))
+            return try ContactBody(await contacts.update(id, with: input, in: workspace))
         }
         routes.on(.delete, "/v1/contacts/{id}", query: ["erase"]) { request, context in
             let id = try context.parameters.id(kind: .contact, resource: "contact")
@@ -101,7 +101,7 @@ extension ContactInput {
 }
 
 /// A contact as the API shows it.
-struct ContactBody: Encodable, Sendable {
+struct ContactBody: ResponseEncodable, Sendable {
     var id: String
     var object = "contact"
     @Nullable var firstName: String?
@@ -135,7 +135,7 @@ struct ContactBody: Encodable, Sendable {
 }
 
 /// The answer of a bulk upsert: one result per input index, and totals.
-struct BulkBody: Encodable, Sendable {
+struct BulkBody: ResponseEncodable, Sendable {
     struct Item: Encodable, Sendable {
         var index: Int
         var result: String

@@ -14,13 +14,13 @@ struct EngineRoutes {
         ] as [(String, @Sendable (ID, ID) async throws -> Campaign)] {
             routes.on(.post, "/v1/campaigns/{id}/\(verb)") { _, context in
                 let id = try context.parameters.id(kind: .campaign, resource: "campaign")
-                return try JSONResponse.make(CampaignBody(await action(id, context.workspace())))
+                return try CampaignBody(await action(id, context.workspace()))
             }
         }
         routes.on(.get, "/v1/campaigns/{id}/stats") { _, context in
             let id = try context.parameters.id(kind: .campaign, resource: "campaign")
             let (campaign, stats) = try await services.stats.stats(id, in: context.workspace())
-            return try JSONResponse.make(StatsBody(campaign, stats: stats))
+            return StatsBody(campaign, stats: stats)
         }
         routes.on(.get, "/v1/campaigns/{id}/forecast", query: ["horizon_days"]) { request, context in
             let id = try context.parameters.id(kind: .campaign, resource: "campaign")
@@ -32,7 +32,7 @@ struct EngineRoutes {
                 horizon = days
             }
             let forecast = try await services.forecasts.forecast(id, in: context.workspace(), horizonDays: horizon)
-            return try JSONResponse.make(ForecastBody(forecast))
+            return ForecastBody(forecast)
         }
         routes.on(.get, "/v1/campaigns/{id}/stats/series", query: ["period", "from", "to"]) { request, context in
             let id = try context.parameters.id(kind: .campaign, resource: "campaign")
@@ -71,18 +71,18 @@ struct EngineRoutes {
                     lastWeek: usage.count(since: now.addingTimeInterval(-604_800)), perHour: limit.perHour, perDay: limit.perDay,
                     perWeek: limit.perWeek, nextFreeAt: usage.nextFreeSlot(under: limit, at: now))
             }
-            return try JSONResponse.make(UsageBody(senderId: id.rawValue, nextSlotAt: activity.nextSlotAt, inFlight: activity.inFlight, kinds: kinds))
+            return UsageBody(senderId: id.rawValue, nextSlotAt: activity.nextSlotAt, inFlight: activity.inFlight, kinds: kinds)
         }
         routes.on(.get, "/v1/campaigns/{id}/actions", query: PageRequest.queryNames) { request, context in
             let id = try context.parameters.id(kind: .campaign, resource: "campaign")
             let page = try await services.actions.list(of: id, in: context.workspace(), page: request.pageRequest(kind: .action))
-            return try JSONResponse.make(ListBody(page, id: \.id, map: ActionBody.init))
+            return ListBody(page, id: \.id, map: ActionBody.init)
         }
         let actions = services.actions
         for (verb, decide) in [("retry", actions.retry), ("dismiss", actions.dismiss)] as [(String, @Sendable (ID, ID) async throws -> ActionRecord)] {
             routes.on(.post, "/v1/actions/{id}/\(verb)") { _, context in
                 let id = try context.parameters.id(kind: .action, resource: "action")
-                return try JSONResponse.make(ActionBody(await decide(id, context.workspace())))
+                return try ActionBody(await decide(id, context.workspace()))
             }
         }
         routes.on(.post, "/v1/inbound") { request, context in
@@ -113,7 +113,7 @@ struct EngineRoutes {
     }
 }
 
-struct ActionBody: Encodable, Sendable {
+struct ActionBody: ResponseEncodable, Sendable {
     var id: String
     var object = "action"
     var campaignId: String
@@ -151,7 +151,7 @@ struct ActionBody: Encodable, Sendable {
 }
 
 /// Campaign stats from counters kept up to date with every change (reads do not scan leads).
-struct StatsBody: Encodable, Sendable {
+struct StatsBody: ResponseEncodable, Sendable {
     var campaignId: String
     var status: String
     var targets: Int
@@ -203,7 +203,7 @@ struct StatsBody: Encodable, Sendable {
     }
 }
 
-struct ForecastBody: Encodable, Sendable {
+struct ForecastBody: ResponseEncodable, Sendable {
     struct Day: Encodable, Sendable {
         var date: String
         var count: Int
@@ -226,7 +226,7 @@ struct ForecastBody: Encodable, Sendable {
     }
 }
 
-struct SeriesBody: Encodable, Sendable {
+struct SeriesBody: ResponseEncodable, Sendable {
     struct Bucket: Encodable, Sendable {
         var start: Date
         var actions: Int
@@ -240,7 +240,7 @@ struct SeriesBody: Encodable, Sendable {
     var buckets: [Bucket]
 }
 
-struct UsageBody: Encodable, Sendable {
+struct UsageBody: ResponseEncodable, Sendable {
     struct Kind: Encodable, Sendable {
         var lastHour: Int
         var lastDay: Int

@@ -48,7 +48,7 @@ struct ImportRoutes {
         }
         routes.on(.get, "/v1/imports/{id}") { _, context in
             let id = try context.parameters.id(kind: .importJob, resource: "import")
-            return try JSONResponse.make(ImportBody(await imports.get(id, in: context.workspace())))
+            return try ImportBody(await imports.get(id, in: context.workspace()))
         }
     }
 
@@ -160,7 +160,7 @@ struct MultipartFileStream<Body: AsyncSequence>: AsyncSequence where Body.Elemen
     }
 }
 
-struct ImportBody: Encodable, Sendable {
+struct ImportBody: ResponseEncodable, Sendable {
     struct RowErrorBody: Encodable, Sendable {
         var row: Int
         var message: String

@@ -31,7 +31,7 @@ struct LeadRoutes {
             } else {
                 throw ValidationError("", "contact_ids, contacts or list_id must not be null")
             }
-            return try JSONResponse.make(LeadAdditionBody(await leads.add(source, to: id, in: workspace)))
+            return try LeadAdditionBody(await leads.add(source, to: id, in: workspace))
         }
         routes.on(.get, "/v1/campaigns/{id}/leads", query: PageRequest.queryNames.union(["state"])) { request, context in
             let id = try context.parameters.id(kind: .campaign, resource: "campaign")
@@ -44,7 +44,7 @@ struct LeadRoutes {
                 state = value
             }
             let page = try await leads.list(of: id, state: state, in: context.workspace(), page: request.pageRequest(kind: .contact))
-            return try JSONResponse.make(ListBody(page, id: \.contact.id, map: LeadBody.init))
+            return ListBody(page, id: \.contact.id, map: LeadBody.init)
         }
         routes.on(.delete, "/v1/campaigns/{id}/leads/{contact_id}") { _, context in
             let id = try context.parameters.id(kind: .campaign, resource: "campaign")
@@ -55,7 +55,7 @@ struct LeadRoutes {
     }
 }
 
-struct LeadBody: Encodable, Sendable {
+struct LeadBody: ResponseEncodable, Sendable {
     var contactId: String
     var object = "lead"
     var campaignId: String
@@ -76,7 +76,7 @@ struct LeadBody: Encodable, Sendable {
     }
 }
 
-struct LeadAdditionBody: Encodable, Sendable {
+struct LeadAdditionBody: ResponseEncodable, Sendable {
     struct Detail: Encodable, Sendable {
         @Nullable var index: Int?
         @Nullable var contactId: String?

@@ -13,15 +13,15 @@ struct ListRoutes {
             let name = body.string("name"), description = body.string("description")
             try body.finish()
             let list = try await lists.create(name: name, description: description, in: context.workspace())
-            return try JSONResponse.make(ContactListBody(list), status: .created)
+            return EditedResponse(status: .created, response: ContactListBody(list))
         }
         routes.on(.get, "/v1/lists", query: PageRequest.queryNames) { request, context in
             let page = try await lists.list(in: context.workspace(), page: request.pageRequest(kind: .list))
-            return try JSONResponse.make(ListBody(page, id: \.id, map: ContactListBody.init))
+            return ListBody(page, id: \.id, map: ContactListBody.init)
         }
         routes.on(.get, "/v1/lists/{id}") { _, context in
             let id = try context.parameters.id(kind: .list, resource: "list")
-            return try JSONResponse.make(ContactListBody(await lists.get(id, in: context.workspace())))
+            return try ContactListBody(await lists.get(id, in: context.workspace()))
         }
         routes.on(.patch, "/v1/lists/{id}") { request, context in
             var request = request
@@ -32,7 +32,7 @@ struct ListRoutes {
             let name = body.string("name"), description = body.string("description")
             body.ignoring(BodyReader.readOnlyMembers + ["member_count"])
             try body.finish()
-            return try JSONResponse.make(ContactListBody(await lists.update(id, name: name, description: description, in: workspace)))
+            return try ContactListBody(await lists.update(id, name: name, description: description, in: workspace))
         }
         routes.on(.delete, "/v1/lists/{id}") { _, context in
             let id = try context.parameters.id(kind: .list, resource: "list")
@@ -42,7 +42,7 @@ struct ListRoutes {
         routes.on(.get, "/v1/lists/{id}/members", query: PageRequest.queryNames) { request, context in
             let id = try context.parameters.id(kind: .list, resource: "list")
             let page = try await lists.members(of: id, in: context.workspace(), page: request.pageRequest(kind: .contact))
-            return try JSONResponse.make(ListBody(page, id: \.id, map: ContactBody.init))
+            return ListBody(page, id: \.id, map: ContactBody.init)
         }
         routes.on(.post, "/v1/lists/{id}/members") { request, context in
             var request = request
@@ -51,7 +51,7 @@ struct ListRoutes {
             _ = try await lists.get(id, in: workspace)
             let ids = try await Self.contactIDs(&request, context)
             let (added, already, notFound) = try await lists.addMembers(ids, to: id, in: workspace)
-            return try JSONResponse.make(MembershipBody(added: added.count, alreadyMembers: already, removed: nil, notFound: notFound))
+            return MembershipBody(added: added.count, alreadyMembers: already, removed: nil, notFound: notFound)
         }
         routes.on(.post, "/v1/lists/{id}/members/remove") { request, context in
             var request = request
@@ -60,7 +60,7 @@ struct ListRoutes {
             _ = try await lists.get(id, in: workspace)
             let ids = try await Self.contactIDs(&request, context)
             let removed = try await lists.removeMembers(ids, from: id, in: workspace)
-            return try JSONResponse.make(MembershipBody(added: nil, alreadyMembers: nil, removed: removed.count, notFound: []))
+            return MembershipBody(added: nil, alreadyMembers: nil, removed: removed.count, notFound: [])
         }
     }
 
@@ -73,7 +73,7 @@ struct ListRoutes {
     }
 }
 
-struct ContactListBody: Encodable, Sendable {
+struct ContactListBody: ResponseEncodable, Sendable {
     var id: String
     var object = "list"
     var name: String
@@ -92,7 +92,7 @@ struct ContactListBody: Encodable, Sendable {
     }
 }
 
-struct MembershipBody: Encodable, Sendable {
+struct MembershipBody: ResponseEncodable, Sendable {
     var added: Int?
     var alreadyMembers: Int?
     var removed: Int?

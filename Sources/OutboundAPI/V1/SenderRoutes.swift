@@ -11,15 +11,15 @@ struct SenderRoutes {
             var request = request
             let input = SenderInput(try await request.jsonBody(context: context))
             let sender = try await senders.create(input, in: context.workspace())
-            return try JSONResponse.make(SenderBody(sender), status: .created)
+            return EditedResponse(status: .created, response: SenderBody(sender))
         }
         routes.on(.get, "/v1/senders", query: PageRequest.queryNames) { request, context in
             let page = try await senders.list(in: context.workspace(), page: request.pageRequest(kind: .sender))
-            return try JSONResponse.make(ListBody(page, id: \.id, map: SenderBody.init))
+            return ListBody(page, id: \.id, map: SenderBody.init)
         }
         routes.on(.get, "/v1/senders/{id}") { _, context in
             let id = try context.parameters.id(kind: .sender, resource: "sender")
-            return try JSONResponse.make(SenderBody(await senders.get(id, in: context.workspace())))
+            return try SenderBody(await senders.get(id, in: context.workspace()))
         }
         routes.on(.patch, "/v1/senders/{id}") { request, context in
             var request = request
@@ -27,7 +27,7 @@ struct SenderRoutes {
             let workspace = try context.workspace()
             _ = try await senders.get(id, in: workspace)
             let input = SenderInput(try await request.jsonBody(context: context))
-            return try JSONResponse.make(SenderBody(await senders.update(id, with: input, in: workspace)))
+            return try SenderBody(await senders.update(id, with: input, in: workspace))
         }
         routes.on(.delete, "/v1/senders/{id}") { _, context in
             let id = try context.parameters.id(kind: .sender, resource: "sender")
@@ -97,7 +97,7 @@ extension SenderInput {
 
 /// A sender as the API shows it. Secrets are never returned: `password_set` and friends say
 /// whether one is stored.
-struct SenderBody: Encodable, Sendable {
+struct SenderBody: ResponseEncodable, Sendable {
     var id: String
     var object = "sender"
     var channel: String

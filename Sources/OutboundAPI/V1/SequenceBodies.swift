@@ -1,8 +1,9 @@
 import Foundation
+import Hummingbird
 import OutboundCore
 
 /// A sequence as the API shows it: `{"version": 3, "nodes": [...]}`.
-struct SequenceBody: Encodable, Sendable {
+struct SequenceBody: ResponseEncodable, Sendable {
     var object = "sequence"
     var version: Int
     var nodes: [NodeBody]
@@ -56,7 +57,7 @@ struct NodeBody: Encodable, Sendable {
     }
 }
 
-struct PreviewBody: Encodable, Sendable {
+struct PreviewBody: ResponseEncodable, Sendable {
     var contactId: String
     var nodes: [Item]
 
@@ -95,7 +96,7 @@ struct PreviewBody: Encodable, Sendable {
     }
 }
 
-struct ValidationBody: Encodable, Sendable {
+struct ValidationBody: ResponseEncodable, Sendable {
     struct Item: Encodable, Sendable {
         var code: String
         var message: String

@@ -12,7 +12,7 @@ struct SequenceRoutes {
     func register(on routes: RouteRecorder) {
         routes.on(.get, "/v1/campaigns/{id}/sequence") { _, context in
             let id = try context.parameters.id(kind: .campaign, resource: "campaign")
-            return try JSONResponse.make(SequenceBody(await sequences.get(id, in: context.workspace())))
+            return try SequenceBody(await sequences.get(id, in: context.workspace()))
         }
         routes.on(.put, "/v1/campaigns/{id}/sequence") { request, context in
             var request = request
@@ -31,7 +31,7 @@ struct SequenceRoutes {
                 throw ValidationError(readIssues + graph)
             }
             let saved = try await sequences.replace(id, nodes: nodes, expectedVersion: version.value, in: workspace)
-            return try JSONResponse.make(SequenceBody(saved))
+            return SequenceBody(saved)
         }
         routes.on(.post, "/v1/campaigns/{id}/sequence/nodes") { request, context in
             var request = request
@@ -47,7 +47,7 @@ struct SequenceRoutes {
             let node = NodeReader.node(reader, existing: nil, freshID: SequenceService.freshID(in: current))
             try body.finish()
             let saved = try await sequences.insert(node, after: after.value, branch: branch.value, into: id, in: workspace)
-            return try JSONResponse.make(SequenceBody(saved), status: .created)
+            return EditedResponse(status: .created, response: SequenceBody(saved))
         }
         routes.on(.patch, "/v1/campaigns/{id}/sequence/nodes/{node_id}") { request, context in
             var request = request
@@ -58,12 +58,12 @@ struct SequenceRoutes {
             let body = try await request.jsonBody(context: context)
             let node = NodeReader.node(body, existing: existing, freshID: nodeID)
             try body.finish()
-            return try JSONResponse.make(SequenceBody(await sequences.update(nodeID, to: node, in: id, workspace: workspace)))
+            return try SequenceBody(await sequences.update(nodeID, to: node, in: id, workspace: workspace))
         }
         routes.on(.delete, "/v1/campaigns/{id}/sequence/nodes/{node_id}") { _, context in
             let id = try context.parameters.id(kind: .campaign, resource: "campaign")
             let nodeID = context.parameters.get("node_id") ?? ""
-            return try JSONResponse.make(SequenceBody(await sequences.delete(nodeID, from: id, in: context.workspace())))
+            return try SequenceBody(await sequences.delete(nodeID, from: id, in: context.workspace()))
         }
         routes.on(.post, "/v1/campaigns/{id}/sequence/nodes/{node_id}/move") { request, context in
             var request = request
@@ -75,7 +75,7 @@ struct SequenceRoutes {
             let after = body.string("after")
             try body.finish()
             guard case .value(let target) = after else { throw ValidationError("after", "is required: the node to move after") }
-            return try JSONResponse.make(SequenceBody(await sequences.move(nodeID, after: target, in: id, workspace: workspace)))
+            return try SequenceBody(await sequences.move(nodeID, after: target, in: id, workspace: workspace))
         }
         routes.on(.post, "/v1/campaigns/{id}/preview") { request, context in
             var request = request
@@ -97,11 +97,11 @@ struct SequenceRoutes {
                 throw ValidationError("", "send contact_id or an inline contact")
             }
             let previews = try await review.preview(id, contact: contact, in: workspace)
-            return try JSONResponse.make(PreviewBody(contactId: contact.id.rawValue, nodes: previews.map(PreviewBody.Item.init)))
+            return PreviewBody(contactId: contact.id.rawValue, nodes: previews.map(PreviewBody.Item.init))
         }
         routes.on(.get, "/v1/campaigns/{id}/validate") { _, context in
             let id = try context.parameters.id(kind: .campaign, resource: "campaign")
-            return try JSONResponse.make(ValidationBody(await review.validate(id, in: context.workspace())))
+            return try ValidationBody(await review.validate(id, in: context.workspace()))
         }
     }
 }

@@ -13,11 +13,11 @@ struct SuppressionRoutes {
             let kind = body.string("kind"), value = body.string("value"), reason = body.string("reason")
             try body.finish()
             let entry = try await suppressions.add(kind: kind, value: value, reason: reason, in: context.workspace())
-            return try JSONResponse.make(SuppressionBody(entry), status: .created)
+            return EditedResponse(status: .created, response: SuppressionBody(entry))
         }
         routes.on(.get, "/v1/suppressions", query: PageRequest.queryNames) { request, context in
             let page = try await suppressions.list(in: context.workspace(), page: request.pageRequest(kind: .suppression))
-            return try JSONResponse.make(ListBody(page, id: \.id, map: SuppressionBody.init))
+            return ListBody(page, id: \.id, map: SuppressionBody.init)
         }
         routes.on(.delete, "/v1/suppressions/{id}") { _, context in
             let id = try context.parameters.id(kind: .suppression, resource: "suppression")
@@ -27,7 +27,7 @@ struct SuppressionRoutes {
     }
 }
 
-struct SuppressionBody: Encodable, Sendable {
+struct SuppressionBody: ResponseEncodable, Sendable {
     var id: String
     var object = "suppression"
     var kind: String

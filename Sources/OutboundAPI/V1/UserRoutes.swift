@@ -15,13 +15,13 @@ struct UserRoutes {
             try body.finish()
             let user = try await users.create(email: email.value, password: password.value, fullName: fullName.value,
                                               accessRole: role.value, in: context.workspace())
-            return try JSONResponse.make(UserBody(user), status: .created)
+            return EditedResponse(status: .created, response: UserBody(user))
         }
     }
 }
 
 /// A user as the API shows it: never the password or its hash.
-struct UserBody: Encodable, Sendable {
+struct UserBody: ResponseEncodable, Sendable {
     var id: String
     var object = "user"
     var workspaceId: String

@@ -9,7 +9,7 @@ struct WorkspaceRoutes {
     func register(on routes: RouteRecorder) {
         routes.on(.get, "/v1/workspace") { _, context in
             let workspace = try await workspaces.workspace(context.workspace())
-            return try JSONResponse.make(WorkspaceBody(workspace))
+            return WorkspaceBody(workspace)
         }
         routes.on(.patch, "/v1/workspace") { request, context in
             var request = request
@@ -18,7 +18,7 @@ struct WorkspaceRoutes {
             body.ignoring(BodyReader.readOnlyMembers)
             try body.finish()
             let workspace = try await workspaces.update(context.workspace(), name: name, defaultPhoneRegion: region, dailyQuota: quota)
-            return try JSONResponse.make(WorkspaceBody(workspace))
+            return WorkspaceBody(workspace)
         }
         routes.on(.post, "/v1/api-keys") { request, context in
             var request = request
@@ -33,7 +33,7 @@ struct WorkspaceRoutes {
                 name = field.value
             }
             let issued = try await workspaces.createKey(name: name, in: workspace)
-            return try JSONResponse.make(ApiKeyBody(issued.key, secret: issued.secret), status: .created)
+            return EditedResponse(status: .created, response: ApiKeyBody(issued.key, secret: issued.secret))
         }
         routes.on(.get, "/v1/api-keys", query: PageRequest.queryNames) { request, context in
             let page = try await workspaces.keys(in: context.workspace(), page: request.pageRequest(kind: .key))
@@ -42,12 +42,12 @@ struct WorkspaceRoutes {
         routes.on(.delete, "/v1/api-keys/{id}") { _, context in
             let id = try context.parameters.id(kind: .key, resource: "api_key")
             let key = try await workspaces.revokeKey(id, in: context.workspace())
-            return try JSONResponse.make(ApiKeyBody(key, secret: nil))
+            return ApiKeyBody(key, secret: nil)
         }
     }
 }
 
-struct WorkspaceBody: Encodable, Sendable {
+struct WorkspaceBody: ResponseEncodable, Sendable {
     var id: String
     var object = "workspace"
     var name: String
@@ -67,7 +67,7 @@ struct WorkspaceBody: Encodable, Sendable {
 }
 
 /// A key as listed; `key` (the secret) is present only in the answer that created it.
-struct ApiKeyBody: Encodable, Sendable {
+struct ApiKeyBody: ResponseEncodable, Sendable {
     var id: String
     var object = "api_key"
     var name: String
