@@ -12,7 +12,7 @@ extension SQLiteStore {
 
     public func insertCampaign(_ campaign: Campaign) async throws {
         let values = try Self.columns(of: campaign)
-        try await write { db in
+        try await write(conflict: Self.campaignNameTaken) { db in
             let marks = Array(repeating: "?", count: values.count).joined(separator: ", ")
             try db.execute(sql: "INSERT INTO campaigns (\(Self.campaignColumns)) VALUES (\(marks))", arguments: StatementArguments(values))
             let seq = db.lastInsertedRowID
@@ -55,7 +55,7 @@ extension SQLiteStore {
 
     public func updateCampaign(_ campaign: Campaign) async throws {
         let values = try Self.columns(of: campaign)
-        try await write { db in
+        try await write(conflict: Self.campaignNameTaken) { db in
             let assignments = Self.campaignColumns.split(separator: ",").map { "\($0.trimmingCharacters(in: .whitespacesAndNewlines)) = ?" }
             try db.execute(
                 sql: "UPDATE campaigns SET \(assignments.joined(separator: ", ")) WHERE id = ? AND workspace_id = ?",

@@ -30,7 +30,7 @@ extension SQLiteStore {
     public func saveContacts(inserting: [Contact], updating: [Contact]) async throws {
         let inserts = try inserting.map(Self.columns)
         let updates = try updating.map(Self.columns)
-        try await write { db in
+        try await write(conflict: Self.contactIdentityTaken) { db in
             let marks = Array(repeating: "?", count: 14).joined(separator: ", ")
             let insert = try db.cachedStatement(sql: "INSERT INTO contacts (\(Self.contactColumns)) VALUES (\(marks))")
             for values in inserts { try insert.execute(arguments: StatementArguments(values)) }

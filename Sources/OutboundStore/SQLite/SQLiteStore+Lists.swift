@@ -4,7 +4,7 @@ import OutboundCore
 
 extension SQLiteStore {
     public func insertList(_ list: ContactList) async throws {
-        try await write { db in
+        try await write(conflict: Self.listNameTaken) { db in
             try db.execute(sql: "INSERT INTO lists (id, workspace_id, name, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
                            arguments: [list.id.rawValue, list.workspaceID.rawValue, list.name, list.description,
                                        Self.millis(list.createdAt), Self.millis(list.updatedAt)])
@@ -45,7 +45,7 @@ extension SQLiteStore {
     }
 
     public func updateList(_ list: ContactList) async throws {
-        try await write { db in
+        try await write(conflict: Self.listNameTaken) { db in
             try db.execute(sql: "UPDATE lists SET name = ?, description = ?, updated_at = ? WHERE id = ? AND workspace_id = ?",
                            arguments: [list.name, list.description, Self.millis(list.updatedAt), list.id.rawValue, list.workspaceID.rawValue])
         }

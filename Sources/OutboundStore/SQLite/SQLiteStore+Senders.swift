@@ -5,7 +5,7 @@ import OutboundCore
 extension SQLiteStore {
     public func insertSender(_ sender: Sender) async throws {
         let values = try Self.columns(of: sender)
-        try await write { db in
+        try await write(conflict: Self.senderIdentityTaken) { db in
             try db.execute(
                 sql: """
                     INSERT INTO senders (id, workspace_id, channel, display_name, identity, linkedin_url, email, phone,
@@ -52,7 +52,7 @@ extension SQLiteStore {
 
     public func updateSender(_ sender: Sender) async throws {
         let values = try Self.columns(of: sender)
-        try await write { db in
+        try await write(conflict: Self.senderIdentityTaken) { db in
             // Same column order as insert, minus id/workspace/channel/created_at, keyed by id.
             try db.execute(
                 sql: """

@@ -38,12 +38,15 @@ public final class SQLiteStore: Store {
         try pool.read { db in try SQLiteStore.migrator.appliedMigrations(db) }
     }
 
-    /// Runs `body` in one write transaction, mapping constraint failures to domain errors.
-    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    /// Runs `body` in one write transaction. A uniqueness violation (told apart by SQLite's
+    /// extended result code) becomes `conflict`: the caller knows which unique key its statements
+    /// can break, so no error message is read.
+    func write<T: Sendable>(conflict: ConflictError = ConflictError("the resource already exists"),
+                            _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
             return try await pool.write(body)
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
-            throw SQLiteStore.conflict(from: error)
+            throw conflict
         }
     }
 
@@ -64,7 +67,7 @@ public final class SQLiteStore: Store {
                 return result!
             }
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
-            throw SQLiteStore.conflict(from: error)
+            throw ConflictError("the resource already exists")
         }
     }
 
@@ -72,18 +75,10 @@ public final class SQLiteStore: Store {
         try await pool.read(body)
     }
 
-    private static func conflict(from error: DatabaseError) -> ConflictError {
-        let message = error.message ?? ""
-        if message.contains("campaigns.name") { return ConflictError("a campaign with this name already exists", field: "name") }
-        if message.contains("senders.identity") { return ConflictError("a sender with this identity already exists") }
-        if message.contains("contacts.email") { return ConflictError("a contact with this email already exists", field: "email") }
-        if message.contains("contacts.phone") { return ConflictError("a contact with this phone already exists", field: "phone") }
-        if message.contains("contacts.linkedin_url") {
-            return ConflictError("a contact with this LinkedIn URL already exists", field: "linkedin_url")
-        }
-        if message.contains("lists.") { return ConflictError("a list with this name already exists", field: "name") }
-        return ConflictError("the resource already exists")
-    }
+    static let campaignNameTaken = ConflictError("a campaign with this name already exists", field: "name")
+    static let senderIdentityTaken = ConflictError("a sender with this identity already exists")
+    static let listNameTaken = ConflictError("a list with this name already exists", field: "name")
+    static let contactIdentityTaken = ConflictError("another contact already has one of these identities (email, phone or LinkedIn URL)")
 }
 
 // MARK: - Shared row helpers
