@@ -62,8 +62,7 @@ import OutboundCore
     }
 
     @Test func campaignNamesAreUniquePerWorkspaceOnly() async throws {
-        let temp = TemporaryDatabase()
-        let store = try SQLiteStore(path: temp.path)
+        let store = try SQLiteStore.inMemory()
         let a = try await workspace(store, name: "A"), b = try await workspace(store, name: "B")
         func campaign(_ ws: ID) -> Campaign {
             Campaign(id: .generate(.campaign), workspaceID: ws, name: "Same", channel: .linkedin, createdAt: now, updatedAt: now)
@@ -74,8 +73,7 @@ import OutboundCore
     }
 
     @Test func anotherWorkspacesIDsReadAsAbsent() async throws {
-        let temp = TemporaryDatabase()
-        let store = try SQLiteStore(path: temp.path)
+        let store = try SQLiteStore.inMemory()
         let a = try await workspace(store, name: "A"), b = try await workspace(store, name: "B")
         let sender = emailSender(in: a.id)
         try await store.insertSender(sender)
@@ -94,8 +92,7 @@ import OutboundCore
     }
 
     @Test func pagesFollowCreationOrderWithCursor() async throws {
-        let temp = TemporaryDatabase()
-        let store = try SQLiteStore(path: temp.path)
+        let store = try SQLiteStore.inMemory()
         let ws = try await workspace(store)
         var ids: [ID] = []
         for index in 0..<5 {
@@ -115,8 +112,7 @@ import OutboundCore
     }
 
     @Test func deletingASenderTakesItOffCampaigns() async throws {
-        let temp = TemporaryDatabase()
-        let store = try SQLiteStore(path: temp.path)
+        let store = try SQLiteStore.inMemory()
         let ws = try await workspace(store)
         let one = emailSender(in: ws.id, address: "one@example.com"), two = emailSender(in: ws.id, address: "two@example.com")
         try await store.insertSender(one)
@@ -130,16 +126,14 @@ import OutboundCore
     }
 
     @Test func senderIdentityIsUniquePerChannel() async throws {
-        let temp = TemporaryDatabase()
-        let store = try SQLiteStore(path: temp.path)
+        let store = try SQLiteStore.inMemory()
         let ws = try await workspace(store)
         try await store.insertSender(emailSender(in: ws.id))
         await #expect(throws: ConflictError.self) { try await store.insertSender(emailSender(in: ws.id)) }
     }
 
     @Test func idempotencyKeysClaimReplayAndMismatch() async throws {
-        let temp = TemporaryDatabase()
-        let store = try SQLiteStore(path: temp.path)
+        let store = try SQLiteStore.inMemory()
         let ws = try await workspace(store)
         #expect(try await store.claimIdempotencyKey("k1", requestHash: "h1", in: ws.id, at: now, expiry: 3600) == .claimed)
         #expect(try await store.claimIdempotencyKey("k1", requestHash: "h1", in: ws.id, at: now, expiry: 3600) == .inProgress)
@@ -155,8 +149,7 @@ import OutboundCore
     }
 
     @Test func revokingKeepsTheFirstRevocationTime() async throws {
-        let temp = TemporaryDatabase()
-        let store = try SQLiteStore(path: temp.path)
+        let store = try SQLiteStore.inMemory()
         let ws = try await workspace(store)
         let key = ApiKey(id: .generate(.key), workspaceID: ws.id, name: "ci", prefix: "ob_live_1234", hash: "abc", createdAt: now)
         try await store.insertApiKey(key)

@@ -2,27 +2,45 @@ import Foundation
 import GRDB
 import OutboundCore
 
-/// The embedded store: one SQLite file in WAL mode, foreign keys on, `synchronous=FULL`
-/// (a lost commit could later mean a duplicate send), and a busy timeout so a CLI command
-/// beside a running server waits for the write lock instead of failing.
+/// The embedded store over any GRDB writer: in production one SQLite file in WAL mode
+/// (`init(path:)`), in fast tests an in-memory database (`inMemory()`). Foreign keys on,
+/// `synchronous=FULL` (a lost commit could later mean a duplicate send), and a busy timeout so a
+/// CLI command beside a running server waits for the write lock instead of failing.
 public final class SQLiteStore: Store {
-    let pool: DatabasePool
+    let pool: any DatabaseWriter
+    /// The file, or `:memory:`.
     public let path: String
     /// The file's absolute path.
-    public var location: String { URL(fileURLWithPath: path).standardizedFileURL.path }
+    public var location: String { path == SQLiteStore.memory ? path : URL(fileURLWithPath: path).standardizedFileURL.path }
     /// Decoded campaigns and senders between dispatcher ticks.
     let cache = EngineCache()
+    static let memory = ":memory:"
 
-    /// Opens (creating if needed) and migrates the database at `path`.
-    public init(path: String) throws {
-        var configuration = Configuration()
-        configuration.foreignKeysEnabled = true
+    /// Opens (creating if needed) and migrates the database file at `path`.
+    public convenience init(path: String) throws {
+        var configuration = SQLiteStore.configuration
         configuration.journalMode = .wal
-        configuration.busyMode = .timeout(10)
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try self.init(writer: DatabasePool(path: path, configuration: configuration), path: path)
+    }
+
+    /// A store in memory: the same schema and behaviour, gone with the value (fast tests).
+    public static func inMemory() throws -> SQLiteStore {
+        try SQLiteStore(writer: DatabaseQueue(configuration: configuration), path: memory)
+    }
+
+    private static var configuration: Configuration {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(10)
+        return configuration
+    }
+
+    /// Sets the connection up and migrates: `writer` may be a pool over a file or an in-memory queue.
+    init(writer: any DatabaseWriter, path: String) throws {
         self.path = path
-        pool = try DatabasePool(path: path, configuration: configuration)
+        pool = writer
         // GRDB sets NORMAL when it enables WAL; the single writer connection needs FULL.
         // secure_delete: erased personal data is overwritten on disk, not left in free pages.
         // The writer keeps 24 MB of pages (the dispatcher's working set) and checkpoints every
