@@ -328,17 +328,26 @@ extension SQLiteStore {
                     phone, timezone, status, limits, pacing, settings, updated_at ON senders WHEN NEW.revision = OLD.revision
                 BEGIN UPDATE senders SET revision = OLD.revision + 1 WHERE seq = NEW.seq; END;
                 """)
-            let weekAgo = SQLiteStore.millis(Date()) - 7 * 86_400_000
-            var logs: [Int64: SenderUsageLog] = [:]
+            // Frozen: the log's encoding as it was when this migration shipped (8 bytes a record,
+            // little-endian: the second rounded up << 32 | campaign seq (24 bits) << 8 | kind code),
+            // written here rather than through `SenderUsageLog`, whose code may change. The week is
+            // counted back from the newest action, not from the clock: older records are pruned
+            // by the first append and ignored by every read anyway.
+            let codes = ["connection_request": 0, "message": 1, "inmail": 2, "profile_visit": 3, "follow": 4, "like_post": 5,
+                         "email": 6, "sms": 7]
+            let newest = try Int64.fetchOne(db, sql: "SELECT max(created_at) FROM actions") ?? 0
+            var logs: [Int64: Data] = [:]
             for row in try Row.fetchAll(db, sql: """
                 SELECT sender_seq, campaign_seq, kind, created_at FROM actions
                 WHERE sender_seq IS NOT NULL AND created_at > ? AND state IN ('sending', 'sent', 'uncertain') ORDER BY created_at
-                """, arguments: [weekAgo]) {
-                guard let kind = ActionKind(rawValue: row[2]) else { continue }
-                logs[row[0], default: SenderUsageLog()].append(at: row[3], campaign: row[1], kind: kind)
+                """, arguments: [newest - 7 * 86_400_000]) {
+                guard let code = codes[row[2] as String] else { continue }
+                let seconds = ((row[3] as Int64) + 999) / 1000, campaign = (row[1] as Int64) & 0xFF_FFFF
+                let packed = UInt64(seconds) << 32 | UInt64(campaign) << 8 | UInt64(code)
+                withUnsafeBytes(of: packed.littleEndian) { logs[row[0], default: Data()].append(contentsOf: $0) }
             }
             for (sender, log) in logs {
-                try db.execute(sql: "UPDATE senders SET recent = ? WHERE seq = ?", arguments: [log.data, sender])
+                try db.execute(sql: "UPDATE senders SET recent = ? WHERE seq = ?", arguments: [log, sender])
             }
         }
         migrator.registerMigration("v9-rebalance-steps") { db in
