@@ -75,6 +75,8 @@ let package = Package(
                 "OutboundStore",
                 "OutboundAPI",
                 "OutboundChannels",
+                // The bench's own baseline writes a raw SQLite file beside the store it measures.
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -4,12 +4,12 @@ import OutboundCore
 
 /// The physical limit the dispatch bench is measured against: plain INSERT of an action row and
 /// UPDATE of an enrollment row, in batched transactions, with the engine's durability settings.
-public enum SQLiteBaseline {
+enum SQLiteBaseline {
     /// Seconds to write `count` action/enrollment pairs in transactions of `batch`. In key order
     /// (the baseline: a batch's rows share pages), or `scattered`: the enrollments updated
     /// in a shuffled order, as an engine meets them (which lead is due is decided by time and
     /// sender, not by key), so nearly every update dirties its own page.
-    public static func insertUpdate(count: Int, batch: Int, path: String, scattered: Bool = false) throws -> TimeInterval {
+    static func insertUpdate(count: Int, batch: Int, path: String, scattered: Bool = false) throws -> TimeInterval {
         var configuration = Configuration()
         configuration.journalMode = .wal
         let pool = try DatabasePool(path: path, configuration: configuration)
