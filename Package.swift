@@ -89,10 +89,25 @@ let package = Package(
             dependencies: ["OutboundCore"],
             path: "Tests/OutboundCoreTests"
         ),
+        // What several test targets share: the engine harness on a virtual clock, and outside
+        // test peers (an SMTP server) that skip or fail as `Scripts/test` decides.
+        .target(
+            name: "OutboundTestSupport",
+            dependencies: ["OutboundCore", "OutboundChannels", "OutboundStore", "OutboundAPI"],
+            path: "Tests/Support"
+        ),
+        .testTarget(
+            name: "OutboundEngineTests",
+            dependencies: [
+                "OutboundTestSupport", "OutboundCore", "OutboundChannels", "OutboundStore", "OutboundAPI",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Tests/OutboundEngineTests"
+        ),
         .testTarget(
             name: "OutboundChannelsTests",
             dependencies: [
-                "OutboundCore", "OutboundChannels", "OutboundStore", "OutboundAPI",
+                "OutboundTestSupport", "OutboundCore", "OutboundChannels", "OutboundStore", "OutboundAPI",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -3,6 +3,7 @@ import OutboundAPI
 import OutboundChannels
 import OutboundCore
 import OutboundStore
+import OutboundTestSupport
 import Testing
 
 /// Twilio-format SMS and the LinkedIn gateway against real HTTP servers on loopback.

@@ -3,6 +3,7 @@ import OutboundAPI
 import OutboundChannels
 import OutboundCore
 import OutboundStore
+import OutboundTestSupport
 import Testing
 
 /// Email through a real SMTP server (aiosmtpd) on loopback, driven by the real engine.

@@ -1,4 +1,5 @@
 import OutboundAPI
+import OutboundTestSupport
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting

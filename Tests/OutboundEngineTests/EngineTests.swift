@@ -5,6 +5,7 @@ import OutboundAPI
 import OutboundChannels
 import OutboundCore
 import OutboundStore
+import OutboundTestSupport
 
 @Suite struct EngineTests {
     @Test func leadsGoOutOnePacingGapApartAndTheCampaignCompletes() async throws {

@@ -6,15 +6,15 @@ import OutboundStore
 import Synchronization
 
 /// A real SQLite file, the real services and dispatcher, on a virtual clock.
-struct Engine {
-    let directory: URL
-    let store: SQLiteStore
-    let clock: VirtualClock
-    let services: Services
-    let workspace: ID
+public struct Engine {
+    public let directory: URL
+    public let store: SQLiteStore
+    public let clock: VirtualClock
+    public let services: Services
+    public let workspace: ID
 
     /// With `live`, real sends go through real channels (the keyring and public URL of `Delivery`).
-    static func make(start: String = "2026-11-30T14:00:00Z", router: (any ChannelRouter)? = nil, live: Bool = false) async throws -> Engine {
+    public static func make(start: String = "2026-11-30T14:00:00Z", router: (any ChannelRouter)? = nil, live: Bool = false) async throws -> Engine {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outbound-engine-\(UUID().uuidString)")
         let store = try SQLiteStore(path: directory.appendingPathComponent("outbound.sqlite").path)
         let clock = VirtualClock(try Date(start, strategy: .iso8601))
@@ -26,13 +26,13 @@ struct Engine {
         return Engine(directory: directory, store: store, clock: clock, services: services, workspace: workspace.id)
     }
 
-    func cleanup() { try? FileManager.default.removeItem(at: directory) }
+    public func cleanup() { try? FileManager.default.removeItem(at: directory) }
 
     /// One key for every engine of the test run, so a restarted `Services` opens the same secrets.
-    static let keyring = Keyring.ephemeral()
+    public static let keyring = Keyring.ephemeral()
 
     /// An email sender with exact pacing (no randomness) and the given daily cap.
-    func emailSender(_ name: String, perDay: Int = 500, perHour: Int? = nil, gap: Int = 60, smtp: SMTPInput? = nil) async throws -> Sender {
+    public func emailSender(_ name: String, perDay: Int = 500, perHour: Int? = nil, gap: Int = 60, smtp: SMTPInput? = nil) async throws -> Sender {
         var input = SenderInput()
         if let smtp { input.smtp = .value(smtp) }
         input.channel = .value("email")
@@ -50,7 +50,7 @@ struct Engine {
     }
 
     /// An email campaign, every day 00:00–24:00 UTC unless a schedule is given, dry run.
-    func emailCampaign(_ name: String, senders: [Sender], nodes: [Node]? = nil, schedule: [String: [Schedule.RawWindow]]? = nil,
+    public func emailCampaign(_ name: String, senders: [Sender], nodes: [Node]? = nil, schedule: [String: [Schedule.RawWindow]]? = nil,
                        timezone: String = "UTC", priority: Int = 0, dailyLimit: Int = 500, hourlyRate: Int = 60,
                        simulation: Simulation = Simulation(seed: 1, acceptRate: 0, replyRate: 0, openRate: 0, bounceRate: 0),
                        openTracking: Bool = false) async throws -> Campaign {
@@ -79,13 +79,13 @@ struct Engine {
     /// Leads with emails lead0@… leadN@….
     /// Gives the campaign these senders, as `PATCH /v1/campaigns/{id}` with `sender_ids` does.
     @discardableResult
-    func setSenders(_ senders: [Sender], of campaign: Campaign) async throws -> Campaign {
+    public func setSenders(_ senders: [Sender], of campaign: Campaign) async throws -> Campaign {
         var input = CampaignInput()
         input.senderIDs = .value(senders.map(\.id.rawValue))
         return try await services.campaigns.update(campaign.id, with: input, in: workspace)
     }
 
-    func addLeads(_ count: Int, to campaign: Campaign, prefix: String = "lead") async throws -> [Contact] {
+    public func addLeads(_ count: Int, to campaign: Campaign, prefix: String = "lead") async throws -> [Contact] {
         var inputs: [ContactInput] = []
         for index in 0..<count {
             var input = ContactInput()
@@ -100,7 +100,7 @@ struct Engine {
 
     /// The dispatcher's first step alone: what is due is claimed (committed as `sending`) and not
     /// sent, as a crash right after the claim would leave it.
-    func claimWithoutSending() async throws -> [Claim] {
+    public func claimWithoutSending() async throws -> [Claim] {
         let now = clock.now
         return try await store.claim(ClaimRequest(
             at: now, maxSenders: 10, candidatesPerSender: 10, maxSignals: 100,
@@ -108,7 +108,7 @@ struct Engine {
     }
 
     /// Ticks and jumps the clock to the next due moment until nothing is left or `until` passes.
-    func run(until end: Date, maxSteps: Int = 10_000) async throws {
+    public func run(until end: Date, maxSteps: Int = 10_000) async throws {
         for _ in 0..<maxSteps {
             let report = try await services.dispatcher.drain()
             guard let wake = try await services.dispatcher.nextWake(), wake <= end else {
@@ -122,44 +122,46 @@ struct Engine {
         }
     }
 
-    func actions(_ campaign: Campaign) async throws -> [ActionRecord] {
+    public func actions(_ campaign: Campaign) async throws -> [ActionRecord] {
         try await store.actions(of: campaign.id, in: workspace, page: PageRequest(limit: 100)).items
     }
 
-    func leads(_ campaign: Campaign) async throws -> [Lead] {
+    public func leads(_ campaign: Campaign) async throws -> [Lead] {
         try await store.leads(of: campaign, state: nil, page: PageRequest(limit: 100)).items
     }
 
-    func date(_ text: String) -> Date { try! Date(text, strategy: .iso8601) }
+    public func date(_ text: String) -> Date { try! Date(text, strategy: .iso8601) }
 }
 
 /// A channel that answers from a script, for failure paths.
-final class ScriptedChannel: OutreachChannel, ChannelRouter {
+public final class ScriptedChannel: OutreachChannel, ChannelRouter {
     private let script: Mutex<[SendResult]>
-    let sent = Mutex<[OutboundAction]>([])
+    public let sent = Mutex<[OutboundAction]>([])
 
-    init(_ results: [SendResult]) {
+    public init(_ results: [SendResult]) {
         script = Mutex(results)
     }
 
-    func channel(for action: OutboundAction) -> any OutreachChannel { self }
+    public func channel(for action: OutboundAction) -> any OutreachChannel { self }
 
-    func send(_ action: OutboundAction) async -> SendResult {
+    public func send(_ action: OutboundAction) async -> SendResult {
         sent.withLock { $0.append(action) }
         return script.withLock { $0.isEmpty ? .sent(providerID: "ok", signals: []) : $0.removeFirst() }
     }
 
-    func confirm(_ action: OutboundAction) async -> Bool? { nil }
+    public func confirm(_ action: OutboundAction) async -> Bool? { nil }
 }
 
 /// A channel whose sends for one sender wait until the test opens the gate; others go at once.
-final class GatedChannel: OutreachChannel, ChannelRouter {
-    let slowSender = Mutex<ID?>(nil)
+public final class GatedChannel: OutreachChannel, ChannelRouter {
+    public let slowSender = Mutex<ID?>(nil)
+
+    public init() {}
     private let gate = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
-    func channel(for action: OutboundAction) -> any OutreachChannel { self }
+    public func channel(for action: OutboundAction) -> any OutreachChannel { self }
 
-    func open() {
+    public func open() {
         let waiters = gate.withLock { gate in
             gate.open = true
             defer { gate.waiters = [] }
@@ -168,7 +170,7 @@ final class GatedChannel: OutreachChannel, ChannelRouter {
         for waiter in waiters { waiter.resume() }
     }
 
-    func send(_ action: OutboundAction) async -> SendResult {
+    public func send(_ action: OutboundAction) async -> SendResult {
         if slowSender.withLock({ $0 }) == action.sender.id {
             await withCheckedContinuation { continuation in
                 let open = gate.withLock { gate in
@@ -181,7 +183,7 @@ final class GatedChannel: OutreachChannel, ChannelRouter {
         return .sent(providerID: "ok-\(action.id.rawValue)", signals: [])
     }
 
-    func confirm(_ action: OutboundAction) async -> Bool? { nil }
+    public func confirm(_ action: OutboundAction) async -> Bool? { nil }
 }
 
-struct EngineStall: Error { let at: Date }
+public struct EngineStall: Error { public let at: Date }

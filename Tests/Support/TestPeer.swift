@@ -6,23 +6,23 @@ import Testing
 /// Under plain `swift test` a suite whose peer is missing reports itself skipped in one line
 /// naming the command that provides it. Under `Scripts/test` (which installs every peer and sets
 /// `OUTBOUND_TEST_PEERS=required`) the suite always runs, so a missing peer fails the run.
-struct TestPeer: Sendable {
+public struct TestPeer: Sendable {
     /// What the peer is, as the skip line names it.
-    let name: String
+    public let name: String
     /// A command that exits 0 when the peer is usable.
-    let probe: [String]
+    public let probe: [String]
     /// The command that installs it by hand.
-    let install: String
+    public let install: String
 
     /// aiosmtpd and trustme, which `Scripts/smtp-sink` runs on.
-    static let smtpSink = TestPeer(name: "aiosmtpd and trustme (Python)", probe: ["python3", "-c", "import aiosmtpd, trustme"],
+    public static let smtpSink = TestPeer(name: "aiosmtpd and trustme (Python)", probe: ["python3", "-c", "import aiosmtpd, trustme"],
                                    install: "python3 -m pip install aiosmtpd trustme")
 
     /// Whether missing peers fail the run instead of skipping (set by `Scripts/test`).
-    static var required: Bool { ProcessInfo.processInfo.environment["OUTBOUND_TEST_PEERS"] == "required" }
+    public static var required: Bool { ProcessInfo.processInfo.environment["OUTBOUND_TEST_PEERS"] == "required" }
 
     /// Runs `probe`; false when it cannot start or exits non-zero.
-    var isAvailable: Bool {
+    public var isAvailable: Bool {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = probe
@@ -35,7 +35,7 @@ struct TestPeer: Sendable {
     }
 
     /// The suite trait: enabled when the peer is there or required.
-    var trait: ConditionTrait {
+    public var trait: ConditionTrait {
         .enabled(if: TestPeer.required || isAvailable,
                  "\(name) missing: run Scripts/test, which installs it (or: \(install))")
     }
