@@ -29,31 +29,41 @@ import Testing
                               "tuesday": [true, 8, 18], "saturday": [false, true, true], "thursday": [true, true, true], "wednesday": [true, true, true]},
                  "timezone": -300, "campaign_id": "CAMP98dc1225b7904ff61471", "dry_run": true}}
                 """)
-            #expect(created.status == .ok && created["success"] == true, "\(created.text)")
+            #expect(created.status == .ok, "\(created.text)")
+            #expect(created["success"] == true, "\(created.text)")
             let campaign = try #require(created["campaign"])
             #expect(campaign.path("campaign_id") == "campaign_98dc1225b7904ff61471", "the caller's ID, in Outbound's form")
-            #expect(campaign.path("account_id") == .string(account) && campaign.path("seats") == [.string(seat)])
-            #expect(campaign.path("status") == "DRAFT" && campaign.path("timezone") == -300)
-            #expect(campaign.path("schedule", "monday") == [true, 9, 17] && campaign.path("schedule", "sunday") == [false, 0, 0])
+            #expect(campaign.path("account_id") == .string(account))
+            #expect(campaign.path("seats") == [.string(seat)])
+            #expect(campaign.path("status") == "DRAFT")
+            #expect(campaign.path("timezone") == -300)
+            #expect(campaign.path("schedule", "monday") == [true, 9, 17])
+            #expect(campaign.path("schedule", "sunday") == [false, 0, 0])
             #expect(campaign.path("schedule", "tuesday") == [true, 8, 18])
             guard case .number(let createdAt)? = campaign.path("created_at"), case .number(let priority)? = campaign.path("priority") else {
                 Issue.record("timestamps are epoch ms numbers"); return
             }
-            #expect(createdAt > 1_700_000_000_000 && priority == createdAt && campaign.path("wait_until") == .null)
+            #expect(createdAt > 1_700_000_000_000)
+            #expect(priority == createdAt)
+            #expect(campaign.path("wait_until") == .null)
 
             let taken = try await alsona(api, .post, "/accounts/\(account)/campaigns", json: """
                 {"campaign": {"name": "Other", "account_id": "\(account)", "seats": ["\(seat)"], "schedule": {}, "campaign_id": "campaign_98dc1225b7904ff61471"}}
                 """)
-            #expect(taken.status == .conflict && isAlsonaError(taken))
+            #expect(taken.status == .conflict)
+            #expect(isAlsonaError(taken))
             let unwrapped = try await alsona(api, .post, "/accounts/\(account)/campaigns", json: #"{"name": "No wrapper"}"#)
-            #expect(unwrapped.status == .badRequest && isAlsonaError(unwrapped))
+            #expect(unwrapped.status == .badRequest)
+            #expect(isAlsonaError(unwrapped))
             let badDay = try await alsona(api, .post, "/accounts/\(account)/campaigns", json: """
                 {"campaign": {"name": "Bad", "seats": ["\(seat)"], "schedule": {"monday": "9-5"}}}
                 """)
-            #expect(badDay.status == .badRequest && badDay.string("message")?.contains("schedule.monday") == true)
+            #expect(badDay.status == .badRequest)
+            #expect(badDay.string("message")?.contains("schedule.monday") == true)
             // Visible through /v1 with the same schedule and zone.
             let native = try await api.send(.get, "/v1/campaigns/campaign_98dc1225b7904ff61471")
-            #expect(native.string("timezone") == "-05:00" && native.json.path("schedule", "tuesday") == [["start": "08:00", "end": "18:00"]])
+            #expect(native.string("timezone") == "-05:00")
+            #expect(native.json.path("schedule", "tuesday") == [["start": "08:00", "end": "18:00"]])
         }
     }
 
@@ -67,7 +77,8 @@ import Testing
                 {"campaign": {"name": "Days off", "seats": ["\(seat)"],
                  "schedule": {"monday": [true, 9, 17], "sunday": [false, 0, 0], "saturday": [false, 18, 7]}}}
                 """)
-            #expect(created.status == .ok && created["success"] == true, "\(created.text)")
+            #expect(created.status == .ok, "\(created.text)")
+            #expect(created["success"] == true, "\(created.text)")
             #expect(created.json.path("campaign", "schedule", "sunday") == [false, 0, 0])
             #expect(created.json.path("campaign", "schedule", "saturday") == [false, 0, 0])
             #expect(created.json.path("campaign", "schedule", "monday") == [true, 9, 17])
@@ -75,7 +86,8 @@ import Testing
             let bad = try await alsona(api, .post, "/accounts/\(account)/campaigns", json: """
                 {"campaign": {"name": "Bad hours", "seats": ["\(seat)"], "schedule": {"monday": [true, 0, 0]}}}
                 """)
-            #expect(bad.status == .badRequest && isAlsonaError(bad))
+            #expect(bad.status == .badRequest)
+            #expect(isAlsonaError(bad))
         }
     }
 
@@ -101,7 +113,8 @@ import Testing
             #expect(try await alsona(api, .put, path, json: #"{"campaign": {"status": "PAUSED"}}"#)["campaign"]?.path("status") == "PAUSED",
                     "PAUSED is read as PAUSE")
             let renamed = try await alsona(api, .put, path, json: #"{"campaign": {"status": "RUN", "name": "Runner 2", "timezone": 180}}"#)
-            #expect(renamed["campaign"]?.path("status") == "RUN" && renamed["campaign"]?.path("name") == "Runner 2")
+            #expect(renamed["campaign"]?.path("status") == "RUN")
+            #expect(renamed["campaign"]?.path("name") == "Runner 2")
             #expect(renamed["campaign"]?.path("timezone") == 180)
             #expect(try await alsona(api, .put, path, json: #"{"campaign": {"status": "WALK"}}"#).status == .badRequest)
             #expect(try await alsona(api, .put, path, json: #"{"campaign": {"status": "DONE"}}"#)["campaign"]?.path("status") == "DONE")
@@ -117,12 +130,15 @@ import Testing
             let lastKey = try #require(first["last_key"]?.stringValue, "\(first.text)")
             let second = try await alsona(api, .get, "/accounts/\(account)/campaigns?last_key=\(lastKey)")
             let page2 = try #require(second["campaigns"]?.arrayValue)
-            #expect(page1.count == 25 && page2.count == 2 && second["last_key"] == .null)
+            #expect(page1.count == 25)
+            #expect(page2.count == 2)
+            #expect(second["last_key"] == .null)
             #expect(Set((page1 + page2).map { "\($0.path("campaign_id")!)" }).count == 27)
 
             #expect(try await alsona(api, .delete, path)["success"] == true)
             let gone = try await alsona(api, .get, path)
-            #expect(gone.status == .notFound && isAlsonaError(gone))
+            #expect(gone.status == .notFound)
+            #expect(isAlsonaError(gone))
         }
     }
 
@@ -133,29 +149,38 @@ import Testing
             _ = try await api.createSender(channel: "email", name: "Sam", slug: "sam")
             let account = harness.workspace.rawValue
             let info = try await alsona(api, .get, "/accounts/\(account)")
-            #expect(info["success"] == true && info["account"]?.path("account_id") == .string(account))
-            #expect(info["account"]?.path("seats_used") == 1 && info["account"]?.path("status") == "ENABLED")
+            #expect(info["success"] == true)
+            #expect(info["account"]?.path("account_id") == .string(account))
+            #expect(info["account"]?.path("seats_used") == 1)
+            #expect(info["account"]?.path("status") == "ENABLED")
             let some = try await alsona(api, .get, "/accounts/\(account)?specific_attributes=name,status")
             let fields = try #require(some["account"]?.objectValue)
             #expect(Set(fields.keys) == ["name", "status"])
             let seats = try await alsona(api, .get, "/accounts/\(account)/seats")
             let list = try #require(seats["seats"]?.arrayValue)
-            #expect(list.count == 1 && list.first?.path("seat_id") == .string(seat) && seats["last_key"] == .null)
+            #expect(list.count == 1)
+            #expect(list.first?.path("seat_id") == .string(seat))
+            #expect(seats["last_key"] == .null)
             #expect(try await alsona(api, .get, "/accounts/\(account)/seats/SEAT\(seat.dropFirst(5))")["seat"]?.path("name") == "Jane Doe")
 
             let campaign = try await api.createCampaign(name: "Stats", channel: "linkedin", senders: [seat])
             let stats = try await alsona(api, .get, "/accounts/\(account)/stats?period=HOUR&campaign_id=\(campaign)")
-            #expect(stats["success"] == true && stats["period"] == "HOUR" && stats["stats"] == [])
+            #expect(stats["success"] == true)
+            #expect(stats["period"] == "HOUR")
+            #expect(stats["stats"] == [])
             #expect(try await alsona(api, .get, "/accounts/\(account)/stats?seat_id=\(seat)&start_date=2026-11-01&end_date=2026-11-20")["success"] == true)
             let both = try await alsona(api, .get, "/accounts/\(account)/stats?period=DAY&campaign_id=\(campaign)&seat_id=\(seat)")
-            #expect(both.status == .badRequest && isAlsonaError(both))
+            #expect(both.status == .badRequest)
+            #expect(isAlsonaError(both))
             #expect(try await alsona(api, .get, "/accounts/\(account)/stats?period=WEEK&seat_id=\(seat)").status == .badRequest)
 
             let other = try await harness.otherWorkspace()
             let foreign = try await alsona(api, .get, "/accounts/\(account)/campaigns", key: other.key)
-            #expect(foreign.status == .unauthorized && isAlsonaError(foreign), "an account the key does not own is 401")
+            #expect(foreign.status == .unauthorized, "an account the key does not own is 401")
+            #expect(isAlsonaError(foreign), "an account the key does not own is 401")
             let keyless = try await api.send(.get, "/rest/accounts/\(account)", authenticated: false)
-            #expect(keyless.status == .unauthorized && isAlsonaError(keyless))
+            #expect(keyless.status == .unauthorized)
+            #expect(isAlsonaError(keyless))
             #expect(isAlsonaError(try await alsona(api, .get, "/accounts/\(account)/profiles")))
             let document = try await api.send(.get, "/rest/openapi.json", authenticated: false)
             let paths = try #require(document["paths"]?.objectValue, "no paths")
@@ -179,7 +204,9 @@ import Testing
             _ = try await api.send(.put, "/v1/campaigns/\(id)/sequence", json: #"{"nodes": [{"type": "connection_request"}, {"type": "end"}]}"#)
             _ = try await api.send(.post, "/v1/campaigns/\(id)/leads", json: #"{"contacts": [{"linkedin_url": "linkedin.com/in/ada"}]}"#)
             let launched = try await api.send(.post, "/v1/campaigns/\(id)/launch")
-            #expect(launched.status == .ok && launched.string("status") == "active" && launched.string("name") == "From Alsona")
+            #expect(launched.status == .ok)
+            #expect(launched.string("status") == "active")
+            #expect(launched.string("name") == "From Alsona")
             #expect(try await alsona(api, .get, "/accounts/\(account)/campaigns/\(id)")["campaign"]?.path("status") == "RUN")
 
             // Created through /v1, listed by Puffle with its fields.
@@ -187,8 +214,11 @@ import Testing
             let list = try await api.send(.get, "/puffle/api/campaigns")
             let campaigns = try #require(list["campaigns"]?.arrayValue, "\(list.text)")
             let found = try #require(campaigns.first { $0.path("id") == .string(native) })
-            #expect(found.path("name") == "From v1" && found.path("type") == "linkedin" && found.path("status") == "draft")
-            #expect(found.path("skip_other_campaigns") == true && found.path("node_count") == 2)
+            #expect(found.path("name") == "From v1")
+            #expect(found.path("type") == "linkedin")
+            #expect(found.path("status") == "draft")
+            #expect(found.path("skip_other_campaigns") == true)
+            #expect(found.path("node_count") == 2)
             #expect(campaigns.first?.path("status") == "active", "active campaigns first")
         }
     }

@@ -27,20 +27,30 @@ import Testing
                 """)
             #expect(created.status == .created)
             let campaign = try #require(created["campaign"])
-            #expect(campaign.path("status") == "draft" && campaign.path("type") == "email" && campaign.path("stats") == .null)
-            #expect(campaign.path("daily_limit") == 250 && campaign.path("stop_on_reply") == true && campaign.path("open_tracking") == true)
+            #expect(campaign.path("status") == "draft")
+            #expect(campaign.path("type") == "email")
+            #expect(campaign.path("stats") == .null)
+            #expect(campaign.path("daily_limit") == 250)
+            #expect(campaign.path("stop_on_reply") == true)
+            #expect(campaign.path("open_tracking") == true)
             #expect(campaign.path("signature") == "Best,\n%first_name%")
-            #expect(campaign.path("skip_other_campaigns") == .null && campaign.path("operating_hours") == .null)
+            #expect(campaign.path("skip_other_campaigns") == .null)
+            #expect(campaign.path("operating_hours") == .null)
             let nodes = try #require(campaign.path("sequence_nodes")?.arrayValue, "no nodes")
-            #expect(nodes.map { $0.path("type") } == ["email", "end"] && nodes.map { $0.path("position") } == [0, 1])
-            #expect(nodes.first?.path("subject") == "" && nodes.first?.path("body") == "")
+            #expect(nodes.map { $0.path("type") } == ["email", "end"])
+            #expect(nodes.map { $0.path("position") } == [0, 1])
+            #expect(nodes.first?.path("subject") == "")
+            #expect(nodes.first?.path("body") == "")
             let accounts = try #require(campaign.path("sender_accounts")?.arrayValue, "no accounts")
-            #expect(accounts.first?.path("id") == .string(mail) && accounts.first?.path("status") == "active")
+            #expect(accounts.first?.path("id") == .string(mail))
+            #expect(accounts.first?.path("status") == "active")
 
             let duplicate = try await create(api, #"{"type": "email", "name": "Q2 Enterprise Outreach", "sender_account_ids": ["\#(mail)"]}"#)
-            #expect(duplicate.status == .conflict && isPuffleError(duplicate, code: "conflict"))
+            #expect(duplicate.status == .conflict)
+            #expect(isPuffleError(duplicate, code: "conflict"))
             let mismatched = try await create(api, #"{"type": "email", "name": "Wrong", "sender_account_ids": ["\#(seat)"]}"#)
-            #expect(mismatched.status == .badRequest && isPuffleError(mismatched))
+            #expect(mismatched.status == .badRequest)
+            #expect(isPuffleError(mismatched))
             #expect(try await create(api, #"{"type": "sms", "name": "S", "sender_account_ids": ["\#(mail)"]}"#).status == .badRequest)
             #expect(try await create(api, #"{"type": "email", "name": "No senders"}"#).status == .badRequest)
 
@@ -50,7 +60,8 @@ import Testing
                 """)
             #expect(linkedin.status == .created)
             let li = try #require(linkedin["campaign"])
-            #expect(li.path("daily_limit") == .null && li.path("stop_on_reply") == .null, "email-only fields are ignored")
+            #expect(li.path("daily_limit") == .null, "email-only fields are ignored")
+            #expect(li.path("stop_on_reply") == .null, "email-only fields are ignored")
             #expect(li.path("operating_hours", "timezone") == "America/Detroit")
             #expect(li.path("operating_hours", "tuesday") == [["start": "08:00", "end": "12:00"]])
             let liNodes = try #require(li.path("sequence_nodes")?.arrayValue, "no nodes")
@@ -58,7 +69,8 @@ import Testing
 
             let list = try await api.send(.get, "/puffle/api/campaigns")
             let campaigns = try #require(list["campaigns"]?.arrayValue, "no list")
-            #expect(campaigns.count == 2 && campaigns.allSatisfy { $0.path("node_count") == 2 })
+            #expect(campaigns.count == 2)
+            #expect(campaigns.allSatisfy { $0.path("node_count") == 2 })
         }
     }
 
@@ -71,7 +83,8 @@ import Testing
             let bad = try await api.send(.patch, "/puffle/api/campaigns/\(campaign)", json: """
                 {"name": "Renamed", "sequence_nodes": [{"type": "email", "subject": "Hi", "body": "Hello"}, {"type": "delay", "delay_minutes": 0}, {"type": "end"}]}
                 """)
-            #expect(bad.status == .badRequest && isPuffleError(bad))
+            #expect(bad.status == .badRequest)
+            #expect(isPuffleError(bad))
             #expect(try await api.send(.get, "/puffle/api/campaigns/\(campaign)")["campaign"]?.path("name") == "Seq", "nothing written")
 
             let patched = try await api.send(.patch, "/puffle/api/campaigns/\(campaign)", json: """
@@ -81,17 +94,22 @@ import Testing
                   {"type": "email", "subject": "", "body": "Bumping this", "is_reply": true},
                   {"type": "end"}]}
                 """)
-            #expect(patched.status == .ok && patched["campaign"]?.path("name") == "Renamed" && patched["campaign"]?.path("daily_limit") == 120)
+            #expect(patched.status == .ok)
+            #expect(patched["campaign"]?.path("name") == "Renamed")
+            #expect(patched["campaign"]?.path("daily_limit") == 120)
             let read = try await api.send(.get, "/puffle/api/campaigns/\(campaign)")
             let nodes = try #require(read["sequence_nodes"]?.arrayValue, "no nodes")
-            #expect(nodes.map { $0.path("type") } == ["email", "delay", "email", "end"])
+            try #require(nodes.map { $0.path("type") } == ["email", "delay", "email", "end"])
             #expect(nodes.map { $0.path("position") } == [0, 1, 2, 3])
-            #expect(nodes[1].path("delay_days") == 2 && nodes[1].path("delay_hours") == 3 && nodes[1].path("delay_minutes") == 0)
+            #expect(nodes[1].path("delay_days") == 2)
+            #expect(nodes[1].path("delay_hours") == 3)
+            #expect(nodes[1].path("delay_minutes") == 0)
             #expect(nodes[2].path("is_reply") == true)
             // The same sequence is what /v1 sees.
             let native = try await api.send(.get, "/v1/campaigns/\(campaign)/sequence")
             let v1Nodes = try #require(native["nodes"]?.arrayValue, "no v1 nodes")
-            #expect(v1Nodes.count == 4 && v1Nodes[1].path("minutes") == .number(Double(2 * 1440 + 180)))
+            try #require(v1Nodes.count == 4)
+            #expect(v1Nodes[1].path("minutes") == .number(Double(2 * 1440 + 180)))
         }
     }
 
@@ -105,41 +123,56 @@ import Testing
             _ = try await api.send(.patch, base, json: #"{"sequence_nodes": [{"type": "email", "subject": "Hi", "body": "Hello {{first_name}}"}, {"type": "end"}]}"#)
 
             let missing = try await api.send(.post, "\(base)/leads", json: #"{"prospects": [{"email": "ada@example.com"}, {"first_name": "NoMail"}]}"#)
-            #expect(missing.status == .badRequest && isPuffleError(missing))
+            #expect(missing.status == .badRequest)
+            #expect(isPuffleError(missing))
             #expect((missing["error"]?.path("message")).map { "\($0)".contains("prospects[1]") } == true)
             #expect(try await api.send(.post, "\(base)/leads", json: #"{"prospects": []}"#).status == .badRequest)
             let added = try await api.send(.post, "\(base)/leads", json: """
                 {"prospects": [{"email": "Ada@Example.com", "first_name": "Ada", "company": "Engines", "position": "CTO"},
                                {"email": "bob@example.com", "first_name": "Bob", "linkedin_url": "https://linkedin.com/in/bob/"}]}
                 """)
-            #expect(added.status == .ok && added["imported"] == 2 && added["duplicates"] == 0)
+            #expect(added.status == .ok)
+            #expect(added["imported"] == 2)
+            #expect(added["duplicates"] == 0)
             let again = try await api.send(.post, "\(base)/leads", json: #"{"prospects": [{"email": "ada@example.com"}]}"#)
-            #expect(again["imported"] == 0 && again["duplicates"] == 1, "\(again.text)")
+            #expect(again["imported"] == 0, "\(again.text)")
+            #expect(again["duplicates"] == 1, "\(again.text)")
 
             let roster = try await api.send(.get, "\(base)/leads?page=1&limit=1")
-            #expect(roster["total"] == 2 && roster["page"] == 1 && roster["limit"] == 1)
+            #expect(roster["total"] == 2)
+            #expect(roster["page"] == 1)
+            #expect(roster["limit"] == 1)
             let prospects = try #require(roster["prospects"]?.arrayValue, "no prospects")
             let first = try #require(prospects.first, "no prospects")
-            #expect(prospects.count == 1 && first.path("status") == "pending" && first.path("email") == "ada@example.com")
-            #expect(first.path("position") == "CTO" && first.path("campaign_id") == .string(campaign))
+            #expect(prospects.count == 1)
+            #expect(first.path("status") == "pending")
+            #expect(first.path("email") == "ada@example.com")
+            #expect(first.path("position") == "CTO")
+            #expect(first.path("campaign_id") == .string(campaign))
             let adaID = try #require(first.path("id")?.stringValue)
             let renamed = try await api.send(.patch, "\(base)/leads", json: #"{"prospect_id": "\#(adaID)", "updates": {"company": "Analytical Engines"}}"#)
             #expect(renamed["prospect"]?.path("company") == "Analytical Engines")
 
             let validation = try await api.send(.get, "\(base)/validate")
             #expect(validation["ready"] == true, "\(validation.text)")
-            #expect(validation.json.path("checks", "prospect_count") == 2 && validation.json.path("checks", "is_draft") == true)
+            #expect(validation.json.path("checks", "prospect_count") == 2)
+            #expect(validation.json.path("checks", "is_draft") == true)
             #expect(validation["errors"] == [])
 
             let launched = try await api.send(.post, "\(base)/launch")
-            #expect(launched.status == .ok && launched["success"] == true && launched["message"] == "Campaign launch started")
-            #expect(launched["prospectsToProcess"] == 2 && launched.string("runId")?.hasPrefix("run_") == true)
+            #expect(launched.status == .ok)
+            #expect(launched["success"] == true)
+            #expect(launched["message"] == "Campaign launch started")
+            #expect(launched["prospectsToProcess"] == 2)
+            #expect(launched.string("runId")?.hasPrefix("run_") == true)
             let twice = try await api.send(.post, "\(base)/launch")
-            #expect(twice.status == .badRequest && (twice.json.path("error", "message").map { "\($0)".contains("must be draft to launch") } == true))
+            #expect(twice.status == .badRequest)
+            #expect((twice.json.path("error", "message").map { "\($0)".contains("must be draft to launch") } == true))
             #expect(try await api.send(.post, "\(base)/leads", json: #"{"prospects": [{"email": "late@example.com"}]}"#).status == .badRequest,
                     "the roster is draft-only")
             let notDraft = try await api.send(.get, "\(base)/validate")
-            #expect(notDraft["ready"] == false && notDraft.json.path("checks", "is_draft") == false)
+            #expect(notDraft["ready"] == false)
+            #expect(notDraft.json.path("checks", "is_draft") == false)
 
             // Puffle's PATCH table: on a running campaign only name, hours and limits apply.
             let patchedLive = try await api.send(.patch, base, json: """
@@ -147,7 +180,8 @@ import Testing
                  "sequence_nodes": [{"type": "end"}]}
                 """)
             #expect(patchedLive.status == .ok, "\(patchedLive.text)")
-            #expect(patchedLive["campaign"]?.path("name") == "Run (live)" && patchedLive["campaign"]?.path("daily_limit") == 77)
+            #expect(patchedLive["campaign"]?.path("name") == "Run (live)")
+            #expect(patchedLive["campaign"]?.path("daily_limit") == 77)
             #expect(patchedLive["campaign"]?.path("stop_on_reply") == true, "ignored once running")
             let liveSenders = try #require((patchedLive["campaign"]?.path("sender_accounts"))?.arrayValue)
             #expect(liveSenders.count == 1)
@@ -158,7 +192,8 @@ import Testing
             let paused = try await api.send(.post, "\(base)/pause")
             #expect(paused["campaign"]?.path("status") == "paused")
             let pausedAgain = try await api.send(.post, "\(base)/pause")
-            #expect(pausedAgain.status == .badRequest && pausedAgain.json.path("error", "message") == "Only active campaigns can be paused")
+            #expect(pausedAgain.status == .badRequest)
+            #expect(pausedAgain.json.path("error", "message") == "Only active campaigns can be paused")
             #expect(try await api.send(.post, "\(base)/resume")["campaign"]?.path("status") == "active")
 
             // No prospects: launching ends at once with completed, as Puffle documents.
@@ -191,7 +226,8 @@ import Testing
             #expect(afterMove.map { $0.path("type") } == ["connection_request", "message", "delay", "end"])
             let firstID = try #require(afterMove[0].path("id")?.stringValue)
             let updated = try await api.send(.put, "\(base)/\(firstID)", json: #"{"body": "Hi {{first_name}}!", "type": "message"}"#)
-            #expect(updated["node"]?.path("type") == "connection_request" && updated["node"]?.path("body") == "Hi {{first_name}}!")
+            #expect(updated["node"]?.path("type") == "connection_request")
+            #expect(updated["node"]?.path("body") == "Hi {{first_name}}!")
             #expect(updated["node"]?.path("include_message") == true)
             let deleted = try await api.send(.delete, base, json: #"{"nodeId": "\#(delayID)"}"#)
             let afterDelete = try #require(deleted["sequence_nodes"]?.arrayValue)
@@ -200,13 +236,17 @@ import Testing
 
             let accounts = try await api.send(.get, "/puffle/api/accounts?type=linkedin")
             let seats = try #require(accounts["accounts"]?.arrayValue)
-            #expect(seats.count == 1 && seats.first?.path("status") == "connected" && seats.first?.path("weekly_connection_limit") == 100)
+            #expect(seats.count == 1)
+            #expect(seats.first?.path("status") == "connected")
+            #expect(seats.first?.path("weekly_connection_limit") == 100)
             #expect(try await api.send(.get, "/puffle/api/senders?type=email")["accounts"] == [])
             #expect(try await api.send(.get, "/puffle/api/accounts?type=fax").status == .badRequest)
             let senders = try await api.send(.get, "/puffle/api/campaigns/\(campaign)/senders")
-            #expect(senders["campaign_type"] == "linkedin" && senders["campaign_total_sent"] == 0)
+            #expect(senders["campaign_type"] == "linkedin")
+            #expect(senders["campaign_total_sent"] == 0)
             let list = try #require(senders["senders"]?.arrayValue)
-            #expect(list.first?.path("account_id") == .string(seat) && list.first?.path("weekly_connections_sent") == 0)
+            #expect(list.first?.path("account_id") == .string(seat))
+            #expect(list.first?.path("weekly_connections_sent") == 0)
         }
     }
 
@@ -214,20 +254,25 @@ import Testing
         let harness = try await Harness.make()
         try await harness.run { api in
             let unauthenticated = try await api.send(.get, "/puffle/api/campaigns", authenticated: false)
-            #expect(unauthenticated.status == .unauthorized && isPuffleError(unauthenticated, code: "unauthorized"))
+            #expect(unauthenticated.status == .unauthorized)
+            #expect(isPuffleError(unauthenticated, code: "unauthorized"))
             #expect(isPuffleError(try await api.send(.get, "/puffle/api/campaigns/campaign_00000000000000000000"), code: "not_found"))
             #expect(isPuffleError(try await api.send(.get, "/puffle/api/nowhere"), code: "not_found"))
             let wrongMethod = try await api.send(.put, "/puffle/api/campaigns")
-            #expect(wrongMethod.status == .methodNotAllowed && isPuffleError(wrongMethod) && wrongMethod.headers[.allow] == "GET, POST")
+            #expect(wrongMethod.status == .methodNotAllowed)
+            #expect(isPuffleError(wrongMethod))
+            #expect(wrongMethod.headers[.allow] == "GET, POST")
             let malformed = try await api.send(.post, "/puffle/api/campaigns", rawBody: "{not json")
-            #expect(malformed.status == .badRequest && isPuffleError(malformed))
+            #expect(malformed.status == .badRequest)
+            #expect(isPuffleError(malformed))
 
             let document = try await api.send(.get, "/puffle/openapi.json", authenticated: false)
             #expect(document.string("openapi") == "3.1.0")
             let paths = try #require(document["paths"]?.objectValue, "no paths")
             let served = Set(buildRouter(services: harness.services).routes.map(\.path))
             #expect(paths.keys.allSatisfy { $0.hasPrefix("/puffle/api/") && !served.contains($0) }, "only Puffle's surface")
-            #expect(paths["/puffle/api/campaigns/{id}/leads"]?.path("get") != nil && paths["/puffle/api/campaigns/{id}/leads"]?.path("delete") != nil)
+            #expect(paths["/puffle/api/campaigns/{id}/leads"]?.path("get") != nil)
+            #expect(paths["/puffle/api/campaigns/{id}/leads"]?.path("delete") != nil)
             #expect(paths.count == 13)
         }
     }
