@@ -117,7 +117,7 @@ struct ChannelRoutes {
                 email = try Self.inboundEmail(BodyReader(body: JSONValue.parse(raw.readableBytesView)))
             } else {
                 // A raw message: a bounce report (multipart/report, RFC 3464) or a reply.
-                email = InboundEmail(rawMessage: String(decoding: raw.readableBytesView, as: UTF8.self))
+                email = InboundMail.parse(rawMessage: String(decoding: raw.readableBytesView, as: UTF8.self))
             }
             let matched = try await services.inbound.receiveEmail(email, to: sender)
             return WebhookBody(received: true, matched: matched)
@@ -133,20 +133,20 @@ struct ChannelRoutes {
     static func inboundEmail(_ body: BodyReader) throws -> InboundEmail {
         let from = body.string("from")
         let subject = body.string("subject").value
-        var references = body.string("in_reply_to").value.map { InboundService.messageIDs(in: $0) } ?? []
+        var references = body.string("in_reply_to").value.map { InboundMail.messageIDs(in: $0) } ?? []
         var text = body.string("text").value
         if case .value(let headers)? = Optional(body.object("headers")) {
             for name in ["In-Reply-To", "in-reply-to", "References", "references"] {
-                if let value = headers.string(name).value { references += InboundService.messageIDs(in: value) }
+                if let value = headers.string(name).value { references += InboundMail.messageIDs(in: value) }
             }
         } else if case .value(let block) = body.string("headers") {
-            references += InboundEmail.references(inHeaders: block)
+            references += InboundMail.references(inHeaders: block)
             // A bounce forwarded as JSON carries its report in the text; keep headers for the DSN reader too.
             if text == nil { text = block }
         }
         try body.finish()
         guard let sender = from.value else { throw ValidationError("from", "is required") }
-        return InboundEmail(from: sender, subject: subject, references: references, text: text)
+        return InboundMail.email(from: sender, subject: subject, references: references, text: text)
     }
 
     static func formFields(_ buffer: ByteBuffer) -> [(String, String)] {

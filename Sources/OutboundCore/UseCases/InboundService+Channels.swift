@@ -1,64 +1,28 @@
 import Foundation
 
-/// An email that arrived at a sender's mailbox, as an inbound-parse service posts it.
+/// An email that arrived at a sender's mailbox, already read off the wire by the email channel
+/// (`InboundMail` in OutboundChannels: headers, Message-IDs, delivery-status reports).
 public struct InboundEmail: Sendable {
+    /// The `From` address, as written (`Jane <jane@example.com>` or a bare address).
     public var from: String
     public var subject: String?
     /// Message-IDs from `In-Reply-To` and `References`, nearest first.
     public var references: [String]
     public var text: String?
+    /// The delivery-status report the message carries, when it is a bounce report.
+    public var report: DeliveryReport?
 
-    public init(from: String, subject: String? = nil, references: [String] = [], text: String? = nil) {
+    public init(from: String, subject: String? = nil, references: [String] = [], text: String? = nil, report: DeliveryReport? = nil) {
         self.from = from
         self.subject = subject
         self.references = references
         self.text = text
+        self.report = report
     }
 }
 
-extension InboundEmail {
-    /// A raw message (RFC 5322): `From`, `Subject` and the Message-IDs of `In-Reply-To` and
-    /// `References` from its header block; the whole text is kept for the bounce-report reader.
-    public init(rawMessage text: String) {
-        self.init(from: MessageHeaders.value("From", in: text) ?? "", subject: MessageHeaders.value("Subject", in: text),
-                  references: Self.references(inHeaders: text), text: text)
-    }
-
-    /// The Message-IDs that `In-Reply-To` and `References` name in a header block.
-    public static func references(inHeaders block: String) -> [String] {
-        InboundService.messageIDs(in: (MessageHeaders.value("In-Reply-To", in: block) ?? "") + " "
-                                      + (MessageHeaders.value("References", in: block) ?? ""))
-    }
-}
-
-/// Reading RFC 5322 header lines (folded lines joined).
-enum MessageHeaders {
-    /// Lines with their continuation lines joined (RFC 5322 §2.2.3).
-    static func unfolded(_ text: String) -> [String] {
-        var lines: [String] = []
-        for raw in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
-            if let first = raw.first, first == " " || first == "\t", !lines.isEmpty {
-                lines[lines.count - 1] += " " + raw.trimmingCharacters(in: .whitespaces)
-            } else {
-                lines.append(String(raw))
-            }
-        }
-        return lines
-    }
-
-    /// The first header `name` of the header block (up to the first empty line), any case.
-    static func value(_ name: String, in message: String) -> String? {
-        let prefix = name.lowercased() + ":"
-        for line in unfolded(message) {
-            if line.isEmpty { return nil }
-            if line.lowercased().hasPrefix(prefix) { return line.dropFirst(prefix.count).trimmingCharacters(in: .whitespaces) }
-        }
-        return nil
-    }
-}
-
-/// The machine-readable part of a bounce report (RFC 3464).
-public struct DeliveryStatusReport: Sendable, Hashable {
+/// What a bounce report says of one recipient (the machine-readable part of RFC 3464).
+public struct DeliveryReport: Sendable, Hashable {
     public var recipient: String
     /// `failed`, `delayed`, `delivered`, `relayed` or `expanded`.
     public var action: String
@@ -67,30 +31,16 @@ public struct DeliveryStatusReport: Sendable, Hashable {
     /// Message-IDs quoted in the report (the returned message's headers).
     public var messageIDs: [String]
 
+    public init(recipient: String, action: String, status: String?, diagnostic: String?, messageIDs: [String]) {
+        self.recipient = recipient
+        self.action = action
+        self.status = status
+        self.diagnostic = diagnostic
+        self.messageIDs = messageIDs
+    }
+
     /// A permanent failure, the only kind that ends a lead.
     public var isBounce: Bool { action == "failed" || status?.hasPrefix("5") == true }
-
-    /// Reads `Final-Recipient`, `Action`, `Status` and `Diagnostic-Code` from a DSN body (the
-    /// whole multipart/report or only its message/delivery-status part). Nil when there is none.
-    public static func parse(_ text: String) -> DeliveryStatusReport? {
-        var fields: [String: String] = [:]
-        var messageIDs: [String] = []
-        for line in MessageHeaders.unfolded(text) {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            if name == "message-id" || name == "original-message-id" || name == "x-original-message-id" {
-                messageIDs += InboundService.messageIDs(in: value)
-            } else if ["final-recipient", "original-recipient", "action", "status", "diagnostic-code"].contains(name), fields[name] == nil {
-                fields[name] = value
-            }
-        }
-        guard let recipientField = fields["final-recipient"] ?? fields["original-recipient"], let action = fields["action"] else { return nil }
-        // `rfc822; jane@example.com`
-        let recipient = recipientField.split(separator: ";", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? recipientField
-        return DeliveryStatusReport(recipient: recipient, action: action.lowercased(), status: fields["status"],
-                                    diagnostic: fields["diagnostic-code"], messageIDs: messageIDs)
-    }
 }
 
 /// What Outbound answers an inbound SMS with, if anything.
@@ -152,7 +102,7 @@ extension InboundService {
     /// matched by the Message-IDs it answers first, then by the sender's address.
     @discardableResult
     public func receiveEmail(_ email: InboundEmail, to sender: Sender) async throws -> Int {
-        if let text = email.text, let report = DeliveryStatusReport.parse(text) {
+        if let report = email.report {
             guard report.isBounce else { return 0 }
             if let actionID = try await knownAction(in: report.messageIDs + email.references, workspace: sender.workspaceID) {
                 return try await receive(InboundEvent(type: .bounced, actionID: actionID), in: sender.workspaceID)
@@ -162,28 +112,16 @@ extension InboundService {
         if let actionID = try await knownAction(in: email.references, workspace: sender.workspaceID) {
             return try await receive(InboundEvent(type: .replied, actionID: actionID, senderID: sender.id), in: sender.workspaceID)
         }
-        guard let address = Self.address(in: email.from) else { throw ValidationError("from", "is not an email address") }
+        guard let address = Identity.email(Self.addressPart(of: email.from)) else { throw ValidationError("from", "is not an email address") }
         return try await reply(identity: address, sender: sender)
     }
 
-    /// `Jane Doe <jane@example.com>` → `jane@example.com`.
-    public static func address(in field: String) -> String? {
+    /// `Jane Doe <jane@example.com>` → `jane@example.com` (the angle-bracketed part, else all of it).
+    private static func addressPart(of field: String) -> String {
         if let open = field.lastIndex(of: "<"), let close = field.lastIndex(of: ">"), open < close {
-            return Identity.email(String(field[field.index(after: open)..<close]))
+            return String(field[field.index(after: open)..<close])
         }
-        return Identity.email(field)
-    }
-
-    /// The `<…>` tokens of a Message-ID header (also bare IDs separated by spaces).
-    public static func messageIDs(in header: String) -> [String] {
-        var ids: [String] = []
-        var rest = Substring(header)
-        while let open = rest.firstIndex(of: "<"), let close = rest[open...].firstIndex(of: ">") {
-            ids.append(String(rest[open...close]))
-            rest = rest[rest.index(after: close)...]
-        }
-        if ids.isEmpty { ids = header.split(whereSeparator: { $0 == " " || $0 == "," }).map { "<\($0)>" } }
-        return ids
+        return field
     }
 
     /// The first of `messageIDs` that names one of our actions in `workspace` (`<action_…@domain>`).
