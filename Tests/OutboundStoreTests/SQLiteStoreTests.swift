@@ -26,7 +26,7 @@ import OutboundCore
     @Test func opensWithWALForeignKeysAndEveryMigration() throws {
         let temp = TemporaryDatabase()
         let store = try SQLiteStore(path: temp.path)
-        #expect(try store.appliedMigrations() == ["v1-foundation", "v2-contacts-lists-leads", "v3-sequences", "v4-engine", "v5-automations", "v6-channels", "v7-users", "v8-engine-throughput", "v9-rebalance-steps", "v10-follow-ups-first"])
+        #expect(try store.appliedMigrations() == ["v1-foundation", "v2-contacts-lists-leads", "v3-sequences", "v4-engine", "v5-automations", "v6-channels", "v7-users", "v8-engine-throughput", "v9-rebalance-steps", "v10-follow-ups-first", "v11-opaque-idempotent-replies"])
         let journal = try store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         let foreignKeys = try store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA foreign_keys") }
         let synchronous = try store.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
@@ -137,8 +137,8 @@ import OutboundCore
         let ws = try await workspace(store)
         #expect(try await store.claimIdempotencyKey("k1", requestHash: "h1", in: ws.id, at: now, expiry: 3600) == .claimed)
         #expect(try await store.claimIdempotencyKey("k1", requestHash: "h1", in: ws.id, at: now, expiry: 3600) == .inProgress)
-        let stored = StoredResponse(status: 201, contentType: "application/json", body: Array("{\"ok\":true}".utf8))
-        try await store.completeIdempotencyKey("k1", in: ws.id, response: stored)
+        let stored = Array("201\napplication/json\n{\"ok\":true}".utf8)
+        try await store.completeIdempotencyKey("k1", in: ws.id, reply: stored)
         #expect(try await store.claimIdempotencyKey("k1", requestHash: "h1", in: ws.id, at: now, expiry: 3600) == .replay(stored))
         #expect(try await store.claimIdempotencyKey("k1", requestHash: "h2", in: ws.id, at: now, expiry: 3600) == .mismatch)
         // Expired keys are forgotten.
@@ -146,6 +146,28 @@ import OutboundCore
         #expect(try await store.claimIdempotencyKey("k1", requestHash: "h2", in: ws.id, at: later, expiry: 3600) == .claimed)
         try await store.releaseIdempotencyKey("k1", in: ws.id)
         #expect(try await store.claimIdempotencyKey("k1", requestHash: "h3", in: ws.id, at: later, expiry: 3600) == .claimed)
+    }
+
+    @Test func keptIdempotentAnswersSurviveTheMoveToOpaqueReplies() async throws {
+        let temp = TemporaryDatabase()
+        let queue = try DatabaseQueue(path: temp.path)
+        try SQLiteStore.migrator.migrate(queue, upTo: "v10-follow-ups-first")
+        let createdAt = Int64(now.timeIntervalSince1970 * 1000)
+        try await queue.write { db in
+            try db.execute(sql: "INSERT INTO workspaces (id, name, created_at, updated_at) VALUES ('workspace_1', 'Old', ?, ?)",
+                           arguments: [createdAt, createdAt])
+            try db.execute(sql: """
+                INSERT INTO idempotency_keys (workspace_id, key, request_hash, status, content_type, body, created_at)
+                VALUES ('workspace_1', 'done', 'h', 201, 'application/json', CAST('{"ok":1}' AS BLOB), ?),
+                       ('workspace_1', 'busy', 'h', NULL, NULL, NULL, ?)
+                """, arguments: [createdAt, createdAt])
+        }
+        try queue.close()
+        let store = try SQLiteStore(path: temp.path)
+        let workspace = ID(trusted: "workspace_1")
+        #expect(try await store.claimIdempotencyKey("done", requestHash: "h", in: workspace, at: now, expiry: 3600)
+                == .replay(Array("201\napplication/json\n{\"ok\":1}".utf8)))
+        #expect(try await store.claimIdempotencyKey("busy", requestHash: "h", in: workspace, at: now, expiry: 3600) == .inProgress)
     }
 
     @Test func revokingKeepsTheFirstRevocationTime() async throws {

@@ -28,10 +28,11 @@ struct IdempotencyMiddleware: RouterMiddleware {
         let hash = Hex.encode(hasher.finalize())
 
         switch try await keys.claim(key, requestHash: hash, in: workspace) {
-        case .replay(let stored):
-            var headers: HTTPFields = [.contentType: stored.contentType]
+        case .replay(let reply):
+            guard let kept = KeptResponse(reply) else { throw APIError.idempotencyInProgress }
+            var headers: HTTPFields = [.contentType: kept.contentType]
             headers[HTTPField.Name("Idempotent-Replayed")!] = "true"
-            return Response(status: .init(code: stored.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: stored.body)))
+            return Response(status: .init(code: kept.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: kept.body)))
         case .mismatch:
             throw APIError.idempotencyMismatch
         case .inProgress:
@@ -59,11 +60,32 @@ struct IdempotencyMiddleware: RouterMiddleware {
         try await response.body.write(collector)
         let bytes = collector.bytes
         replayable.body = .init(byteBuffer: ByteBuffer(bytes: bytes))
-        let stored = StoredResponse(status: response.status.code,
-                                    contentType: response.headers[.contentType] ?? "application/json", body: bytes)
-        try await keys.complete(key, in: workspace, response: stored)
+        let kept = KeptResponse(status: response.status.code, contentType: response.headers[.contentType] ?? "application/json", body: bytes)
+        try await keys.complete(key, in: workspace, reply: kept.bytes)
         return replayable
     }
+}
+
+/// A response kept for replay, as the bytes the store keeps: "STATUS\nCONTENT-TYPE\nBODY"
+/// (the store's migration v11 writes older answers in this shape too).
+struct KeptResponse {
+    var status: Int
+    var contentType: String
+    var body: [UInt8]
+
+    init(status: Int, contentType: String, body: [UInt8]) {
+        self.status = status
+        self.contentType = contentType
+        self.body = body
+    }
+
+    init?(_ bytes: [UInt8]) {
+        let lines = bytes.split(separator: UInt8(ascii: "\n"), maxSplits: 2, omittingEmptySubsequences: false)
+        guard lines.count == 3, let status = Int(String(decoding: lines[0], as: UTF8.self)) else { return nil }
+        self.init(status: status, contentType: String(decoding: lines[1], as: UTF8.self), body: Array(lines[2]))
+    }
+
+    var bytes: [UInt8] { Array("\(status)\n\(contentType)\n".utf8) + body }
 }
 
 /// Collects a response body in memory so it can be stored and sent again.

@@ -71,7 +71,7 @@ public protocol Store: ContactStore, LeadStore, EngineStore, InboundStore, Actio
         _ key: String, requestHash: String, in workspace: ID, at: Date, expiry: TimeInterval
     ) async throws -> IdempotencyClaim
     /// Stores the response a claimed key will replay.
-    func completeIdempotencyKey(_ key: String, in workspace: ID, response: StoredResponse) async throws
+    func completeIdempotencyKey(_ key: String, in workspace: ID, reply: [UInt8]) async throws
     /// Frees a claimed key whose request failed on our side, so the client may try again.
     func releaseIdempotencyKey(_ key: String, in workspace: ID) async throws
 }
@@ -81,22 +81,11 @@ public enum IdempotencyClaim: Sendable, Equatable {
     /// The key was free and is now held by this request.
     case claimed
     /// The same request was answered before: replay this.
-    case replay(StoredResponse)
+    /// The same request was answered before: replay this (the bytes the caller kept; opaque here).
+    case replay([UInt8])
     /// The key was used with another request body.
     case mismatch
     /// The same key is being processed by a request still in flight.
     case inProgress
 }
 
-/// A response kept for replay.
-public struct StoredResponse: Sendable, Equatable {
-    public var status: Int
-    public var contentType: String
-    public var body: [UInt8]
-
-    public init(status: Int, contentType: String, body: [UInt8]) {
-        self.status = status
-        self.contentType = contentType
-        self.body = body
-    }
-}

@@ -18,9 +18,10 @@ public struct IdempotencyService: Sendable {
         try await store.claimIdempotencyKey(key, requestHash: requestHash, in: workspace, at: clock.now, expiry: Self.expiry)
     }
 
-    /// Keeps the answer a claimed key replays.
-    public func complete(_ key: String, in workspace: ID, response: StoredResponse) async throws {
-        try await store.completeIdempotencyKey(key, in: workspace, response: response)
+    /// Keeps the answer a claimed key replays: bytes only the caller reads (the API keeps an
+    /// HTTP response in them; the core knows nothing of HTTP).
+    public func complete(_ key: String, in workspace: ID, reply: [UInt8]) async throws {
+        try await store.completeIdempotencyKey(key, in: workspace, reply: reply)
     }
 
     /// Frees a claimed key whose request failed on the server's side, so a retry runs again.

@@ -12,9 +12,8 @@ extension SQLiteStore {
             if let row = try Row.fetchOne(db, sql: "SELECT * FROM idempotency_keys WHERE workspace_id = ? AND key = ?",
                                           arguments: [workspace.rawValue, key]) {
                 guard row["request_hash"] as String == requestHash else { return .mismatch }
-                guard let status = row["status"] as Int? else { return .inProgress }
-                let body: Data = row["body"] ?? Data()
-                return .replay(StoredResponse(status: status, contentType: row["content_type"] ?? "application/json", body: Array(body)))
+                guard let reply = row["reply"] as Data? else { return .inProgress }
+                return .replay(Array(reply))
             }
             try db.execute(
                 sql: "INSERT INTO idempotency_keys (workspace_id, key, request_hash, created_at) VALUES (?, ?, ?, ?)",
@@ -23,17 +22,16 @@ extension SQLiteStore {
         }
     }
 
-    public func completeIdempotencyKey(_ key: String, in workspace: ID, response: StoredResponse) async throws {
+    public func completeIdempotencyKey(_ key: String, in workspace: ID, reply: [UInt8]) async throws {
         try await write { db in
-            try db.execute(
-                sql: "UPDATE idempotency_keys SET status = ?, content_type = ?, body = ? WHERE workspace_id = ? AND key = ?",
-                arguments: [response.status, response.contentType, Data(response.body), workspace.rawValue, key])
+            try db.execute(sql: "UPDATE idempotency_keys SET reply = ? WHERE workspace_id = ? AND key = ?",
+                           arguments: [Data(reply), workspace.rawValue, key])
         }
     }
 
     public func releaseIdempotencyKey(_ key: String, in workspace: ID) async throws {
         try await write { db in
-            try db.execute(sql: "DELETE FROM idempotency_keys WHERE workspace_id = ? AND key = ? AND status IS NULL",
+            try db.execute(sql: "DELETE FROM idempotency_keys WHERE workspace_id = ? AND key = ? AND reply IS NULL",
                            arguments: [workspace.rawValue, key])
         }
     }

@@ -381,6 +381,19 @@ extension SQLiteStore {
                 BEGIN UPDATE enrollments SET lane = 1 - lane WHERE campaign_seq = NEW.seq; END;
                 """)
         }
+        migrator.registerMigration("v11-opaque-idempotent-replies") { db in
+            // The answer an Idempotency-Key replays becomes bytes the store does not read (the API
+            // keeps its HTTP response in them). Kept answers are folded into the API's envelope of
+            // this release — "STATUS\nCONTENT-TYPE\nBODY" — so a retry across the upgrade still replays.
+            try db.execute(sql: """
+                ALTER TABLE idempotency_keys ADD COLUMN reply BLOB;
+                UPDATE idempotency_keys SET reply = CAST(CAST(status AS TEXT) || char(10) || coalesce(content_type, 'application/json')
+                    || char(10) AS BLOB) || coalesce(body, x'') WHERE status IS NOT NULL;
+                ALTER TABLE idempotency_keys DROP COLUMN status;
+                ALTER TABLE idempotency_keys DROP COLUMN content_type;
+                ALTER TABLE idempotency_keys DROP COLUMN body;
+                """)
+        }
         return migrator
     }()
 }
