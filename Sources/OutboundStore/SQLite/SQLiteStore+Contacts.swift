@@ -98,7 +98,7 @@ extension SQLiteStore {
             let contact = try Self.contact(row)
             // Stored API answers (idempotency replays) may quote the contact: drop them too.
             for needle in [contact.id.rawValue] + contact.identities.map(\.value) {
-                try db.execute(sql: "DELETE FROM idempotency_keys WHERE workspace_id = ? AND instr(body, ?) > 0",
+                try db.execute(sql: "DELETE FROM idempotency_keys WHERE workspace_id = ? AND instr(reply, ?) > 0",
                                arguments: [workspace.rawValue, Data(needle.utf8)])
             }
             // Leads and list memberships go with the row (ON DELETE CASCADE).
