@@ -46,6 +46,8 @@ struct AuthMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 
+    /// The key of `Authorization: Bearer …` (the scheme in any case, as RFC 7235 §2.1 has it;
+    /// HummingbirdAuth's `bearer` accepts only `Bearer`) or of `X-API-KEY`.
     static func presentedKey(_ headers: HTTPFields) -> String? {
         if let value = headers[.authorization] {
             let parts = value.split(separator: " ", maxSplits: 1)
@@ -57,5 +59,14 @@ struct AuthMiddleware: RouterMiddleware {
             return value.trimmingCharacters(in: .whitespaces)
         }
         return nil
+    }
+
+    /// The password of `Authorization: Basic …` (any user name), the scheme in any case.
+    static func basicPassword(_ headers: HTTPFields) -> String? {
+        guard let value = headers[.authorization], value.lowercased().hasPrefix("basic "),
+              let decoded = Data(base64Encoded: String(value.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+              let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":")
+        else { return nil }
+        return String(text[text.index(after: colon)...])
     }
 }

@@ -108,7 +108,7 @@ struct ChannelRoutes {
             let sender = try await webhookSender(context, channel: .email)
             // Inbound-parse services send a key as Bearer, X-API-KEY or the password of a
             // `https://outbound:KEY@host/…` URL (basic auth); it must be of the sender's workspace.
-            guard let secret = AuthMiddleware.presentedKey(request.headers) ?? Self.basicPassword(request.headers),
+            guard let secret = AuthMiddleware.presentedKey(request.headers) ?? AuthMiddleware.basicPassword(request.headers),
                   let key = try await services.workspaces.authenticate(secret: secret), key.workspaceID == sender.workspaceID
             else { throw APIError.unauthorized("send an API key of the sender's workspace (Bearer, X-API-KEY or basic auth)") }
             let raw = try await request.rawBody(context: context)
@@ -149,6 +149,8 @@ struct ChannelRoutes {
         return InboundMail.email(from: sender, subject: subject, references: references, text: text)
     }
 
+    /// A form post as its (name, value) pairs, in order and with repeats: Twilio's signature
+    /// covers every pair, which `URLEncodedFormDecoder` (decoding into a type) does not keep.
     static func formFields(_ buffer: ByteBuffer) -> [(String, String)] {
         String(decoding: buffer.readableBytesView, as: UTF8.self).split(separator: "&").compactMap { pair in
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -156,14 +158,6 @@ struct ChannelRoutes {
             guard let name = parts.first else { return nil }
             return (decode(name), parts.count > 1 ? decode(parts[1]) : "")
         }
-    }
-
-    static func basicPassword(_ headers: HTTPFields) -> String? {
-        guard let value = headers[.authorization], value.lowercased().hasPrefix("basic "),
-              let decoded = Data(base64Encoded: String(value.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
-              let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":")
-        else { return nil }
-        return String(text[text.index(after: colon)...])
     }
 
     static func scheme(_ request: Request) -> String {
