@@ -72,6 +72,15 @@ import OutboundCore
             }
         }
     }
+    /// One sender, campaign, contact and list to name in paths.
+    private func resources(_ api: APIClient) async throws -> (sender: String, campaign: String, contact: String, list: String) {
+        let sender = try await api.createSender(channel: "email", slug: "resources")
+        let campaign = try await api.createCampaign(name: "Resources", channel: "email", senders: [sender])
+        let contact = try #require(try await api.send(.post, "/v1/contacts", json: #"{"email": "resources@example.com"}"#).string("id"))
+        let list = try #require(try await api.send(.post, "/v1/lists", json: #"{"name": "Resources"}"#).string("id"))
+        return (sender, campaign, contact, list)
+    }
+
     /// The schema `value` stands for: `$ref`s followed, `anyOf` with null unwrapped.
     private func resolve(_ value: JSONValue?, in document: JSONValue) -> JSONValue? {
         guard let value else { return nil }
@@ -91,10 +100,7 @@ import OutboundCore
         let harness = try await Harness.make()
         try await harness.run { api in
             let document = try await api.send(.get, "/openapi.json", authenticated: false).json
-            let sender = try await api.createSender(channel: "email", slug: "drift")
-            let campaign = try await api.createCampaign(name: "Drift", channel: "email", senders: [sender])
-            let contact = try #require(try await api.send(.post, "/v1/contacts", json: #"{"email": "drift@example.com"}"#).string("id"))
-            let list = try #require(try await api.send(.post, "/v1/lists", json: #"{"name": "Drift"}"#).string("id"))
+            let (sender, campaign, contact, list) = try await resources(api)
             let paths = try #require(document.path("paths")?.objectValue)
             var checked = 0
             for (path, item) in paths.sorted(by: { $0.key < $1.key }) where path.hasPrefix("/v1/") {
@@ -132,10 +138,7 @@ import OutboundCore
         let harness = try await Harness.make()
         try await harness.run { api in
             let document = try await api.send(.get, "/openapi.json", authenticated: false).json
-            let sender = try await api.createSender(channel: "email", slug: "answers")
-            let campaign = try await api.createCampaign(name: "Answers", channel: "email", senders: [sender])
-            let contact = try #require(try await api.send(.post, "/v1/contacts", json: #"{"email": "answers@example.com"}"#).string("id"))
-            let list = try #require(try await api.send(.post, "/v1/lists", json: #"{"name": "Answers"}"#).string("id"))
+            let (sender, campaign, contact, list) = try await resources(api)
             for (path, concrete) in [
                 ("/v1/campaigns/{id}", "/v1/campaigns/\(campaign)"), ("/v1/senders/{id}", "/v1/senders/\(sender)"),
                 ("/v1/contacts/{id}", "/v1/contacts/\(contact)"), ("/v1/lists/{id}", "/v1/lists/\(list)"),

@@ -13,11 +13,7 @@ struct DialectMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            let problem = Problem(error)
-            if problem.status == .internalServerError {
-                context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
-            }
-            return dialect.errorResponse(problem)
+            return dialect.errorResponse(Problem(error, of: request, context: context))
         }
     }
 }

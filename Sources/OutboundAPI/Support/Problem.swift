@@ -54,6 +54,15 @@ struct Problem: Sendable {
         }
     }
 
+    /// The problem `error` stands for, as a middleware answers it: an unexpected one (a 500) is
+    /// logged with the request's path, since its answer says nothing of the cause.
+    init(_ error: any Error, of request: Request, context: AppContext) {
+        self.init(error)
+        if status == .internalServerError {
+            context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
+        }
+    }
+
     private init(_ error: APIError) {
         switch error {
         case .malformedBody(let message):

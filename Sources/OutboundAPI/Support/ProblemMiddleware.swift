@@ -14,10 +14,7 @@ struct ProblemMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            let problem = Problem(error)
-            if problem.status == .internalServerError {
-                context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
-            }
+            let problem = Problem(error, of: request, context: context)
             // A vendor's path gets the vendor's error shape, whatever went wrong.
             let dialect = Dialect.owning(request.uri.path)
             if problem.type == "route-not-found" {
