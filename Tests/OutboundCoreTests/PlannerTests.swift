@@ -95,6 +95,9 @@ import Testing
         let decided = Planner().plan([SenderSnapshot(sender: sam, usage: [:], candidates: [fresh])], at: now)
         #expect(decided.claims.isEmpty)
         #expect(decided.moves.first?.dueAt == now.addingTimeInterval(86_400))
+        // Every other new lead of the campaign due on the sender waits with it, in one write.
+        #expect(decided.deferrals == [Deferral(senderID: sam.id, campaignID: plan.id, nodeIDs: ["n1", "n3"],
+                                               until: now.addingTimeInterval(86_400), newLeadsOnly: true)])
         let followUp = candidate(2, plan, on: sam, node: "n3", started: now.addingTimeInterval(-7200), startedToday: 1)
         let next = Planner().plan([SenderSnapshot(sender: sam, usage: [:], candidates: [followUp])], at: now)
         #expect(next.claims.first?.enrollment.seq == 2)

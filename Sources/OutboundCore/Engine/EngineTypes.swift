@@ -103,19 +103,29 @@ public struct DispatchPlan: Sendable {
 }
 
 /// Every lead of `campaignID` due on `senderID` and waiting at one of `nodeIDs` (the campaign's
-/// steps on that sender's channel) cannot act before `until` — the campaign's window is shut or
-/// it has not started — so they move there together, in one write, instead of one candidate per tick.
+/// steps on that sender's channel) cannot act before `until` — the campaign's window is shut, it
+/// has not started, or (`newLeadsOnly`: leads not yet contacted) its daily new-lead limit is
+/// reached — so they move there together, in one write, instead of one candidate per tick.
 public struct Deferral: Sendable, Hashable {
     public var senderID: ID
     public var campaignID: ID
     public var nodeIDs: [String]
     public var until: Date
+    public var newLeadsOnly: Bool
 
-    public init(senderID: ID, campaignID: ID, nodeIDs: [String], until: Date) {
+    public init(senderID: ID, campaignID: ID, nodeIDs: [String], until: Date, newLeadsOnly: Bool = false) {
         self.senderID = senderID
         self.campaignID = campaignID
         self.nodeIDs = nodeIDs
         self.until = until
+        self.newLeadsOnly = newLeadsOnly
+    }
+
+    /// One deferral per sender, campaign and kind in a plan.
+    struct Key: Hashable {
+        var sender: ID
+        var campaign: ID
+        var newLeadsOnly: Bool
     }
 }
 

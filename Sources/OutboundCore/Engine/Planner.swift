@@ -19,7 +19,7 @@ public struct Planner: Sendable {
         var plan = DispatchPlan()
         var startedToday: [ID: Int] = [:]
         var workspaceToday: [ID: Int] = [:]
-        var deferred: Set<[ID]> = []
+        var deferred: Set<Deferral.Key> = []
         for snapshot in snapshots {
             let sender = snapshot.sender
             plan.senders.append(sender.id)
@@ -123,7 +123,10 @@ public struct Planner: Sendable {
                         if e.startedAt == nil {
                             let started = candidate.campaignStartedToday + startedToday[campaign.id, default: 0]
                             if started >= campaign.dailyLimit {
-                                e.dueAt = Planner.nextMidnight(after: now, in: campaign.timezone)
+                                let midnight = Planner.nextMidnight(after: now, in: campaign.timezone)
+                                e.dueAt = midnight
+                                // No other new lead of the campaign can start today either.
+                                hold(campaign, on: sender, until: midnight, newLeadsOnly: true, &deferred, &plan)
                                 break walk
                             }
                         }
@@ -177,11 +180,13 @@ public struct Planner: Sendable {
     }
 
     /// Moves the rest of the campaign's leads due on the sender along with the one looked at (once
-    /// per sender and campaign in a plan): a shut window or a later start holds them all alike.
-    private func hold(_ campaign: Campaign, on sender: Sender, until: Date, _ deferred: inout Set<[ID]>, _ plan: inout DispatchPlan) {
-        guard deferred.insert([sender.id, campaign.id]).inserted else { return }
+    /// per sender and campaign in a plan): a shut window or a later start holds them all alike, and
+    /// a reached daily new-lead limit holds every lead not yet contacted (`newLeadsOnly`).
+    private func hold(_ campaign: Campaign, on sender: Sender, until: Date, newLeadsOnly: Bool = false,
+                      _ deferred: inout Set<Deferral.Key>, _ plan: inout DispatchPlan) {
+        guard deferred.insert(Deferral.Key(sender: sender.id, campaign: campaign.id, newLeadsOnly: newLeadsOnly)).inserted else { return }
         let nodes = campaign.sequence.nodes.filter { $0.channel == sender.channel && $0.actionKind != nil }.map(\.id)
-        plan.deferrals.append(Deferral(senderID: sender.id, campaignID: campaign.id, nodeIDs: nodes, until: until))
+        plan.deferrals.append(Deferral(senderID: sender.id, campaignID: campaign.id, nodeIDs: nodes, until: until, newLeadsOnly: newLeadsOnly))
     }
 
     private func advance(_ e: inout Enrollment, to next: String?, at now: Date) {

@@ -354,6 +354,7 @@ extension SQLiteStore {
                 UPDATE enrollments SET due_at = ?, updated_at = ?
                 WHERE sender_seq = ? AND priority = ? AND lane IN (0, 1) AND due_at <= ? AND campaign_seq = ?
                     AND node_id IN (\(Array(repeating: "?", count: nodes.count).joined(separator: ",")))
+                    \(deferral.newLeadsOnly ? "AND started_at IS NULL" : "")
                 """).execute(arguments: StatementArguments([millis(deferral.until), nowMs, senderSeq, Int64(priority), nowMs, campaignSeq] as [Int64?])
                                  + StatementArguments(nodes))
             deferred += db.changesCount

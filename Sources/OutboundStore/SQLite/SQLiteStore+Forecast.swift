@@ -20,9 +20,16 @@ extension SQLiteStore {
 }
 
 extension SQLiteStore {
-    /// Copies for forecasts, made in the temporary directory and removed after use.
-    public func forecastSandbox() -> ForecastService.Sandbox {
+    /// Copies for forecasts. A forecast needs no durability, so by default the copy lives in
+    /// memory (SQLite's online backup of a consistent snapshot): no file, no fsync per simulated
+    /// transaction. `inMemory: false` copies to a file in the temporary directory instead.
+    public func forecastSandbox(inMemory: Bool = true) -> ForecastService.Sandbox {
         { [self] in
+            if inMemory {
+                let memory = try DatabaseQueue(configuration: SQLiteStore.configuration)
+                try pool.backup(to: memory)
+                return (try SQLiteStore(writer: memory, path: SQLiteStore.memory), {})
+            }
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("outbound-forecast-\(UUID().uuidString).sqlite").path
             let copy = try self.copy(to: path)
             return (copy, {

@@ -30,7 +30,7 @@ public final class SQLiteStore: Store {
         try SQLiteStore(writer: DatabaseQueue(configuration: configuration), path: memory)
     }
 
-    private static var configuration: Configuration {
+    static var configuration: Configuration {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
