@@ -65,6 +65,29 @@ import OutboundTestSupport
         }
     }
 
+    /// The daily new-lead limit: two new leads a day; the rest of the day's new leads wait for
+    /// midnight together (one look, not one tick per lead), while follow-ups carry on.
+    @Test func theDailyNewLeadLimitStartsSoManyLeadsADayAndHoldsTheRestTogether() async throws {
+        let engine = try await Engine.make()
+        defer { engine.cleanup() }
+        let sender = try await engine.emailSender("Sam", gap: 60)
+        let campaign = try await engine.emailCampaign("Two a day", senders: [sender], dailyLimit: 2)
+        _ = try await engine.addLeads(6, to: campaign)
+        _ = try await engine.services.lifecycle.launch(campaign.id, in: engine.workspace)
+        // The two sends at 14:00 and 14:01, then one tick finds the limit and holds the other four.
+        _ = try await engine.services.dispatcher.drain()
+        engine.clock.set(engine.date("2026-11-30T14:01:00Z"))
+        _ = try await engine.services.dispatcher.drain()
+        engine.clock.set(engine.date("2026-11-30T14:02:00Z"))
+        let holding = try await engine.services.dispatcher.drain()
+        #expect(holding.actions == 0)
+        #expect(holding.moves >= 1)
+        #expect(try await engine.services.dispatcher.nextWake() == engine.date("2026-12-01T00:00:00Z"), "nothing is due before midnight")
+        try await engine.run(until: engine.date("2026-12-03T00:00:00Z"))
+        let days = try await engine.actions(campaign).map { String($0.createdAt.formatted(.iso8601).prefix(10)) }
+        #expect(days == ["2026-11-30", "2026-11-30", "2026-12-01", "2026-12-01", "2026-12-02", "2026-12-02"])
+    }
+
     @Test func aWindowOpeningAfterSpringForwardIsHitExactly() async throws {
         // Saturday 2026-03-07 noon in New York; the only window is Sunday 09:00–17:00, the DST day.
         let engine = try await Engine.make(start: "2026-03-07T17:00:00Z")
