@@ -9,7 +9,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     }
 
     public mutating func next() -> UInt64 {
-        defer { state &+= SplitMix64.gamma }
+        defer { state &+= 0x9E37_79B9_7F4A_7C15 }
         return SplitMix64.mix(state)
     }
 
@@ -18,11 +18,10 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         Double(next() >> 11) / Double(1 << 53) < probability
     }
 
-    static let gamma: UInt64 = 0x9E37_79B9_7F4A_7C15
-
-    /// The generator's output for a state (gamma added, then the finalizer): a good 64-bit hash.
+    /// The generator's output for a state (the golden gamma 0x9E37…7C15 added, then the
+    /// finalizer): a good 64-bit hash.
     public static func mix(_ value: UInt64) -> UInt64 {
-        var z = value &+ gamma
+        var z = value &+ 0x9E37_79B9_7F4A_7C15
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
