@@ -252,13 +252,7 @@ struct BenchWorkspace {
         let services = try await Services(store: store, clock: clock, planner: Planner(random: RandomSource(seed: 42)))
         let (workspace, _) = try await services.workspaces.createWorkspace(name: "bench")
         let now = clock.now
-        var senderList: [Sender] = []
-        for index in 0..<senders {
-            let sender = Sender(id: .generate(.sender), workspaceID: workspace.id, channel: .email, displayName: "Sender \(index)",
-                                email: "sender\(index)@bench.example", createdAt: now, updatedAt: now)
-            try await store.insertSender(sender)
-            senderList.append(sender)
-        }
+        let senderList = try await insertEmailSenders(senders, in: workspace.id, store: store, at: now)
         let zones = ["UTC", "America/New_York", "Europe/Berlin", "Asia/Tokyo"]
         let weekdays = [Weekday.monday, .tuesday, .wednesday, .thursday, .friday]
         var campaignList: [Campaign] = []
@@ -297,5 +291,17 @@ struct BenchWorkspace {
         }
         while try await services.lifecycle.continueEnrolling() {}
         return BenchWorkspace(store: store, services: services, clock: clock, seconds: Date().timeIntervalSince(began))
+    }
+
+    /// `count` email senders with the default limits and pacing (`sender0@bench.example`, …).
+    static func insertEmailSenders(_ count: Int, in workspace: ID, store: SQLiteStore, at now: Date) async throws -> [Sender] {
+        var senders: [Sender] = []
+        for index in 0..<count {
+            let sender = Sender(id: .generate(.sender), workspaceID: workspace, channel: .email, displayName: "Sender \(index)",
+                                email: "sender\(index)@bench.example", createdAt: now, updatedAt: now)
+            try await store.insertSender(sender)
+            senders.append(sender)
+        }
+        return senders
     }
 }

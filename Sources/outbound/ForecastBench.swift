@@ -25,13 +25,7 @@ struct ForecastBench: AsyncParsableCommand {
         let services = try await Services(store: store, clock: clock, sandbox: store.forecastSandbox(inMemory: inMemory))
         let (workspace, _) = try await services.workspaces.createWorkspace(name: "bench")
         let now = clock.now
-        var senderIDs: [ID] = []
-        for index in 0..<senders {
-            let sender = Sender(id: .generate(.sender), workspaceID: workspace.id, channel: .email, displayName: "Sender \(index)",
-                                email: "sender\(index)@bench.example", createdAt: now, updatedAt: now)
-            try await store.insertSender(sender)
-            senderIDs.append(sender.id)
-        }
+        let senderIDs = try await BenchWorkspace.insertEmailSenders(senders, in: workspace.id, store: store, at: now).map(\.id)
         let weekdays = [Weekday.monday, .tuesday, .wednesday, .thursday, .friday]
         var campaign = Campaign(id: .generate(.campaign), workspaceID: workspace.id, name: "Forecast", channel: .email, dryRun: true,
                                 schedule: Schedule(Dictionary(uniqueKeysWithValues: weekdays.map { ($0, [MinuteRange(start: 9 * 60, end: 17 * 60)]) })),
