@@ -60,6 +60,9 @@ public struct Planner: Sendable {
                             break walk
                         }
                         advance(&e, to: node.next, at: now)
+                        // Due since the delay ended, not since it was looked at: a lead kept
+                        // waiting (behind others on a busy sender) keeps its place in due order.
+                        e.dueAt = until
                     case .condition(let signal, let days, let yes, let no):
                         if e.signals.contains(signal) {
                             advance(&e, to: yes, at: now)
