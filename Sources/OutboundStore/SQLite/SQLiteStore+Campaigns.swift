@@ -21,10 +21,13 @@ extension SQLiteStore {
         }
     }
 
+    /// Decoded once per revision (every change of a campaign, its senders or lists bumps it) and
+    /// shared with the dispatcher's cache: a read of an unchanged campaign is one index lookup.
     public func campaign(_ id: ID, in workspace: ID) async throws -> Campaign? {
-        try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM campaigns WHERE id = ? AND workspace_id = ?",
-                             arguments: [id.rawValue, workspace.rawValue]).map { try Self.campaign($0, db) }
+        try await read { [cache] db in
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, revision FROM campaigns WHERE id = ? AND workspace_id = ?"),
+                                             arguments: [id.rawValue, workspace.rawValue]) else { return nil }
+            return try cache.campaign(row[0], revision: row[1], db)
         }
     }
 
