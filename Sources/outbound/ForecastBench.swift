@@ -13,7 +13,6 @@ struct ForecastBench: AsyncParsableCommand {
     @Option(help: "Leads in the campaign.") var leads: Int = 10_000
     @Option(help: "Email senders on the campaign.") var senders: Int = 10
     @Flag(help: "Print one JSON line only.") var json = false
-    @Flag(help: "Forecast on a copy in memory instead of an unflushed file.") var inMemory = false
 
     func run() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("outbound-bench-\(UUID().uuidString)")
@@ -22,7 +21,7 @@ struct ForecastBench: AsyncParsableCommand {
         let store = try SQLiteStore(path: folder.appendingPathComponent("outbound.sqlite").path)
         // Monday 2026-11-30 08:00 UTC: the first window opens within the hour.
         let clock = VirtualClock(Date(timeIntervalSince1970: 1_796_025_600))
-        let services = try await Services(store: store, clock: clock, sandbox: store.forecastSandbox(inMemory: inMemory))
+        let services = try await Services(store: store, clock: clock, sandbox: store.forecastSandbox())
         let (workspace, _) = try await services.workspaces.createWorkspace(name: "bench")
         let now = clock.now
         let senderIDs = try await BenchWorkspace.insertEmailSenders(senders, in: workspace.id, store: store, at: now).map(\.id)
@@ -56,7 +55,7 @@ struct ForecastBench: AsyncParsableCommand {
                       + "completion \(completion), bottleneck \(forecast.bottleneck)")
         }
         let rate = String(format: "%.0f", Double(forecast.simulatedActions) / max(seconds, 1e-9))
-        emit(#"{"bench":"forecast","leads":\#(leads),"senders":\#(senders),"copy":"\#(inMemory ? "memory" : "file")","seconds":\#(String(format: "%.3f", seconds)),"#
+        emit(#"{"bench":"forecast","leads":\#(leads),"senders":\#(senders),"seconds":\#(String(format: "%.3f", seconds)),"#
              + #""actions":\#(forecast.simulatedActions),"actions_per_s":\#(rate),"completion":"\#(completion)","bottleneck":"\#(forecast.bottleneck)"}"#)
     }
 }

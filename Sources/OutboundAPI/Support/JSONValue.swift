@@ -11,7 +11,8 @@ public enum JSONValue: Sendable, Hashable {
     case object([String: JSONValue])
 
     /// Parses `bytes` strictly (RFC 8259); throws `APIError.malformedBody` naming the line and
-    /// column of the first error. With `allowingDuplicateKeys`, the last of a repeated member wins (as the vendors' servers do); without it, a repeat is an error.
+    /// column of the first error. A repeated member is an error, unless `allowingDuplicateKeys`
+    /// (the dialects: the last one wins, as the vendors' servers do).
     public static func parse(_ bytes: some Collection<UInt8>, allowingDuplicateKeys: Bool = false) throws -> JSONValue {
         guard !bytes.isEmpty else { throw APIError.malformedBody("the request body is empty; send a JSON object") }
         do {

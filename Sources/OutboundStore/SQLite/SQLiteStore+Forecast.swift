@@ -12,28 +12,22 @@ extension SQLiteStore {
         }
     }
 
-    /// A consistent copy of the whole database at `path` (`VACUUM INTO`), opened as a store
-    /// (not `durable`: for a throwaway copy).
-    public func copy(to path: String, durable: Bool = true) throws -> SQLiteStore {
+    /// A consistent copy of the whole database at `path` (`VACUUM INTO`), opened as a store that
+    /// never flushes to disk: a throwaway copy.
+    func throwawayCopy(at path: String) throws -> SQLiteStore {
         try pool.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [path]) }
-        return try SQLiteStore(path: path, durable: durable)
+        return try SQLiteStore(path: path, durable: false)
     }
 }
 
 extension SQLiteStore {
-    /// Copies for forecasts. A forecast needs no durability: by default the copy is a file in
-    /// the temporary directory that is never flushed to disk (`synchronous=OFF`, WAL: the
-    /// fastest measured here, see `bench forecast`); `inMemory: true` backs it up into memory
-    /// instead (SQLite's online backup of a consistent snapshot).
-    public func forecastSandbox(inMemory: Bool = false) -> ForecastService.Sandbox {
+    /// Copies for forecasts. A forecast needs no durability, so the copy is a file in the
+    /// temporary directory that is never flushed to disk (`synchronous=OFF`): measured faster
+    /// than an in-memory copy and than a flushed file (docs/benchmarks.md, `bench forecast`).
+    public func forecastSandbox() -> ForecastService.Sandbox {
         { [self] in
-            if inMemory {
-                let memory = try DatabaseQueue(configuration: SQLiteStore.configuration)
-                try pool.backup(to: memory)
-                return (try SQLiteStore(writer: memory, path: SQLiteStore.memory, durable: false), {})
-            }
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("outbound-forecast-\(UUID().uuidString).sqlite").path
-            let copy = try self.copy(to: path, durable: false)
+            let copy = try self.throwawayCopy(at: path)
             return (copy, {
                 for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
             })

@@ -33,7 +33,7 @@ public final class SQLiteStore: Store {
         try SQLiteStore(writer: DatabaseQueue(configuration: configuration), path: memory)
     }
 
-    static var configuration: Configuration {
+    private static var configuration: Configuration {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
