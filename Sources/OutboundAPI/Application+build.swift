@@ -35,7 +35,7 @@ public struct Services: Sendable {
     /// Wires every use case over `store`; reads the store's instance secret for identity hashes.
     public init(store: any Store, clock: any TimeSource = WallClock(), router: (any ChannelRouter)? = nil,
                 planner: Planner = Planner(random: RandomSource(seed: UInt64.random(in: 1...UInt64.max))),
-                sandbox: ForecastService.Sandbox? = nil, delivery: Delivery? = nil) async throws {
+                delivery: Delivery? = nil) async throws {
         self.clock = clock
         databaseLocation = store.location
         let delivery = delivery ?? Delivery(keyring: .ephemeral(), clock: clock, publicURL: PublicURL(configured: nil))
@@ -50,10 +50,7 @@ public struct Services: Sendable {
         leads = LeadService(store: store, clock: clock, contacts: contacts, activation: { try await lifecycle.enroll($0) })
         inbound = InboundService(store: store, clock: clock)
         dispatcher = Dispatcher(store: store, router: router, clock: clock, planner: planner)
-        forecasts = ForecastService(
-            store: store, clock: clock,
-            sandbox: sandbox ?? { throw ConflictError("forecasts need a store that can copy itself (the SQLite store does)") },
-            router: { DefaultChannelRouter(clock: $0) })
+        forecasts = ForecastService(store: store, clock: clock, router: { DefaultChannelRouter(clock: $0) })
         lists = ListService(store: store, clock: clock, leads: leads)
         campaigns = CampaignService(store: store, clock: clock, leads: leads)
         suppressions = SuppressionService(store: store, clock: clock)
@@ -82,14 +79,18 @@ public struct ServerConfiguration: Sendable {
 }
 
 /// The HTTP application over `services`; tests build the same one over a temp database.
+///
+/// `onServerRunning` is told the port the server listens on (useful with port 0).
 public func buildApplication(
-    services: Services, configuration: ServerConfiguration = ServerConfiguration()
+    services: Services, configuration: ServerConfiguration = ServerConfiguration(),
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     var logger = Logger(label: "outbound")
     logger.logLevel = configuration.logLevel
     return Application(
         router: buildRouter(services: services).router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Outbound"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )
 }

@@ -7,7 +7,7 @@ import OutboundStore
 /// `outbound bench …`: our figure next to the physical limit measured in the same run (docs/ARCHITECTURE.md §6).
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Measure Outbound against its physical limits.",
-                                                    subcommands: [ImportBench.self, RenderBench.self, DispatchBench.self, IdleTickBench.self, ForecastBench.self])
+                                                    subcommands: [ImportBench.self, RenderBench.self, DispatchBench.self, IdleTickBench.self, ForecastBench.self, APIBench.self])
 }
 
 /// Imports an N-row CSV through the real import path into a fresh database, then loads the
@@ -242,6 +242,10 @@ struct BenchWorkspace {
     let services: Services
     let clock: VirtualClock
     let seconds: Double
+    let workspace: ID
+    /// The workspace's first API key.
+    let apiKey: String
+    let campaigns: [ID]
 
     static func build(in folder: URL, leads: Int, campaigns: Int, senders: Int, startIn: TimeInterval) async throws -> BenchWorkspace {
         let began = Date()
@@ -250,7 +254,7 @@ struct BenchWorkspace {
         // Monday 2026-11-30 00:00 UTC.
         let clock = VirtualClock(Date(timeIntervalSince1970: 1_796_083_200))
         let services = try await Services(store: store, clock: clock, planner: Planner(random: RandomSource(seed: 42)))
-        let (workspace, _) = try await services.workspaces.createWorkspace(name: "bench")
+        let (workspace, key) = try await services.workspaces.createWorkspace(name: "bench")
         let now = clock.now
         let senderList = try await insertEmailSenders(senders, in: workspace.id, store: store, at: now)
         let zones = ["UTC", "America/New_York", "Europe/Berlin", "Asia/Tokyo"]
@@ -290,7 +294,8 @@ struct BenchWorkspace {
             _ = try await services.lifecycle.launch(campaign.id, in: workspace.id)
         }
         while try await services.lifecycle.continueEnrolling() {}
-        return BenchWorkspace(store: store, services: services, clock: clock, seconds: Date().timeIntervalSince(began))
+        return BenchWorkspace(store: store, services: services, clock: clock, seconds: Date().timeIntervalSince(began),
+                              workspace: workspace.id, apiKey: key.secret, campaigns: campaignList.map(\.id))
     }
 
     /// `count` email senders with the default limits and pacing (`sender0@bench.example`, …).

@@ -21,7 +21,7 @@ struct ForecastBench: AsyncParsableCommand {
         let store = try SQLiteStore(path: folder.appendingPathComponent("outbound.sqlite").path)
         // Monday 2026-11-30 08:00 UTC: the first window opens within the hour.
         let clock = VirtualClock(Date(timeIntervalSince1970: 1_796_025_600))
-        let services = try await Services(store: store, clock: clock, sandbox: store.forecastSandbox())
+        let services = try await Services(store: store, clock: clock)
         let (workspace, _) = try await services.workspaces.createWorkspace(name: "bench")
         let now = clock.now
         let senderIDs = try await BenchWorkspace.insertEmailSenders(senders, in: workspace.id, store: store, at: now).map(\.id)

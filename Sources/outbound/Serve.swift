@@ -30,7 +30,7 @@ struct Serve: AsyncParsableCommand {
         let clock = WallClock()
         let delivery = Delivery(keyring: keyring, clock: clock, publicURL: PublicURL(
             configured: publicURL ?? environment["OUTBOUND_PUBLIC_URL"], fallback: "http://\(host):\(port)"))
-        let services = try await Services(store: store, clock: clock, sandbox: store.forecastSandbox(), delivery: delivery)
+        let services = try await Services(store: store, clock: clock, delivery: delivery)
         var logger = Logger(label: "outbound")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
 

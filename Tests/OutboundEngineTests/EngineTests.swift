@@ -535,7 +535,7 @@ import OutboundTestSupport
         #expect(try await engine.leads(campaign).first?.state == .completed)
     }
 
-    @Test func theForecastRunsTheRealDispatcherOnACopyAndLeavesTheRealStateAlone() async throws {
+    @Test func theForecastRunsTheRealDispatcherInMemoryAndLeavesTheRealStateAlone() async throws {
         let engine = try await Engine.make()
         defer { engine.cleanup() }
         let sender = try await engine.emailSender("Slow", gap: 3600)
@@ -550,6 +550,61 @@ import OutboundTestSupport
         #expect(!forecast.horizonReached)
         #expect(try await engine.actions(campaign).isEmpty, "nothing was sent for real")
         #expect(try await engine.services.campaigns.get(campaign.id, in: engine.workspace).status == .draft)
+    }
+
+    /// The forecast (the memory store) and the durable engine (SQLite), run from the same moment
+    /// with the same planner seed and the simulator at the campaign's rates, make the same
+    /// decisions. The simulator's draws are a function of its seed, the recipient and the step,
+    /// so both runs see the same replies, opens and bounces, at the same moments.
+    @Test func theForecastMatchesTheDurableEngineDayByDay() async throws {
+        let engine = try await Engine.make(start: "2026-11-30T08:00:00Z")
+        defer { engine.cleanup() }
+        // Two senders capped at 12 a day and one not: sender caps, pacing and the campaign's daily
+        // new-lead limit each bind on some day.
+        let senders = [try await engine.emailSender("A", perDay: 12, gap: 900), try await engine.emailSender("B", perDay: 12, gap: 600),
+                       try await engine.emailSender("C", perDay: 200, gap: 300)]
+        let weekdays = ["monday", "tuesday", "wednesday", "thursday", "friday"]
+        let campaign = try await engine.emailCampaign(
+            "Compare", senders: senders, nodes: [
+                Node(id: "n1", kind: .email(EmailStep(subject: "Hi {{first_name | \"there\"}}", body: "Hello. Reply stop to unsubscribe.")), next: "n2"),
+                Node(id: "n2", kind: .delay(minutes: 2 * 1440), next: "n3"),
+                Node(id: "n3", kind: .email(EmailStep(subject: "", body: "Following up. Reply stop to unsubscribe.", isReply: true)), next: "n4"),
+                Node(id: "n4", kind: .end),
+            ],
+            schedule: Dictionary(uniqueKeysWithValues: weekdays.map { ($0, [Schedule.RawWindow(start: "09:00", end: "17:00")]) }),
+            timezone: "Europe/Berlin", dailyLimit: 20,
+            simulation: Simulation(seed: 5, acceptRate: 0, replyRate: 0.25, openRate: 0, bounceRate: 0.05))
+        _ = try await engine.addLeads(90, to: campaign)
+
+        let forecast = try await engine.services.forecasts.forecast(campaign.id, in: engine.workspace)
+        #expect(try await engine.actions(campaign).isEmpty, "the forecast sends nothing for real")
+
+        // The same campaign, launched for real at the same moment, on the virtual clock.
+        let dispatcher = Dispatcher(store: engine.store, router: DefaultChannelRouter(clock: engine.clock), clock: engine.clock,
+                                    planner: Planner(random: RandomSource(seed: 11)))
+        _ = try await engine.services.lifecycle.launch(campaign.id, in: engine.workspace)
+        while try await engine.services.lifecycle.continueEnrolling() {}
+        var completedAt: Date?
+        for _ in 0..<100_000 {
+            let report = try await dispatcher.drain()
+            let state = try await engine.services.campaigns.get(campaign.id, in: engine.workspace)
+            if state.status == .completed {
+                completedAt = state.completedAt
+                break
+            }
+            let wake = try #require(report.nextWake)
+            engine.clock.set(max(wake, engine.clock.now.addingTimeInterval(1)))
+        }
+        let times = try await engine.store.actionTimes(of: campaign.id, in: engine.workspace)
+        var perDay: [String: Int] = [:]
+        for time in times {
+            perDay[ForecastService.localDate(time, in: campaign.timezone), default: 0] += 1
+        }
+        let durable = perDay.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
+        #expect(forecast.simulatedActions > 90, "follow-ups were simulated")
+        #expect(forecast.actionsPerDay.map { "\($0.date): \($0.count)" } == durable)
+        #expect(try #require(forecast.estimatedCompletionAt) == completedAt)
+        #expect(forecast.actionTimes == times.sorted(), "every action at the same instant")
     }
 
     @Test func aMultichannelLeadChangesSenderWithTheStepsChannel() async throws {

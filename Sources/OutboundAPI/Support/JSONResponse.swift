@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import OutboundCore
+import Synchronization
 
 /// The request context's response encoder (`AppContext.responseEncoder`): every DTO a route
 /// returns is written by it. snake_case keys from camelCase properties, RFC 3339 UTC timestamps
@@ -31,6 +32,28 @@ enum JSONResponse {
         let data = try APIResponseEncoder.json.encode(value)
         return Response(status: status, headers: [.contentType: "application/json"],
                         body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// JSON bodies kept per resource and reused while the resource is equal to the value they were
+/// written from: a read of an unchanged resource costs an equality check instead of an encoding
+/// (the encoder is most of a simple read's time; docs/benchmarks.md, `bench api`).
+final class EncodedBodies<Value: Hashable & Sendable>: Sendable {
+    private static var capacity: Int { 1_000 }
+    private let bodies = Mutex<[ID: (value: Value, bytes: ByteBuffer)]>([:])
+
+    func response<Body: Encodable>(for value: Value, id: ID, _ body: (Value) -> Body) throws -> Response {
+        let bytes: ByteBuffer
+        if let kept = bodies.withLock({ $0[id] }), kept.value == value {
+            bytes = kept.bytes
+        } else {
+            bytes = ByteBuffer(bytes: try APIResponseEncoder.json.encode(body(value)))
+            bodies.withLock { bodies in
+                if bodies.count >= Self.capacity { bodies.removeAll() }
+                bodies[id] = (value, bytes)
+            }
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: bytes))
     }
 }
 

@@ -5,6 +5,8 @@ import OutboundCore
 /// `/v1/campaigns`: create, list, read, patch and delete.
 struct CampaignRoutes {
     let campaigns: CampaignService
+    /// The last body written for each campaign, reused while the campaign is unchanged.
+    let encoded = EncodedBodies<Campaign>()
 
     func register(on routes: RouteRecorder) {
         routes.on(.post, "/v1/campaigns") { request, context in
@@ -19,7 +21,8 @@ struct CampaignRoutes {
         }
         routes.on(.get, "/v1/campaigns/{id}") { _, context in
             let id = try context.parameters.id(kind: .campaign, resource: "campaign")
-            return try CampaignBody(await campaigns.get(id, in: context.workspace()))
+            let campaign = try await campaigns.get(id, in: context.workspace())
+            return try encoded.response(for: campaign, id: campaign.id, CampaignBody.init)
         }
         routes.on(.patch, "/v1/campaigns/{id}") { request, context in
             var request = request

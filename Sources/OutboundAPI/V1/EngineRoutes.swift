@@ -5,6 +5,13 @@ import OutboundCore
 /// Lifecycle actions, stats, the outbox and inbound events.
 struct EngineRoutes {
     let services: Services
+    /// The last stats body written for each campaign, reused while campaign and counts are unchanged.
+    let encodedStats = EncodedBodies<CampaignWithStats>()
+
+    struct CampaignWithStats: Hashable, Sendable {
+        var campaign: Campaign
+        var stats: CampaignStats
+    }
 
     func register(on routes: RouteRecorder) {
         let lifecycle = services.lifecycle
@@ -20,7 +27,9 @@ struct EngineRoutes {
         routes.on(.get, "/v1/campaigns/{id}/stats") { _, context in
             let id = try context.parameters.id(kind: .campaign, resource: "campaign")
             let (campaign, stats) = try await services.stats.stats(id, in: context.workspace())
-            return StatsBody(campaign, stats: stats)
+            return try encodedStats.response(for: CampaignWithStats(campaign: campaign, stats: stats), id: campaign.id) {
+                StatsBody($0.campaign, stats: $0.stats)
+            }
         }
         routes.on(.get, "/v1/campaigns/{id}/forecast", query: ["horizon_days"]) { request, context in
             let id = try context.parameters.id(kind: .campaign, resource: "campaign")

@@ -49,6 +49,8 @@ public protocol ActionStore: Sendable {
     func dismissAction(_ id: ID, in workspace: ID, at now: Date) async throws
     /// The campaign's statistics, from the counters kept with every change (zeros for an unknown campaign).
     func campaignStats(_ campaign: ID, in workspace: ID) async throws -> CampaignStats
+    /// The campaign and its statistics read together (nil for an unknown campaign).
+    func campaignWithStats(_ campaign: ID, in workspace: ID) async throws -> (campaign: Campaign, stats: CampaignStats)?
     /// A sender's actions of the last 7 days by kind, its next slot, and whether one is in flight.
     func senderActivity(_ sender: ID, in workspace: ID, at now: Date) async throws -> (usage: [ActionKind: RollingUsage], nextSlotAt: Date?, inFlight: Bool)
     /// Action and signal counts of a campaign per bucket of `bucketSeconds` between two instants.
@@ -59,4 +61,6 @@ public protocol ActionStore: Sendable {
     func series(ofSender sender: ID, in workspace: ID, from: Date, to: Date, bucketSeconds: Int) async throws -> [(start: Date, actions: Int, signals: [String: Int])]
     /// When each of the campaign's actions was made (sent, sending or uncertain).
     func actionTimes(of campaign: ID, in workspace: ID) async throws -> [Date]
+    /// What a forecast of `campaign` (as given, not as stored) starts from at `now` (see `EngineState`).
+    func forecastState(of campaign: Campaign, at now: Date) async throws -> EngineState
 }

@@ -1,21 +1,17 @@
 import Foundation
 
 /// When a campaign will finish and how much it will send each day, found by running the real
-/// dispatcher on a virtual clock over a copy of the workspace's state (other campaigns sharing
-/// the senders included), with the simulator's expected rates in place of real channels.
+/// dispatcher and planner on a virtual clock over a `MemoryEngineStore` loaded with what matters
+/// (the campaign's senders and their usage, the other active campaigns sharing them, the leads),
+/// with the simulator's expected rates in place of real channels (docs/ARCHITECTURE.md §4).
 public struct ForecastService: Sendable {
-    /// A throwaway copy of the store, and how to remove it.
-    public typealias Sandbox = @Sendable () async throws -> (store: any Store, cleanup: @Sendable () -> Void)
-
     let store: any Store
     let clock: any TimeSource
-    let sandbox: Sandbox
     let router: @Sendable (any TimeSource) -> any ChannelRouter
 
-    public init(store: any Store, clock: any TimeSource, sandbox: @escaping Sandbox, router: @escaping @Sendable (any TimeSource) -> any ChannelRouter) {
+    public init(store: any Store, clock: any TimeSource, router: @escaping @Sendable (any TimeSource) -> any ChannelRouter) {
         self.store = store
         self.clock = clock
-        self.sandbox = sandbox
         self.router = router
     }
 
@@ -28,6 +24,8 @@ public struct ForecastService: Sendable {
         public var simulatedActions: Int
         /// True when the horizon passed before every lead was done.
         public var horizonReached: Bool
+        /// Every simulated action's instant, in order.
+        public var actionTimes: [Date] = []
     }
 
     public func forecast(_ id: ID, in workspace: ID, horizonDays: Int = 365) async throws -> Forecast {
@@ -38,37 +36,34 @@ public struct ForecastService: Sendable {
             return Forecast(campaignID: id, estimatedCompletionAt: campaign.completedAt ?? campaign.updatedAt, actionsPerDay: [],
                             bottleneck: bottleneck, simulatedActions: 0, horizonReached: false)
         }
-        let (copy, cleanup) = try await sandbox()
-        defer { cleanup() }
         let start = clock.now
         let virtual = VirtualClock(start)
-        guard var sandboxed = try await copy.campaign(id, in: workspace) else { throw NotFoundError("campaign", id: id.rawValue) }
-        let before = Set(try await copy.actionTimes(of: id, in: workspace))
-        sandboxed.dryRun = true
-        sandboxed.simulation = sandboxed.simulation ?? Simulation()
-        let wasPaused = sandboxed.status == .paused
-        sandboxed.status = .active
-        try await copy.updateCampaign(sandboxed)
-        if wasPaused { try await copy.release(sandboxed, at: start) }
-        try await LifecycleService(store: copy, clock: virtual).activatePending(sandboxed)
-        let dispatcher = Dispatcher(store: copy, router: router(virtual), clock: virtual, planner: Planner(random: RandomSource(seed: 11)))
+        var simulated = campaign
+        simulated.dryRun = true
+        simulated.simulation = simulated.simulation ?? Simulation()
+        simulated.status = .active
+        let memory = MemoryEngineStore(try await store.forecastState(of: simulated, at: start))
+        // The pending leads are admitted as a launch would, from the durable store's facts.
+        try await LifecycleService(store: store, clock: virtual).activatePending(simulated, into: memory)
+        let dispatcher = Dispatcher(store: memory, router: router(virtual), clock: virtual, planner: Planner(random: RandomSource(seed: 11)))
         let horizon = start.addingTimeInterval(Double(horizonDays) * 86_400)
         var completedAt: Date?
         while virtual.now <= horizon {
             let report = try await dispatcher.drain()
-            if let state = try await copy.campaign(id, in: workspace), state.status == .completed {
+            if let state = memory.campaign(id), state.status == .completed {
                 completedAt = state.completedAt ?? virtual.now
                 break
             }
             guard let wake = report.nextWake else { break }
             virtual.set(max(wake, virtual.now.addingTimeInterval(1)))
         }
-        let times = try await copy.actionTimes(of: id, in: workspace).filter { !before.contains($0) }
+        let times = memory.actionTimes(of: id)
         var perDay: [String: Int] = [:]
         for time in times { perDay[ForecastService.localDate(time, in: campaign.timezone), default: 0] += 1 }
         return Forecast(campaignID: id, estimatedCompletionAt: completedAt,
                         actionsPerDay: perDay.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
-                        bottleneck: bottleneck, simulatedActions: times.count, horizonReached: completedAt == nil)
+                        bottleneck: bottleneck, simulatedActions: times.count, horizonReached: completedAt == nil,
+                        actionTimes: times.sorted())
     }
 
     /// The constraint that allows the fewest actions per day: sender limits, the hourly message
@@ -98,7 +93,7 @@ public struct ForecastService: Sendable {
         return capacity.min { $0.1 < $1.1 }!.0
     }
 
-    static func localDate(_ date: Date, in zone: Zone) -> String {
+    public static func localDate(_ date: Date, in zone: Zone) -> String {
         let local = Int(date.timeIntervalSince1970.rounded(.down)) + zone.timeZone.secondsFromGMT(for: date)
         let day = Int((Double(local) / 86_400).rounded(.down))
         // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).

@@ -131,13 +131,16 @@ public struct LifecycleService: Sendable {
     }
 
     /// Admits up to `batches` batches of the campaign's pending leads; returns whether any may be left.
+    /// The leads and their facts are read from the store; the decisions are written to `engine`
+    /// (the store itself unless given: a forecast admits into its memory store).
     @discardableResult
-    public func activatePending(_ campaign: Campaign, batches: Int = .max) async throws -> Bool {
+    public func activatePending(_ campaign: Campaign, batches: Int = .max, into engine: (any EngineStore)? = nil) async throws -> Bool {
         guard campaign.status == .active, let entry = campaign.sequence.nodes.first else { return false }
+        let engine = engine ?? store
         let entryChannel = campaign.sequence.nodes.lazy.compactMap(\.channel).first
         let senders = try await store.senders(campaign.senderIDs, in: campaign.workspaceID)
             .filter { entryChannel == nil || $0.channel == entryChannel }
-        var loads = try await store.senderLoads(senders.map(\.id))
+        var loads = try await engine.senderLoads(senders.map(\.id))
         let now = clock.now
         var due = max(now, campaign.startAt ?? now)
         // A first step that sends waits for the campaign's window: the leads start due at its
@@ -171,7 +174,7 @@ public struct LifecycleService: Sendable {
                 }
                 decided.append(e)
             }
-            try await store.activate(decided, at: now)
+            try await engine.activate(decided, at: now)
             if batch.count < batchSize { return false }
         }
         return true

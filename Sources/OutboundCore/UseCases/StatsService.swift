@@ -28,10 +28,10 @@ public struct StatsService: Sendable {
 
     /// The campaign's statistics; 404 for a campaign not in the workspace.
     public func stats(_ campaignID: ID, in workspace: ID) async throws -> (campaign: Campaign, stats: CampaignStats) {
-        guard let campaign = try await store.campaign(campaignID, in: workspace) else {
+        guard let both = try await store.campaignWithStats(campaignID, in: workspace) else {
             throw NotFoundError("campaign", id: campaignID.rawValue)
         }
-        return (campaign, try await stats(of: campaign))
+        return both
     }
 
     /// The statistics of a campaign already read.

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Hashes API key secrets for storage and lookup (SHA-256 in production).
 public protocol SecretHasher: Sendable {
@@ -17,6 +18,7 @@ public struct WorkspaceService: Sendable {
     let store: any Store
     let clock: any TimeSource
     let hasher: any SecretHasher
+    let recentKeys = RecentKeys()
 
     public init(store: any Store, clock: any TimeSource, hasher: any SecretHasher) {
         self.store = store
@@ -38,7 +40,9 @@ public struct WorkspaceService: Sendable {
     /// The workspace a presented secret belongs to; nil for an unknown or revoked key.
     public func authenticate(secret: String) async throws -> ApiKey? {
         guard secret.hasPrefix("ob_"), secret.count < 200 else { return nil }
+        if let key = recentKeys.key(for: secret) { return key }
         guard let key = try await store.apiKey(hash: hasher.hash(secret)), !key.isRevoked else { return nil }
+        recentKeys.remember(key, for: secret)
         return key
     }
 
@@ -101,6 +105,7 @@ public struct WorkspaceService: Sendable {
         guard let key = try await store.revokeApiKey(id, in: workspace, at: clock.now) else {
             throw NotFoundError("api_key", id: id.rawValue)
         }
+        recentKeys.forget(id)
         return key
     }
 
@@ -111,5 +116,45 @@ public struct WorkspaceService: Sendable {
             prefix: String(secret.prefix(ApiKey.prefixLength)), hash: hasher.hash(secret), createdAt: now
         )
         return IssuedKey(key: key, secret: secret)
+    }
+}
+
+/// Keys that authenticated in the last few seconds, so a busy client's requests do not each
+/// hash the secret and read the store (docs/ARCHITECTURE.md §3). A revocation through this
+/// process forgets the key at once; one made by another process that shares the database
+/// (the CLI) takes effect within `lifetime`.
+final class RecentKeys: Sendable {
+    static let lifetime: Duration = .seconds(5)
+    private static let capacity = 10_000
+
+    private struct Entry {
+        var key: ApiKey
+        var until: ContinuousClock.Instant
+    }
+
+    private let entries = Mutex<[String: Entry]>([:])
+
+    func key(for secret: String) -> ApiKey? {
+        let now = ContinuousClock.now
+        return entries.withLock { entries in
+            guard let entry = entries[secret] else { return nil }
+            guard entry.until > now else {
+                entries[secret] = nil
+                return nil
+            }
+            return entry.key
+        }
+    }
+
+    func remember(_ key: ApiKey, for secret: String) {
+        let until = ContinuousClock.now.advanced(by: Self.lifetime)
+        entries.withLock { entries in
+            if entries.count >= Self.capacity { entries.removeAll() }
+            entries[secret] = Entry(key: key, until: until)
+        }
+    }
+
+    func forget(_ id: ID) {
+        entries.withLock { entries in entries = entries.filter { $0.value.key.id != id } }
     }
 }

@@ -232,7 +232,7 @@ extension SQLiteStore {
 
     /// The contacts any of whose addresses (or email domain) is suppressed: one query per
     /// workspace, kind of address and few hundred values, each value an index seek.
-    private static func suppressed(_ contacts: [Contact], _ db: Database) throws -> Set<ID> {
+    static func suppressed(_ contacts: [Contact], _ db: Database) throws -> Set<ID> {
         var owners: [ID: [String: [String: [ID]]]] = [:]  // workspace → kind → value → contacts
         for contact in contacts {
             let domain = contact.email?.split(separator: "@").last.map(String.init)

@@ -394,6 +394,13 @@ extension SQLiteStore {
                 ALTER TABLE idempotency_keys DROP COLUMN body;
                 """)
         }
+        migrator.registerMigration("v12-leads-in-order") { db in
+            // A page of a campaign's leads (`ORDER BY seq` after a cursor) read every lead of the
+            // campaign and sorted them: neither (campaign, contact) nor (campaign, state, seq) is in
+            // seq order for the whole campaign. An index on the campaign alone is (its rowid
+            // appended), so a page is a range seek of `limit` rows.
+            try db.execute(sql: "CREATE INDEX enrollments_campaign ON enrollments(campaign_seq)")
+        }
         return migrator
     }()
 }

@@ -42,27 +42,40 @@ extension SQLiteStore {
     /// `signal.*`, `contacted`) stay inside this store, read into typed statistics.
     public func campaignStats(_ campaign: ID, in workspace: ID) async throws -> CampaignStats {
         try await read { db in
-            var stats = CampaignStats()
-            for row in try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT key, value FROM campaign_counters WHERE campaign_seq = (SELECT seq FROM campaigns WHERE id = ? AND workspace_id = ?)
-                """), arguments: [campaign.rawValue, workspace.rawValue]) {
-                let key: String = row["key"], value: Int = row["value"]
-                if key == "sent" {
-                    stats.sent = value
-                } else if key == "contacted" {
-                    stats.contacted = value
-                } else if let node = key.dropPrefix("sent.node.") {
-                    stats.sentPerNode[node] = value
-                } else if let sender = key.dropPrefix("sent.sender.") {
-                    stats.sentPerSender[ID(trusted: sender)] = value
-                } else if let state = key.dropPrefix("state.").flatMap(EnrollmentState.init(rawValue:)) {
-                    stats.leads[state] = value
-                } else if let signal = key.dropPrefix("signal.").flatMap(SignalType.init(rawValue:)) {
-                    stats.signals[signal] = value
-                }
-            }
-            return stats
+            guard let seq = try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM campaigns WHERE id = ? AND workspace_id = ?"),
+                                               arguments: [campaign.rawValue, workspace.rawValue]) else { return CampaignStats() }
+            return try Self.stats(ofCampaign: seq, db)
         }
+    }
+
+    public func campaignWithStats(_ campaign: ID, in workspace: ID) async throws -> (campaign: Campaign, stats: CampaignStats)? {
+        try await read { [cache] db in
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, revision FROM campaigns WHERE id = ? AND workspace_id = ?"),
+                                             arguments: [campaign.rawValue, workspace.rawValue]),
+                  let value = try cache.campaign(row[0], revision: row[1], db) else { return nil }
+            return (value, try Self.stats(ofCampaign: row[0], db))
+        }
+    }
+
+    private static func stats(ofCampaign seq: Int64, _ db: Database) throws -> CampaignStats {
+        var stats = CampaignStats()
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT key, value FROM campaign_counters WHERE campaign_seq = ?"), arguments: [seq]) {
+            let key: String = row[0], value: Int = row[1]
+            if key == "sent" {
+                stats.sent = value
+            } else if key == "contacted" {
+                stats.contacted = value
+            } else if let node = key.dropPrefix("sent.node.") {
+                stats.sentPerNode[node] = value
+            } else if let sender = key.dropPrefix("sent.sender.") {
+                stats.sentPerSender[ID(trusted: sender)] = value
+            } else if let state = key.dropPrefix("state.").flatMap(EnrollmentState.init(rawValue:)) {
+                stats.leads[state] = value
+            } else if let signal = key.dropPrefix("signal.").flatMap(SignalType.init(rawValue:)) {
+                stats.signals[signal] = value
+            }
+        }
+        return stats
     }
 }
 

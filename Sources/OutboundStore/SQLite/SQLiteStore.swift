@@ -14,18 +14,15 @@ public final class SQLiteStore: Store {
     public var location: String { path == SQLiteStore.memory ? path : URL(fileURLWithPath: path).standardizedFileURL.path }
     /// Decoded campaigns and senders between dispatcher ticks.
     let cache = EngineCache()
-    /// False for a throwaway copy (a forecast's): commits are not flushed to disk at all.
-    let durable: Bool
     static let memory = ":memory:"
 
-    /// Opens (creating if needed) and migrates the database file at `path`. `durable: false` is
-    /// for throwaway copies only: nothing is flushed to disk (`synchronous=OFF`).
-    public convenience init(path: String, durable: Bool = true) throws {
+    /// Opens (creating if needed) and migrates the database file at `path`.
+    public convenience init(path: String) throws {
         var configuration = SQLiteStore.configuration
         configuration.journalMode = .wal
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try self.init(writer: DatabasePool(path: path, configuration: configuration), path: path, durable: durable)
+        try self.init(writer: DatabasePool(path: path, configuration: configuration), path: path)
     }
 
     /// A store in memory: the same schema and behaviour, gone with the value (fast tests).
@@ -41,16 +38,15 @@ public final class SQLiteStore: Store {
     }
 
     /// Sets the connection up and migrates: `writer` may be a pool over a file or an in-memory queue.
-    init(writer: any DatabaseWriter, path: String, durable: Bool = true) throws {
+    init(writer: any DatabaseWriter, path: String) throws {
         self.path = path
-        self.durable = durable
         pool = writer
         // GRDB sets NORMAL when it enables WAL; the single writer connection needs FULL.
         // secure_delete: erased personal data is overwritten on disk, not left in free pages.
         // The writer keeps 24 MB of pages (the dispatcher's working set) and checkpoints every
         // 10,000 pages (a page rewritten by many ticks is copied back once, not once per tick).
         try pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA synchronous = \(durable ? "FULL" : "OFF"); PRAGMA secure_delete = ON; PRAGMA wal_autocheckpoint = 10000; PRAGMA cache_size = -24576")
+            try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON; PRAGMA wal_autocheckpoint = 10000; PRAGMA cache_size = -24576")
         }
         try SQLiteStore.migrator.migrate(pool)
     }
@@ -77,7 +73,6 @@ public final class SQLiteStore: Store {
     /// turns into `uncertain`). It skips the fsync at commit (`synchronous=NORMAL`); a killed
     /// process loses nothing, as the OS still holds the pages.
     func writeRelaxed<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        guard durable else { return try await write(body) }
         do {
             return try await pool.writeWithoutTransaction { db in
                 try db.cachedStatement(sql: "PRAGMA synchronous = NORMAL").execute()
