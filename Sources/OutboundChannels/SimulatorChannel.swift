@@ -12,6 +12,9 @@ public struct SimulatorChannel: OutreachChannel {
         self.clock = clock
     }
 
+    /// Draws from a seed: nothing to wait for.
+    public var answersAtOnce: Bool { true }
+
     public func send(_ action: OutboundAction) async -> SendResult {
         let simulation = action.simulation ?? Simulation()
         // Keyed on the recipient, not on IDs, so the same audience behaves the same in every run.

@@ -69,6 +69,11 @@ public struct Dispatcher: Sendable {
         guard !claims.isEmpty else { return report }
         let gather = OutcomeGather(expecting: claims.count)
         for claim in claims {
+            let channel = router.channel(for: claim.action)
+            if channel.answersAtOnce {
+                _ = gather.deliver(Outcome(claim: claim, result: await channel.send(claim.action), at: clock.now))
+                continue
+            }
             Task { [store, router, clock] in
                 let outcome = Outcome(claim: claim, result: await router.channel(for: claim.action).send(claim.action), at: clock.now)
                 guard !gather.deliver(outcome) else { return }

@@ -149,8 +149,8 @@ public final class MemoryEngineStore: EngineStore {
 
     public func hold(_ campaign: Campaign, at now: Date) async throws {
         state.withLock { tables in
-            for (seq, stored) in tables.enrollments where stored.value.campaignID == campaign.id && stored.value.dueAt != nil {
-                tables.held[seq] = stored.value.dueAt
+            for stored in tables.enrollments.values where stored.value.campaignID == campaign.id && stored.value.dueAt != nil {
+                tables.held[stored.value.seq] = stored.value.dueAt
                 var e = stored.value
                 e.dueAt = nil
                 tables.place(e)
@@ -229,6 +229,36 @@ private struct Tables {
         var value: Enrollment
         var priority: Int
         var lane: Int
+        /// Its sender's `order` (-1: none): compared on the hot path instead of the ID.
+        var sender: Int
+    }
+
+    /// Enrollments in an array (read in place on the hot path, without copying them) and their
+    /// positions by seq.
+    struct EnrollmentTable {
+        private(set) var rows: [StoredEnrollment] = []
+        private var positions: [Int64: Int] = [:]
+
+        subscript(seq: Int64) -> StoredEnrollment? {
+            positions[seq].map { rows[$0] }
+        }
+
+        func position(of seq: Int64) -> Int? { positions[seq] }
+
+        /// Stores `row`, returning its position.
+        mutating func put(_ row: StoredEnrollment) -> Int {
+            if let position = positions[row.value.seq] {
+                rows[position] = row
+                return position
+            }
+            rows.append(row)
+            positions[row.value.seq] = rows.count - 1
+            return rows.count - 1
+        }
+
+        mutating func setDue(_ due: Date, at position: Int) { rows[position].value.dueAt = due }
+
+        var values: [StoredEnrollment] { rows }
     }
 
     struct ActionRow {
@@ -253,10 +283,11 @@ private struct Tables {
     /// A sender's due leads at one level, earliest first; entries left behind by a change are
     /// skipped when met (the enrollment no longer matches them).
     struct DueHeap {
-        var items: [(due: Date, seq: Int64)] = []
+        typealias Item = (due: Date, seq: Int64, position: Int)
+        var items: [Item] = []
 
-        mutating func push(_ due: Date, _ seq: Int64) {
-            items.append((due, seq))
+        mutating func push(_ due: Date, _ seq: Int64, _ position: Int) {
+            items.append((due, seq, position))
             var child = items.count - 1
             while child > 0 {
                 let parent = (child - 1) / 2
@@ -266,7 +297,7 @@ private struct Tables {
             }
         }
 
-        mutating func pop() -> (due: Date, seq: Int64)? {
+        mutating func pop() -> Item? {
             guard !items.isEmpty else { return nil }
             items.swapAt(0, items.count - 1)
             let top = items.removeLast()
@@ -283,15 +314,19 @@ private struct Tables {
             return top
         }
 
-        var top: (due: Date, seq: Int64)? { items.first }
+        var top: Item? { items.first }
 
-        static func less(_ a: (due: Date, seq: Int64), _ b: (due: Date, seq: Int64)) -> Bool { (a.due, a.seq) < (b.due, b.seq) }
+        static func less(_ a: Item, _ b: Item) -> Bool { (a.due, a.seq) < (b.due, b.seq) }
     }
 
     var senders: [ID: SenderRow] = [:]
-    var campaigns: [ID: Campaign] = [:]
+    var campaigns: [ID: Campaign] = [:] {
+        didSet { ranks = campaigns.mapValues { (priority: $0.priority, prioritizeNewLeads: $0.prioritizeNewLeads) } }
+    }
+    /// Each campaign's priority and lane setting (what orders its leads on a sender).
+    var ranks: [ID: (priority: Int, prioritizeNewLeads: Bool)] = [:]
     var contacts: [ID: Contact] = [:]
-    var enrollments: [Int64: StoredEnrollment] = [:]
+    var enrollments = EnrollmentTable()
     var due: [ID: [Level: DueHeap]] = [:]
     var held: [Int64: Date] = [:]
     var suppressedContacts: Set<ID>
@@ -351,12 +386,13 @@ private struct Tables {
         e.dueAt = e.dueAt.map(Self.stored)
         e.nodeEnteredAt = e.nodeEnteredAt.map(Self.stored)
         e.startedAt = e.startedAt.map(Self.stored)
-        let campaign = campaigns[e.campaignID]
-        let priority = campaign?.priority ?? 0
-        let lane = Campaign.lane(started: e.startedAt != nil, prioritizeNewLeads: campaign?.prioritizeNewLeads ?? false)
-        enrollments[e.seq] = StoredEnrollment(value: e, priority: priority, lane: lane)
+        let rank = ranks[e.campaignID]
+        let priority = rank?.priority ?? 0
+        let lane = Campaign.lane(started: e.startedAt != nil, prioritizeNewLeads: rank?.prioritizeNewLeads ?? false)
+        let senderOrder = e.senderID.flatMap { senders[$0]?.order } ?? -1
+        let position = enrollments.put(StoredEnrollment(value: e, priority: priority, lane: lane, sender: senderOrder))
         if let dueAt = e.dueAt, let sender = e.senderID {
-            due[sender, default: [:]][Level(priority: priority, lane: lane), default: DueHeap()].push(dueAt, e.seq)
+            due[sender, default: [:]][Level(priority: priority, lane: lane), default: DueHeap()].push(dueAt, e.seq, position)
         }
     }
 
@@ -390,9 +426,10 @@ private struct Tables {
     }
 
     /// The current due time of `seq` if the heap entry (`due`, level, sender) still describes it.
-    func isCurrent(_ entry: (due: Date, seq: Int64), sender: ID, level: Level) -> Bool {
-        guard let stored = enrollments[entry.seq], stored.value.senderID == sender, stored.value.dueAt == entry.due else { return false }
-        return stored.priority == level.priority && stored.lane == level.lane
+    func isCurrent(_ entry: DueHeap.Item, sender: Int, level: Level) -> Bool {
+        let rows = enrollments.rows, position = entry.position
+        return rows[position].value.dueAt == entry.due && rows[position].sender == sender
+            && rows[position].priority == level.priority && rows[position].lane == level.lane
     }
 
     /// The sender's levels, highest first.
@@ -402,9 +439,12 @@ private struct Tables {
 
     /// The earliest due time at one level, dropping stale entries on the way.
     mutating func earliest(_ sender: ID, _ level: Level) -> Date? {
-        while let top = due[sender]?[level]?.top {
-            if isCurrent(top, sender: sender, level: level) { return top.due }
-            _ = due[sender]?[level]?.pop()
+        guard var heap = due[sender]?.removeValue(forKey: level) else { return nil }
+        defer { due[sender]?[level] = heap }
+        let order = senders[sender]?.order ?? -1
+        while let top = heap.top {
+            if isCurrent(top, sender: order, level: level) { return top.due }
+            _ = heap.pop()
         }
         return nil
     }
@@ -414,14 +454,17 @@ private struct Tables {
         var found: [Enrollment] = []
         var taken: Set<Int64> = []
         for level in levels(of: sender) where found.count < limit {
-            var keep: [(due: Date, seq: Int64)] = []
-            while found.count < limit, let top = due[sender]?[level]?.top, top.due <= now {
-                _ = due[sender]?[level]?.pop()
-                guard isCurrent(top, sender: sender, level: level), taken.insert(top.seq).inserted else { continue }
+            guard var heap = due[sender]?.removeValue(forKey: level) else { continue }
+            let order = senders[sender]?.order ?? -1
+            var keep: [DueHeap.Item] = []
+            while found.count < limit, let top = heap.top, top.due <= now {
+                _ = heap.pop()
+                guard isCurrent(top, sender: order, level: level), taken.insert(top.seq).inserted else { continue }
                 keep.append(top)
-                found.append(enrollments[top.seq]!.value)
+                found.append(enrollments.rows[top.position].value)
             }
-            for entry in keep { due[sender]?[level]?.push(entry.due, entry.seq) }
+            for entry in keep { heap.push(entry.due, entry.seq, entry.position) }
+            due[sender]?[level] = heap
         }
         return found
     }
@@ -508,21 +551,21 @@ private struct Tables {
         var record = record
         record.signal.at = Self.stored(record.signal.at)
         signals[nextSignalSeq] = record
-        signalQueue.push(record.signal.at, nextSignalSeq)
+        signalQueue.push(record.signal.at, nextSignalSeq, 0)
         nextSignalSeq += 1
     }
 
     /// The signals due by `now`, earliest first (they stay scheduled until fired).
     mutating func dueSignals(at now: Date, limit: Int) -> [PendingSignal] {
         var due: [(Int64, EngineState.ScheduledSignalRecord)] = []
-        var keep: [(due: Date, seq: Int64)] = []
+        var keep: [DueHeap.Item] = []
         while due.count < limit, let top = signalQueue.top, top.due <= now {
             _ = signalQueue.pop()
             guard let record = signals[top.seq] else { continue }
             keep.append(top)
             due.append((top.seq, record))
         }
-        for entry in keep { signalQueue.push(entry.due, entry.seq) }
+        for entry in keep { signalQueue.push(entry.due, entry.seq, 0) }
         return due.compactMap { seq, record in
             guard let e = enrollments[record.enrollmentSeq]?.value, let campaign = campaigns[e.campaignID],
                   let contact = contacts[e.contactID] else { return nil }
@@ -532,15 +575,17 @@ private struct Tables {
     }
 
     mutating func snapshot(at now: Date, maxSenders: Int, candidatesPerSender: Int) -> [SenderSnapshot] {
-        let dueSenders = senders.values
-            .filter { $0.inFlight == nil && $0.sender.status == .active && ($0.nextSlot.map { $0 <= now } ?? false) }
-            .sorted { ($0.nextSlot!, $0.order) < ($1.nextSlot!, $1.order) }
-            .prefix(maxSenders)
+        var slots: [(slot: Date, order: Int, id: ID)] = []
+        for (id, row) in senders where row.inFlight == nil && row.sender.status == .active {
+            if let slot = row.nextSlot, slot <= now { slots.append((slot, row.order, id)) }
+        }
+        slots.sort { ($0.slot, $0.order) < ($1.slot, $1.order) }
         var snapshots: [SenderSnapshot] = []
         var startedToday: [ID: Int] = [:]
         var workspaceToday: [ID: Int] = [:]
-        for row in dueSenders {
-            let leads = dueLeads(of: row.sender.id, at: now, limit: candidatesPerSender)
+        for (_, _, id) in slots.prefix(maxSenders) {
+            let leads = dueLeads(of: id, at: now, limit: candidatesPerSender)
+            guard let row = senders[id] else { continue }
             let weekAgo = now.addingTimeInterval(-7 * 86_400), hourAgo = now.addingTimeInterval(-3600)
             var recentByCampaign: [ID: RollingUsage] = [:]
             var candidates: [Candidate] = []
@@ -619,23 +664,29 @@ private struct Tables {
             guard let priority = campaigns[deferral.campaignID]?.priority else { continue }
             // The sender's due leads at the campaign's priority (both lanes), narrowed to the
             // campaign's steps on this channel: leads at a delay or condition are not held.
-            let nodes = Set(deferral.nodeIDs)
+            let nodes = deferral.nodeIDs  // a step or two: compared, not hashed
             for lane in [0, 1] {
                 let level = Level(priority: priority, lane: lane)
-                var keep: [(due: Date, seq: Int64)] = []
-                while let top = due[deferral.senderID]?[level]?.top, top.due <= now {
-                    _ = due[deferral.senderID]?[level]?.pop()
-                    guard isCurrent(top, sender: deferral.senderID, level: level), var e = enrollments[top.seq]?.value else { continue }
-                    guard e.campaignID == deferral.campaignID, e.nodeID.map(nodes.contains) == true,
-                          !deferral.newLeadsOnly || e.startedAt == nil else {
+                var keep: [DueHeap.Item] = []
+                guard var heap = due[deferral.senderID]?.removeValue(forKey: level) else { continue }
+                let order = senders[deferral.senderID]?.order ?? -1
+                let until = Self.stored(deferral.until)
+                while let top = heap.top, top.due <= now {
+                    _ = heap.pop()
+                    guard isCurrent(top, sender: order, level: level) else { continue }
+                    let rows = enrollments.rows, position = top.position
+                    guard rows[position].value.campaignID == deferral.campaignID, rows[position].value.nodeID.map(nodes.contains) == true,
+                          !deferral.newLeadsOnly || rows[position].value.startedAt == nil else {
                         keep.append(top)
                         continue
                     }
-                    e.dueAt = deferral.until
-                    place(e)
+                    // Only the due time changes: the lead stays at its level on its sender.
+                    enrollments.setDue(until, at: position)
+                    heap.push(until, top.seq, position)
                     deferred += 1
                 }
-                for entry in keep { due[deferral.senderID]?[level]?.push(entry.due, entry.seq) }
+                for entry in keep { heap.push(entry.due, entry.seq, entry.position) }
+                due[deferral.senderID]?[level] = heap
             }
             touched.insert(deferral.senderID)
         }

@@ -36,6 +36,14 @@ final class OutcomeGather: Sendable {
 
     /// Waits until every send has returned or `limit` has passed, then closes: the outcomes so far.
     func take(waitingAtMost limit: Duration) async -> [Outcome] {
+        // Every send already returned (a simulator, a fast provider): no timer to start.
+        if let outcomes = state.withLock({ state -> [Outcome]? in
+            guard state.pending == 0 else { return nil }
+            state.closed = true
+            return state.outcomes
+        }) {
+            return outcomes
+        }
         let timer = Task { [self] in
             try? await Task.sleep(for: limit)
             let waiter = state.withLock { state in

@@ -10,10 +10,14 @@ public protocol OutreachChannel: Sendable {
     /// Connects to the provider as `sender` (EHLO + AUTH, an account lookup, a gateway ping)
     /// without sending anything.
     func check(_ sender: Sender) async -> SenderCheck
+    /// True when `send` answers at once without leaving the process (the simulator): the
+    /// dispatcher then calls it in line instead of in a task of its own.
+    var answersAtOnce: Bool { get }
 }
 
 extension OutreachChannel {
     public func check(_ sender: Sender) async -> SenderCheck { .connected }
+    public var answersAtOnce: Bool { false }
 }
 
 /// Whether a sender's provider accepts its settings.
