@@ -27,9 +27,28 @@ public struct PhoneRegion: Sendable, Hashable {
     /// E.164 for `raw`: international forms (`+…`, `00…`) as they are, national numbers through
     /// this region's plan. Nil when the digits cannot be a number here.
     public func normalise(_ raw: String) -> String? {
+        // Nearly every value is ASCII digits, a leading `+` and separators: read as bytes.
+        var kept: [UInt8] = []
+        kept.reserveCapacity(raw.utf8.count)
+        var plain = true
+        for byte in raw.utf8 {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): kept.append(byte)
+            case UInt8(ascii: "+") where kept.isEmpty: kept.append(byte)
+            case UInt8(ascii: " "), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "/"),
+                 UInt8(ascii: "\t"): continue
+            default: plain = false
+            }
+            if !plain { break }
+        }
+        if plain { return normalise(kept: String(decoding: kept, as: UTF8.self)) }
         var text = raw.trimmingWhitespace()
         if let extensionMark = text.range(of: "ext", options: .caseInsensitive) { text = String(text[..<extensionMark.lowerBound]) }
-        let kept = text.filter { !" -.()/\t".contains($0) }
+        return normalise(kept: text.filter { !" -.()/\t".contains($0) })
+    }
+
+    /// The rest of `normalise`, once separators are gone.
+    private func normalise(kept: String) -> String? {
         if kept.hasPrefix("+") { return Identity.phone(kept) }
         guard !kept.isEmpty, kept.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
         if kept.hasPrefix("00") { return Identity.phone("+" + kept.dropFirst(2)) }

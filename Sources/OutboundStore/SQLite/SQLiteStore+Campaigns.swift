@@ -39,8 +39,11 @@ extension SQLiteStore {
     }
 
     public func campaigns(in workspace: ID, page: PageRequest) async throws -> Page<Campaign> {
-        try await read { db in
-            try Self.page(db, table: "campaigns", workspace: workspace, page: page) { db, row in try Self.campaign(row, db) }
+        try await read { [cache] db in
+            // Decoded once per revision, as the dispatcher and single reads have them.
+            try Self.page(db, table: "campaigns", workspace: workspace, page: page) { db, row in
+                try cache.campaign(row["seq"], revision: row["revision"], db) ?? Self.campaign(row, db)
+            }
         }
     }
 
