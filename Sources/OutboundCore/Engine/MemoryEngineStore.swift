@@ -331,6 +331,7 @@ private struct Tables {
     var held: [Int64: Date] = [:]
     var suppressedContacts: Set<ID>
     var suppressions: Set<String> = []
+    var suppressionChecks: [ID: (count: Int, suppressed: Bool)] = [:]
     var signals: [Int64: EngineState.ScheduledSignalRecord] = [:]
     /// `signals` by due time (a fired one is skipped when met).
     var signalQueue = DueHeap()
@@ -509,14 +510,19 @@ private struct Tables {
         return low
     }
 
-    func isSuppressed(_ contact: Contact) -> Bool {
+    /// Whether any of the contact's addresses (or its email's domain) is suppressed. Answers are
+    /// kept until the suppressions change (they only grow, so their count tells).
+    mutating func isSuppressed(_ contact: Contact) -> Bool {
         if suppressedContacts.contains(contact.id) { return true }
         guard !suppressions.isEmpty else { return false }
+        if let kept = suppressionChecks[contact.id], kept.count == suppressions.count { return kept.suppressed }
         let domain = contact.email?.split(separator: "@").last.map(String.init)
+        var suppressed = false
         for (kind, value) in [(Suppression.Kind.email, contact.email), (.domain, domain), (.phone, contact.phone), (.linkedinURL, contact.linkedinURL)] {
-            if let value, suppressions.contains(Self.suppressionKey(contact.workspaceID, kind, value)) { return true }
+            if let value, suppressions.contains(Self.suppressionKey(contact.workspaceID, kind, value)) { suppressed = true }
         }
-        return false
+        suppressionChecks[contact.id] = (suppressions.count, suppressed)
+        return suppressed
     }
 
     static func suppressionKey(_ workspace: ID, _ kind: Suppression.Kind, _ value: String) -> String {
