@@ -50,16 +50,22 @@ struct AuthMiddleware: RouterMiddleware {
     /// HummingbirdAuth's `bearer` accepts only `Bearer`) or of `X-API-KEY`.
     static func presentedKey(_ headers: HTTPFields) -> String? {
         if let value = headers[.authorization] {
+            // `Bearer ob_…` as clients send it: no splitting, no case folding (every request).
+            if value.hasPrefix("Bearer "), !value.hasSuffix(" "), value.utf8.dropFirst(7).first != UInt8(ascii: " ") {
+                return String(value.dropFirst(7))
+            }
             let parts = value.split(separator: " ", maxSplits: 1)
             if parts.count == 2, parts[0].lowercased() == "bearer" {
                 return parts[1].trimmingCharacters(in: .whitespaces)
             }
         }
-        if let name = HTTPField.Name("X-API-KEY"), let value = headers[name] {
+        if let value = headers[apiKeyHeader] {
             return value.trimmingCharacters(in: .whitespaces)
         }
         return nil
     }
+
+    private static let apiKeyHeader = HTTPField.Name("X-API-KEY")!
 
     /// The password of `Authorization: Basic …` (any user name), the scheme in any case.
     static func basicPassword(_ headers: HTTPFields) -> String? {
