@@ -132,6 +132,7 @@ let package = Package(
                 "OutboundChannels",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/OutboundAPITests"
         ),

@@ -81,12 +81,16 @@ public struct ServerConfiguration: Sendable {
 /// The HTTP application over `services`; tests build the same one over a temp database.
 ///
 /// `onServerRunning` is told the port the server listens on (useful with port 0).
+/// `logger` replaces the server's own (`outbound` at `configuration.logLevel`), e.g. to capture it.
 public func buildApplication(
-    services: Services, configuration: ServerConfiguration = ServerConfiguration(),
+    services: Services, configuration: ServerConfiguration = ServerConfiguration(), logger: Logger? = nil,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    var logger = Logger(label: "outbound")
-    logger.logLevel = configuration.logLevel
+    let logger = logger ?? {
+        var logger = Logger(label: "outbound")
+        logger.logLevel = configuration.logLevel
+        return logger
+    }()
     return Application(
         router: buildRouter(services: services).router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Outbound"),
@@ -99,6 +103,7 @@ public func buildApplication(
 public func buildRouter(services: Services) -> (router: Router<AppContext>, routes: [RouteKey]) {
     let router = Router(context: AppContext.self)
     let index = RouteIndex()
+    router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ProblemMiddleware(routes: index))
     let v1 = router.group("v1")
         .add(middleware: AuthMiddleware(workspaces: services.workspaces, database: services.databaseLocation, publicURL: services.delivery.publicURL))

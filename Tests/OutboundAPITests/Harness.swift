@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import NIOCore
 import Testing
 import OutboundAPI
@@ -38,9 +39,11 @@ struct Harness: Sendable {
     }
 
     /// Runs `body` against a live server; the database is removed afterwards unless `keepDatabase`.
-    func run(keepDatabase: Bool = false, _ body: @escaping @Sendable (APIClient) async throws -> Void) async throws {
+    /// `logger` replaces the server's (quiet) one, e.g. to read what it logs.
+    func run(keepDatabase: Bool = false, logger: Logger? = nil, _ body: @escaping @Sendable (APIClient) async throws -> Void) async throws {
         defer { if !keepDatabase { try? FileManager.default.removeItem(at: directory) } }
-        let app = buildApplication(services: services, configuration: ServerConfiguration(host: "127.0.0.1", port: 0, logLevel: .critical))
+        let app = buildApplication(services: services, configuration: ServerConfiguration(host: "127.0.0.1", port: 0, logLevel: .critical),
+                                   logger: logger)
         try await app.test(.live) { client in
             try await body(APIClient(client: client, key: key))
         }
