@@ -70,11 +70,14 @@ public struct ServerConfiguration: Sendable {
     public var host: String
     public var port: Int
     public var logLevel: Logger.Level
+    /// What a key without its own `rate_limit` may send.
+    public var requestRate: RequestRate
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info, requestRate: RequestRate = .standard) {
         self.host = host
         self.port = port
         self.logLevel = logLevel
+        self.requestRate = requestRate
     }
 }
 
@@ -92,7 +95,7 @@ public func buildApplication(
         return logger
     }()
     return Application(
-        router: buildRouter(services: services).router,
+        router: buildRouter(services: services, requestRate: configuration.requestRate).router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Outbound"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger
@@ -100,13 +103,17 @@ public func buildApplication(
 }
 
 /// Every route of the server, and the list of what was registered (for the OpenAPI check).
-public func buildRouter(services: Services) -> (router: Router<AppContext>, routes: [RouteKey]) {
+/// `requestRate` is what a key without its own rate may send.
+public func buildRouter(services: Services, requestRate: RequestRate = .standard) -> (router: Router<AppContext>, routes: [RouteKey]) {
     let router = Router(context: AppContext.self)
     let index = RouteIndex()
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ProblemMiddleware(routes: index))
+    let limiter = RateLimitMiddleware(limiter: RequestLimiter())
     let v1 = router.group("v1")
-        .add(middleware: AuthMiddleware(workspaces: services.workspaces, database: services.databaseLocation, publicURL: services.delivery.publicURL))
+        .add(middleware: AuthMiddleware(workspaces: services.workspaces, database: services.databaseLocation, publicURL: services.delivery.publicURL,
+                                        standardRate: requestRate))
+        .add(middleware: limiter)
         .add(middleware: IdempotencyMiddleware(keys: services.idempotency))
     let inboxLimit = InboxRateLimitMiddleware()
     var dialects: [Dialect: [DialectGroups]] = [:]
@@ -117,8 +124,11 @@ public func buildRouter(services: Services) -> (router: Router<AppContext>, rout
             if dialect == .inbox { base = base.add(middleware: inboxLimit) }
             base = base.add(middleware: DialectMiddleware(dialect: dialect))
             let auth = AuthMiddleware(workspaces: services.workspaces, database: services.databaseLocation,
-                                      loginTokens: dialect == .tether ? services.loginTokens : nil)
-            dialects[dialect, default: []].append(DialectGroups(open: base, authenticated: base.group().add(middleware: auth)))
+                                      loginTokens: dialect == .tether ? services.loginTokens : nil, standardRate: requestRate)
+            var authenticated = base.group().add(middleware: auth)
+            // Inbox keeps its own published limit (above); the others spend the key's budget.
+            if dialect != .inbox { authenticated = authenticated.add(middleware: limiter) }
+            dialects[dialect, default: []].append(DialectGroups(open: base, authenticated: authenticated))
         }
     }
     let recorder = RouteRecorder(router: router, v1: v1, dialects: dialects)

@@ -20,6 +20,17 @@ struct Serve: AsyncParsableCommand {
         "Outbound's address as recipients and providers reach it, for unsubscribe links, the open pixel and Twilio signatures.",
         discussion: "Default: OUTBOUND_PUBLIC_URL, else the scheme and Host of each request."))
     var publicURL: String?
+    @Option(help: "Requests a second a key may send on average, unless the key has its own rate_limit.")
+    var rateLimit: Int = RequestRate.standard.perSecond
+    @Option(help: "Requests a key may send at once (the bucket's size), unless the key has its own rate_limit.")
+    var rateBurst: Int = RequestRate.standard.burst
+
+    func validate() throws {
+        guard RequestRate.allowed.contains(rateLimit) else { throw ValidationError("--rate-limit must be 1 to \(RequestRate.allowed.upperBound)") }
+        guard RequestRate.allowed.contains(rateBurst), rateBurst >= rateLimit else {
+            throw ValidationError("--rate-burst must be \(rateLimit) (the --rate-limit) to \(RequestRate.allowed.upperBound)")
+        }
+    }
 
     func run() async throws {
         let store = try database.open()
@@ -44,7 +55,8 @@ struct Serve: AsyncParsableCommand {
         }
         let app = buildApplication(
             services: services,
-            configuration: ServerConfiguration(host: host, port: port, logLevel: logger.logLevel))
+            configuration: ServerConfiguration(host: host, port: port, logLevel: logger.logLevel,
+                                               requestRate: RequestRate(perSecond: rateLimit, burst: rateBurst)))
         logger.info("Outbound listening", metadata: ["address": "http://\(host):\(port)", "database": "\(store.location)"])
         let engine = DispatcherService(dispatcher: services.dispatcher, lifecycle: services.lifecycle, clock: services.clock, logger: logger)
         let group = ServiceGroup(

@@ -24,11 +24,10 @@ import OutboundAPI
             set { metadata[key] = newValue }
         }
 
-        func log(level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, source: String, file: String,
-                 function: String, line: UInt) {
-            let all = metadata.merging(extra ?? [:]) { $1 }
+        func log(event: LogEvent) {
+            let all = metadata.merging(event.metadata ?? [:]) { $1 }
             let text = all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            sink.lines.withLock { $0.append("\(message) \(text)") }
+            sink.lines.withLock { $0.append("\(event.message) \(text)") }
         }
     }
 

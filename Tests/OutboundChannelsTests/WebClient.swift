@@ -1,4 +1,5 @@
 import OutboundAPI
+import OutboundCore
 import OutboundTestSupport
 import HTTPTypes
 import Hummingbird
@@ -8,7 +9,8 @@ import NIOCore
 extension Engine {
     /// Runs `body` against this engine's API server on loopback (webhooks, unsubscribe, pixel).
     func serve(_ body: @escaping @Sendable (WebClient) async throws -> Void) async throws {
-        let app = buildApplication(services: services, configuration: ServerConfiguration(host: "127.0.0.1", port: 0, logLevel: .critical))
+        let app = buildApplication(services: services, configuration: ServerConfiguration(
+            host: "127.0.0.1", port: 0, logLevel: .critical, requestRate: RequestRate(perSecond: 100_000, burst: 100_000)))
         try await app.test(.live) { client in try await body(WebClient(client: client)) }
     }
 }

@@ -179,8 +179,15 @@ enum Schemas {
                 "prefix": ["type": "string", "description": "The first characters of the secret"],
                 "key": ["type": "string", "description": "The secret; only in the answer that created the key"],
                 "created_at": timestamp, "revoked_at": nullableTimestamp,
-            ], required: ["id", "object", "name", "prefix", "created_at", "revoked_at"]),
-            "ApiKeyCreate": object(["name": ["type": "string", "maxLength": 255]]),
+                "rate_limit": nullable(ref("RequestRate")),
+            ], required: ["id", "object", "name", "prefix", "created_at", "revoked_at", "rate_limit"]),
+            "ApiKeyCreate": object(["name": ["type": "string", "maxLength": 255], "rate_limit": nullable(ref("RequestRate"))]),
+            "RequestRate": [
+                "type": "object",
+                "description": "A token bucket: per_second requests a second on average, bursts of up to burst. Null: the server's --rate-limit/--rate-burst (default 50 and 100).",
+                "properties": ["per_second": range(1, 100_000), "burst": range(1, 100_000)],
+                "required": ["per_second", "burst"],
+            ],
             "RateLimit": object([
                 "per_hour": nullable(range(0, 100_000)), "per_day": nullable(range(0, 100_000)),
                 "per_week": nullable(range(0, 100_000)),

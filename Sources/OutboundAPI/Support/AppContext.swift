@@ -10,12 +10,16 @@ public struct AppContext: RequestContext {
     public var userID: ID?
     /// Set by a dialect's group middleware on the vendor's routes; nil on the native API.
     var dialect: Dialect?
+    /// Whose request budget this request spends (an API key's or a signed-in user's ID) and at
+    /// what rate: set by `AuthMiddleware`, spent by `RateLimitMiddleware`.
+    var budget: (owner: String, rate: RequestRate)?
 
     public init(source: Source) {
         coreContext = .init(source: source)
         workspaceID = nil
         userID = nil
         dialect = nil
+        budget = nil
     }
 
     /// Writes every DTO a route returns (see `APIResponseEncoder`).

@@ -16,10 +16,14 @@ struct AuthMiddleware: RouterMiddleware {
     /// Where this server's keys live, named in the 401 for an unknown key (a key made by the CLI
     /// against another database file is the usual cause).
     let database: String
+    /// The request rate of a key without its own, and of a signed-in user.
+    var standardRate: RequestRate = .standard
 
-    init(workspaces: WorkspaceService, database: String, loginTokens: LoginTokens? = nil, publicURL: PublicURL? = nil) {
+    init(workspaces: WorkspaceService, database: String, loginTokens: LoginTokens? = nil, publicURL: PublicURL? = nil,
+         standardRate: RequestRate = .standard) {
         self.workspaces = workspaces
         self.database = database
+        self.standardRate = standardRate
         self.loginTokens = loginTokens
         self.publicURL = publicURL
     }
@@ -33,6 +37,7 @@ struct AuthMiddleware: RouterMiddleware {
             var context = context
             context.workspaceID = workspace
             context.userID = user
+            context.budget = (user.rawValue, standardRate)
             return try await next(request, context)
         }
         guard let key = try await workspaces.authenticate(secret: secret) else {
@@ -43,6 +48,7 @@ struct AuthMiddleware: RouterMiddleware {
         }
         var context = context
         context.workspaceID = key.workspaceID
+        context.budget = (key.id.rawValue, key.rateLimit ?? standardRate)
         return try await next(request, context)
     }
 

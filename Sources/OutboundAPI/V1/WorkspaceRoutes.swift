@@ -23,16 +23,21 @@ struct WorkspaceRoutes {
         routes.on(.post, "/v1/api-keys") { request, context in
             var request = request
             let workspace = try context.workspace()
-            let name: String?
-            if let length = request.headers[.contentLength], length == "0" {
-                name = nil
-            } else {
+            var name: String?
+            var rate: RequestRate?
+            if request.headers[.contentLength] != "0" {
                 let body = try await request.jsonBody(context: context)
-                let field = body.string("name")
+                name = body.string("name").value
+                if case .value(let limit) = body.object("rate_limit") {
+                    // Both or neither: a rate without its burst is not understood.
+                    let perSecond = limit.int("per_second"), burst = limit.int("burst")
+                    if perSecond.isAbsent { limit.addIssue("per_second", "is required") }
+                    if burst.isAbsent { limit.addIssue("burst", "is required") }
+                    if let perSecond = perSecond.value, let burst = burst.value { rate = RequestRate(perSecond: perSecond, burst: burst) }
+                }
                 try body.finish()
-                name = field.value
             }
-            let issued = try await workspaces.createKey(name: name, in: workspace)
+            let issued = try await workspaces.createKey(name: name, rateLimit: rate, in: workspace)
             return EditedResponse(status: .created, response: ApiKeyBody(issued.key, secret: issued.secret))
         }
         routes.on(.get, "/v1/api-keys", query: PageRequest.queryNames) { request, context in
@@ -75,6 +80,13 @@ struct ApiKeyBody: ResponseEncodable, Sendable {
     var key: String?
     var createdAt: Date
     @Nullable var revokedAt: Date?
+    /// The key's own rate; null means the server's default.
+    @Nullable var rateLimit: RateBody?
+
+    struct RateBody: Encodable, Sendable {
+        var perSecond: Int
+        var burst: Int
+    }
 
     init(_ apiKey: ApiKey, secret: String?) {
         id = apiKey.id.rawValue
@@ -83,5 +95,6 @@ struct ApiKeyBody: ResponseEncodable, Sendable {
         key = secret
         createdAt = apiKey.createdAt
         revokedAt = apiKey.revokedAt
+        rateLimit = apiKey.rateLimit.map { RateBody(perSecond: $0.perSecond, burst: $0.burst) }
     }
 }

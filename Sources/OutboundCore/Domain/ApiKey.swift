@@ -12,8 +12,11 @@ public struct ApiKey: Sendable, Hashable {
     public let hash: String
     public let createdAt: Date
     public var revokedAt: Date?
+    /// Its own request rate, or nil for the server's default (`outbound serve --rate-limit`).
+    public var rateLimit: RequestRate?
 
-    public init(id: ID, workspaceID: ID, name: String, prefix: String, hash: String, createdAt: Date, revokedAt: Date? = nil) {
+    public init(id: ID, workspaceID: ID, name: String, prefix: String, hash: String, createdAt: Date, revokedAt: Date? = nil,
+                rateLimit: RequestRate? = nil) {
         self.id = id
         self.workspaceID = workspaceID
         self.name = name
@@ -21,6 +24,7 @@ public struct ApiKey: Sendable, Hashable {
         self.hash = hash
         self.createdAt = createdAt
         self.revokedAt = revokedAt
+        self.rateLimit = rateLimit
     }
 
     /// A new secret: `ob_live_` and 40 random lower-case hex digits (160 bits).
@@ -34,4 +38,20 @@ public struct ApiKey: Sendable, Hashable {
     public static let prefixLength = 12
 
     public var isRevoked: Bool { revokedAt != nil }
+}
+
+/// A token bucket: `perSecond` requests a second on average, up to `burst` at once.
+public struct RequestRate: Sendable, Hashable {
+    public var perSecond: Int
+    public var burst: Int
+
+    public init(perSecond: Int, burst: Int) {
+        self.perSecond = perSecond
+        self.burst = burst
+    }
+
+    /// What a key gets unless it has its own (the server's `--rate-limit` and `--rate-burst`).
+    public static let standard = RequestRate(perSecond: 50, burst: 100)
+    /// The bounds a rate may be set within.
+    public static let allowed = 1...100_000
 }

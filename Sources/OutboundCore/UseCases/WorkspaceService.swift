@@ -88,10 +88,24 @@ public struct WorkspaceService: Sendable {
         return workspace
     }
 
-    public func createKey(name: String?, in workspace: ID) async throws -> IssuedKey {
+    /// A new key; `rateLimit` gives it its own request rate (else the server's default).
+    public func createKey(name: String?, rateLimit: RequestRate? = nil, in workspace: ID) async throws -> IssuedKey {
         let name = (name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        guard name.count <= 255 else { throw ValidationError("name", "must be at most 255 characters") }
-        let issued = makeKey(name: name.isEmpty ? "key" : name, in: workspace, at: clock.now)
+        var issues = IssueList()
+        if name.count > 255 { issues.add("name", "must be at most 255 characters") }
+        if let rateLimit {
+            if !RequestRate.allowed.contains(rateLimit.perSecond) {
+                issues.add("rate_limit.per_second", "must be \(RequestRate.allowed.lowerBound) to \(RequestRate.allowed.upperBound)")
+            }
+            if !RequestRate.allowed.contains(rateLimit.burst) {
+                issues.add("rate_limit.burst", "must be \(RequestRate.allowed.lowerBound) to \(RequestRate.allowed.upperBound)")
+            } else if rateLimit.burst < rateLimit.perSecond {
+                issues.add("rate_limit.burst", "must be at least per_second (\(rateLimit.perSecond))")
+            }
+        }
+        try issues.throwIfAny()
+        var issued = makeKey(name: name.isEmpty ? "key" : name, in: workspace, at: clock.now)
+        issued.key.rateLimit = rateLimit
         try await store.insertApiKey(issued.key)
         return issued
     }

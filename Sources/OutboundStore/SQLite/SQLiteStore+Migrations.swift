@@ -401,6 +401,13 @@ extension SQLiteStore {
             // appended), so a page is a range seek of `limit` rows.
             try db.execute(sql: "CREATE INDEX enrollments_campaign ON enrollments(campaign_seq)")
         }
+        migrator.registerMigration("v13-key-rate-limits") { db in
+            // A key's own request rate (a token bucket); NULL is the server's default.
+            try db.execute(sql: """
+                ALTER TABLE api_keys ADD COLUMN rate_per_second INTEGER;
+                ALTER TABLE api_keys ADD COLUMN rate_burst INTEGER;
+                """)
+        }
         return migrator
     }()
 }

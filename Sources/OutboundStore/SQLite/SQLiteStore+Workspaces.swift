@@ -95,14 +95,20 @@ extension SQLiteStore {
 
     private static func insert(_ key: ApiKey, _ db: Database) throws {
         try db.execute(
-            sql: "INSERT INTO api_keys (id, workspace_id, name, prefix, hash, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            sql: """
+                INSERT INTO api_keys (id, workspace_id, name, prefix, hash, created_at, revoked_at, rate_per_second, rate_burst)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
             arguments: [key.id.rawValue, key.workspaceID.rawValue, key.name, key.prefix, key.hash,
-                        millis(key.createdAt), millis(key.revokedAt)])
+                        millis(key.createdAt), millis(key.revokedAt), key.rateLimit?.perSecond, key.rateLimit?.burst])
     }
 
     private static func apiKey(_ row: Row) -> ApiKey {
         ApiKey(id: ID(trusted: row["id"]), workspaceID: ID(trusted: row["workspace_id"]), name: row["name"],
                prefix: row["prefix"], hash: row["hash"], createdAt: date(row["created_at"] as Int64),
-               revokedAt: date(row["revoked_at"] as Int64?))
+               revokedAt: date(row["revoked_at"] as Int64?),
+               rateLimit: (row["rate_per_second"] as Int?).flatMap { perSecond in
+                   (row["rate_burst"] as Int?).map { RequestRate(perSecond: perSecond, burst: $0) }
+               })
     }
 }
