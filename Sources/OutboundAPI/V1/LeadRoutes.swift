@@ -15,11 +15,10 @@ struct LeadRoutes {
             let ids = body.strings("contact_ids"), inline = body.array("contacts"), list = body.string("list_id")
             try body.finish()
             let given = [!ids.isAbsent, !inline.isAbsent, !list.isAbsent].filter { $0 }.count
-            guard given == 1 else {
-                throw ValidationError("", "send exactly one of contact_ids, contacts or list_id")
-            }
             let source: LeadService.Source
-            if case .value(let values) = ids {
+            if given != 1 {
+                source = .unclear("send exactly one of contact_ids, contacts or list_id")
+            } else if case .value(let values) = ids {
                 source = .contactIDs(values)
             } else if case .value(let values) = inline {
                 guard values.count <= LeadService.maximumBatch else {
@@ -29,7 +28,7 @@ struct LeadRoutes {
             } else if case .value(let value) = list {
                 source = .list(value)
             } else {
-                throw ValidationError("", "contact_ids, contacts or list_id must not be null")
+                source = .unclear("contact_ids, contacts or list_id must not be null")
             }
             return try LeadAdditionBody(await leads.add(source, to: id, in: workspace))
         }

@@ -46,6 +46,9 @@ public struct LeadService: Sendable {
         case contactIDs([String])
         case contacts([ContactInput])
         case list(String)
+        /// Not one of the above (none, several, or null): refused with this message once the
+        /// campaign is found, so another workspace's campaign is 404 whatever the body.
+        case unclear(String)
     }
 
     public func add(_ source: Source, to campaignID: ID, in workspace: ID) async throws -> LeadAddition {
@@ -85,6 +88,8 @@ public struct LeadService: Sendable {
                 throw ValidationError("list_id", "no list \(raw) in this workspace")
             }
             ordered = try await store.memberIDs(of: listID, in: workspace).map { (nil, $0) }
+        case .unclear(let message):
+            throw ValidationError("", message)
         }
         try await admit(ordered, to: campaign, into: &result)
         return result
