@@ -72,12 +72,16 @@ public struct ServerConfiguration: Sendable {
     public var logLevel: Logger.Level
     /// What a key without its own `rate_limit` may send.
     public var requestRate: RequestRate
+    /// The bearer token `/metrics` asks for; nil keeps it closed (404).
+    public var metricsToken: String?
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info, requestRate: RequestRate = .standard) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info, requestRate: RequestRate = .standard,
+                metricsToken: String? = nil) {
         self.host = host
         self.port = port
         self.logLevel = logLevel
         self.requestRate = requestRate
+        self.metricsToken = metricsToken
     }
 }
 
@@ -95,7 +99,7 @@ public func buildApplication(
         return logger
     }()
     return Application(
-        router: buildRouter(services: services, requestRate: configuration.requestRate).router,
+        router: buildRouter(services: services, requestRate: configuration.requestRate, metricsToken: configuration.metricsToken).router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Outbound"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger
@@ -104,9 +108,13 @@ public func buildApplication(
 
 /// Every route of the server, and the list of what was registered (for the OpenAPI check).
 /// `requestRate` is what a key without its own rate may send.
-public func buildRouter(services: Services, requestRate: RequestRate = .standard) -> (router: Router<AppContext>, routes: [RouteKey]) {
+/// `metricsToken` opens `/metrics` to whoever presents it (nil: no metrics route answers).
+public func buildRouter(services: Services, requestRate: RequestRate = .standard,
+                        metricsToken: String? = nil) -> (router: Router<AppContext>, routes: [RouteKey]) {
     let router = Router(context: AppContext.self)
     let index = RouteIndex()
+    _ = ServerMetrics.shared  // bootstraps swift-metrics before the first request is counted
+    router.add(middleware: MetricsMiddleware())
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ProblemMiddleware(routes: index))
     let limiter = RateLimitMiddleware(limiter: RequestLimiter())
@@ -136,6 +144,7 @@ public func buildRouter(services: Services, requestRate: RequestRate = .standard
         try JSONResponse.make(["status": "ok"])
     }
     DocumentationRoutes().register(on: recorder)
+    MetricsRoutes(stats: services.stats, token: metricsToken).register(on: recorder)
     WorkspaceRoutes(workspaces: services.workspaces).register(on: recorder)
     UserRoutes(users: services.users).register(on: recorder)
     SenderRoutes(senders: services.senders).register(on: recorder)

@@ -31,6 +31,7 @@ public struct DispatcherService: Service {
                 do {
                     let enrolled = try await lifecycle?.continueEnrolling() ?? false
                     let report = try await dispatcher.tick()
+                    ServerMetrics.shared.record(report)
                     if enrolled || report.dueAgain(at: clock.now) { continue }
                     let wake = report.nextWake
                     let wait = min(1.0, max(0.05, (wake ?? clock.now.addingTimeInterval(1)).timeIntervalSince(clock.now)))

@@ -20,6 +20,9 @@ struct Serve: AsyncParsableCommand {
         "Outbound's address as recipients and providers reach it, for unsubscribe links, the open pixel and Twilio signatures.",
         discussion: "Default: OUTBOUND_PUBLIC_URL, else the scheme and Host of each request."))
     var publicURL: String?
+    @Option(help: ArgumentHelp("Opens GET /metrics (Prometheus) to requests presenting this bearer token.",
+                               discussion: "Default: OUTBOUND_METRICS_TOKEN; without either, /metrics answers 404."))
+    var metricsToken: String?
     @Option(help: "Requests a second a key may send on average, unless the key has its own rate_limit.")
     var rateLimit: Int = RequestRate.standard.perSecond
     @Option(help: "Requests a key may send at once (the bucket's size), unless the key has its own rate_limit.")
@@ -56,7 +59,8 @@ struct Serve: AsyncParsableCommand {
         let app = buildApplication(
             services: services,
             configuration: ServerConfiguration(host: host, port: port, logLevel: logger.logLevel,
-                                               requestRate: RequestRate(perSecond: rateLimit, burst: rateBurst)))
+                                               requestRate: RequestRate(perSecond: rateLimit, burst: rateBurst),
+                                               metricsToken: metricsToken ?? environment["OUTBOUND_METRICS_TOKEN"]))
         logger.info("Outbound listening", metadata: ["address": "http://\(host):\(port)", "database": "\(store.location)"])
         let engine = DispatcherService(dispatcher: services.dispatcher, lifecycle: services.lifecycle, clock: services.clock, logger: logger)
         let group = ServiceGroup(

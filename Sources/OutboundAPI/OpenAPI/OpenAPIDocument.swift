@@ -30,6 +30,11 @@ enum OpenAPIDocument {
         [
             "/healthz": ["get": operation("Health check", tag: "System", open: true,
                                           responses: ["200": json(object(["status": string], required: ["status"]), "The server is up")])],
+            "/metrics": ["get": operation("Prometheus metrics (Bearer the server's --metrics-token)", tag: "System", open: true,
+                                          responses: ["200": ["description": "Prometheus text format",
+                                                              "content": ["text/plain": ["schema": string]]],
+                                                      "401": problem("Not the metrics token"),
+                                                      "404": problem("The server has no metrics token")])],
             "/openapi.json": ["get": operation("This document", tag: "System", open: true,
                                                responses: ["200": json(["type": "object"], "The OpenAPI document")])],
             "/docs": ["get": operation("Human-readable API documentation", tag: "System", open: true,

@@ -61,6 +61,8 @@ public protocol ActionStore: Sendable {
     func series(ofSender sender: ID, in workspace: ID, from: Date, to: Date, bucketSeconds: Int) async throws -> [(start: Date, actions: Int, signals: [String: Int])]
     /// When each of the campaign's actions was made (sent, sending or uncertain).
     func actionTimes(of campaign: ID, in workspace: ID) async throws -> [Date]
+    /// Leads whose next step is due by `now`, across workspaces (the server's metrics).
+    func dueLeadCount(at now: Date) async throws -> Int
     /// What a forecast of `campaign` (as given, not as stored) starts from at `now` (see `EngineState`).
     func forecastState(of campaign: Campaign, at now: Date) async throws -> EngineState
 }

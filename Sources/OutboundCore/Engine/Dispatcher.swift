@@ -19,6 +19,10 @@ public struct TickReport: Sendable, Hashable {
     public var signals = 0
     /// The earliest moment anything becomes due after this tick (nil: nothing is scheduled).
     public var nextWake: Date?
+    /// Each action settled, by channel and state (for the server's metrics).
+    public var settled: [SettledAction] = []
+    /// How late each claimed action went: seconds from its lead's due time to the claim.
+    public var lateness: [Double] = []
 
     public var didWork: Bool { actions > 0 || moves > 0 || signals > 0 }
 
@@ -26,6 +30,12 @@ public struct TickReport: Sendable, Hashable {
     public func dueAgain(at now: Date) -> Bool {
         didWork && (nextWake.map { $0 <= now } ?? false)
     }
+}
+
+/// An action a tick settled: its channel and what became of it.
+public struct SettledAction: Sendable, Hashable {
+    public var channel: ChannelKind
+    public var state: ActionState
 }
 
 /// The engine loop (docs/ARCHITECTURE.md §4). Each tick: in one write transaction, fire due signals, read
@@ -67,6 +77,7 @@ public struct Dispatcher: Sendable {
         report.nextWake = result.nextWake
         let claims = result.claims
         guard !claims.isEmpty else { return report }
+        report.lateness = claims.map { max(0, now.timeIntervalSince($0.enrollment.dueAt ?? now)) }
         let gather = OutcomeGather(expecting: claims.count)
         for claim in claims {
             let channel = router.channel(for: claim.action)
@@ -90,7 +101,9 @@ public struct Dispatcher: Sendable {
             }
         }
         let outcomes = await gather.take(waitingAtMost: recordAfter)
-        report.nextWake = try await store.record(Reactions.settle(outcomes), at: clock.now)
+        let settlement = Reactions.settle(outcomes)
+        report.settled = settlement.actions.map { SettledAction(channel: $0.action.kind.channel, state: $0.state) }
+        report.nextWake = try await store.record(settlement, at: clock.now)
         return report
     }
 
@@ -140,6 +153,8 @@ public struct Dispatcher: Sendable {
             total.signals += report.signals
             total.senders += report.senders
             total.nextWake = report.nextWake
+            total.settled += report.settled
+            total.lateness += report.lateness
             if !report.dueAgain(at: clock.now) { break }
         }
         return total

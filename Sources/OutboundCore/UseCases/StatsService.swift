@@ -34,6 +34,11 @@ public struct StatsService: Sendable {
         return both
     }
 
+    /// Leads whose next step is due now, in every workspace (an operator's metric).
+    public func leadsDueNow() async throws -> Int {
+        try await store.dueLeadCount(at: clock.now)
+    }
+
     /// The statistics of a campaign already read.
     public func stats(of campaign: Campaign) async throws -> CampaignStats {
         try await store.campaignStats(campaign.id, in: campaign.workspaceID)

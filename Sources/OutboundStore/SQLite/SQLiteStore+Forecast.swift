@@ -12,6 +12,13 @@ extension SQLiteStore {
         }
     }
 
+    public func dueLeadCount(at now: Date) async throws -> Int {
+        try await read { db in
+            try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM enrollments WHERE due_at IS NOT NULL AND due_at <= ?"),
+                             arguments: [Self.millis(now)]) ?? 0
+        }
+    }
+
     /// What a forecast of `campaign` starts from, read in one transaction: the campaign's
     /// senders (usage, pacing), the active campaigns sharing them, their open leads on those
     /// senders with contacts, suppressions and scheduled signals, and the counts that campaign

@@ -1,0 +1,59 @@
+import Foundation
+import HTTPTypes
+import Testing
+import OutboundAPI
+import OutboundCore
+
+/// `/metrics`: Prometheus text for whoever holds the metrics token, nothing for anyone else.
+@Suite struct MetricsTests {
+    @Test func closedWithoutATokenAndRefusedWithAnotherOne() async throws {
+        let harness = try await Harness.make()
+        try await harness.run { api in
+            let closed = try await api.send(.get, "/metrics")
+            #expect(closed.status == .notFound, "no token configured: no metrics")
+        }
+        try await harness.run(metricsToken: "scrape-me") { api in
+            let withKey = try await api.send(.get, "/metrics")
+            #expect(withKey.status == .unauthorized, "an API key is not the metrics token")
+            let wrong = try await api.send(.get, "/metrics", key: "scrape-you")
+            #expect(wrong.status == .unauthorized)
+        }
+    }
+
+    @Test func requestsActionsLagAndDueLeadsAreExposed() async throws {
+        let harness = try await Harness.make()
+        try await harness.run(metricsToken: "scrape-me") { api in
+            let sender = try await api.createSender()
+            let campaign = try await api.createCampaign(name: "Measured", senders: [sender])
+            let allWeek = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+                .map { #""\#($0)": [{"start": "00:00", "end": "24:00"}]"# }.joined(separator: ", ")
+            #expect(try await api.send(.patch, "/v1/campaigns/\(campaign)", json: #"{"schedule": {\#(allWeek)}}"#).status == .ok)
+            let added = try await api.send(.post, "/v1/campaigns/\(campaign)/leads", json: """
+                {"contacts": [{"linkedin_url": "https://www.linkedin.com/in/measured-one"}, {"linkedin_url": "https://www.linkedin.com/in/measured-two"}]}
+                """)
+            #expect(added.status == .ok)
+            #expect(try await api.send(.post, "/v1/campaigns/\(campaign)/launch").status == .ok)
+            // Before any tick both leads are due: the gauge counts them.
+            let before = try await api.send(.get, "/metrics", key: "scrape-me")
+            #expect(before.status == .ok)
+            #expect(before.headers[.contentType]?.hasPrefix("text/plain") == true)
+            let due = try #require(Self.value(of: "outbound_leads_due", in: before.text))
+            #expect(due >= 2)
+            // What the server's dispatcher loop reports after each tick.
+            let report = try await harness.services.dispatcher.drain()
+            #expect(report.settled.contains { $0.channel == .linkedin && $0.state == .sent })
+            ServerMetrics.shared.record(report)
+            let after = try await api.send(.get, "/metrics", key: "scrape-me")
+            #expect(after.text.contains(#"outbound_actions_total{channel="linkedin",state="sent"}"#))
+            #expect(after.text.contains("outbound_dispatch_lag_seconds_bucket"))
+            #expect(after.text.contains("hb_requests"), "requests by route and status")
+            #expect(after.text.contains(#"/v1/campaigns/{id}/launch"#), "routes by their pattern")
+            #expect(!after.text.contains(campaign), "never a path's values")
+        }
+    }
+
+    /// The value of an unlabelled sample.
+    static func value(of name: String, in text: String) -> Double? {
+        text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
+    }
+}
