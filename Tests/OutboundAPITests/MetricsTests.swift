@@ -11,6 +11,7 @@ import OutboundCore
         try await harness.run { api in
             let closed = try await api.send(.get, "/metrics")
             #expect(closed.status == .notFound, "no token configured: no metrics")
+            #expect(closed.string("type")?.hasSuffix("metrics-closed") == true)
         }
         try await harness.run(metricsToken: "scrape-me") { api in
             let withKey = try await api.send(.get, "/metrics")

@@ -38,15 +38,18 @@ public final class ServerMetrics: Sendable {
 }
 
 /// `GET /metrics` for a scraper that presents the metrics token (`outbound serve
-/// --metrics-token`, `Authorization: Bearer …`); without a configured token the route is 404.
+/// --metrics-token`, `Authorization: Bearer …`); without a configured token it is 404
+/// `metrics-closed`, saying how to open it.
 struct MetricsRoutes {
     let stats: StatsService
     let token: String?
 
     func register(on routes: RouteRecorder) {
         routes.on(.get, "/metrics") { request, _ in
-            // Closed: the same 404 as a path that does not exist.
-            guard let token else { return Problem(APIError.routeNotFound(request.uri.path)).response }
+            guard let token else {
+                return Problem(.notFound, type: "metrics-closed", title: "Not Found",
+                               detail: "this server exposes no metrics: start it with --metrics-token (or OUTBOUND_METRICS_TOKEN)").response
+            }
             guard request.headers[.authorization] == "Bearer \(token)" else {
                 throw APIError.unauthorized("send the metrics token as Authorization: Bearer <token> (outbound serve --metrics-token)")
             }
