@@ -147,6 +147,14 @@ extension APIClient {
         return id
     }
 
+    /// Opens the campaign's window around the clock, every day (so a dispatch now sends).
+    func scheduleAllWeek(_ campaign: String) async throws {
+        let days = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+            .map { #""\#($0)": [{"start": "00:00", "end": "24:00"}]"# }.joined(separator: ", ")
+        let reply = try await send(.patch, "/v1/campaigns/\(campaign)", json: #"{"schedule": {\#(days)}}"#)
+        guard reply.status == .ok else { throw HarnessError("schedule not set: \(reply.status) \(reply.text)") }
+    }
+
     /// A dry-run campaign unless `dryRun` is false (live ones need senders that really connect).
     func createCampaign(name: String, channel: String = "linkedin", senders: [String] = [], key: String? = nil,
                         dryRun: Bool = true) async throws -> String {

@@ -56,9 +56,7 @@ import OutboundCore
         try await harness.run { api in
             let sender = try await api.createSender()
             let campaign = try await api.createCampaign(name: "Private", senders: [sender])
-            let allWeek = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-                .map { #""\#($0)": [{"start": "00:00", "end": "24:00"}]"# }.joined(separator: ", ")
-            #expect(try await api.send(.patch, "/v1/campaigns/\(campaign)", json: #"{"schedule": {\#(allWeek)}}"#).status == .ok)
+            try await api.scheduleAllWeek(campaign)
             let contactBody = #"{"email": "jane.private@example.com", "linkedin_url": "https://www.linkedin.com/in/jane-private"}"#
             let contact = try #require(try await api.send(.post, "/v1/contacts", json: contactBody).string("id"))
             let list = try #require(try await api.send(.post, "/v1/lists", json: #"{"name": "Private list"}"#).string("id"))

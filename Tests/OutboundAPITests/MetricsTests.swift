@@ -26,9 +26,7 @@ import OutboundCore
         try await harness.run(metricsToken: "scrape-me") { api in
             let sender = try await api.createSender()
             let campaign = try await api.createCampaign(name: "Measured", senders: [sender])
-            let allWeek = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-                .map { #""\#($0)": [{"start": "00:00", "end": "24:00"}]"# }.joined(separator: ", ")
-            #expect(try await api.send(.patch, "/v1/campaigns/\(campaign)", json: #"{"schedule": {\#(allWeek)}}"#).status == .ok)
+            try await api.scheduleAllWeek(campaign)
             let added = try await api.send(.post, "/v1/campaigns/\(campaign)/leads", json: """
                 {"contacts": [{"linkedin_url": "https://www.linkedin.com/in/measured-one"}, {"linkedin_url": "https://www.linkedin.com/in/measured-two"}]}
                 """)
