@@ -31,9 +31,8 @@ struct APIBench: AsyncParsableCommand {
 
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
         // The bench measures the server, not the per-key rate limit: its key may send anything.
-        let unlimited = RequestRate(perSecond: RequestRate.allowed.upperBound, burst: RequestRate.allowed.upperBound)
         let app = buildApplication(services: built.services,
-                                   configuration: ServerConfiguration(host: "127.0.0.1", port: 0, logLevel: .error, requestRate: unlimited),
+                                   configuration: ServerConfiguration(host: "127.0.0.1", port: 0, logLevel: .error, requestRate: .unthrottled),
                                    onServerRunning: { port in portContinuation.yield(port) })
         let group = ServiceGroup(configuration: .init(services: [app], logger: .init(label: "bench")))
         let server = Task { try await group.run() }

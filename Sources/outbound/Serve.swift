@@ -29,9 +29,9 @@ struct Serve: AsyncParsableCommand {
     var rateBurst: Int = RequestRate.standard.burst
 
     func validate() throws {
-        guard RequestRate.allowed.contains(rateLimit) else { throw ValidationError("--rate-limit must be 1 to \(RequestRate.allowed.upperBound)") }
-        guard RequestRate.allowed.contains(rateBurst), rateBurst >= rateLimit else {
-            throw ValidationError("--rate-burst must be \(rateLimit) (the --rate-limit) to \(RequestRate.allowed.upperBound)")
+        let issues = RequestRate(perSecond: rateLimit, burst: rateBurst).issues(perSecondField: "--rate-limit", burstField: "--rate-burst")
+        if !issues.issues.isEmpty {
+            throw ValidationError(issues.issues.map { "\($0.field) \($0.message)" }.joined(separator: "; "))
         }
     }
 

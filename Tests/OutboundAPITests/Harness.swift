@@ -41,7 +41,7 @@ struct Harness: Sendable {
     /// Runs `body` against a live server; the database is removed afterwards unless `keepDatabase`.
     /// `logger` replaces the server's (quiet) one, e.g. to read what it logs.
     /// `requestRate` is what keys may send (the tests' loops are not throttled unless they ask).
-    func run(keepDatabase: Bool = false, logger: Logger? = nil, requestRate: RequestRate = RequestRate(perSecond: 100_000, burst: 100_000),
+    func run(keepDatabase: Bool = false, logger: Logger? = nil, requestRate: RequestRate = .unthrottled,
              metricsToken: String? = nil, _ body: @escaping @Sendable (APIClient) async throws -> Void) async throws {
         defer { if !keepDatabase { try? FileManager.default.removeItem(at: directory) } }
         let app = buildApplication(services: services, configuration: ServerConfiguration(host: "127.0.0.1", port: 0, logLevel: .critical,

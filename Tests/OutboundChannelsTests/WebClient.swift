@@ -10,7 +10,7 @@ extension Engine {
     /// Runs `body` against this engine's API server on loopback (webhooks, unsubscribe, pixel).
     func serve(_ body: @escaping @Sendable (WebClient) async throws -> Void) async throws {
         let app = buildApplication(services: services, configuration: ServerConfiguration(
-            host: "127.0.0.1", port: 0, logLevel: .critical, requestRate: RequestRate(perSecond: 100_000, burst: 100_000)))
+            host: "127.0.0.1", port: 0, logLevel: .critical, requestRate: .unthrottled))
         try await app.test(.live) { client in try await body(WebClient(client: client)) }
     }
 }

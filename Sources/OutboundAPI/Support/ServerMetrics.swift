@@ -19,13 +19,16 @@ public final class ServerMetrics: Sendable {
 
     /// Counts what a tick did: every settled action by channel and state, and how late each went.
     public func record(_ report: TickReport) {
-        for action in report.settled {
+        // One counter per (channel, state) a tick settled, not one per action: this runs on the dispatcher's loop.
+        var counts: [SettledAction: Int] = [:]
+        for action in report.settled { counts[action, default: 0] += 1 }
+        for (action, count) in counts {
             Counter(label: "outbound_actions_total", dimensions: [("channel", action.channel.rawValue), ("state", action.state.rawValue)])
-                .increment()
+                .increment(by: count)
         }
-        for seconds in report.lateness {
-            Metrics.Timer(label: "outbound_dispatch_lag_seconds").recordNanoseconds(Int64(seconds * 1e9))
-        }
+        guard !report.lateness.isEmpty else { return }
+        let lag = Metrics.Timer(label: "outbound_dispatch_lag_seconds")
+        for seconds in report.lateness { lag.recordNanoseconds(Int64(seconds * 1e9)) }
     }
 
     /// The registry in Prometheus's text format, with the leads due now.

@@ -54,4 +54,19 @@ public struct RequestRate: Sendable, Hashable {
     public static let standard = RequestRate(perSecond: 50, burst: 100)
     /// The bounds a rate may be set within.
     public static let allowed = 1...100_000
+    /// The most a rate may be: what benches and tests use so they measure the server, not the limit.
+    public static let unthrottled = RequestRate(perSecond: allowed.upperBound, burst: allowed.upperBound)
+
+    /// What is wrong with this rate, named by the caller's names for its two values.
+    public func issues(perSecondField: String, burstField: String) -> IssueList {
+        var issues = IssueList()
+        let bounds = "must be \(Self.allowed.lowerBound) to \(Self.allowed.upperBound)"
+        if !Self.allowed.contains(perSecond) { issues.add(perSecondField, bounds) }
+        if !Self.allowed.contains(burst) {
+            issues.add(burstField, bounds)
+        } else if burst < perSecond {
+            issues.add(burstField, "must be at least \(perSecondField) (\(perSecond))")
+        }
+        return issues
+    }
 }

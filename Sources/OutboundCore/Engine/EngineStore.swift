@@ -113,6 +113,9 @@ public struct Settlement: Sendable {
 /// The life of an outbox row: `queued → sending → sent | failed | uncertain`.
 public enum ActionState: String, Sendable, CaseIterable, Hashable {
     case queued, sending, sent, failed, uncertain, dismissed
+
+    /// Whether the action may have reached the provider: it counts against limits and quotas.
+    public var mayHaveGoneOut: Bool { self == .sending || self == .sent || self == .uncertain }
 }
 
 /// A signal waiting to fire, with what it applies to.

@@ -85,13 +85,8 @@ public final class MemoryEngineStore: EngineStore {
     /// The times of the actions of a campaign that were (or may have been) sent.
     public func actionTimes(of campaign: ID) -> [Date] {
         state.withLock { tables in
-            tables.actions.values.filter { $0.campaignID == campaign && [.sent, .sending, .uncertain].contains($0.state) }.map(\.createdAt)
+            tables.actions.values.filter { $0.campaignID == campaign && $0.state.mayHaveGoneOut }.map(\.createdAt)
         }
-    }
-
-    /// Replaces a campaign's settings (the forecast runs its draft as active, dry-run).
-    public func setCampaign(_ campaign: Campaign) {
-        state.withLock { $0.campaigns[campaign.id] = campaign }
     }
 
     // MARK: EngineStore
@@ -219,9 +214,7 @@ private struct Tables {
         mutating func remember(_ record: EngineState.UsageRecord) {
             let horizon = record.at.addingTimeInterval(-7 * 86_400)
             if let first = usage.first, first.at <= horizon { usage.removeAll { $0.at <= horizon } }
-            var index = usage.endIndex
-            while index > usage.startIndex, usage[index - 1].at > record.at { index -= 1 }
-            usage.insert(record, at: index)
+            Tables.insertSorted(record, into: &usage, by: \.at)
         }
     }
 
@@ -242,8 +235,6 @@ private struct Tables {
         subscript(seq: Int64) -> StoredEnrollment? {
             positions[seq].map { rows[$0] }
         }
-
-        func position(of seq: Int64) -> Int? { positions[seq] }
 
         /// Stores `row`, returning its position.
         mutating func put(_ row: StoredEnrollment) -> Int {
@@ -416,7 +407,7 @@ private struct Tables {
             e.senderID = e.senderID ?? old.senderID
         }
         if old?.startedAt == nil, let started = e.startedAt {
-            Self.insertSorted(Self.stored(started), into: &startedTimes[e.campaignID, default: []])
+            Self.insertSorted(Self.stored(started), into: &startedTimes[e.campaignID, default: []], by: \.self)
         }
         let wasOpen = old.map { !$0.state.isTerminal } ?? false
         if wasOpen != !e.state.isTerminal {
@@ -494,10 +485,10 @@ private struct Tables {
     }
 
     /// Inserts into an ascending array (times nearly always arrive in order: found from the end).
-    static func insertSorted(_ date: Date, into times: inout [Date]) {
-        var index = times.endIndex
-        while index > times.startIndex, times[index - 1] > date { index -= 1 }
-        times.insert(date, at: index)
+    static func insertSorted<Element>(_ element: Element, into array: inout [Element], by time: (Element) -> Date) {
+        var index = array.endIndex
+        while index > array.startIndex, time(array[index - 1]) > time(element) { index -= 1 }
+        array.insert(element, at: index)
     }
 
     /// The first index of an ascending array whose time is at or after `date`.
@@ -606,7 +597,7 @@ private struct Tables {
                 if quota != nil, workspaceToday[campaign.workspaceID] == nil {
                     let dayStart = Planner.startOfDay(now, in: .utc)
                     workspaceToday[campaign.workspaceID] = (workspaceActions[campaign.workspaceID] ?? []).count { entry in
-                        entry.at >= dayStart && (entry.action.map { [.sending, .sent, .uncertain].contains(actions[$0]?.state) } ?? true)
+                        entry.at >= dayStart && (entry.action.map { actions[$0]?.state.mayHaveGoneOut ?? false } ?? true)
                     }
                 }
                 if recentByCampaign[campaign.id] == nil {

@@ -37,13 +37,7 @@ final class OutcomeGather: Sendable {
     /// Waits until every send has returned or `limit` has passed, then closes: the outcomes so far.
     func take(waitingAtMost limit: Duration) async -> [Outcome] {
         // Every send already returned (a simulator, a fast provider): no timer to start.
-        if let outcomes = state.withLock({ state -> [Outcome]? in
-            guard state.pending == 0 else { return nil }
-            state.closed = true
-            return state.outcomes
-        }) {
-            return outcomes
-        }
+        if state.withLock({ $0.pending == 0 }) { return close() }
         let timer = Task { [self] in
             try? await Task.sleep(for: limit)
             let waiter = state.withLock { state in
@@ -62,7 +56,12 @@ final class OutcomeGather: Sendable {
             if done { continuation.resume() }
         }
         timer.cancel()
-        return state.withLock { state in
+        return close()
+    }
+
+    /// Closes the tick's gathering: later outcomes are recorded by their own tasks.
+    private func close() -> [Outcome] {
+        state.withLock { state in
             state.closed = true
             return state.outcomes
         }

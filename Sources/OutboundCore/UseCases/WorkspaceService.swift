@@ -94,14 +94,7 @@ public struct WorkspaceService: Sendable {
         var issues = IssueList()
         if name.count > 255 { issues.add("name", "must be at most 255 characters") }
         if let rateLimit {
-            if !RequestRate.allowed.contains(rateLimit.perSecond) {
-                issues.add("rate_limit.per_second", "must be \(RequestRate.allowed.lowerBound) to \(RequestRate.allowed.upperBound)")
-            }
-            if !RequestRate.allowed.contains(rateLimit.burst) {
-                issues.add("rate_limit.burst", "must be \(RequestRate.allowed.lowerBound) to \(RequestRate.allowed.upperBound)")
-            } else if rateLimit.burst < rateLimit.perSecond {
-                issues.add("rate_limit.burst", "must be at least per_second (\(rateLimit.perSecond))")
-            }
+            issues.append(contentsOf: rateLimit.issues(perSecondField: "rate_limit.per_second", burstField: "rate_limit.burst").issues)
         }
         try issues.throwIfAny()
         var issued = makeKey(name: name.isEmpty ? "key" : name, in: workspace, at: clock.now)
