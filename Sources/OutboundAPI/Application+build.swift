@@ -30,12 +30,17 @@ public struct Services: Sendable {
     /// The real channels, their key and Outbound's public address (links, webhook signatures).
     public let delivery: Delivery
     public let users: UserService
+    public let events: EventService
+    public let webhooks: WebhookService
+    /// Moves the webhook outbox (run by `WebhookDeliveryService` in the server).
+    public let webhookDeliverer: WebhookDeliverer
     let loginTokens: LoginTokens
 
     /// Wires every use case over `store`; reads the store's instance secret for identity hashes.
     public init(store: any Store, clock: any TimeSource = WallClock(), router: (any ChannelRouter)? = nil,
                 planner: Planner = Planner(random: RandomSource(seed: UInt64.random(in: 1...UInt64.max))),
-                delivery: Delivery? = nil) async throws {
+                delivery: Delivery? = nil, webhookPoster: WebhookPoster? = nil,
+                eventRetention: TimeInterval = EventService.defaultRetention, webhookRetries: WebhookRetryPolicy = .standard) async throws {
         self.clock = clock
         databaseLocation = store.location
         let delivery = delivery ?? Delivery(keyring: .ephemeral(), clock: clock, publicURL: PublicURL(configured: nil))
@@ -61,6 +66,11 @@ public struct Services: Sendable {
         actions = ActionService(store: store, clock: clock)
         stats = StatsService(store: store, clock: clock)
         idempotency = IdempotencyService(store: store, clock: clock)
+        events = EventService(store: store, clock: clock, retention: eventRetention)
+        let poster = webhookPoster ?? WebhookPoster(allowPrivate: false)
+        webhooks = WebhookService(store: store, clock: clock, sealer: delivery.keyring, targets: poster)
+        webhookDeliverer = WebhookDeliverer(store: store, transport: poster, sealer: delivery.keyring, clock: clock, policy: webhookRetries,
+                                            formats: [.standard: StandardWebhookPayload(), .inbox: InboxWebhookPayload()])
         loginTokens = await LoginTokens.make(secret: delivery.keyring.derivedKey("outbound login tokens"))
     }
 }
@@ -154,6 +164,7 @@ public func buildRouter(services: Services, requestRate: RequestRate = .standard
     SuppressionRoutes(suppressions: services.suppressions).register(on: recorder)
     LeadRoutes(leads: services.leads).register(on: recorder)
     ImportRoutes(imports: services.imports).register(on: recorder)
+    EventRoutes(events: services.events, webhooks: services.webhooks).register(on: recorder)
     EngineRoutes(services: services).register(on: recorder)
     SequenceRoutes(sequences: services.sequences, review: services.review, contacts: services.contacts,
                    campaigns: services.campaigns).register(on: recorder)

@@ -27,9 +27,17 @@ struct Serve: AsyncParsableCommand {
     var rateLimit: Int = RequestRate.standard.perSecond
     @Option(help: "Requests a key may send at once (the bucket's size), unless the key has its own rate_limit.")
     var rateBurst: Int = RequestRate.standard.burst
+    @Flag(help: "Let webhook endpoints be on loopback, private or link-local addresses (refused by default).")
+    var allowPrivateWebhooks = false
+    @Option(help: "Days events are kept (GET /v1/events, replays).")
+    var eventRetentionDays: Int = 30
+    @Option(help: "Hours an endpoint may fail every attempt before it is turned off.")
+    var webhookDisableAfterHours: Int = 120
 
     func validate() throws {
         let issues = RequestRate(perSecond: rateLimit, burst: rateBurst).issues(perSecondField: "--rate-limit", burstField: "--rate-burst")
+        if eventRetentionDays < 1 || eventRetentionDays > 3650 { throw ValidationError("--event-retention-days must be from 1 to 3650") }
+        if webhookDisableAfterHours < 1 { throw ValidationError("--webhook-disable-after-hours must be 1 or more") }
         if !issues.issues.isEmpty {
             throw ValidationError(issues.issues.map { "\($0.field) \($0.message)" }.joined(separator: "; "))
         }
@@ -44,7 +52,11 @@ struct Serve: AsyncParsableCommand {
         let clock = WallClock()
         let delivery = Delivery(keyring: keyring, clock: clock, publicURL: PublicURL(
             configured: publicURL ?? environment["OUTBOUND_PUBLIC_URL"], fallback: "http://\(host):\(port)"))
-        let services = try await Services(store: store, clock: clock, delivery: delivery)
+        var retries = WebhookRetryPolicy.standard
+        retries.disableAfter = TimeInterval(webhookDisableAfterHours) * 3600
+        let services = try await Services(store: store, clock: clock, delivery: delivery,
+                                          webhookPoster: WebhookPoster(allowPrivate: allowPrivateWebhooks),
+                                          eventRetention: TimeInterval(eventRetentionDays) * 86_400, webhookRetries: retries)
         var logger = Logger(label: "outbound")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
 
@@ -63,8 +75,9 @@ struct Serve: AsyncParsableCommand {
                                                metricsToken: metricsToken ?? environment["OUTBOUND_METRICS_TOKEN"]))
         logger.info("Outbound listening", metadata: ["address": "http://\(host):\(port)", "database": "\(store.location)"])
         let engine = DispatcherService(dispatcher: services.dispatcher, lifecycle: services.lifecycle, clock: services.clock, logger: logger)
+        let webhooks = WebhookDeliveryService(deliverer: services.webhookDeliverer, events: services.events, logger: logger)
         let group = ServiceGroup(
-            configuration: .init(services: [app, engine], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: [app, engine, webhooks], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

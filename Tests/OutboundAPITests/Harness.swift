@@ -26,8 +26,9 @@ struct Harness: Sendable {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outbound-api-\(UUID().uuidString)")
         let store = try SQLiteStore(path: directory.appendingPathComponent("outbound.sqlite").path)
         let clock = WallClock()
+        // Webhook receivers in tests listen on loopback.
         let services = try await Services(store: store, clock: clock, delivery: Delivery(
-            keyring: .ephemeral(), clock: clock, publicURL: PublicURL(configured: publicURL)))
+            keyring: .ephemeral(), clock: clock, publicURL: PublicURL(configured: publicURL)), webhookPoster: WebhookPoster(allowPrivate: true))
         let (workspace, key) = try await services.workspaces.createWorkspace(name: "Acme")
         return Harness(directory: directory, store: store, services: services, workspace: workspace.id, key: key.secret)
     }

@@ -69,10 +69,13 @@ import OutboundCore
             #expect(try await api.send(.post, "/v1/campaigns/\(campaign)/launch").status == .ok)
             try await harness.services.dispatcher.drain()
             let action = try #require(try await api.send(.get, "/v1/campaigns/\(campaign)/actions").dataIDs.first)
+            let endpoint = try #require(try await api.send(.post, "/v1/webhook_endpoints", json: #"{"url": "http://127.0.0.1:9/private"}"#)
+                .string("id"))
             // Each path parameter, by the collection it follows.
             let ids: [String: String] = [
                 "senders": sender, "campaigns": campaign, "contacts": contact, "leads": contact, "lists": list,
                 "suppressions": suppression, "api-keys": key, "imports": importJob, "actions": action, "nodes": "n1",
+                "webhook_endpoints": endpoint,
             ]
             let before = try await Self.snapshot(api, sender: sender, campaign: campaign, contact: contact, list: list)
             #expect(routes.count >= 40, "the router lists its routes")
@@ -98,7 +101,7 @@ import OutboundCore
     private static func snapshot(_ api: APIClient, sender: String, campaign: String, contact: String, list: String) async throws -> [String] {
         var texts: [String] = []
         for path in ["/v1/senders/\(sender)", "/v1/campaigns/\(campaign)", "/v1/campaigns/\(campaign)/sequence", "/v1/contacts/\(contact)",
-                     "/v1/lists/\(list)", "/v1/campaigns/\(campaign)/leads", "/v1/api-keys", "/v1/suppressions"] {
+                     "/v1/lists/\(list)", "/v1/campaigns/\(campaign)/leads", "/v1/api-keys", "/v1/suppressions", "/v1/webhook_endpoints"] {
             let reply = try await api.send(.get, path)
             texts.append("\(reply.status.code) \(reply.text)")
         }

@@ -101,6 +101,8 @@ import OutboundCore
         try await harness.run { api in
             let document = try await api.send(.get, "/openapi.json", authenticated: false).json
             let (sender, campaign, contact, list) = try await resources(api)
+            let endpoint = try #require(try await api.send(.post, "/v1/webhook_endpoints", json: #"{"url": "http://127.0.0.1:9/hook"}"#)
+                .string("id"))
             let paths = try #require(document.path("paths")?.objectValue)
             var checked = 0
             for (path, item) in paths.sorted(by: { $0.key < $1.key }) where path.hasPrefix("/v1/") {
@@ -123,6 +125,7 @@ import OutboundCore
                         .replacingOccurrences(of: "/v1/senders/{id}", with: "/v1/senders/\(sender)")
                         .replacingOccurrences(of: "/v1/contacts/{id}", with: "/v1/contacts/\(contact)")
                         .replacingOccurrences(of: "/v1/lists/{id}", with: "/v1/lists/\(list)")
+                        .replacingOccurrences(of: "/v1/webhook_endpoints/{id}", with: "/v1/webhook_endpoints/\(endpoint)")
                         .replacingOccurrences(of: "{node_id}", with: "n1")
                     let reply = try await api.send(HTTPRequest.Method(method.uppercased())!, concrete, body: .object(body))
                     #expect(!reply.text.contains("unknown field"), "\(method.uppercased()) \(path) documents a member it does not read: \(reply.text)")

@@ -104,6 +104,7 @@ enum OpenAPIDocument {
         ].merging(ContactPaths.all, uniquingKeysWith: { first, _ in first })
             .merging(EnginePaths.all, uniquingKeysWith: { first, _ in first })
             .merging(ChannelPaths.all, uniquingKeysWith: { first, _ in first })
+            .merging(EventPaths.all, uniquingKeysWith: { first, _ in first })
     }
 
     // MARK: Building blocks

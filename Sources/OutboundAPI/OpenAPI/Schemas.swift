@@ -20,6 +20,7 @@ enum Schemas {
 
     static var all: [String: JSONValue] {
         foundation.merging(contacts, uniquingKeysWith: { first, _ in first }).merging(sequences, uniquingKeysWith: { first, _ in first })
+            .merging(EventPaths.schemas, uniquingKeysWith: { first, _ in first })
     }
 
     private static var contacts: [String: JSONValue] {

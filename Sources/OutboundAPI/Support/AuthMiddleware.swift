@@ -38,7 +38,7 @@ struct AuthMiddleware: RouterMiddleware {
             context.workspaceID = workspace
             context.userID = user
             context.budget = (user.rawValue, standardRate)
-            return try await next(request, context)
+            return try await EventActor.$current.withValue(EventActor.user(user)) { try await next(request, context) }
         }
         guard let key = try await workspaces.authenticate(secret: secret) else {
             throw APIError.unauthorized("the API key is unknown or revoked in this server's database (\(database))")
@@ -49,7 +49,8 @@ struct AuthMiddleware: RouterMiddleware {
         var context = context
         context.workspaceID = key.workspaceID
         context.budget = (key.id.rawValue, key.rateLimit ?? standardRate)
-        return try await next(request, context)
+        // Events this request causes name the key (its public prefix, never the secret).
+        return try await EventActor.$current.withValue(EventActor.key(prefix: key.prefix)) { try await next(request, context) }
     }
 
     /// The key of `Authorization: Bearer …` (the scheme in any case, as RFC 7235 §2.1 has it;

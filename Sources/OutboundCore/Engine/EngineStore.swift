@@ -151,6 +151,8 @@ public struct SignalEffects: Sendable {
     public var contactStatuses: [(contact: ID, status: String)] = []
     public var listAdditions: [(list: ID, contact: ID)] = []
     public var listRemovals: [(list: ID, contact: ID)] = []
+    /// The text of the inbound message (a reply's words), logged with its events.
+    public var text: String?
 
     public init() {}
 }

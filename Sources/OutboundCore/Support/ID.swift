@@ -23,6 +23,8 @@ public struct ID: Hashable, Sendable, Comparable, CustomStringConvertible {
         case importJob = "import"
         case action
         case user
+        case webhookEndpoint = "webhook"
+        case webhookAttempt = "attempt"
     }
 
     /// Wraps a string already known to be an ID (read back from storage).

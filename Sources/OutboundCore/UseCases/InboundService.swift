@@ -8,8 +8,11 @@ public struct InboundEvent: Sendable {
     /// Any identity of the lead (email, E.164 phone or LinkedIn URL); normalised here.
     public var identity: String?
     public var at: Date?
+    /// The message's text, when it has one (a reply); it goes into the `reply.received` event.
+    public var text: String?
 
-    public init(type: SignalType, actionID: ID? = nil, senderID: ID? = nil, identity: String? = nil, at: Date? = nil) {
+    public init(type: SignalType, actionID: ID? = nil, senderID: ID? = nil, identity: String? = nil, at: Date? = nil, text: String? = nil) {
+        self.text = text
         self.type = type
         self.actionID = actionID
         self.senderID = senderID
@@ -46,6 +49,7 @@ public struct InboundService: Sendable {
         if targets.isEmpty, event.actionID != nil { throw NotFoundError("action", id: event.actionID!.rawValue) }
         var effects = Reactions.react(to: targets, at: now)
         effects.fired = []
+        effects.text = event.text.map { String($0.prefix(20_000)) }
         if targets.isEmpty, event.type == .unsubscribed || event.type == .bounced, let (kind, value) = identity {
             effects.suppressions.append(Suppression(id: .generate(.suppression), workspaceID: workspace, kind: Suppression.Kind(kind),
                                                     value: value, reason: event.type.rawValue, createdAt: now))

@@ -80,6 +80,8 @@ extension SQLiteStore {
                                                arguments: [id.rawValue, workspace.rawValue]) else { return }
             try Self.forgetLeads(ofContact: seq, db)
             try db.execute(sql: "DELETE FROM contacts WHERE seq = ?", arguments: [seq])
+            try EventSchema.log(db, type: "contact.deleted", workspace: workspace.rawValue, contact: id.rawValue,
+                                at: Self.millis(Date()), data: ["contact": ["id": id.rawValue, "object": "contact"]])
         }
     }
 
@@ -104,7 +106,15 @@ extension SQLiteStore {
             // Leads and list memberships go with the row (ON DELETE CASCADE).
             try Self.forgetLeads(ofContact: row["seq"], db)
             try db.execute(sql: "DELETE FROM contacts WHERE seq = ?", arguments: [row["seq"] as Int64])
+            // The log keeps its numbering, but no event says anything about the person any more.
+            try db.execute(sql: "UPDATE events SET data = '{\"redacted\":true}' WHERE contact_id = ?", arguments: [contact.id.rawValue])
+            for identity in contact.identities.map(\.value) {
+                try db.execute(sql: "UPDATE events SET data = '{\"redacted\":true}' WHERE workspace_id = ? AND instr(data, ?) > 0",
+                               arguments: [workspace.rawValue, identity])
+            }
             for suppression in suppressions { try Self.insert(suppression, db, ignoringDuplicates: true) }
+            try EventSchema.log(db, type: "contact.erased", workspace: workspace.rawValue, contact: contact.id.rawValue,
+                                at: Self.millis(Date()), data: ["contact": ["id": contact.id.rawValue, "object": "contact"]])
         }
         // Old copies of the pages may still sit in the write-ahead log: fold it into the
         // database (whose freed bytes secure_delete has zeroed) and truncate it.

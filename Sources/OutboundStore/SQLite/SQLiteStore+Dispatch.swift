@@ -57,10 +57,7 @@ extension SQLiteStore {
                     ledger.add(campaignSeq, "sent")
                     ledger.add(campaignSeq, "sent.node.\(action.nodeID)")
                     ledger.add(campaignSeq, "sent.sender.\(action.sender.id.rawValue)")
-                    try db.cachedStatement(sql: """
-                        INSERT INTO events (workspace_id, type, campaign_id, contact_id, action_id, at) VALUES (?, 'message.sent', ?, ?, ?, ?)
-                        """).execute(arguments: [action.workspaceID.rawValue, action.campaignID.rawValue, action.contactID.rawValue,
-                                         action.id.rawValue, nowMs])
+                    // message.sent is logged by the actions trigger (EventSchema).
                 case .queued:
                     // Proven not to have gone out: it no longer counts against the sender's limits.
                     try Self.forgetUsage(of: action.id, db)

@@ -408,6 +408,9 @@ extension SQLiteStore {
                 ALTER TABLE api_keys ADD COLUMN rate_burst INTEGER;
                 """)
         }
+        migrator.registerMigration("v14-event-log-and-webhooks") { db in
+            try EventSchema.migrate(db)
+        }
         return migrator
     }()
 }

@@ -40,6 +40,9 @@ extension SQLiteStore {
         }
     }
 
+    /// The event types that record signals, as an SQL list.
+    private static let signalTypes = SignalType.allCases.map { "'\(EventType.of($0))'" }.joined(separator: ", ")
+
     /// Actions sent (or possibly sent) and signals, counted in buckets of `bucketSeconds` from `from`.
     private static func buckets(_ db: Database, from: Date, to: Date, bucketSeconds: Int, actions: String, events: String,
                                 arguments: [String]) throws -> [(start: Date, actions: Int, signals: [String: Int])] {
@@ -56,10 +59,10 @@ extension SQLiteStore {
         }
         for row in try Row.fetchAll(db, sql: """
             SELECT (e.at - ?) / ? AS b, e.type, count(*) AS n FROM events e \(events)
-              AND e.type LIKE 'lead.%' AND e.at >= ? AND e.at < ? GROUP BY b, e.type
+              AND e.type IN (\(signalTypes)) AND e.at >= ? AND e.at < ? GROUP BY b, e.type
             """, arguments: [fromMs, bucket] + scope + [fromMs, toMs]) {
-            let type = String((row["type"] as String).dropFirst(5))
-            buckets[row["b"], default: (0, [:])].1[type] = row["n"]
+            guard let signal = EventType.signal(of: row["type"]) else { continue }
+            buckets[row["b"], default: (0, [:])].1[signal.rawValue] = row["n"]
         }
         return buckets.keys.sorted().map { key in (date(fromMs + key * bucket), buckets[key]!.0, buckets[key]!.1) }
     }

@@ -46,8 +46,8 @@ extension SQLiteStore {
                 JOIN contacts c ON c.seq = e.contact_seq WHERE e.seq = ?
                 """), arguments: [enrollmentSeq]) else { continue }
             ledger.add(row[0], "signal.\(type.rawValue)")
-            try db.cachedStatement(sql: "INSERT INTO events (workspace_id, type, campaign_id, contact_id, action_id, at) VALUES (?, ?, ?, ?, ?, ?)")
-                .execute(arguments: [row[1] as String, "lead.\(type.rawValue)", campaignID.rawValue, row[2] as String, actionID?.rawValue, nowMs])
+            try logSignal(type, db, workspace: row[1], campaign: campaignID.rawValue, contact: row[2], action: actionID?.rawValue,
+                          text: effects.text, at: nowMs)
         }
         var keys = EnrollmentKeys()
         for move in effects.moves { try keys.update(move, db, at: now, ledger: &ledger) }
@@ -110,5 +110,23 @@ extension SQLiteStore {
                 return (action, row["enrollment_seq"], sequence.node(row["node_id"])?.next)
             }
         }
+    }
+
+    /// Logs an observed signal as its event, with the resource it is about.
+    private static func logSignal(_ type: SignalType, _ db: Database, workspace: String, campaign: String, contact: String,
+                                  action: String?, text: String?, at: Int64) throws {
+        let lead: [String: Any] = ["object": "lead", "campaign_id": campaign, "contact_id": contact]
+        let text: Any = text ?? NSNull(), action: Any = action ?? NSNull()
+        var data: [String: Any]
+        switch type {
+        case .replied:
+            data = ["reply": ["text": text, "action_id": action, "received_at": Timestamp.iso(date(at))] as [String: Any], "lead": lead]
+        case .accepted, .unsubscribed:
+            data = ["lead": lead, "action_id": action]
+        case .opened, .clicked, .bounced:
+            data = ["message": ["id": action, "object": "action", "campaign_id": campaign, "contact_id": contact] as [String: Any]]
+        }
+        try EventSchema.log(db, type: EventType.of(type), workspace: workspace, campaign: campaign, contact: contact,
+                            action: action as? String, at: at, data: data)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import OutboundCore
 
 /// The embedded store over any GRDB writer: in production one SQLite file in WAL mode
@@ -14,32 +15,40 @@ public final class SQLiteStore: Store {
     public var location: String { path == SQLiteStore.memory ? path : URL(fileURLWithPath: path).standardizedFileURL.path }
     /// Decoded campaigns and senders between dispatcher ticks.
     let cache = EngineCache()
+    /// Who the current write acts for; the event triggers read it through `outbound_actor()`.
+    let actor: ActorSlot
     static let memory = ":memory:"
 
     /// Opens (creating if needed) and migrates the database file at `path`.
     public convenience init(path: String) throws {
-        var configuration = SQLiteStore.configuration
+        let actor = ActorSlot()
+        var configuration = SQLiteStore.configuration(actor: actor)
         configuration.journalMode = .wal
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try self.init(writer: DatabasePool(path: path, configuration: configuration), path: path)
+        try self.init(writer: DatabasePool(path: path, configuration: configuration), path: path, actor: actor)
     }
 
     /// A store in memory: the same schema and behaviour, gone with the value (fast tests).
     public static func inMemory() throws -> SQLiteStore {
-        try SQLiteStore(writer: DatabaseQueue(configuration: configuration), path: memory)
+        let actor = ActorSlot()
+        return try SQLiteStore(writer: DatabaseQueue(configuration: configuration(actor: actor)), path: memory, actor: actor)
     }
 
-    private static var configuration: Configuration {
+    private static func configuration(actor: ActorSlot) -> Configuration {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            db.add(function: DatabaseFunction("outbound_actor", argumentCount: 0, pure: false) { _ in actor.value })
+        }
         return configuration
     }
 
     /// Sets the connection up and migrates: `writer` may be a pool over a file or an in-memory queue.
-    init(writer: any DatabaseWriter, path: String) throws {
+    init(writer: any DatabaseWriter, path: String, actor: ActorSlot) throws {
         self.path = path
+        self.actor = actor
         pool = writer
         // GRDB sets NORMAL when it enables WAL; the single writer connection needs FULL.
         // secure_delete: erased personal data is overwritten on disk, not left in free pages.
@@ -61,8 +70,12 @@ public final class SQLiteStore: Store {
     /// can break, so no error message is read.
     func write<T: Sendable>(conflict: ConflictError = ConflictError("the resource already exists"),
                             _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let acting = EventActor.current
         do {
-            return try await pool.write(body)
+            return try await pool.write { [actor] db in
+                actor.value = acting
+                return try body(db)
+            }
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
             throw conflict
         }
@@ -73,8 +86,10 @@ public final class SQLiteStore: Store {
     /// turns into `uncertain`). It skips the fsync at commit (`synchronous=NORMAL`); a killed
     /// process loses nothing, as the OS still holds the pages.
     func writeRelaxed<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let acting = EventActor.current
         do {
-            return try await pool.writeWithoutTransaction { db in
+            return try await pool.writeWithoutTransaction { [actor] db in
+                actor.value = acting
                 try db.cachedStatement(sql: "PRAGMA synchronous = NORMAL").execute()
                 defer { try? db.cachedStatement(sql: "PRAGMA synchronous = FULL").execute() }
                 var result: T?
@@ -97,6 +112,17 @@ public final class SQLiteStore: Store {
     static let senderIdentityTaken = ConflictError("a sender with this identity already exists")
     static let listNameTaken = ConflictError("a list with this name already exists", field: "name")
     static let contactIdentityTaken = ConflictError("another contact already has one of these identities (email, phone or LinkedIn URL)")
+}
+
+/// The actor of the write in progress. Writes are serialised on the one writer connection, and
+/// each sets it before its statements run, so the triggers read the right one.
+final class ActorSlot: Sendable {
+    private let slot = Mutex("system")
+
+    var value: String {
+        get { slot.withLock { $0 } }
+        set { slot.withLock { $0 = newValue } }
+    }
 }
 
 // MARK: - Shared row helpers
