@@ -21,7 +21,8 @@ public struct Engine {
         let delivery = Delivery(keyring: Engine.keyring, clock: clock, publicURL: PublicURL(configured: "https://outbound.example.com"))
         let services = try await Services(store: store, clock: clock,
                                           router: router ?? (live ? delivery.router(clock: clock) : DefaultChannelRouter(clock: clock)),
-                                          planner: Planner(random: RandomSource(seed: 7)), delivery: delivery)
+                                          planner: Planner(random: RandomSource(seed: 7)), delivery: delivery,
+                                          webhookPoster: WebhookPoster(allowPrivate: true, timeout: .seconds(2)))
         let (workspace, _) = try await services.workspaces.createWorkspace(name: "Engine")
         return Engine(directory: directory, store: store, clock: clock, services: services, workspace: workspace.id)
     }
