@@ -220,7 +220,7 @@ struct APIBench: AsyncParsableCommand {
 
 extension Optional {
     /// The value, or a bench error naming what was missing.
-    fileprivate func orThrow(_ message: String) throws -> Wrapped {
+    func orThrow(_ message: String) throws -> Wrapped {
         guard let self else { throw ValidationError(message) }
         return self
     }

@@ -52,3 +52,17 @@ extension SQLiteStore {
         }
     }
 }
+
+extension SQLiteStore {
+    /// Logs `count` `contact.suppressed`-shaped events in one transaction (the webhook bench's
+    /// backlog); the fan-out trigger queues their deliveries as it does for any event.
+    public func insertBenchEvents(_ count: Int, in workspace: ID, at: Date) async throws {
+        try await write { db in
+            for index in 0..<count {
+                try EventSchema.log(db, type: "contact.suppressed", workspace: workspace.rawValue, at: Self.millis(at), data: [
+                    "suppression": ["id": "bench_\(index)", "object": "suppression", "kind": "email", "value": "bench\(index)@example.com"],
+                ])
+            }
+        }
+    }
+}
