@@ -154,7 +154,7 @@ public func buildRouter(services: Services, requestRate: RequestRate = .standard
         try JSONResponse.make(["status": "ok"])
     }
     DocumentationRoutes().register(on: recorder)
-    MetricsRoutes(stats: services.stats, token: metricsToken).register(on: recorder)
+    MetricsRoutes(stats: services.stats, events: services.events, token: metricsToken).register(on: recorder)
     WorkspaceRoutes(workspaces: services.workspaces).register(on: recorder)
     UserRoutes(users: services.users).register(on: recorder)
     SenderRoutes(senders: services.senders).register(on: recorder)

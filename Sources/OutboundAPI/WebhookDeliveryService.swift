@@ -31,7 +31,7 @@ public struct WebhookDeliveryService: Service {
             do {
                 let released = try await deliverer.recover()
                 if released > 0 { logger.notice("webhook deliveries interrupted by the last stop are due again", metadata: ["count": "\(released)"]) }
-                try await deliverer.run()
+                try await deliverer.run(onSettled: { ServerMetrics.shared.record($0) })
             } catch is CancellationError {
                 return
             } catch {

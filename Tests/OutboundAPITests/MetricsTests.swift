@@ -48,6 +48,18 @@ import OutboundCore
             #expect(after.text.contains("hb_requests"), "requests by route and status")
             #expect(after.text.contains(#"/v1/campaigns/{id}/launch"#), "routes by their pattern")
             #expect(!after.text.contains(campaign), "never a path's values")
+            // The webhook backlog is counted when scraped; attempts as the delivery loop settles them.
+            let endpoint = try #require(try await api.send(.post, "/v1/webhook_endpoints", json: #"{"url": "http://127.0.0.1:9/hook"}"#).string("id"))
+            #expect(try await api.send(.post, "/v1/webhook_endpoints/\(endpoint)/test").status == .accepted)
+            let attempted = try await harness.services.webhookDeliverer.deliverDue()
+            #expect(attempted == 1)
+            let scraped = try await api.send(.get, "/metrics", key: "scrape-me")
+            #expect(Self.value(of: "outbound_webhook_backlog", in: scraped.text) == 1, "the refused ping waits for its retry")
+            ServerMetrics.shared.record([WebhookSettlement(endpoint: ID(trusted: endpoint), attempt: WebhookAttempt(
+                delivery: 1, eventID: "event_1", eventType: "webhook.ping", at: Date(), status: 500, latency: 0.01, error: nil, responseHead: nil),
+                next: .retry(at: Date()), disableEndpoint: nil)])
+            let counted = try await api.send(.get, "/metrics", key: "scrape-me")
+            #expect(counted.text.contains(#"outbound_webhook_attempts_total{outcome="retry"}"#))
         }
     }
 

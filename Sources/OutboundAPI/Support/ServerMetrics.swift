@@ -31,9 +31,28 @@ public final class ServerMetrics: Sendable {
         for seconds in report.lateness { lag.recordNanoseconds(Int64(seconds * 1e9)) }
     }
 
-    /// The registry in Prometheus's text format, with the leads due now.
-    func exposition(leadsDue: Int) -> String {
+    /// Counts webhook attempts by outcome (delivered, retry, failed) with their latency.
+    public func record(_ settlements: [WebhookSettlement]) {
+        var counts: [String: Int] = [:]
+        let latency = Metrics.Timer(label: "outbound_webhook_latency_seconds")
+        for settlement in settlements {
+            let outcome = switch settlement.next {
+            case .delivered: "delivered"
+            case .retry: "retry"
+            case .failed: "failed"
+            }
+            counts[outcome, default: 0] += 1
+            latency.recordNanoseconds(Int64(settlement.attempt.latency * 1e9))
+        }
+        for (outcome, count) in counts {
+            Counter(label: "outbound_webhook_attempts_total", dimensions: [("outcome", outcome)]).increment(by: count)
+        }
+    }
+
+    /// The registry in Prometheus's text format, with the leads due now and the webhook backlog.
+    func exposition(leadsDue: Int, webhookBacklog: Int) -> String {
         Gauge(label: "outbound_leads_due").record(leadsDue)
+        Gauge(label: "outbound_webhook_backlog").record(webhookBacklog)
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return String(decoding: buffer, as: UTF8.self)
@@ -45,6 +64,7 @@ public final class ServerMetrics: Sendable {
 /// `metrics-closed`, saying how to open it.
 struct MetricsRoutes {
     let stats: StatsService
+    let events: EventService
     let token: String?
 
     func register(on routes: RouteRecorder) {
@@ -56,7 +76,7 @@ struct MetricsRoutes {
             guard request.headers[.authorization] == "Bearer \(token)" else {
                 throw APIError.unauthorized("send the metrics token as Authorization: Bearer <token> (outbound serve --metrics-token)")
             }
-            let text = ServerMetrics.shared.exposition(leadsDue: try await stats.leadsDueNow())
+            let text = ServerMetrics.shared.exposition(leadsDue: try await stats.leadsDueNow(), webhookBacklog: try await events.webhookBacklog())
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))
         }
     }

@@ -26,6 +26,11 @@ public struct EventService: Sendable {
         return try await store.events(in: workspace, afterSeq: afterSeq ?? 0, types: types, limit: limit ?? 100)
     }
 
+    /// Webhook deliveries waiting, all endpoints together (the metrics' backlog).
+    public func webhookBacklog() async throws -> Int {
+        try await store.pendingWebhookDeliveries()
+    }
+
     /// Deletes what is past retention (events a delivery still waits on stay).
     @discardableResult
     public func prune() async throws -> Int {

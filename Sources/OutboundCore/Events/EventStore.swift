@@ -14,6 +14,8 @@ public protocol EventStore: Sendable {
     func updateWebhookEndpoint(_ endpoint: WebhookEndpoint) async throws
     /// False when there is no such endpoint in the workspace.
     func deleteWebhookEndpoint(_ id: ID, in workspace: ID) async throws -> Bool
+    /// Deliveries still waiting (due or retrying), all endpoints together.
+    func pendingWebhookDeliveries() async throws -> Int
     /// Deliveries of the endpoint still waiting (due or retrying).
     func webhookBacklog(of endpoint: ID, in workspace: ID) async throws -> Int
     /// The endpoint's attempts, newest first.

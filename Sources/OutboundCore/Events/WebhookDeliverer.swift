@@ -106,8 +106,9 @@ public struct WebhookDeliverer: Sendable {
         return settlements.count
     }
 
-    /// Delivers until cancelled, polling every `idle` when nothing is due.
-    public func run(idle: Duration = .milliseconds(200)) async throws {
+    /// Delivers until cancelled, polling every `idle` when nothing is due; `onSettled` is told
+    /// each batch of attempts once it is recorded (the server counts them in its metrics).
+    public func run(idle: Duration = .milliseconds(200), onSettled: @escaping @Sendable ([WebhookSettlement]) -> Void = { _ in }) async throws {
         try await withThrowingTaskGroup(of: WebhookSettlement.self) { group in
             var busy: [ID: Int] = [:]
             var inFlight = 0
@@ -124,7 +125,7 @@ public struct WebhookDeliverer: Sendable {
                     }
                 }
                 if inFlight == 0 {
-                    if !settled.isEmpty { try await settle(&settled) }
+                    if !settled.isEmpty { try await settle(&settled, onSettled) }
                     try await Task.sleep(for: idle)
                     continue
                 }
@@ -132,14 +133,15 @@ public struct WebhookDeliverer: Sendable {
                 inFlight -= 1
                 busy[settlement.endpoint, default: 1] -= 1
                 settled.append(settlement)
-                if settled.count >= 32 || inFlight < concurrency / 2 { try await settle(&settled) }
+                if settled.count >= 32 || inFlight < concurrency / 2 { try await settle(&settled, onSettled) }
             }
-            if !settled.isEmpty { try await settle(&settled) }
+            if !settled.isEmpty { try await settle(&settled, onSettled) }
         }
     }
 
-    private func settle(_ settled: inout [WebhookSettlement]) async throws {
+    private func settle(_ settled: inout [WebhookSettlement], _ onSettled: @Sendable ([WebhookSettlement]) -> Void) async throws {
         try await store.settleWebhookJobs(settled)
+        onSettled(settled)
         settled.removeAll(keepingCapacity: true)
     }
 

@@ -121,6 +121,10 @@ extension SQLiteStore {
         }
     }
 
+    public func pendingWebhookDeliveries() async throws -> Int {
+        try await read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM webhook_deliveries WHERE next_at IS NOT NULL") ?? 0 }
+    }
+
     public func webhookAttempts(of endpoint: ID, in workspace: ID, page: PageRequest) async throws -> Page<WebhookAttempt> {
         let before = page.startingAfter.flatMap { Int64($0.rawValue.dropFirst("attempt_".count), radix: 16) } ?? Int64.max
         return try await read { db in
