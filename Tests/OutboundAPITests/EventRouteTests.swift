@@ -19,6 +19,9 @@ import Testing
             #expect(try await api.send(.post, "/v1/campaigns/\(campaign)/leads", json: #"{"contacts": [\#(contacts)]}"#).status == .ok)
             #expect(try await api.send(.post, "/v1/campaigns/\(campaign)/launch").status == .ok)
             try await harness.services.dispatcher.drain()
+            #expect(try await api.send(.post, "/v1/inbound", json: """
+                {"type": "replied", "linkedin_url": "https://www.linkedin.com/in/lead-1", "body": "Sounds good, call me"}
+                """).status == .accepted)
             #expect(try await api.send(.post, "/v1/campaigns/\(campaign)/pause").status == .ok)
             // The other workspace's own change starts its own numbering.
             #expect(try await api.send(.post, "/v1/suppressions", json: #"{"kind": "email", "value": "x@other.example"}"#, key: other.key)
@@ -44,6 +47,9 @@ import Testing
             #expect(sent.path("data", "message", "first_contact") == .bool(true))
             #expect(sent.path("data", "message", "sender_id")?.stringValue == sender)
             #expect(!all.text.contains(harness.key), "never the key's secret")
+            let reply = try #require(events.first { $0.path("type")?.stringValue == "reply.received" })
+            #expect(reply.path("data", "reply", "text")?.stringValue == "Sounds good, call me")
+            #expect(reply.path("data", "lead", "campaign_id")?.stringValue == campaign)
 
             let messages = try await api.send(.get, "/v1/events?types=message.*,campaign.paused")
             let filtered = try #require(messages["data"]?.arrayValue).compactMap { $0.path("type")?.stringValue }

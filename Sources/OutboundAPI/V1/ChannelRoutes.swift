@@ -84,6 +84,7 @@ struct ChannelRoutes {
             let url = body.object("recipient").value?.string("linkedin_url").value
             let actionID = body.string("action_id").value
             let at = body.string("at").value
+            let text = body.string("body").value
             try body.finish()
             var issues = IssueList()
             // Withdrawals and profile views are known events that change no lead.
@@ -98,7 +99,7 @@ struct ChannelRoutes {
             try issues.throwIfAny()
             guard let event else { return WebhookBody(received: true, matched: 0) }
             let matched = try await services.inbound.receive(
-                InboundEvent(type: event, actionID: action, senderID: sender.id, identity: action == nil ? url : nil, at: time),
+                InboundEvent(type: event, actionID: action, senderID: sender.id, identity: action == nil ? url : nil, at: time, text: text),
                 in: sender.workspaceID)
             return WebhookBody(received: true, matched: matched)
         }

@@ -102,12 +102,13 @@ struct EngineRoutes {
             let identity = body.string("identity"), email = body.string("email"), phone = body.string("phone")
             let linkedin = body.string("linkedin_url"), at = body.date("at")
             _ = body.string("channel")
-            _ = body.string("body")
+            let text = body.string("body")
             try body.finish()
             guard case .value(let rawType) = type, let signal = SignalType(rawValue: rawType) else {
                 throw ValidationError("type", "must be one of \(SignalType.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            var event = InboundEvent(type: signal, identity: identity.value ?? email.value ?? phone.value ?? linkedin.value, at: at.value)
+            var event = InboundEvent(type: signal, identity: identity.value ?? email.value ?? phone.value ?? linkedin.value, at: at.value,
+                                     text: text.value)
             if let raw = actionID.value {
                 guard let id = ID(raw, kind: .action) else { throw ValidationError("action_id", "no action \(raw) in this workspace") }
                 event.actionID = id

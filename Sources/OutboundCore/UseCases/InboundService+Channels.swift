@@ -80,7 +80,7 @@ extension InboundService {
             }
             return .optedIn
         }
-        try await reply(identity: phone, sender: sender)
+        try await reply(identity: phone, sender: sender, text: body)
         return nil
     }
 
@@ -110,10 +110,11 @@ extension InboundService {
             return try await receive(InboundEvent(type: .bounced, identity: report.recipient), in: sender.workspaceID)
         }
         if let actionID = try await knownAction(in: email.references, workspace: sender.workspaceID) {
-            return try await receive(InboundEvent(type: .replied, actionID: actionID, senderID: sender.id), in: sender.workspaceID)
+            return try await receive(InboundEvent(type: .replied, actionID: actionID, senderID: sender.id, text: email.text),
+                                     in: sender.workspaceID)
         }
         guard let address = Identity.email(Self.addressPart(of: email.from)) else { throw ValidationError("from", "is not an email address") }
-        return try await reply(identity: address, sender: sender)
+        return try await reply(identity: address, sender: sender, text: email.text)
     }
 
     /// `Jane Doe <jane@example.com>` → `jane@example.com` (the angle-bracketed part, else all of it).
@@ -145,9 +146,9 @@ extension InboundService {
 
     /// A reply from `identity`: to the leads this sender talks to, or any lead with it.
     @discardableResult
-    private func reply(identity: String, sender: Sender) async throws -> Int {
-        let touched = try await receive(InboundEvent(type: .replied, senderID: sender.id, identity: identity), in: sender.workspaceID)
+    private func reply(identity: String, sender: Sender, text: String?) async throws -> Int {
+        let touched = try await receive(InboundEvent(type: .replied, senderID: sender.id, identity: identity, text: text), in: sender.workspaceID)
         if touched > 0 { return touched }
-        return try await receive(InboundEvent(type: .replied, identity: identity), in: sender.workspaceID)
+        return try await receive(InboundEvent(type: .replied, identity: identity, text: text), in: sender.workspaceID)
     }
 }
