@@ -182,6 +182,26 @@ import Testing
         #expect(Set(seqs).count == 4 && seqs.first! >= 1, "Inbox's per-team seq (gaps are events Inbox has no name for)")
     }
 
+    /// Retention removes old events but never one a delivery still waits for, and the numbering
+    /// goes on from where it was (a consumer's `after_seq` stays valid).
+    @Test func retentionKeepsWhatADeliveryNeedsAndTheNumbering() async throws {
+        let engine = try await Engine.make()
+        defer { engine.cleanup() }
+        let refused = try await endpoint(engine, url: "http://127.0.0.1:9/closed")
+        let suppressions = SuppressionService(store: engine.store, clock: engine.clock)
+        _ = try await suppressions.add(kind: .value("email"), value: .value("old@example.com"), reason: .absent, in: engine.workspace)
+        _ = try await engine.services.webhooks.ping(refused.endpoint.id, in: engine.workspace)
+        try await engine.services.webhookDeliverer.deliverDue()
+        // Both events have a delivery waiting (the endpoint refuses connections).
+        engine.clock.advance(by: 31 * 86_400)
+        #expect(try await engine.services.events.prune() == 0, "every old event still has a delivery waiting")
+        try await engine.services.webhooks.delete(refused.endpoint.id, in: engine.workspace)
+        #expect(try await engine.services.events.prune() == 2)
+        _ = try await suppressions.add(kind: .value("email"), value: .value("new@example.com"), reason: .absent, in: engine.workspace)
+        let kept = try await engine.services.events.list(in: engine.workspace, afterSeq: 0, types: [], limit: 10)
+        #expect(kept.items.map(\.seq) == [3], "numbering continues after pruning")
+    }
+
     /// Loopback, private, link-local and unresolvable targets are refused unless allowed.
     @Test func privateTargetsAreRefusedUnlessAllowed() async throws {
         let strict = WebhookPoster(allowPrivate: false)
