@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import OutboundCore
 
-/// A vendor's API served beside `/v1` (docs/ARCHITECTURE.md §1, §5): a thin translator that decodes the
+/// A vendor's API served beside `/v1` (docs/ARCHITECTURE.md §1, §6): a thin translator that decodes the
 /// vendor's request, calls the same use cases, and encodes the vendor's answer. Errors are
 /// rendered in the vendor's shape for every path under its prefix, unknown routes included.
 enum Dialect: String, CaseIterable, Sendable {

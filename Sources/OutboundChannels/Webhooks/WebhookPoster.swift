@@ -7,7 +7,10 @@ import NIOPosix
 import Synchronization
 import OutboundCore
 
-/// Posts webhooks: signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`,
+/// Hand-written over AsyncHTTPClient and swift-crypto: the package mirror has no Standard
+/// Webhooks library, and the signing is one HMAC; the address checks use the system resolver.
+///
+/// Posts webhooks (docs/ARCHITECTURE.md §5): signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`,
 /// `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, one signature per
 /// secret during a rotation), redirects not followed, a bounded wait and a bounded read of the
 /// answer, and targets that resolve to loopback, private or link-local addresses refused unless

@@ -1,7 +1,7 @@
 import Foundation
 
 /// One entry of a workspace's event log: something a user cares about changed, written in the
-/// same transaction as the change (docs/ARCHITECTURE.md, "Events and webhooks").
+/// same transaction as the change (docs/ARCHITECTURE.md §5).
 public struct Event: Sendable, Equatable {
     /// `event_<20 hex>`; receivers of webhooks dedupe by it.
     public var id: String

@@ -57,7 +57,7 @@ public struct StandardWebhookPayload: WebhookPayloadFormat {
     }
 }
 
-/// Moves the webhook outbox: claims due deliveries, posts them concurrently (a few per endpoint at
+/// Moves the webhook outbox (docs/ARCHITECTURE.md §5): claims due deliveries, posts them concurrently (a few per endpoint at
 /// most, so a slow receiver holds up only its own), and settles each attempt with the retry
 /// policy. Deliveries are durable rows written with their events, so a crash loses none: a claim
 /// not settled is due again (at once after a restart, `recover`), which makes delivery

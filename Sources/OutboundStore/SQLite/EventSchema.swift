@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import OutboundCore
 
-/// The event log and the webhook outbox in SQLite (docs/ARCHITECTURE.md, "Events and webhooks").
+/// The event log and the webhook outbox in SQLite (docs/ARCHITECTURE.md §5).
 ///
 /// Every event is written by a trigger on the row whose change it reports (or, for signals and
 /// deletions, by the store method that makes the change), so it commits or rolls back with that
