@@ -127,7 +127,7 @@ public func buildRouter(services: Services, requestRate: RequestRate = .standard
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ProblemMiddleware(routes: index))
-    let limiter = RateLimitMiddleware(limiter: RequestLimiter())
+    let limiter = RateLimitMiddleware(limiter: RequestLimiter(clock: services.clock))
     let v1 = router.group("v1")
         .add(middleware: AuthMiddleware(workspaces: services.workspaces, database: services.databaseLocation, publicURL: services.delivery.publicURL,
                                         standardRate: requestRate))

@@ -22,10 +22,10 @@ struct Harness: Sendable {
     var databasePath: String { directory.appendingPathComponent("outbound.sqlite").path }
 
     /// `publicURL` is what links and Twilio signatures use (else the requests' own host).
-    static func make(publicURL: String? = nil) async throws -> Harness {
+    /// `clock` is the server's (a `VirtualClock` holds rate-limit buckets still).
+    static func make(publicURL: String? = nil, clock: any TimeSource = WallClock()) async throws -> Harness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outbound-api-\(UUID().uuidString)")
         let store = try SQLiteStore(path: directory.appendingPathComponent("outbound.sqlite").path)
-        let clock = WallClock()
         // Webhook receivers in tests listen on loopback.
         let services = try await Services(store: store, clock: clock, delivery: Delivery(
             keyring: .ephemeral(), clock: clock, publicURL: PublicURL(configured: publicURL)), webhookPoster: WebhookPoster(allowPrivate: true))

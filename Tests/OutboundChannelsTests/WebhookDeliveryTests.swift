@@ -41,7 +41,8 @@ import Testing
         try await engine.run(until: engine.clock.now.addingTimeInterval(3600))
         #expect(try await engine.services.webhookDeliverer.deliverDue() >= 1)
 
-        let requests = receiver.requests.withLock { $0 }
+        // Posted concurrently, so in any order; `seq` orders them.
+        let requests = receiver.requests.withLock { $0 }.sorted { ($0.json["seq"] as? Int ?? 0) < ($1.json["seq"] as? Int ?? 0) }
         let types = requests.compactMap { $0.json["type"] as? String }
         #expect(types == ["campaign.launched", "campaign.completed"], "only campaign.* passes the filter: \(types)")
         let first = try #require(requests.first)

@@ -40,19 +40,24 @@ struct RateLimitMiddleware: RouterMiddleware {
 final class RequestLimiter: Sendable {
     private struct Bucket {
         var tokens: Double
-        var at: ContinuousClock.Instant
+        var at: Date
     }
 
     private let buckets = Mutex<[String: Bucket]>([:])
+    /// The server's clock (tests hold it still, so a bucket refills only when they say).
+    private let clock: any TimeSource
+
+    init(clock: any TimeSource) {
+        self.clock = clock
+    }
 
     /// Spends one token of `owner`'s bucket if there is one.
     func take(_ owner: String, rate: RequestRate) -> (admitted: Bool, remaining: Int, retryAfter: Int, reset: Int) {
-        let now = ContinuousClock.now
+        let now = clock.now
         let perSecond = Double(rate.perSecond), burst = Double(rate.burst)
         return buckets.withLock { buckets in
             var bucket = buckets[owner] ?? Bucket(tokens: burst, at: now)
-            let elapsed = now - bucket.at
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let seconds = max(0, now.timeIntervalSince(bucket.at))
             bucket.tokens = min(burst, bucket.tokens + seconds * perSecond)
             bucket.at = now
             let admitted = bucket.tokens >= 1
