@@ -70,7 +70,8 @@ public struct Services: Sendable {
         let poster = webhookPoster ?? WebhookPoster(allowPrivate: false)
         webhooks = WebhookService(store: store, clock: clock, sealer: delivery.keyring, targets: poster)
         webhookDeliverer = WebhookDeliverer(store: store, transport: poster, sealer: delivery.keyring, clock: clock, policy: webhookRetries,
-                                            formats: [.standard: StandardWebhookPayload(), .inbox: InboxWebhookPayload()])
+                                            formats: [.standard: StandardWebhookPayload(), .inbox: InboxWebhookPayload(),
+                                                      .tether: TetherWebhookPayload()])
         loginTokens = await LoginTokens.make(secret: delivery.keyring.derivedKey("outbound login tokens"))
     }
 }

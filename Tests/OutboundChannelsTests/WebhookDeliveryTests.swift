@@ -183,6 +183,50 @@ import Testing
         #expect(Set(seqs).count == 4 && seqs.first! >= 1, "Inbox's per-team seq (gaps are events Inbox has no name for)")
     }
 
+    /// A Tether automation with `sendToWebhook` is a webhook endpoint in Tether's format: a reply
+    /// reaches its URL through the same outbox, with its `webhookPayload`; what Outbound cannot do
+    /// (changing a status) is refused by name.
+    @Test func aTetherAutomationSendsRepliesToItsWebhook() async throws {
+        let engine = try await Engine.make()
+        defer { engine.cleanup() }
+        let receiver = try await ProviderPeer.start(default: (200, "{}"))
+        defer { receiver.stop() }
+        let key = try await engine.services.workspaces.createKey(name: "tether", in: engine.workspace).secret
+        let sender = try await engine.emailSender("Cy")
+        let campaign = try await engine.emailCampaign("Tethered", senders: [sender])
+        _ = try await engine.addLeads(1, to: campaign)
+        _ = try await engine.services.lifecycle.launch(campaign.id, in: engine.workspace)
+        try await engine.run(until: engine.clock.now.addingTimeInterval(600))
+        try await engine.serve { web in
+            let auth = ["Authorization": "Bearer \(key)", "Content-Type": "application/json"]
+            let refused = try await web.post("/tether/api/automations", body: """
+                {"name": "Hot lead", "description": "", "event": "message.received",
+                 "actions": {"changeToStatus": "working", "sendToWebhook": true, "webhookUrl": "\(receiver.url)/tether"}}
+                """, headers: auth)
+            #expect(refused.status == 400 && refused.text.contains("changeToStatus"), "\(refused)")
+            let created = try await web.post("/tether/api/automations", body: """
+                {"name": "Replies to CRM", "description": "every reply", "event": "message.received", "triggerType": "inbound",
+                 "actions": {"sendToWebhook": true, "webhookUrl": "\(receiver.url)/tether", "webhookMethod": "POST",
+                             "webhookPayload": {"source": "outbound", "pipeline": 7}}}
+                """, headers: auth)
+            #expect(created.status == 201, "\(created)")
+            let listed = try await web.send(.get, "/tether/api/automations", headers: auth)
+            #expect(listed.text.contains("Replies to CRM") && listed.text.contains(#""event":"message.received""#))
+            let replied = try await web.post("/v1/inbound", body: #"{"type": "replied", "email": "lead0@example.com", "body": "Yes, call me"}"#,
+                                             headers: auth)
+            #expect(replied.status == 202, "\(replied)")
+        }
+        #expect(try await engine.services.webhookDeliverer.deliverDue() == 1)
+        let posted = try #require(receiver.requests.withLock { $0.first })
+        #expect(posted.path == "/tether")
+        #expect(posted.json["event"] as? String == "message.received")
+        #expect(posted.json["source"] as? String == "outbound" && posted.json["pipeline"] as? Int == 7, "its webhookPayload")
+        #expect(posted.json["automationName"] as? String == "Replies to CRM")
+        let message = try #require((posted.json["data"] as? [String: Any])?["message"] as? [String: Any])
+        #expect(message["body"] as? String == "Yes, call me" && message["direction"] as? String == "inbound")
+        #expect(posted.headers["webhook-signature"]?.hasPrefix("v1,") == true, "signed like every webhook")
+    }
+
     /// Retention removes old events but never one a delivery still waits for, and the numbering
     /// goes on from where it was (a consumer's `after_seq` stays valid).
     @Test func retentionKeepsWhatADeliveryNeedsAndTheNumbering() async throws {

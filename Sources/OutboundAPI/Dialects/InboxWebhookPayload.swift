@@ -8,7 +8,7 @@ import OutboundCore
 struct InboxWebhookPayload: WebhookPayloadFormat {
     var types: Set<String>? { WebhookEndpoint.Format.inbox.eventTypes }
 
-    func body(for event: Event) -> [UInt8]? {
+    func body(for event: Event, endpoint: WebhookEndpoint) -> [UInt8]? {
         guard case .object(let data)? = try? JSONValue.parse(Array(event.data.utf8)) else { return nil }
         let name: String
         var inbox: [String: JSONValue] = [:]

@@ -81,6 +81,7 @@ struct TetherRoutes {
             let cancelled = try await services.lifecycle.complete(campaign.id, in: campaign.workspaceID)
             return DialectJSON.response(["success": true, "message": "Campaign cancelled", "data": try await object(cancelled, extra: nil)])
         }
+        TetherAutomations(services: services).register(on: routes, prefix: p)
         let document = DialectDocuments.tether(routes: routes.routes(of: .tether))
         routes.on(.get, Dialect.tether.documentPath) { _, _ in DialectJSON.response(document) }
     }

@@ -24,7 +24,8 @@ enum EventPaths {
             ], required: ["id", "object", "seq", "type", "timestamp", "actor", "data"]),
             "WebhookEndpoint": Doc.object([
                 "id": Doc.string, "object": ["const": "webhook_endpoint"], "url": Doc.string, "description": nullableString,
-                "types": ["type": "array", "items": ["type": "string"]], "format": ["type": "string", "enum": ["standard", "inbox"]],
+                "types": ["type": "array", "items": ["type": "string"]],
+                "format": ["type": "string", "enum": ["standard", "inbox", "tether"], "description": "tether: made by Tether's automations"],
                 "enabled": ["type": "boolean"], "disabled_reason": nullableString, "failing_since": nullableTimestamp,
                 "previous_secret_expires_at": nullableTimestamp,
                 "backlog": ["type": "integer", "description": "Deliveries waiting (on a single endpoint's read)"],

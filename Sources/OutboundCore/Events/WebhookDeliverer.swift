@@ -40,7 +40,7 @@ public protocol WebhookTransport: Sendable {
 
 /// The body an endpoint format posts for an event; nil when the format has no name for it.
 public protocol WebhookPayloadFormat: Sendable {
-    func body(for event: Event) -> [UInt8]?
+    func body(for event: Event, endpoint: WebhookEndpoint) -> [UInt8]?
     /// The event types this format can post (nil: every type).
     var types: Set<String>? { get }
 }
@@ -51,7 +51,7 @@ public struct StandardWebhookPayload: WebhookPayloadFormat {
 
     public var types: Set<String>? { nil }
 
-    public func body(for event: Event) -> [UInt8]? {
+    public func body(for event: Event, endpoint: WebhookEndpoint) -> [UInt8]? {
         // IDs, types and timestamps are plain ASCII; `data` is stored JSON.
         Array("{\"id\":\"\(event.id)\",\"seq\":\(event.seq),\"type\":\"\(event.type)\",\"timestamp\":\"\(Timestamp.iso(event.at))\",\"data\":\(event.data)}".utf8)
     }
@@ -150,7 +150,7 @@ public struct WebhookDeliverer: Sendable {
         let now = clock.now
         let started = ContinuousClock.now
         var response: WebhookResponse
-        if let body = formats[job.endpoint.format]?.body(for: job.event) {
+        if let body = formats[job.endpoint.format]?.body(for: job.event, endpoint: job.endpoint) {
             do {
                 var secrets = [try sealer.open(job.endpoint.secret)]
                 if let previous = job.endpoint.previousSecret, let until = job.endpoint.previousUntil, until > now {

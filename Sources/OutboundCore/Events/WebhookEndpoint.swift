@@ -7,11 +7,13 @@ public struct WebhookEndpoint: Sendable, Equatable {
         case standard
         /// Inbox's envelope and event names (reference dialects §2.6), signed the same way.
         case inbox
+        /// A Tether automation's webhook (`sendToWebhook`): its payload and the event (reference dialects §3.4).
+        case tether
 
         /// The event types this format has a name for (nil: every type).
         public var eventTypes: Set<String>? {
             switch self {
-            case .standard: nil
+            case .standard, .tether: nil
             case .inbox: ["campaign.launched", "campaign.resumed", "campaign.paused", "campaign.completed", "message.sent", "reply.received"]
             }
         }
@@ -36,10 +38,16 @@ public struct WebhookEndpoint: Sendable, Equatable {
     public var disabledReason: String?
     public var createdAt: Date
     public var updatedAt: Date
+    /// A name, for endpoints a dialect made (a Tether automation's).
+    public var name: String?
+    /// What a dialect's format needs beside the event, as JSON it wrote and reads (opaque here).
+    public var options: String?
 
     public init(id: ID, workspaceID: ID, url: String, description: String?, types: [String], format: Format, enabled: Bool,
                 secret: String, previousSecret: String? = nil, previousUntil: Date? = nil, failingSince: Date? = nil,
-                disabledReason: String? = nil, createdAt: Date, updatedAt: Date) {
+                disabledReason: String? = nil, createdAt: Date, updatedAt: Date, name: String? = nil, options: String? = nil) {
+        self.name = name
+        self.options = options
         self.id = id
         self.workspaceID = workspaceID
         self.url = url

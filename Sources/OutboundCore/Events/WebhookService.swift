@@ -7,6 +7,11 @@ public struct WebhookEndpointInput: Sendable {
     public var types: Field<[String]> = .absent
     public var format: Field<String> = .absent
     public var enabled: Field<Bool> = .absent
+    /// Set by a dialect for the endpoints it makes (a Tether automation): not readable from `/v1`.
+    public var name: String?
+    public var options: String?
+    /// The formats this input may ask for: a dialect's own is not `/v1`'s.
+    public var formats: Set<WebhookEndpoint.Format> = [.standard, .inbox]
     /// Type errors the body reader already found, with their paths.
     public var readIssues: [FieldIssue] = []
 
@@ -166,11 +171,13 @@ public struct WebhookService: Sendable {
         }
         switch input.format {
         case .value(let text):
-            if let format = WebhookEndpoint.Format(rawValue: text) { endpoint.format = format }
-            else { issues.addIfNone("format", "must be one of standard, inbox") }
+            if let format = WebhookEndpoint.Format(rawValue: text), input.formats.contains(format) { endpoint.format = format }
+            else { issues.addIfNone("format", "must be one of \(input.formats.map(\.rawValue).sorted().joined(separator: ", "))") }
         case .null: endpoint.format = .standard
         case .absent: break
         }
+        if let name = input.name { endpoint.name = name }
+        if let options = input.options { endpoint.options = options }
         switch input.enabled {
         case .value(let on): endpoint.enabled = on
         case .null: issues.addIfNone("enabled", "must be true or false")

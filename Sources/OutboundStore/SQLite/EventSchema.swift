@@ -38,6 +38,8 @@ enum EventSchema {
                 description TEXT,
                 types TEXT NOT NULL,
                 format TEXT NOT NULL,
+                name TEXT,
+                options TEXT,
                 enabled INTEGER NOT NULL,
                 secret TEXT NOT NULL,
                 previous_secret TEXT,
@@ -131,7 +133,7 @@ enum EventSchema {
         return """
             (\(endpoint).types = '[]' OR EXISTS (SELECT 1 FROM json_each(\(endpoint).types) t WHERE t.value = '*' OR t.value = \(type)
                 OR (substr(t.value, -2) = '.*' AND substr(\(type), 1, length(t.value) - 1) = substr(t.value, 1, length(t.value) - 1))))
-            AND (\(endpoint).format = 'standard' OR \(type) IN (\(inbox)))
+            AND (\(endpoint).format != 'inbox' OR \(type) IN (\(inbox)))
             AND \(type) != 'webhook.ping'
             """
     }

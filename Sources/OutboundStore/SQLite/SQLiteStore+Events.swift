@@ -54,13 +54,14 @@ extension SQLiteStore {
 
     private static let endpointColumns = """
         id, workspace_id, url, description, types, format, enabled, secret, previous_secret, previous_until, failing_since,
-        disabled_reason, created_at, updated_at
+        disabled_reason, created_at, updated_at, name, options
         """
 
     private static func columns(of e: WebhookEndpoint) throws -> StatementArguments {
         let values: [(any DatabaseValueConvertible)?] = [
             e.id.rawValue, e.workspaceID.rawValue, e.url, e.description, try json(e.types), e.format.rawValue, e.enabled, e.secret,
             e.previousSecret, millis(e.previousUntil), millis(e.failingSince), e.disabledReason, millis(e.createdAt), millis(e.updatedAt),
+            e.name, e.options,
         ]
         return StatementArguments(values.map { $0?.databaseValue ?? .null })
     }
@@ -71,13 +72,14 @@ extension SQLiteStore {
             types: try decode([String].self, row["types"]), format: WebhookEndpoint.Format(rawValue: row["format"]) ?? .standard,
             enabled: row["enabled"], secret: row["secret"], previousSecret: row["previous_secret"],
             previousUntil: date(row["previous_until"] as Int64?), failingSince: date(row["failing_since"] as Int64?),
-            disabledReason: row["disabled_reason"], createdAt: date(row["created_at"] as Int64), updatedAt: date(row["updated_at"] as Int64))
+            disabledReason: row["disabled_reason"], createdAt: date(row["created_at"] as Int64), updatedAt: date(row["updated_at"] as Int64),
+            name: row["name"], options: row["options"])
     }
 
     public func insertWebhookEndpoint(_ endpoint: WebhookEndpoint) async throws {
         let arguments = try Self.columns(of: endpoint)
         try await write { db in
-            try db.execute(sql: "INSERT INTO webhook_endpoints (\(Self.endpointColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            try db.execute(sql: "INSERT INTO webhook_endpoints (\(Self.endpointColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            arguments: arguments)
         }
     }
