@@ -73,8 +73,11 @@ public struct WebhookDeliverer: Sendable {
     public var concurrency = 64
     /// Posts in flight to one endpoint.
     public var perEndpoint = 8
-    /// A claimed delivery is due again after this long unless settled (longer than any request).
-    public var lease: TimeInterval = 60
+    /// Deliveries claimed ahead for one endpoint (posted `perEndpoint` at a time).
+    public var prefetch = 32
+    /// A claimed delivery is due again after this long unless it is settled first: far longer
+    /// than `prefetch / perEndpoint` rounds of the transport's timeout.
+    public var lease: TimeInterval = 300
 
     public init(store: any Store, transport: any WebhookTransport, sealer: any SecretSealer, clock: any TimeSource,
                 policy: WebhookRetryPolicy = .standard, formats: [WebhookEndpoint.Format: any WebhookPayloadFormat]) {
@@ -108,32 +111,55 @@ public struct WebhookDeliverer: Sendable {
 
     /// Delivers until cancelled, polling every `idle` when nothing is due; `onSettled` is told
     /// each batch of attempts once it is recorded (the server counts them in its metrics).
+    ///
+    /// Claims and settlements are writes, so both are batched: each claim takes up to `prefetch`
+    /// deliveries per endpoint into a local queue (posted `perEndpoint` at a time; the lease is
+    /// far longer than a queue takes to drain), and attempts are recorded 64 at a time, or every
+    /// 50 ms, or when nothing is in flight.
     public func run(idle: Duration = .milliseconds(200), onSettled: @escaping @Sendable ([WebhookSettlement]) -> Void = { _ in }) async throws {
         try await withThrowingTaskGroup(of: WebhookSettlement.self) { group in
-            var busy: [ID: Int] = [:]
-            var inFlight = 0
+            var queued: [ID: [WebhookJob]] = [:]
+            var running: [ID: Int] = [:]
+            var inFlight = 0, waiting = 0
             var settled: [WebhookSettlement] = []
+            var lastClaim = ContinuousClock.now - .seconds(1), lastSettle = ContinuousClock.now
+            var claimedLast = true
             while !Task.isCancelled {
-                // Claim when a worthwhile number of slots is free (a claim is a write).
-                if concurrency - inFlight >= min(perEndpoint, concurrency) || inFlight == 0 {
-                    let jobs = try await store.claimWebhookJobs(at: clock.now, busy: busy, perEndpoint: perEndpoint,
-                                                                limit: concurrency - inFlight, lease: lease)
-                    for job in jobs {
-                        busy[job.endpoint.id, default: 0] += 1
+                // Top the queues up when they run low, and not in a tight loop when nothing is due.
+                if waiting < concurrency, claimedLast || ContinuousClock.now - lastClaim > .milliseconds(50) {
+                    var held = running
+                    for (endpoint, jobs) in queued { held[endpoint, default: 0] += jobs.count }
+                    let jobs = try await store.claimWebhookJobs(at: clock.now, busy: held, perEndpoint: prefetch,
+                                                                limit: 4 * concurrency - waiting - inFlight, lease: lease)
+                    lastClaim = ContinuousClock.now
+                    claimedLast = !jobs.isEmpty
+                    for job in jobs { queued[job.endpoint.id, default: []].append(job) }
+                    waiting += jobs.count
+                }
+                // Start what the per-endpoint and overall limits allow.
+                for endpoint in Array(queued.keys) where inFlight < concurrency {
+                    while inFlight < concurrency, running[endpoint, default: 0] < perEndpoint, let job = queued[endpoint]?.first {
+                        queued[endpoint]!.removeFirst()
+                        if queued[endpoint]!.isEmpty { queued[endpoint] = nil }
+                        running[endpoint, default: 0] += 1
                         inFlight += 1
+                        waiting -= 1
                         group.addTask { await attempt(job) }
                     }
                 }
                 if inFlight == 0 {
                     if !settled.isEmpty { try await settle(&settled, onSettled) }
-                    try await Task.sleep(for: idle)
+                    if !claimedLast { try await Task.sleep(for: idle) }
                     continue
                 }
                 guard let settlement = try await group.next() else { continue }
                 inFlight -= 1
-                busy[settlement.endpoint, default: 1] -= 1
+                running[settlement.endpoint, default: 1] -= 1
                 settled.append(settlement)
-                if settled.count >= 32 || inFlight < concurrency / 2 { try await settle(&settled, onSettled) }
+                if settled.count >= 64 || inFlight == 0 || ContinuousClock.now - lastSettle > .milliseconds(50) {
+                    try await settle(&settled, onSettled)
+                    lastSettle = ContinuousClock.now
+                }
             }
             if !settled.isEmpty { try await settle(&settled, onSettled) }
         }
