@@ -115,7 +115,8 @@ public struct WebhookDeliverer: Sendable {
     /// Claims and settlements are writes, so both are batched: each claim takes up to `prefetch`
     /// deliveries per endpoint into a local queue (posted `perEndpoint` at a time; the lease is
     /// far longer than a queue takes to drain), and attempts are recorded 64 at a time, or every
-    /// 50 ms, or when nothing is in flight.
+    /// 50 ms, or when nothing is in flight — on a task of their own while the next posts go out
+    /// (one recording at a time; an unrecorded attempt stays claimed, so nothing claims it again).
     public func run(idle: Duration = .milliseconds(200), onSettled: @escaping @Sendable ([WebhookSettlement]) -> Void = { _ in }) async throws {
         try await withThrowingTaskGroup(of: WebhookSettlement.self) { group in
             var queued: [ID: [WebhookJob]] = [:]
@@ -124,6 +125,14 @@ public struct WebhookDeliverer: Sendable {
             var settled: [WebhookSettlement] = []
             var lastClaim = ContinuousClock.now - .seconds(1), lastSettle = ContinuousClock.now
             var claimedLast = true
+            var recording: Task<Void, any Error>?
+            func record(_ batch: [WebhookSettlement]) async throws {
+                try await recording?.value
+                recording = Task { [store] in
+                    try await store.settleWebhookJobs(batch)
+                    onSettled(batch)
+                }
+            }
             while !Task.isCancelled {
                 // Top the queues up when they run low, and not in a tight loop when nothing is due.
                 if waiting < concurrency, claimedLast || ContinuousClock.now - lastClaim > .milliseconds(50) {
@@ -148,7 +157,11 @@ public struct WebhookDeliverer: Sendable {
                     }
                 }
                 if inFlight == 0 {
-                    if !settled.isEmpty { try await settle(&settled, onSettled) }
+                    if !settled.isEmpty {
+                        try await record(settled)
+                        settled.removeAll(keepingCapacity: true)
+                    }
+                    try await recording?.value
                     if !claimedLast { try await Task.sleep(for: idle) }
                     continue
                 }
@@ -157,18 +170,14 @@ public struct WebhookDeliverer: Sendable {
                 running[settlement.endpoint, default: 1] -= 1
                 settled.append(settlement)
                 if settled.count >= 64 || inFlight == 0 || ContinuousClock.now - lastSettle > .milliseconds(50) {
-                    try await settle(&settled, onSettled)
+                    try await record(settled)
+                    settled.removeAll(keepingCapacity: true)
                     lastSettle = ContinuousClock.now
                 }
             }
-            if !settled.isEmpty { try await settle(&settled, onSettled) }
+            if !settled.isEmpty { try await record(settled) }
+            try await recording?.value
         }
-    }
-
-    private func settle(_ settled: inout [WebhookSettlement], _ onSettled: @Sendable ([WebhookSettlement]) -> Void) async throws {
-        try await store.settleWebhookJobs(settled)
-        onSettled(settled)
-        settled.removeAll(keepingCapacity: true)
     }
 
     /// One POST of a job, and what follows it.
