@@ -339,6 +339,12 @@ import OutboundTestSupport
         actions = try await engine.actions(campaign)
         #expect(actions.count == 1 && actions[0].state == .sent)
         #expect(try await engine.leads(campaign).first?.state == .completed)
+        // The log tells the same story, in order, each change once: the uncertain lead was the
+        // campaign's last open one, so it completed, and the retry reopened it.
+        let events = try await engine.services.events.list(in: engine.workspace, afterSeq: 0, types: ["lead.*", "message.*", "campaign.*"],
+                                                           limit: 100)
+        #expect(events.items.map(\.type) == ["campaign.launched", "lead.enrolled", "message.uncertain", "lead.uncertain", "campaign.completed",
+                                              "lead.retried", "campaign.reopened", "message.sent", "lead.completed", "campaign.completed"])
     }
 
     @Test func launchValidatesAndACampaignWithoutLeadsCompletesAtOnce() async throws {

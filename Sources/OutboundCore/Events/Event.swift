@@ -42,7 +42,7 @@ public enum EventType {
     public static let all: [String] = [
         "campaign.launched", "campaign.paused", "campaign.resumed", "campaign.completed", "campaign.archived", "campaign.reopened",
         "lead.enrolled", "lead.completed", "lead.replied", "lead.stopped", "lead.failed", "lead.skipped", "lead.bounced",
-        "lead.unsubscribed", "lead.uncertain",
+        "lead.unsubscribed", "lead.uncertain", "lead.retried",
         "message.sent", "message.failed", "message.uncertain", "message.bounced", "message.opened", "message.clicked",
         "connection.accepted", "reply.received",
         "contact.unsubscribed", "contact.suppressed", "contact.deleted", "contact.erased",

@@ -11,10 +11,11 @@ public protocol ContactStore: Sendable {
     /// The contacts among `ids` that exist in the workspace.
     func contacts(_ ids: [ID], in workspace: ID) async throws -> [Contact]
     func contacts(in workspace: ID, page: PageRequest) async throws -> Page<Contact>
-    func deleteContact(_ id: ID, in workspace: ID) async throws
+    /// Deletes the contact (its leads and memberships with it), logged as `contact.deleted` at `at`.
+    func deleteContact(_ id: ID, in workspace: ID, at: Date) async throws
     /// Removes every trace of the contact (rows, list memberships, leads) so that its bytes
     /// are overwritten on disk, and adds `suppressions` (keyed hashes) in the same transaction.
-    func eraseContact(_ id: ID, in workspace: ID, suppressions: [Suppression]) async throws
+    func eraseContact(_ id: ID, in workspace: ID, suppressions: [Suppression], at: Date) async throws
     /// Whether anyone was ever erased in the workspace (when not, no identity needs hashing).
     func hasErasures(in workspace: ID) async throws -> Bool
     /// The values among `hashes` that are on the workspace's suppression list as `hash` entries.

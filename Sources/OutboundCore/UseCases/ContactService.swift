@@ -114,7 +114,7 @@ public struct ContactService: Sendable {
 
     public func delete(_ id: ID, in workspace: ID) async throws {
         _ = try await get(id, in: workspace)
-        try await store.deleteContact(id, in: workspace)
+        try await store.deleteContact(id, in: workspace, at: clock.now)
     }
 
     /// Deletes the contact's personal data everywhere and keeps only keyed hashes of its
@@ -126,7 +126,7 @@ public struct ContactService: Sendable {
             Suppression(id: .generate(.suppression), workspaceID: workspace, kind: .hash,
                         value: hasher.keyedHash(kind, value), reason: "erased on request", createdAt: now)
         }
-        try await store.eraseContact(id, in: workspace, suppressions: suppressions)
+        try await store.eraseContact(id, in: workspace, suppressions: suppressions, at: clock.now)
     }
 
     /// Creates or merges up to `maximumBatch` contacts in one transaction. Inputs are matched on

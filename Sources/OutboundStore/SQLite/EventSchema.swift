@@ -190,8 +190,12 @@ enum EventSchema {
             \(emit(type: campaignType, workspace: "NEW.workspace_id", campaign: "NEW.id", at: "NEW.updated_at", data: campaignData))
             END;
             CREATE TRIGGER lead_events AFTER UPDATE OF state ON enrollments
-            WHEN OLD.state != NEW.state AND (NEW.state NOT IN ('pending', 'active', 'waiting') OR OLD.state = 'pending') BEGIN
-            \(emit(type: "CASE WHEN NEW.state IN ('active', 'waiting') THEN 'lead.enrolled' ELSE 'lead.' || NEW.state END",
+            WHEN OLD.state != NEW.state AND (NEW.state NOT IN ('pending', 'active', 'waiting') OR OLD.state NOT IN ('active', 'waiting')) BEGIN
+            \(emit(type: """
+                CASE WHEN NEW.state IN ('active', 'waiting') AND OLD.state = 'pending' THEN 'lead.enrolled'
+                     WHEN NEW.state IN ('active', 'waiting') THEN 'lead.retried'
+                     ELSE 'lead.' || NEW.state END
+                """,
                    workspace: leadWorkspace, joins: "JOIN campaigns k ON k.seq = NEW.campaign_seq JOIN contacts c ON c.seq = NEW.contact_seq",
                    campaign: "k.id", contact: "c.id", at: "NEW.updated_at", data: leadData))
             END;

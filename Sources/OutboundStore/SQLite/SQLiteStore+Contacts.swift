@@ -74,14 +74,14 @@ extension SQLiteStore {
         }
     }
 
-    public func deleteContact(_ id: ID, in workspace: ID) async throws {
+    public func deleteContact(_ id: ID, in workspace: ID, at: Date) async throws {
         try await write { db in
             guard let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM contacts WHERE id = ? AND workspace_id = ?",
                                                arguments: [id.rawValue, workspace.rawValue]) else { return }
             try Self.forgetLeads(ofContact: seq, db)
             try db.execute(sql: "DELETE FROM contacts WHERE seq = ?", arguments: [seq])
             try EventSchema.log(db, type: "contact.deleted", workspace: workspace.rawValue, contact: id.rawValue,
-                                at: Self.millis(Date()), data: ["contact": ["id": id.rawValue, "object": "contact"]])
+                                at: Self.millis(at), data: ["contact": ["id": id.rawValue, "object": "contact"]])
         }
     }
 
@@ -93,7 +93,7 @@ extension SQLiteStore {
         }
     }
 
-    public func eraseContact(_ id: ID, in workspace: ID, suppressions: [Suppression]) async throws {
+    public func eraseContact(_ id: ID, in workspace: ID, suppressions: [Suppression], at: Date) async throws {
         try await write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM contacts WHERE id = ? AND workspace_id = ?",
                                              arguments: [id.rawValue, workspace.rawValue]) else { return }
@@ -114,7 +114,7 @@ extension SQLiteStore {
             }
             for suppression in suppressions { try Self.insert(suppression, db, ignoringDuplicates: true) }
             try EventSchema.log(db, type: "contact.erased", workspace: workspace.rawValue, contact: contact.id.rawValue,
-                                at: Self.millis(Date()), data: ["contact": ["id": contact.id.rawValue, "object": "contact"]])
+                                at: Self.millis(at), data: ["contact": ["id": contact.id.rawValue, "object": "contact"]])
         }
         // Old copies of the pages may still sit in the write-ahead log: fold it into the
         // database (whose freed bytes secure_delete has zeroed) and truncate it.
