@@ -190,7 +190,8 @@ extension SQLiteStore {
                     WHERE d.endpoint_seq = ? AND d.next_at IS NOT NULL AND d.next_at <= ? ORDER BY d.next_at LIMIT ?
                     """), arguments: [row["seq"] as Int64, nowMs, take])
                 for job in due {
-                    try db.cachedStatement(sql: "UPDATE webhook_deliveries SET next_at = ?, claimed = 1, attempts = attempts + 1 WHERE seq = ?")
+                    // The attempt is counted when it is recorded: a claim lost to a crash is not an attempt.
+                    try db.cachedStatement(sql: "UPDATE webhook_deliveries SET next_at = ?, claimed = 1 WHERE seq = ?")
                         .execute(arguments: [leaseMs, job["delivery"] as Int64])
                     jobs.append(WebhookJob(delivery: job["delivery"], attempt: (job["attempts"] as Int) + 1, endpoint: endpoint, event: Self.event(job)))
                 }
@@ -216,15 +217,21 @@ extension SQLiteStore {
                                      Int64((attempt.latency * 1000).rounded()), attempt.error, attempt.responseHead])
                 switch settlement.next {
                 case .delivered:
-                    try db.cachedStatement(sql: "UPDATE webhook_deliveries SET state = 'delivered', next_at = NULL, claimed = 0, finished_at = ? WHERE seq = ?")
+                    try db.cachedStatement(sql: """
+                        UPDATE webhook_deliveries SET state = 'delivered', next_at = NULL, claimed = 0, attempts = attempts + 1, finished_at = ?
+                        WHERE seq = ?
+                        """)
                         .execute(arguments: [at, attempt.delivery])
                     try db.cachedStatement(sql: "UPDATE webhook_endpoints SET failing_since = NULL WHERE seq = ? AND failing_since IS NOT NULL")
                         .execute(arguments: [endpointSeq])
                 case .retry(let next):
-                    try db.cachedStatement(sql: "UPDATE webhook_deliveries SET next_at = ?, claimed = 0 WHERE seq = ?")
+                    try db.cachedStatement(sql: "UPDATE webhook_deliveries SET next_at = ?, claimed = 0, attempts = attempts + 1 WHERE seq = ?")
                         .execute(arguments: [Self.millis(next), attempt.delivery])
                 case .failed:
-                    try db.cachedStatement(sql: "UPDATE webhook_deliveries SET state = 'failed', next_at = NULL, claimed = 0, finished_at = ? WHERE seq = ?")
+                    try db.cachedStatement(sql: """
+                        UPDATE webhook_deliveries SET state = 'failed', next_at = NULL, claimed = 0, attempts = attempts + 1, finished_at = ?
+                        WHERE seq = ?
+                        """)
                         .execute(arguments: [at, attempt.delivery])
                 }
                 if settlement.next != .delivered {
