@@ -153,15 +153,18 @@ enum EventSchema {
                  WHEN NEW.status = 'active' THEN 'campaign.reopened'
                  ELSE 'campaign.' || NEW.status END
             """
+        // The engine writes these two for every send and every lead, in its hot transaction: they
+        // carry what a consumer needs and no timestamp the event's own `timestamp` already gives
+        // (each strftime showed in `bench dispatch`).
         let leadWorkspace = "(SELECT workspace_id FROM campaigns WHERE seq = NEW.campaign_seq)"
         let leadData = """
             json_object('lead', json_object('contact_id', c.id, 'object', 'lead', 'campaign_id', k.id, 'state', NEW.state,
-                'reason', NEW.reason, 'node_id', NEW.node_id, 'added_at', \(iso("NEW.created_at")), 'updated_at', \(iso("NEW.updated_at"))))
+                'reason', NEW.reason, 'node_id', NEW.node_id))
             """
         let messageData = """
             json_object('message', json_object('id', NEW.id, 'object', 'action', 'campaign_id', k.id, 'contact_id', c.id,
                 'node_id', NEW.node_id, 'sender_id', s.id, 'kind', NEW.kind, 'state', NEW.state, 'subject', NEW.subject,
-                'error', NEW.error, 'attempts', NEW.attempts, 'created_at', \(iso("NEW.created_at")), 'sent_at', \(iso("NEW.sent_at")),
+                'error', NEW.error, 'attempts', NEW.attempts, 'sent_at', \(iso("NEW.sent_at")),
                 'first_contact', \(bool("NOT EXISTS (SELECT 1 FROM actions p WHERE p.enrollment_seq = NEW.enrollment_seq AND p.seq < NEW.seq AND p.state IN ('sent', 'uncertain'))"))))
             """
         let senderType = """
