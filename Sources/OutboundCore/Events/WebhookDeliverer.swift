@@ -175,6 +175,9 @@ public struct WebhookDeliverer: Sendable {
                     lastSettle = ContinuousClock.now
                 }
             }
+            // Shutting down: posts still out are abandoned (their deliveries stay claimed and go out
+            // again after the restart); what came back is recorded.
+            group.cancelAll()
             if !settled.isEmpty { try await record(settled) }
             try await recording?.value
         }
