@@ -11,7 +11,10 @@ public protocol EventStore: Sendable {
     func insertWebhookEndpoint(_ endpoint: WebhookEndpoint) async throws
     func webhookEndpoint(_ id: ID, in workspace: ID) async throws -> WebhookEndpoint?
     func webhookEndpoints(in workspace: ID, page: PageRequest) async throws -> Page<WebhookEndpoint>
-    func updateWebhookEndpoint(_ endpoint: WebhookEndpoint) async throws
+    /// Reads the endpoint, lets `change` edit it and writes it back, in one transaction: what the
+    /// deliverer wrote meanwhile (turned it off, a failure) is what `change` sees.
+    @discardableResult
+    func modifyWebhookEndpoint(_ id: ID, in workspace: ID, _ change: @escaping @Sendable (inout WebhookEndpoint) -> Void) async throws -> WebhookEndpoint
     /// False when there is no such endpoint in the workspace.
     func deleteWebhookEndpoint(_ id: ID, in workspace: ID) async throws -> Bool
     /// Deliveries still waiting (due or retrying), all endpoints together.

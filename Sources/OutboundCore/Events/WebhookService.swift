@@ -80,20 +80,32 @@ public struct WebhookService: Sendable {
         try await store.webhookBacklog(of: id, in: workspace)
     }
 
-    /// JSON merge semantics: absent fields stay. Turning an endpoint on again clears why it was off.
+    /// JSON merge semantics: absent fields stay. Turning an endpoint on again clears why it was
+    /// off. Validated against what was read, applied to the row as it is when written (so a
+    /// change the deliverer made meanwhile is kept unless the request overrides it).
     public func update(_ id: ID, with input: WebhookEndpointInput, in workspace: ID) async throws -> WebhookEndpoint {
-        var endpoint = try await get(id, in: workspace)
+        var draft = try await get(id, in: workspace)
         var issues = IssueList()
         issues.append(contentsOf: input.readIssues)
-        try await apply(input, to: &endpoint, issues: &issues)
+        try await apply(input, to: &draft, issues: &issues)
         try issues.throwIfAny()
-        if endpoint.enabled {
-            endpoint.disabledReason = nil
-            endpoint.failingSince = nil
+        let validated = draft, now = clock.now
+        return try await store.modifyWebhookEndpoint(id, in: workspace) { endpoint in
+            if !input.url.isAbsent { endpoint.url = validated.url }
+            if !input.description.isAbsent { endpoint.description = validated.description }
+            if !input.types.isAbsent { endpoint.types = validated.types }
+            if !input.format.isAbsent { endpoint.format = validated.format }
+            if input.name != nil { endpoint.name = validated.name }
+            if input.options != nil { endpoint.options = validated.options }
+            if case .value(let on) = input.enabled {
+                endpoint.enabled = on
+                if on {
+                    endpoint.disabledReason = nil
+                    endpoint.failingSince = nil
+                }
+            }
+            endpoint.updatedAt = now
         }
-        endpoint.updatedAt = clock.now
-        try await store.updateWebhookEndpoint(endpoint)
-        return endpoint
     }
 
     public func delete(_ id: ID, in workspace: ID) async throws {
@@ -102,7 +114,7 @@ public struct WebhookService: Sendable {
 
     /// A new secret; the old one keeps signing (beside the new) for `overlap` seconds.
     public func rotateSecret(_ id: ID, overlap: Field<Int>, readIssues: [FieldIssue], in workspace: ID) async throws -> WebhookEndpointWithSecret {
-        var endpoint = try await get(id, in: workspace)
+        _ = try await get(id, in: workspace)
         var issues = IssueList()
         issues.append(contentsOf: readIssues)
         var seconds = Self.defaultOverlap
@@ -115,12 +127,14 @@ public struct WebhookService: Sendable {
         try issues.throwIfAny()
         let now = clock.now
         let secret = Self.newSecret()
-        endpoint.previousSecret = seconds > 0 ? endpoint.secret : nil
-        endpoint.previousUntil = seconds > 0 ? now.addingTimeInterval(seconds) : nil
-        endpoint.secret = sealer.seal(secret)
-        endpoint.updatedAt = now
-        try await store.updateWebhookEndpoint(endpoint)
-        return WebhookEndpointWithSecret(endpoint: endpoint, secret: secret)
+        let sealed = sealer.seal(secret), overlapSeconds = seconds
+        let rotated = try await store.modifyWebhookEndpoint(id, in: workspace) { endpoint in
+            endpoint.previousSecret = overlapSeconds > 0 ? endpoint.secret : nil
+            endpoint.previousUntil = overlapSeconds > 0 ? now.addingTimeInterval(overlapSeconds) : nil
+            endpoint.secret = sealed
+            endpoint.updatedAt = now
+        }
+        return WebhookEndpointWithSecret(endpoint: rotated, secret: secret)
     }
 
     public func attempts(of id: ID, in workspace: ID, page: PageRequest) async throws -> Page<WebhookAttempt> {

@@ -97,13 +97,17 @@ extension SQLiteStore {
         }
     }
 
-    public func updateWebhookEndpoint(_ endpoint: WebhookEndpoint) async throws {
-        let arguments = try Self.columns(of: endpoint)
+    public func modifyWebhookEndpoint(_ id: ID, in workspace: ID,
+                                      _ change: @escaping @Sendable (inout WebhookEndpoint) -> Void) async throws -> WebhookEndpoint {
         try await write { db in
+            guard var endpoint = try Row.fetchOne(db, sql: "SELECT * FROM webhook_endpoints WHERE id = ? AND workspace_id = ?",
+                                                  arguments: [id.rawValue, workspace.rawValue]).map(Self.endpoint)
+            else { throw NotFoundError("webhook endpoint", id: id.rawValue) }
+            change(&endpoint)
             let assignments = Self.endpointColumns.split(separator: ",").map { "\($0.trimmingCharacters(in: .whitespacesAndNewlines)) = ?" }
             try db.execute(sql: "UPDATE webhook_endpoints SET \(assignments.joined(separator: ", ")) WHERE id = ? AND workspace_id = ?",
-                           arguments: arguments + [endpoint.id.rawValue, endpoint.workspaceID.rawValue])
-            if db.changesCount == 0 { throw NotFoundError("webhook endpoint", id: endpoint.id.rawValue) }
+                           arguments: try Self.columns(of: endpoint) + [id.rawValue, workspace.rawValue])
+            return endpoint
         }
     }
 
