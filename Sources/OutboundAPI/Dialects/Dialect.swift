@@ -79,7 +79,7 @@ enum DialectJSON {
 
     static func string(_ text: String?) -> JSONValue { text.map { .string($0) } ?? .null }
     static func int(_ value: Int?) -> JSONValue { value.map { .number(Double($0)) } ?? .null }
-    static func date(_ date: Date?) -> JSONValue { date.map { .string(Timestamps.format($0)) } ?? .null }
+    static func date(_ date: Date?) -> JSONValue { date.map { .string(Timestamp.iso($0)) } ?? .null }
     static func millis(_ date: Date?) -> JSONValue { date.map { .number(($0.timeIntervalSince1970 * 1000).rounded()) } ?? .null }
 }
 

@@ -6,10 +6,8 @@ import OutboundCore
 /// names and camelCase objects. It translates the event's own data; it reads nothing else, so
 /// counts Inbox puts in its slim campaign object (`targetsCount`, …) are left out.
 struct InboxWebhookPayload: WebhookPayloadFormat {
-    var types: Set<String>? { WebhookEndpoint.Format.inbox.eventTypes }
-
     func body(for event: Event, endpoint: WebhookEndpoint) -> [UInt8]? {
-        guard case .object(let data)? = try? JSONValue.parse(Array(event.data.utf8)) else { return nil }
+        guard let data = JSONValue.members(of: event.data) else { return nil }
         let name: String
         var inbox: [String: JSONValue] = [:]
         switch event.type {

@@ -73,7 +73,7 @@ struct TetherAutomations {
 
     /// Tether's request as a webhook endpoint input; `current` is the automation a PUT changes.
     static func input(_ body: BodyReader, creating: Bool, current: WebhookEndpoint? = nil) throws -> WebhookEndpointInput {
-        var options = current.flatMap { $0.options }.flatMap { try? JSONValue.parse(Array($0.utf8)) }?.objectValue ?? [:]
+        var options = JSONValue.members(of: current?.options) ?? [:]
         var input = WebhookEndpointInput()
         input.formats = [.tether]
         if creating { input.format = .value(WebhookEndpoint.Format.tether.rawValue) }
@@ -130,7 +130,7 @@ struct TetherAutomations {
 
     /// An automation as Tether shows it.
     static func object(_ endpoint: WebhookEndpoint) -> JSONValue {
-        let options = endpoint.options.flatMap { try? JSONValue.parse(Array($0.utf8)) }?.objectValue ?? [:]
+        let options = JSONValue.members(of: endpoint.options) ?? [:]
         var actions: [String: JSONValue] = ["sendToWebhook": true, "webhookUrl": .string(endpoint.url), "webhookMethod": "POST"]
         if let payload = options["webhookPayload"] { actions["webhookPayload"] = payload }
         return [
@@ -146,11 +146,9 @@ struct TetherAutomations {
 /// `automationId`, `automationName`, `timestamp` and `data.message` (direction, text or action,
 /// contact and campaign), plus `id` and `seq` for deduplication.
 struct TetherWebhookPayload: WebhookPayloadFormat {
-    var types: Set<String>? { ["reply.received", "message.sent", "webhook.ping"] }
-
     func body(for event: Event, endpoint: WebhookEndpoint) -> [UInt8]? {
-        guard case .object(let data)? = try? JSONValue.parse(Array(event.data.utf8)) else { return nil }
-        let options = endpoint.options.flatMap { try? JSONValue.parse(Array($0.utf8)) }?.objectValue ?? [:]
+        guard let data = JSONValue.members(of: event.data) else { return nil }
+        let options = JSONValue.members(of: endpoint.options) ?? [:]
         var body = options["webhookPayload"]?.objectValue ?? [:]
         var message: [String: JSONValue]
         switch event.type {
@@ -178,9 +176,4 @@ struct TetherWebhookPayload: WebhookPayloadFormat {
         body["data"] = ["message": .object(message)]
         return JSONValue.object(body).serialized()
     }
-}
-
-extension JSONValue {
-    var objectValue: [String: JSONValue]? { if case .object(let members) = self { members } else { nil } }
-    var stringValue: String? { if case .string(let text) = self { text } else { nil } }
 }

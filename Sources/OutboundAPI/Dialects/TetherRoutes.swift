@@ -247,7 +247,7 @@ struct TetherRoutes {
         return Timestamps.parse(text + "T00:00:00Z")
     }
 
-    static func dayText(_ date: Date) -> String { String(Timestamps.format(date).prefix(10)) }
+    static func dayText(_ date: Date) -> String { String(Timestamp.iso(date).prefix(10)) }
 
     /// SMS sent per UTC day, and what scheduled campaigns will send on their start day.
     private func usage(from: Date, to: Date, workspace: ID) async throws -> [String: (sent: Int, reserved: Int, campaigns: [JSONValue])] {

@@ -15,7 +15,7 @@ public struct APIResponseEncoder: ResponseEncoder {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(Timestamps.format(date))
+            try container.encode(Timestamp.iso(date))
         }
         return encoder
     }()

@@ -23,6 +23,16 @@ public enum JSONValue: Sendable, Hashable {
     }
 
     /// Serialised with sorted keys (stable output for documents and hashes).
+    /// The members of a JSON object stored as text (an event's data, an endpoint's options); nil
+    /// when there is no text or it is not an object.
+    static func members(of text: String?) -> [String: JSONValue]? {
+        guard let text, case .object(let members)? = try? parse(Array(text.utf8)) else { return nil }
+        return members
+    }
+
+    var objectValue: [String: JSONValue]? { if case .object(let members) = self { members } else { nil } }
+    var stringValue: String? { if case .string(let text) = self { text } else { nil } }
+
     public func serialized() -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -16,7 +16,7 @@ struct ChannelRoutes {
             let sender = try await services.senders.get(id, in: context.workspace())
             let result = await services.delivery.check(sender)
             return try JSONResponse.make(SenderCheckBody(senderId: sender.id.rawValue, status: result.error == nil ? "connected" : "failed",
-                                                         error: result.error, checkedAt: Timestamps.format(services.clock.now)))
+                                                         error: result.error, checkedAt: Timestamp.iso(services.clock.now)))
         }
 
         // Link scanners follow GET links: GET only shows a button; the POST (RFC 8058) unsubscribes.

@@ -132,7 +132,7 @@ struct EventBody: ResponseEncodable, Sendable {
         type = event.type
         timestamp = event.at
         actor = event.actor
-        data = (try? JSONValue.parse(Array(event.data.utf8))) ?? .object([:])
+        data = .object(JSONValue.members(of: event.data) ?? [:])
     }
 }
 

@@ -79,11 +79,6 @@ public enum EventType {
         return type == pattern
     }
 
-    /// Whether `type` passes `patterns` (none: every type).
-    public static func matches(_ type: String, patterns: [String]) -> Bool {
-        patterns.isEmpty || patterns.contains { matches(type, pattern: $0) }
-    }
-
     /// Checks a list of type filters, reporting each unknown one under `field[i]`.
     public static func validate(_ patterns: [String], field: String, into issues: inout IssueList) {
         for (index, pattern) in patterns.enumerated() where !isKnown(pattern: pattern) {

@@ -41,15 +41,11 @@ public protocol WebhookTransport: Sendable {
 /// The body an endpoint format posts for an event; nil when the format has no name for it.
 public protocol WebhookPayloadFormat: Sendable {
     func body(for event: Event, endpoint: WebhookEndpoint) -> [UInt8]?
-    /// The event types this format can post (nil: every type).
-    var types: Set<String>? { get }
 }
 
 /// `{id, seq, type, timestamp, data}` (Standard Webhooks' recommended shape).
 public struct StandardWebhookPayload: WebhookPayloadFormat {
     public init() {}
-
-    public var types: Set<String>? { nil }
 
     public func body(for event: Event, endpoint: WebhookEndpoint) -> [UInt8]? {
         // IDs, types and timestamps are plain ASCII; `data` is stored JSON.

@@ -58,7 +58,7 @@ public struct WebhookService: Sendable {
         let now = clock.now
         var endpoint = WebhookEndpoint(id: .generate(.webhookEndpoint), workspaceID: workspace, url: "", description: nil, types: [],
                                        format: .standard, enabled: true, secret: "", createdAt: now, updatedAt: now)
-        try await apply(input, to: &endpoint, issues: &issues)
+        Self.apply(input, urlProblem: await urlProblem(of: input), to: &endpoint, issues: &issues)
         try issues.throwIfAny()
         let secret = Self.newSecret()
         endpoint.secret = sealer.seal(secret)
@@ -81,29 +81,19 @@ public struct WebhookService: Sendable {
     }
 
     /// JSON merge semantics: absent fields stay. Turning an endpoint on again clears why it was
-    /// off. Validated against what was read, applied to the row as it is when written (so a
-    /// change the deliverer made meanwhile is kept unless the request overrides it).
+    /// off. Validated first (resolving the URL is slow), then applied to the row as it is when
+    /// written, so a change the deliverer made meanwhile is kept unless the request overrides it.
     public func update(_ id: ID, with input: WebhookEndpointInput, in workspace: ID) async throws -> WebhookEndpoint {
         var draft = try await get(id, in: workspace)
         var issues = IssueList()
         issues.append(contentsOf: input.readIssues)
-        try await apply(input, to: &draft, issues: &issues)
+        let problem = await urlProblem(of: input)
+        Self.apply(input, urlProblem: problem, to: &draft, issues: &issues)
         try issues.throwIfAny()
-        let validated = draft, now = clock.now
+        let now = clock.now
         return try await store.modifyWebhookEndpoint(id, in: workspace) { endpoint in
-            if !input.url.isAbsent { endpoint.url = validated.url }
-            if !input.description.isAbsent { endpoint.description = validated.description }
-            if !input.types.isAbsent { endpoint.types = validated.types }
-            if !input.format.isAbsent { endpoint.format = validated.format }
-            if input.name != nil { endpoint.name = validated.name }
-            if input.options != nil { endpoint.options = validated.options }
-            if case .value(let on) = input.enabled {
-                endpoint.enabled = on
-                if on {
-                    endpoint.disabledReason = nil
-                    endpoint.failingSince = nil
-                }
-            }
+            var validated = IssueList()
+            Self.apply(input, urlProblem: problem, to: &endpoint, issues: &validated)
             endpoint.updatedAt = now
         }
     }
@@ -162,10 +152,12 @@ public struct WebhookService: Sendable {
         return try await store.pingWebhookEndpoint(id, in: workspace, at: clock.now)
     }
 
-    private func apply(_ input: WebhookEndpointInput, to endpoint: inout WebhookEndpoint, issues: inout IssueList) async throws {
+    /// Sets what the input sends; every problem goes into `issues` (`urlProblem` is the URL's,
+    /// found beforehand). Turning the endpoint on clears why it was off.
+    private static func apply(_ input: WebhookEndpointInput, urlProblem: String?, to endpoint: inout WebhookEndpoint, issues: inout IssueList) {
         switch input.url {
         case .value(let text):
-            if let problem = await urlProblem(text) { issues.addIfNone("url", problem) } else { endpoint.url = text }
+            if let urlProblem { issues.addIfNone("url", urlProblem) } else { endpoint.url = text }
         case .null: issues.addIfNone("url", "cannot be removed")
         case .absent: break
         }
@@ -193,10 +185,20 @@ public struct WebhookService: Sendable {
         if let name = input.name { endpoint.name = name }
         if let options = input.options { endpoint.options = options }
         switch input.enabled {
-        case .value(let on): endpoint.enabled = on
+        case .value(let on):
+            endpoint.enabled = on
+            if on {
+                endpoint.disabledReason = nil
+                endpoint.failingSince = nil
+            }
         case .null: issues.addIfNone("enabled", "must be true or false")
         case .absent: break
         }
+    }
+
+    private func urlProblem(of input: WebhookEndpointInput) async -> String? {
+        guard case .value(let text) = input.url else { return nil }
+        return await urlProblem(text)
     }
 
     private func urlProblem(_ text: String) async -> String? {
