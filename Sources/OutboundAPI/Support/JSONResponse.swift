@@ -96,7 +96,16 @@ extension Request {
     /// On the native API the JSON is strict (a repeated member is an error) and so is the reader
     /// (a member no route asks for is an error); on a vendor's path both are as lenient as the vendor.
     mutating func jsonBody(context: AppContext) async throws -> BodyReader {
+        try Self.reader(of: try await rawBody(context: context), context: context)
+    }
+
+    /// The body as `jsonBody` reads it, or an empty object when none was sent.
+    mutating func optionalJSONBody(context: AppContext) async throws -> BodyReader {
         let buffer = try await rawBody(context: context)
+        return try Self.reader(of: buffer.readableBytes == 0 ? ByteBuffer(string: "{}") : buffer, context: context)
+    }
+
+    private static func reader(of buffer: ByteBuffer, context: AppContext) throws -> BodyReader {
         let native = context.dialect == nil
         let issues = IssueBox()
         issues.reportsUnknownFields = native

@@ -89,20 +89,6 @@ struct EventRoutes {
     }
 }
 
-extension Request {
-    /// The body as JSON like `jsonBody`, or an empty object when none was sent.
-    mutating func optionalJSONBody(context: AppContext) async throws -> BodyReader {
-        let buffer = try await rawBody(context: context)
-        if buffer.readableBytes == 0 {
-            let issues = IssueBox()
-            issues.reportsUnknownFields = context.dialect == nil
-            return try BodyReader(body: .object([:]), issues: issues)
-        }
-        self = Request(head: head, body: .init(buffer: buffer))
-        return try await jsonBody(context: context)
-    }
-}
-
 extension WebhookEndpointInput {
     init(_ body: BodyReader) {
         self.init()
