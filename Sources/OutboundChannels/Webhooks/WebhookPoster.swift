@@ -16,7 +16,6 @@ import OutboundCore
 /// answer, and targets that resolve to loopback, private or link-local addresses refused unless
 /// the server allows them (`--allow-private-webhooks`).
 public final class WebhookPoster: WebhookTransport, WebhookTargetPolicy {
-    let client: HTTPClient
     let allowPrivate: Bool
     let timeout: TimeAmount
     /// How much of an answer is kept for the attempt log (status line, headers, start of body).
@@ -26,15 +25,18 @@ public final class WebhookPoster: WebhookTransport, WebhookTargetPolicy {
     public init(allowPrivate: Bool, timeout: Duration = .seconds(10)) {
         self.allowPrivate = allowPrivate
         self.timeout = .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
-        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow,
-                                                     timeout: .init(connect: .seconds(5), read: self.timeout))
-        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 16
-        client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
     }
 
-    deinit {
-        try? client.syncShutdown()
-    }
+    /// One client for the process (like `HTTPClient.shared`, never shut down), configured for
+    /// webhooks: no redirects, a quiet answer given up after 10 s; each request's own deadline is
+    /// the poster's `timeout`.
+    private static let sharedClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(10)))
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 16
+        return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+    }()
+
+    private var client: HTTPClient { Self.sharedClient }
 
     public func post(_ message: WebhookMessage) async -> WebhookResponse {
         guard let url = URL(string: message.url), let host = url.host else {
