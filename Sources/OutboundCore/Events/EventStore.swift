@@ -28,6 +28,8 @@ public protocol EventStore: Sendable {
     /// Logs a `webhook.ping` event and queues it for this endpoint only.
     func pingWebhookEndpoint(_ endpoint: ID, in workspace: ID, at: Date) async throws -> Event
 
+    /// Whether an enabled endpoint has a delivery due (a read: an idle deliverer polls it).
+    func hasDueWebhookDeliveries(at: Date) async throws -> Bool
     /// Claims due deliveries of enabled endpoints, at most `perEndpoint` in flight for each
     /// (counting `busy`, what the caller already has in flight) and `limit` in all; a claimed
     /// delivery is due again after `lease` unless it is settled first.

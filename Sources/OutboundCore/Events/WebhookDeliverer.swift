@@ -130,8 +130,14 @@ public struct WebhookDeliverer: Sendable {
                 }
             }
             while !Task.isCancelled {
-                // Top the queues up when they run low, and not in a tight loop when nothing is due.
-                if waiting < concurrency, claimedLast || ContinuousClock.now - lastClaim > .milliseconds(50) {
+                // Top the queues up when they run low: at once while claims find work; otherwise
+                // every 50 ms, and only when a read says something is due (a claim is a write).
+                var claim = waiting < concurrency && claimedLast
+                if !claim, waiting < concurrency, ContinuousClock.now - lastClaim > .milliseconds(50) {
+                    lastClaim = ContinuousClock.now
+                    claim = try await store.hasDueWebhookDeliveries(at: clock.now)
+                }
+                if claim {
                     var held = running
                     for (endpoint, jobs) in queued { held[endpoint, default: 0] += jobs.count }
                     let jobs = try await store.claimWebhookJobs(at: clock.now, busy: held, perEndpoint: prefetch,

@@ -180,19 +180,20 @@ extension SQLiteStore {
 
     // MARK: Delivery
 
-    public func claimWebhookJobs(at now: Date, busy: [ID: Int], perEndpoint: Int, limit: Int, lease: TimeInterval) async throws -> [WebhookJob] {
-        // The deliverer asks several times a second; most of the time nothing is due, and a read
-        // (beside the writer, in WAL) says so without taking the write lock from the dispatcher.
-        // CROSS JOIN keeps the endpoints outside: one seek per endpoint, not a scan of every retry.
-        let anythingDue = try await read { db in
+    /// A read beside the writer (WAL), so an idle deliverer's poll never takes the write lock.
+    /// CROSS JOIN keeps the endpoints outside: one seek per endpoint, not a scan of every retry.
+    public func hasDueWebhookDeliveries(at now: Date) async throws -> Bool {
+        try await read { db in
             try Bool.fetchOne(db.cachedStatement(sql: """
                 SELECT EXISTS (SELECT 1 FROM webhook_endpoints p CROSS JOIN webhook_deliveries d ON d.endpoint_seq = p.seq
                                WHERE p.enabled = 1 AND d.next_at IS NOT NULL AND d.next_at <= ?)
                 """), arguments: [Self.millis(now)]) ?? false
         }
-        guard anythingDue else { return [] }
+    }
+
+    public func claimWebhookJobs(at now: Date, busy: [ID: Int], perEndpoint: Int, limit: Int, lease: TimeInterval) async throws -> [WebhookJob] {
         // A lost claim (a power cut) only leaves the delivery due: relaxed durability is safe.
-        return try await writeRelaxed { db in
+        try await writeRelaxed { db in
             let nowMs = Self.millis(now), leaseMs = Self.millis(now.addingTimeInterval(lease))
             var jobs: [WebhookJob] = []
             for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM webhook_endpoints WHERE enabled = 1 ORDER BY seq")) {
