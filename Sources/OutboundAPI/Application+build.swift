@@ -22,6 +22,8 @@ public struct Services: Sendable {
     public let review: ReviewService
     public let lifecycle: LifecycleService
     public let inbound: InboundService
+    /// Reading replies from email senders' mailboxes (run by `MailboxWatchService` in the server).
+    public let mailboxes: MailboxService
     public let dispatcher: Dispatcher
     public let forecasts: ForecastService
     public let actions: ActionService
@@ -54,6 +56,7 @@ public struct Services: Sendable {
         self.lifecycle = lifecycle
         leads = LeadService(store: store, clock: clock, contacts: contacts, activation: { try await lifecycle.enroll($0) })
         inbound = InboundService(store: store, clock: clock)
+        mailboxes = MailboxService(store: store, clock: clock, inbound: inbound, senders: senders)
         dispatcher = Dispatcher(store: store, router: router, clock: clock, planner: planner)
         forecasts = ForecastService(store: store, clock: clock, router: { DefaultChannelRouter(clock: $0) })
         lists = ListService(store: store, clock: clock, leads: leads)

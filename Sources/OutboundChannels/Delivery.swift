@@ -8,11 +8,14 @@ public struct Delivery: Sendable {
     public let email: SMTPChannel
     public let sms: TwilioSMSChannel
     public let linkedin: LinkedInGatewayChannel
+    /// Reads email senders' replies from their mailboxes.
+    public let mailboxes: IMAPWatcher
 
-    public init(keyring: Keyring, clock: any TimeSource, publicURL: PublicURL, email: SMTPChannel? = nil) {
+    public init(keyring: Keyring, clock: any TimeSource, publicURL: PublicURL, email: SMTPChannel? = nil, mailboxes: IMAPWatcher? = nil) {
         self.keyring = keyring
         self.publicURL = publicURL
         self.email = email ?? SMTPChannel(keyring: keyring, publicURL: publicURL, clock: clock)
+        self.mailboxes = mailboxes ?? IMAPWatcher(keyring: keyring)
         sms = TwilioSMSChannel(keyring: keyring)
         linkedin = LinkedInGatewayChannel(keyring: keyring, clock: clock)
     }
@@ -24,12 +27,21 @@ public struct Delivery: Sendable {
 }
 
 extension Delivery {
-    /// Asks the sender's provider whether its settings work, without sending anything.
+    /// Asks the sender's provider whether its settings work, without sending anything: for
+    /// email, the SMTP server and (when set) the IMAP mailbox, each named in a failure.
     public func check(_ sender: Sender) async -> SenderCheck {
         switch sender.channel {
-        case .email: await email.check(sender)
+        case .email:
+            await Self.both([("smtp", await email.check(sender)),
+                             ("imap", sender.settings.imap == nil ? .connected : await mailboxes.check(sender))])
         case .sms: await sms.check(sender)
         case .linkedin: await linkedin.check(sender)
         }
+    }
+
+    /// Connected when every part is; otherwise each failing part's words, by name.
+    static func both(_ parts: [(name: String, check: SenderCheck)]) -> SenderCheck {
+        let failures = parts.compactMap { part in part.check.error.map { "\(part.name): \($0)" } }
+        return failures.isEmpty ? .connected : .failed(failures.joined(separator: "; "))
     }
 }

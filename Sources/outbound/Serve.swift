@@ -76,8 +76,9 @@ struct Serve: AsyncParsableCommand {
         logger.info("Outbound listening", metadata: ["address": "http://\(host):\(port)", "database": "\(store.location)"])
         let engine = DispatcherService(dispatcher: services.dispatcher, lifecycle: services.lifecycle, clock: services.clock, logger: logger)
         let webhooks = WebhookDeliveryService(deliverer: services.webhookDeliverer, events: services.events, logger: logger)
+        let mailboxes = MailboxWatchService(mailboxes: services.mailboxes, watcher: services.delivery.mailboxes, logger: logger)
         let group = ServiceGroup(
-            configuration: .init(services: [app, engine, webhooks], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: [app, engine, webhooks, mailboxes], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

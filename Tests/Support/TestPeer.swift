@@ -18,6 +18,11 @@ public struct TestPeer: Sendable {
     public static let smtpSink = TestPeer(name: "aiosmtpd and trustme (Python)", probe: ["python3", "-c", "import aiosmtpd, trustme"],
                                    install: "python3 -m pip install aiosmtpd trustme")
 
+    /// Dovecot (Debian's dovecot-imapd), which `Scripts/imap-server` runs, with trustme for its certificate.
+    public static let dovecot = TestPeer(name: "Dovecot (dovecot-imapd) and trustme",
+                                         probe: ["sh", "-c", "PATH=$PATH:/usr/sbin command -v dovecot && python3 -c 'import trustme'"],
+                                         install: "apt-get install dovecot-imapd && python3 -m pip install trustme")
+
     /// Whether missing peers fail the run instead of skipping (set by `Scripts/test`).
     public static var required: Bool { ProcessInfo.processInfo.environment["OUTBOUND_TEST_PEERS"] == "required" }
 

@@ -17,13 +17,29 @@ enum ChannelPaths {
         return [
             "/v1/senders/{id}/check": [
                 "parameters": [Doc.idParameter],
-                "post": Doc.operation("Check a sender's connection (SMTP EHLO + AUTH, Twilio account, gateway health)", tag: "Senders", responses: [
+                "post": Doc.operation("Check a sender's connection (SMTP EHLO + AUTH and its IMAP mailbox, Twilio account, gateway health)",
+                                      tag: "Senders", responses: [
                     "200": Doc.json(Doc.object([
                         "object": ["const": "sender_check"], "sender_id": Doc.string,
                         "status": ["type": "string", "enum": ["connected", "failed"]],
                         "error": ["type": ["string", "null"], "description": "The provider's exact answer when it failed"],
                         "checked_at": Doc.string,
                     ], required: ["object", "sender_id", "status", "error", "checked_at"]), "The result"),
+                    "404": Doc.problem("No such sender"),
+                ]),
+            ],
+            "/v1/senders/{id}/mailbox": [
+                "parameters": [Doc.idParameter],
+                "get": Doc.operation("Where the reading of an email sender's mailbox (IMAP) stands", tag: "Senders", responses: [
+                    "200": Doc.json(Doc.object([
+                        "object": ["const": "mailbox"], "sender_id": Doc.string,
+                        "status": ["type": "string", "enum": ["not_configured", "not_started", "watching", "failing", "refused"],
+                                   "description": "refused: the server refused the login; not tried again until the settings change"],
+                        "error": ["type": ["string", "null"], "description": "The server's own words when the last attempt failed"],
+                        "uid_validity": ["type": ["integer", "null"]], "last_uid": ["type": ["integer", "null"]],
+                        "messages_read": ["type": "integer"], "checked_at": ["type": ["string", "null"]],
+                    ], required: ["object", "sender_id", "status", "error", "uid_validity", "last_uid", "messages_read", "checked_at"]),
+                    "The mailbox"),
                     "404": Doc.problem("No such sender"),
                 ]),
             ],

@@ -109,7 +109,7 @@ enum EnginePaths {
         paths["/v1/inbound"] = [
             "post": Doc.operation("An inbound event: a reply, acceptance, open, click, bounce or opt-out", tag: "Lifecycle",
                                   body: Doc.object([
-                                      "type": ["type": "string", "enum": ["replied", "accepted", "opened", "clicked", "bounced", "unsubscribed"]],
+                                      "type": ["type": "string", "enum": ["replied", "accepted", "opened", "clicked", "bounced", "unsubscribed", "auto_replied"]],
                                       "channel": Doc.string, "action_id": Doc.string, "sender_id": Doc.string,
                                       "identity": Doc.string, "email": Doc.string, "phone": Doc.string, "linkedin_url": Doc.string,
                                       "body": Doc.string, "at": ["type": "string", "format": "date-time"],

@@ -129,7 +129,7 @@ enum Schemas {
         return [
             "Node": node,
             "Automation": object([
-                "on": enumeration(["replied", "accepted", "opened", "clicked", "bounced", "unsubscribed"]),
+                "on": enumeration(["replied", "accepted", "opened", "clicked", "bounced", "unsubscribed", "auto_replied"]),
                 "do": enumeration(["set_contact_status", "add_to_list", "remove_from_list", "stop"]),
                 "value": nullableString,
             ], required: ["on", "do"]),
@@ -203,6 +203,12 @@ enum Schemas {
                 "host": string, "port": range(1, 65_535), "security": enumeration(["starttls", "tls", "none"]),
                 "username": nullableString, "password": ["type": ["string", "null"], "writeOnly": true],
             ]),
+            "IMAPSettings": object([
+                "host": string, "port": range(1, 65_535),
+                "security": ["type": "string", "enum": ["tls", "starttls", "none"], "description": "Default tls (port 993)"],
+                "username": ["type": ["string", "null"], "description": "Default: the SMTP user name, else the sender's address"],
+                "password": ["type": ["string", "null"], "writeOnly": true, "description": "Default: the SMTP password"],
+            ]),
             "TwilioSettings": object([
                 "account_sid": string, "auth_token": ["type": ["string", "null"], "writeOnly": true], "base_url": string,
             ]),
@@ -214,11 +220,13 @@ enum Schemas {
                 "limits": ["type": "object", "additionalProperties": ref("RateLimit")], "pacing": ref("Pacing"),
                 "smtp": nullable(object(["host": string, "port": integer, "security": string, "username": nullableString,
                                          "password_set": boolean])),
+                "imap": nullable(object(["host": string, "port": integer, "security": string, "username": nullableString,
+                                         "password_set": boolean])),
                 "twilio": nullable(object(["account_sid": string, "base_url": string, "auth_token_set": boolean])),
                 "gateway": nullable(object(["url": string, "secret_set": boolean])),
                 "created_at": timestamp, "updated_at": timestamp,
             ], required: ["id", "object", "channel", "display_name", "linkedin_url", "email", "phone", "timezone", "status",
-                          "limits", "pacing", "smtp", "twilio", "gateway", "created_at", "updated_at"]),
+                          "limits", "pacing", "smtp", "imap", "twilio", "gateway", "created_at", "updated_at"]),
             "SenderCreate": object(senderFields(create: true), required: ["channel", "display_name"]),
             "SenderPatch": object(senderFields(create: false)),
             "Window": object([
@@ -262,7 +270,7 @@ enum Schemas {
             "timezone": ["type": ["string", "null"], "description": "IANA name or ±HH:MM; default UTC"],
             "status": enumeration(["active", "paused", "disconnected"]),
             "limits": nullable(ref("Limits")), "pacing": nullable(ref("Pacing")),
-            "smtp": nullable(ref("SMTPSettings")), "twilio": nullable(ref("TwilioSettings")),
+            "smtp": nullable(ref("SMTPSettings")), "imap": nullable(ref("IMAPSettings")), "twilio": nullable(ref("TwilioSettings")),
             "gateway": nullable(ref("GatewaySettings")),
         ]
         fields["channel"] = create ? enumeration(["linkedin", "email", "sms"]) : ["type": "string", "description": "Immutable"]

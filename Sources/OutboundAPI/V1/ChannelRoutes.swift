@@ -19,6 +19,14 @@ struct ChannelRoutes {
                                                          error: result.error, checkedAt: Timestamp.iso(services.clock.now)))
         }
 
+        routes.on(.get, "/v1/senders/{id}/mailbox") { _, context in
+            let id = try context.parameters.id(kind: .sender, resource: "sender")
+            let workspace = try context.workspace()
+            let sender = try await services.senders.get(id, in: workspace)
+            let state = try await services.mailboxes.state(of: id, in: workspace)
+            return try JSONResponse.make(MailboxBody(sender: sender, state: state))
+        }
+
         // Link scanners follow GET links: GET only shows a button; the POST (RFC 8058) unsubscribes.
         routes.on(.get, "/u/{token}") { _, context in
             let token = context.parameters.get("token") ?? ""
@@ -188,6 +196,27 @@ struct SenderCheckBody: ResponseEncodable, Sendable {
     var status: String
     @Nullable var error: String?
     var checkedAt: String
+}
+
+struct MailboxBody: ResponseEncodable, Sendable {
+    var object = "mailbox"
+    var senderId: String
+    var status: String
+    @Nullable var error: String?
+    @Nullable var uidValidity: Int64?
+    @Nullable var lastUid: Int64?
+    var messagesRead: Int64
+    @Nullable var checkedAt: String?
+
+    init(sender: Sender, state: MailboxState?) {
+        senderId = sender.id.rawValue
+        status = sender.settings.imap == nil ? "not_configured" : state?.status.rawValue ?? "not_started"
+        error = state?.error
+        uidValidity = state?.uidValidity
+        lastUid = state?.lastUID
+        messagesRead = state?.messagesRead ?? 0
+        checkedAt = state.map { Timestamp.iso($0.checkedAt) }
+    }
 }
 
 struct WebhookBody: ResponseEncodable, Sendable {

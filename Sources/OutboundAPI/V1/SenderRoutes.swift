@@ -75,6 +75,16 @@ extension SenderInput {
             smtp.ignoring("password_set")
             return input
         }
+        imap = body.object("imap").map { imap in
+            var input = IMAPInput()
+            input.host = imap.string("host")
+            input.port = imap.int("port")
+            input.security = imap.string("security")
+            input.username = imap.string("username")
+            input.password = imap.string("password")
+            imap.ignoring("password_set")
+            return input
+        }
         twilio = body.object("twilio").map { twilio in
             var input = TwilioInput()
             input.accountSID = twilio.string("account_sid")
@@ -110,6 +120,7 @@ struct SenderBody: ResponseEncodable, Sendable {
     var limits: [String: LimitBody]
     var pacing: PacingBody
     @Nullable var smtp: SMTPBody?
+    @Nullable var imap: SMTPBody?
     @Nullable var twilio: TwilioBody?
     @Nullable var gateway: GatewayBody?
     var createdAt: Date
@@ -159,6 +170,9 @@ struct SenderBody: ResponseEncodable, Sendable {
         })
         pacing = PacingBody(minGapSeconds: sender.pacing.minGapSeconds, maxGapSeconds: sender.pacing.maxGapSeconds)
         smtp = sender.settings.smtp.map {
+            SMTPBody(host: $0.host, port: $0.port, security: $0.security.rawValue, username: $0.username, passwordSet: $0.password != nil)
+        }
+        imap = sender.settings.imap.map {
             SMTPBody(host: $0.host, port: $0.port, security: $0.security.rawValue, username: $0.username, passwordSet: $0.password != nil)
         }
         twilio = sender.settings.twilio.map {

@@ -1,16 +1,46 @@
 /// How a sender reaches its provider. Secret fields are write-only: stored, never returned.
 public struct ProviderSettings: Sendable, Hashable, Codable {
     public var smtp: SMTPSettings?
+    /// Where an email sender's replies are read (its mailbox, over IMAP).
+    public var imap: IMAPSettings?
     public var twilio: TwilioSettings?
     public var gateway: GatewaySettings?
 
-    public init(smtp: SMTPSettings? = nil, twilio: TwilioSettings? = nil, gateway: GatewaySettings? = nil) {
+    public init(smtp: SMTPSettings? = nil, imap: IMAPSettings? = nil, twilio: TwilioSettings? = nil, gateway: GatewaySettings? = nil) {
         self.smtp = smtp
+        self.imap = imap
         self.twilio = twilio
         self.gateway = gateway
     }
 
-    public var isEmpty: Bool { smtp == nil && twilio == nil && gateway == nil }
+    public var isEmpty: Bool { smtp == nil && imap == nil && twilio == nil && gateway == nil }
+
+    /// The IMAP login: the mailbox's own, else the SMTP login's (most providers use one login
+    /// for both), else the sender's address as user name.
+    public func imapLogin(address: String?) -> (username: String, password: String?)? {
+        guard let imap else { return nil }
+        let username = imap.username ?? smtp?.username ?? address ?? ""
+        return (username, imap.password ?? smtp?.password)
+    }
+}
+
+/// The mailbox an email sender's replies arrive in, read over IMAP (RFC 9051).
+public struct IMAPSettings: Sendable, Hashable, Codable {
+    public var host: String
+    public var port: Int
+    public var security: SMTPSettings.Security
+    /// Nil: the SMTP user name (or the sender's address).
+    public var username: String?
+    /// Secret. Nil: the SMTP password.
+    public var password: String?
+
+    public init(host: String, port: Int, security: SMTPSettings.Security, username: String?, password: String?) {
+        self.host = host
+        self.port = port
+        self.security = security
+        self.username = username
+        self.password = password
+    }
 }
 
 /// SMTP submission of an email sender.

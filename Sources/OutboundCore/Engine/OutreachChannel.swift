@@ -104,6 +104,9 @@ public struct ScheduledSignal: Sendable, Hashable {
 /// Inbound event types.
 public enum SignalType: String, Sendable, Hashable, CaseIterable {
     case replied, accepted, opened, clicked, bounced, unsubscribed
+    /// An automatic answer (out of office, vacation): recorded, and a reply only to the
+    /// campaign's automations that name it (`{"on": "auto_replied", "action": "stop"}`).
+    case autoReplied = "auto_replied"
 
     /// The sequence condition this event satisfies, if any.
     public var signal: Signal? {
@@ -112,7 +115,7 @@ public enum SignalType: String, Sendable, Hashable, CaseIterable {
         case .accepted: .accepted
         case .opened: .opened
         case .clicked: .clicked
-        case .bounced, .unsubscribed: nil
+        case .bounced, .unsubscribed, .autoReplied: nil
         }
     }
 }

@@ -44,7 +44,7 @@ public enum EventType {
         "lead.enrolled", "lead.completed", "lead.replied", "lead.stopped", "lead.failed", "lead.skipped", "lead.bounced",
         "lead.unsubscribed", "lead.uncertain", "lead.retried",
         "message.sent", "message.failed", "message.uncertain", "message.bounced", "message.opened", "message.clicked",
-        "connection.accepted", "reply.received",
+        "connection.accepted", "reply.received", "reply.automatic",
         "contact.unsubscribed", "contact.suppressed", "contact.deleted", "contact.erased",
         "sender.disconnected", "sender.reconnected", "sender.paused", "sender.resumed",
         "import.completed", "import.failed",
@@ -60,6 +60,7 @@ public enum EventType {
         case .clicked: "message.clicked"
         case .bounced: "message.bounced"
         case .unsubscribed: "contact.unsubscribed"
+        case .autoReplied: "reply.automatic"
         }
     }
 

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Encrypts provider secrets (SMTP passwords, Twilio tokens, gateway keys) before they are
+/// Encrypts provider secrets (SMTP and IMAP passwords, Twilio tokens, gateway keys) before they are
 /// stored, and decrypts them only where a channel needs them. The key never enters the database.
 public protocol SecretSealer: Sendable {
     /// Whether `text` is already sealed (stored values are; fresh input is not).
@@ -19,6 +19,7 @@ extension ProviderSettings {
         }
         var copy = self
         copy.smtp?.password = seal(smtp?.password)
+        copy.imap?.password = seal(imap?.password)
         copy.twilio?.authToken = seal(twilio?.authToken)
         copy.gateway?.secret = seal(gateway?.secret)
         return copy

@@ -11,13 +11,17 @@ public struct InboundEmail: Sendable {
     public var text: String?
     /// The delivery-status report the message carries, when it is a bounce report.
     public var report: DeliveryReport?
+    /// An automatic answer (`Auto-Submitted`, an out-of-office subject), not a person's reply.
+    public var isAutomatic: Bool
 
-    public init(from: String, subject: String? = nil, references: [String] = [], text: String? = nil, report: DeliveryReport? = nil) {
+    public init(from: String, subject: String? = nil, references: [String] = [], text: String? = nil, report: DeliveryReport? = nil,
+                isAutomatic: Bool = false) {
         self.from = from
         self.subject = subject
         self.references = references
         self.text = text
         self.report = report
+        self.isAutomatic = isAutomatic
     }
 }
 
@@ -98,8 +102,9 @@ extension InboundService {
         _ = try await optOut(kind, recipient, in: workspace)
     }
 
-    /// An email to a sender's mailbox: a bounce report bounces its lead; anything else is a reply,
-    /// matched by the Message-IDs it answers first, then by the sender's address.
+    /// An email to a sender's mailbox: a bounce report bounces its lead; an automatic answer is
+    /// recorded as `auto_replied`; anything else is a reply. Both are matched by the Message-IDs
+    /// they answer first, then by the sender's address.
     @discardableResult
     public func receiveEmail(_ email: InboundEmail, to sender: Sender) async throws -> Int {
         if let report = email.report {
@@ -109,12 +114,13 @@ extension InboundService {
             }
             return try await receive(InboundEvent(type: .bounced, identity: report.recipient), in: sender.workspaceID)
         }
+        let type: SignalType = email.isAutomatic ? .autoReplied : .replied
         if let actionID = try await knownAction(in: email.references, workspace: sender.workspaceID) {
-            return try await receive(InboundEvent(type: .replied, actionID: actionID, senderID: sender.id, text: email.text),
+            return try await receive(InboundEvent(type: type, actionID: actionID, senderID: sender.id, text: email.text),
                                      in: sender.workspaceID)
         }
         guard let address = Identity.email(Self.addressPart(of: email.from)) else { throw ValidationError("from", "is not an email address") }
-        return try await reply(identity: address, sender: sender, text: email.text)
+        return try await reply(identity: address, sender: sender, text: email.text, type: type)
     }
 
     /// `Jane Doe <jane@example.com>` → `jane@example.com` (the angle-bracketed part, else all of it).
@@ -146,9 +152,9 @@ extension InboundService {
 
     /// A reply from `identity`: to the leads this sender talks to, or any lead with it.
     @discardableResult
-    private func reply(identity: String, sender: Sender, text: String?) async throws -> Int {
-        let touched = try await receive(InboundEvent(type: .replied, senderID: sender.id, identity: identity, text: text), in: sender.workspaceID)
+    private func reply(identity: String, sender: Sender, text: String?, type: SignalType = .replied) async throws -> Int {
+        let touched = try await receive(InboundEvent(type: type, senderID: sender.id, identity: identity, text: text), in: sender.workspaceID)
         if touched > 0 { return touched }
-        return try await receive(InboundEvent(type: .replied, identity: identity, text: text), in: sender.workspaceID)
+        return try await receive(InboundEvent(type: type, identity: identity, text: text), in: sender.workspaceID)
     }
 }

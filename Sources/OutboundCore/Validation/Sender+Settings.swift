@@ -6,11 +6,17 @@ extension Sender {
     mutating func applySettings(_ input: SenderInput, issues: inout IssueList) {
         // Another channel's block may be null (as a read sender shows it), never a value.
         if case .value = input.smtp, channel != .email { issues.add("smtp", "applies to email senders only") }
+        if case .value = input.imap, channel != .email { issues.add("imap", "applies to email senders only") }
         if case .value = input.twilio, channel != .sms { issues.add("twilio", "applies to sms senders only") }
         if case .value = input.gateway, channel != .linkedin { issues.add("gateway", "applies to linkedin senders only") }
         switch (channel, input.smtp) {
         case (.email, .null): settings.smtp = nil
         case (.email, .value(let smtp)): settings.smtp = Sender.merge(smtp, onto: settings.smtp, issues: &issues)
+        default: break
+        }
+        switch (channel, input.imap) {
+        case (.email, .null): settings.imap = nil
+        case (.email, .value(let imap)): settings.imap = Sender.merge(imap, onto: settings.imap, issues: &issues)
         default: break
         }
         switch (channel, input.twilio) {
@@ -26,28 +32,57 @@ extension Sender {
     }
 
     private static func merge(_ input: SMTPInput, onto current: SMTPSettings?, issues: inout IssueList) -> SMTPSettings? {
-        var security = current?.security ?? .starttls
+        let login = mergeLogin(MailLoginInput(host: input.host, port: input.port, security: input.security, username: input.username,
+                                              password: input.password),
+                               onto: current.map { ($0.host, $0.port, $0.security, $0.username, $0.password) }, block: "smtp",
+                               defaultSecurity: .starttls, ports: [.starttls: 587, .tls: 465, .none: 25], issues: &issues)
+        return login.map { SMTPSettings(host: $0.host, port: $0.port, security: $0.security, username: $0.username, password: $0.password) }
+            ?? current
+    }
+
+    private static func merge(_ input: IMAPInput, onto current: IMAPSettings?, issues: inout IssueList) -> IMAPSettings? {
+        let login = mergeLogin(MailLoginInput(host: input.host, port: input.port, security: input.security, username: input.username,
+                                              password: input.password),
+                               onto: current.map { ($0.host, $0.port, $0.security, $0.username, $0.password) }, block: "imap",
+                               defaultSecurity: .tls, ports: [.starttls: 143, .tls: 993, .none: 143], issues: &issues)
+        return login.map { IMAPSettings(host: $0.host, port: $0.port, security: $0.security, username: $0.username, password: $0.password) }
+            ?? current
+    }
+
+    private struct MailLoginInput {
+        var host: Field<String>, port: Field<Int>, security: Field<String>, username: Field<String>, password: Field<String>
+    }
+
+    private typealias MailLogin = (host: String, port: Int, security: SMTPSettings.Security, username: String?, password: String?)
+
+    /// A mail server login block (`smtp`, `imap`): host, port, security and credentials, each
+    /// absent → unchanged, null → default; the port follows the security unless given.
+    private static func mergeLogin(
+        _ input: MailLoginInput, onto current: MailLogin?, block: String, defaultSecurity: SMTPSettings.Security,
+        ports: [SMTPSettings.Security: Int], issues: inout IssueList
+    ) -> MailLogin? {
+        var security = current?.security ?? defaultSecurity
         switch input.security {
         case .value(let text):
             if let value = SMTPSettings.Security(rawValue: text) { security = value } else {
-                issues.add("smtp.security", "must be one of starttls, tls, none")
+                issues.add("\(block).security", "must be one of starttls, tls, none")
             }
-        case .null: security = .starttls
+        case .null: security = defaultSecurity
         case .absent: break
         }
-        let defaultPort = switch security { case .starttls: 587; case .tls: 465; case .none: 25 }
+        let defaultPort = ports[security] ?? 0
         var port = current?.port ?? defaultPort
         switch input.port {
         case .value(let number):
-            if (1...65_535).contains(number) { port = number } else { issues.add("smtp.port", "must be between 1 and 65535") }
+            if (1...65_535).contains(number) { port = number } else { issues.add("\(block).port", "must be between 1 and 65535") }
         case .null: port = defaultPort
         case .absent: break
         }
-        let host = string(input.host, current: current?.host, field: "smtp.host", required: true, issues: &issues)
-        let username = string(input.username, current: current?.username, field: "smtp.username", required: false, issues: &issues)
-        let password = string(input.password, current: current?.password, field: "smtp.password", required: false, issues: &issues)
-        guard let host else { return current }
-        return SMTPSettings(host: host, port: port, security: security, username: username, password: password)
+        let host = string(input.host, current: current?.host, field: "\(block).host", required: true, issues: &issues)
+        let username = string(input.username, current: current?.username, field: "\(block).username", required: false, issues: &issues)
+        let password = string(input.password, current: current?.password, field: "\(block).password", required: false, issues: &issues)
+        guard let host else { return nil }
+        return (host, port, security, username, password)
     }
 
     private static func merge(_ input: TwilioInput, onto current: TwilioSettings?, issues: inout IssueList) -> TwilioSettings? {

@@ -12,6 +12,7 @@ public struct SenderInput: Sendable {
     public var limits: Field<[String: Field<RateLimitInput>]> = .absent
     public var pacing: Field<PacingInput> = .absent
     public var smtp: Field<SMTPInput> = .absent
+    public var imap: Field<IMAPInput> = .absent
     public var twilio: Field<TwilioInput> = .absent
     public var gateway: Field<GatewayInput> = .absent
 
@@ -36,6 +37,15 @@ public struct PacingInput: Sendable {
 }
 
 public struct SMTPInput: Sendable {
+    public var host: Field<String> = .absent
+    public var port: Field<Int> = .absent
+    public var security: Field<String> = .absent
+    public var username: Field<String> = .absent
+    public var password: Field<String> = .absent
+    public init() {}
+}
+
+public struct IMAPInput: Sendable {
     public var host: Field<String> = .absent
     public var port: Field<Int> = .absent
     public var security: Field<String> = .absent

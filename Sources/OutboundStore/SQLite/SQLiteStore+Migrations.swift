@@ -411,6 +411,20 @@ extension SQLiteStore {
         migrator.registerMigration("v14-event-log-and-webhooks") { db in
             try EventSchema.migrate(db)
         }
+        migrator.registerMigration("v15-mailboxes") { db in
+            // Where the reading of each sender's mailbox stands (IMAP: UIDVALIDITY, last UID read).
+            try db.execute(sql: """
+                CREATE TABLE mailboxes (
+                    sender_id TEXT PRIMARY KEY REFERENCES senders(id) ON DELETE CASCADE,
+                    uid_validity INTEGER,
+                    last_uid INTEGER,
+                    status TEXT NOT NULL,
+                    error TEXT,
+                    checked_at INTEGER NOT NULL,
+                    messages_read INTEGER NOT NULL DEFAULT 0
+                ) WITHOUT ROWID
+                """)
+        }
         return migrator
     }()
 }

@@ -119,7 +119,7 @@ extension SQLiteStore {
         let text: Any = text ?? NSNull(), action: Any = action ?? NSNull()
         var data: [String: Any]
         switch type {
-        case .replied:
+        case .replied, .autoReplied:
             data = ["reply": ["text": text, "action_id": action, "received_at": Timestamp.iso(date(at))] as [String: Any], "lead": lead]
         case .accepted, .unsubscribed:
             data = ["lead": lead, "action_id": action]
