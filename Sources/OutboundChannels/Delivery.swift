@@ -28,14 +28,15 @@ public struct Delivery: Sendable {
 
 extension Delivery {
     /// Asks the sender's provider whether its settings work, without sending anything: for
-    /// email, the SMTP server and (when set) the IMAP mailbox, each named in a failure.
+    /// email, the SMTP server and (when set) the IMAP mailbox, then each named in a failure.
     public func check(_ sender: Sender) async -> SenderCheck {
         switch sender.channel {
         case .email:
-            await Self.both([("smtp", await email.check(sender)),
-                             ("imap", sender.settings.imap == nil ? .connected : await mailboxes.check(sender))])
-        case .sms: await sms.check(sender)
-        case .linkedin: await linkedin.check(sender)
+            let smtp = await email.check(sender)
+            guard sender.settings.imap != nil else { return smtp }
+            return Self.both([("smtp", smtp), ("imap", await mailboxes.check(sender))])
+        case .sms: return await sms.check(sender)
+        case .linkedin: return await linkedin.check(sender)
         }
     }
 

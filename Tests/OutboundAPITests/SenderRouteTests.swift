@@ -46,6 +46,46 @@ import OutboundCore
         }
     }
 
+    @Test func anEmailSenderReadsRepliesFromItsMailbox() async throws {
+        let harness = try await Harness.make()
+        try await harness.run { api in
+            let created = try await api.send(.post, "/v1/senders", json: """
+                {"channel": "email", "display_name": "Jane", "email": "jane@example.com",
+                 "smtp": {"host": "smtp.example.com", "username": "jane", "password": "smtp-secret"},
+                 "imap": {"host": "imap.example.com", "password": "imap-secret"}}
+                """)
+            #expect(created.status == .created)
+            #expect(!created.text.contains("imap-secret"))
+            let id = try #require(created.string("id"))
+            #expect(created.json.path("imap", "port") == .number(993), "tls by default")
+            #expect(created.json.path("imap", "security") == .string("tls"))
+            #expect(created.json.path("imap", "username") == .null, "the SMTP login is used")
+            #expect(created.json.path("imap", "password_set") == .bool(true))
+            let mailbox = try await api.send(.get, "/v1/senders/\(id)/mailbox")
+            #expect(mailbox.status == .ok)
+            #expect(mailbox.string("status") == "not_started" && mailbox.json.path("messages_read") == .number(0))
+
+            let starttls = try await api.send(.patch, "/v1/senders/\(id)", json: #"{"imap": {"security": "starttls", "port": null}}"#)
+            #expect(starttls.json.path("imap", "port") == .number(143))
+            #expect(starttls.json.path("imap", "host") == .string("imap.example.com"), "absent fields keep their value")
+            let removed = try await api.send(.patch, "/v1/senders/\(id)", json: #"{"imap": null}"#)
+            #expect(removed.json.path("imap") == .null)
+            let unconfigured = try await api.send(.get, "/v1/senders/\(id)/mailbox")
+            #expect(unconfigured.string("status") == "not_configured")
+
+            let sms = try await api.send(.post, "/v1/senders", json: """
+                {"channel": "sms", "display_name": "Line", "phone": "+14155550100", "imap": {"host": "imap.example.com", "port": 0, "security": "ssl"}}
+                """)
+            #expect(sms.status == .unprocessableContent)
+            #expect(sms.text.contains("\"imap\"") && sms.text.contains("applies to email senders only"), "\(sms.text)")
+            let bad = try await api.send(.post, "/v1/senders", json: """
+                {"channel": "email", "display_name": "Bad", "email": "bad@example.com", "imap": {"port": 0, "security": "ssl"}}
+                """)
+            #expect(bad.status == .unprocessableContent)
+            for field in ["imap.host", "imap.port", "imap.security"] { #expect(bad.text.contains(field), "\(field): \(bad.text)") }
+        }
+    }
+
     @Test func invalidSendersNameEveryField() async throws {
         let harness = try await Harness.make()
         try await harness.run { api in

@@ -1,7 +1,46 @@
+import Foundation
 @testable import OutboundChannels
 import Testing
 
 struct MIMETests {
+    @Test func aReplysTextIsItsPlainPartDecodedAndAutomaticAnswersAreKnown() {
+        let reply = """
+            From: Jane <jane@example.com>\r
+            Subject: Re: Hello\r
+            In-Reply-To: <action_1@sender.example>\r
+            Content-Type: multipart/mixed; boundary="outer"\r
+            \r
+            --outer\r
+            Content-Type: multipart/alternative; boundary=inner\r
+            \r
+            --inner\r
+            Content-Type: text/plain; charset=utf-8\r
+            Content-Transfer-Encoding: quoted-printable\r
+            \r
+            Gr=C3=BC=C3=9Fe, a long line that was =\r
+            softly broken.\r
+            --inner\r
+            Content-Type: text/html\r
+            \r
+            <p>Grüße</p>\r
+            --inner--\r
+            --outer--\r
+            """
+        let email = InboundMail.parse(rawMessage: reply)
+        #expect(email.text?.hasPrefix("Grüße, a long line that was softly broken.") == true, "\(email.text ?? "nil")")
+        #expect(email.references == ["<action_1@sender.example>"] && !email.isAutomatic && email.report == nil)
+        let base64 = "From: a@example.com\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+            + Data("Hallo Welt".utf8).base64EncodedString() + "\r\n"
+        #expect(InboundMail.parse(rawMessage: base64).text == "Hallo Welt")
+
+        #expect(InboundMail.parse(rawMessage: "From: a@example.com\r\nAuto-Submitted: auto-replied\r\n\r\nAway").isAutomatic)
+        #expect(!InboundMail.parse(rawMessage: "From: a@example.com\r\nAuto-Submitted: no\r\n\r\nHi").isAutomatic)
+        #expect(InboundMail.parse(rawMessage: "From: a@example.com\r\nSubject: Automatic reply: Hello\r\n\r\nAway").isAutomatic)
+        #expect(InboundMail.parse(rawMessage: "From: a@example.com\r\nSubject: Abwesenheitsnotiz: Hallo\r\n\r\nWeg").isAutomatic)
+        #expect(!InboundMail.parse(rawMessage: "From: a@example.com\r\nSubject: Re: Out of office plans\r\n\r\nSure").isAutomatic,
+                "a person's reply about being out of office is a reply")
+    }
+
     @Test func quotedPrintableSoftBreaksLongLinesAndEncodesWhatItMust() {
         let long = String(repeating: "abcdefghij", count: 20) + " é=ü "
         let encoded = MIME.quotedPrintable(long + "\nnext\r\nline \t\n")
