@@ -8,6 +8,8 @@ public struct Delivery: Sendable {
     public let email: SMTPChannel
     public let sms: TwilioSMSChannel
     public let linkedin: LinkedInGatewayChannel
+    /// LinkedIn seats whose sender has `unipile` settings go here instead of the gateway.
+    public let unipile: UnipileChannel
     /// Reads email senders' replies from their mailboxes.
     public let mailboxes: IMAPWatcher
 
@@ -18,11 +20,12 @@ public struct Delivery: Sendable {
         self.mailboxes = mailboxes ?? IMAPWatcher(keyring: keyring)
         sms = TwilioSMSChannel(keyring: keyring)
         linkedin = LinkedInGatewayChannel(keyring: keyring, clock: clock)
+        unipile = UnipileChannel(keyring: keyring, clock: clock)
     }
 
     /// Dry runs go to the simulator, everything else to the channel of its kind.
     public func router(clock: any TimeSource) -> DefaultChannelRouter {
-        DefaultChannelRouter(clock: clock, live: [.email: email, .sms: sms, .linkedin: linkedin])
+        DefaultChannelRouter(clock: clock, live: [.email: email, .sms: sms, .linkedin: LinkedInChannel(gateway: linkedin, unipile: unipile)])
     }
 }
 
@@ -36,7 +39,7 @@ extension Delivery {
             guard sender.settings.imap != nil else { return smtp }
             return Self.both([("smtp", smtp), ("imap", await mailboxes.check(sender))])
         case .sms: return await sms.check(sender)
-        case .linkedin: return await linkedin.check(sender)
+        case .linkedin: return await LinkedInChannel(gateway: linkedin, unipile: unipile).check(sender)
         }
     }
 
@@ -45,4 +48,18 @@ extension Delivery {
         let failures = parts.compactMap { part in part.check.error.map { "\(part.name): \($0)" } }
         return failures.isEmpty ? .connected : .failed(failures.joined(separator: "; "))
     }
+}
+
+/// A LinkedIn action goes to Unipile when its sender has `unipile` settings, else to the gateway.
+public struct LinkedInChannel: OutreachChannel {
+    let gateway: LinkedInGatewayChannel
+    let unipile: UnipileChannel
+
+    func channel(for sender: Sender) -> any OutreachChannel {
+        sender.settings.unipile != nil ? unipile : gateway
+    }
+
+    public func send(_ action: OutboundAction) async -> SendResult { await channel(for: action.sender).send(action) }
+    public func confirm(_ action: OutboundAction) async -> Bool? { await channel(for: action.sender).confirm(action) }
+    public func check(_ sender: Sender) async -> SenderCheck { await channel(for: sender).check(sender) }
 }

@@ -70,6 +70,22 @@ enum ChannelPaths {
                     ],
                 ],
             ],
+            "/webhooks/unipile/{sender_id}": [
+                "parameters": [senderParameter],
+                "post": [
+                    "summary": "Unipile's webhooks for a LinkedIn seat (message_received, new_relation), with the Unipile-Auth header",
+                    "tags": ["Channels"], "operationId": "unipile_event", "security": [],
+                    "parameters": [["name": "Unipile-Auth", "in": "header", "required": true, "schema": Doc.string,
+                                    "description": "The sender's unipile.webhook_secret"]],
+                    "requestBody": ["required": true, "content": ["application/json": ["schema": Doc.object([
+                        "event": Doc.string, "account_id": Doc.string, "message": Doc.string,
+                        "sender": Doc.object(["attendee_provider_id": Doc.string, "attendee_profile_url": Doc.string]),
+                        "user_provider_id": Doc.string, "user_public_identifier": Doc.string, "user_profile_url": Doc.string,
+                    ])]]],
+                    "responses": ["200": received, "400": Doc.problem("Malformed JSON"), "403": Doc.problem("Unipile-Auth missing or wrong"),
+                                  "404": Doc.problem("No such LinkedIn sender"), "422": Doc.problem("Not this sender's account, or no member")],
+                ],
+            ],
             "/webhooks/linkedin/{sender_id}": [
                 "parameters": [senderParameter],
                 "post": [

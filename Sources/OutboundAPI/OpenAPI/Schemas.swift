@@ -213,6 +213,12 @@ enum Schemas {
                 "account_sid": string, "auth_token": ["type": ["string", "null"], "writeOnly": true], "base_url": string,
             ]),
             "GatewaySettings": object(["url": string, "secret": ["type": ["string", "null"], "writeOnly": true]]),
+            "UnipileSettings": object([
+                "dsn": ["type": "string", "description": "The API base Unipile's dashboard shows (host:port or https URL)"],
+                "api_key": ["type": ["string", "null"], "writeOnly": true], "account_id": string,
+                "webhook_secret": ["type": ["string", "null"], "writeOnly": true,
+                                   "description": "What Unipile's webhooks send in the Unipile-Auth header"],
+            ]),
             "Sender": object([
                 "id": string, "object": ["const": "sender"], "channel": enumeration(["linkedin", "email", "sms"]),
                 "display_name": string, "linkedin_url": nullableString, "email": nullableString, "phone": nullableString,
@@ -224,9 +230,10 @@ enum Schemas {
                                          "password_set": boolean])),
                 "twilio": nullable(object(["account_sid": string, "base_url": string, "auth_token_set": boolean])),
                 "gateway": nullable(object(["url": string, "secret_set": boolean])),
+                "unipile": nullable(object(["dsn": string, "account_id": string, "api_key_set": boolean, "webhook_secret_set": boolean])),
                 "created_at": timestamp, "updated_at": timestamp,
             ], required: ["id", "object", "channel", "display_name", "linkedin_url", "email", "phone", "timezone", "status",
-                          "limits", "pacing", "smtp", "imap", "twilio", "gateway", "created_at", "updated_at"]),
+                          "limits", "pacing", "smtp", "imap", "twilio", "gateway", "unipile", "created_at", "updated_at"]),
             "SenderCreate": object(senderFields(create: true), required: ["channel", "display_name"]),
             "SenderPatch": object(senderFields(create: false)),
             "Window": object([
@@ -271,7 +278,7 @@ enum Schemas {
             "status": enumeration(["active", "paused", "disconnected"]),
             "limits": nullable(ref("Limits")), "pacing": nullable(ref("Pacing")),
             "smtp": nullable(ref("SMTPSettings")), "imap": nullable(ref("IMAPSettings")), "twilio": nullable(ref("TwilioSettings")),
-            "gateway": nullable(ref("GatewaySettings")),
+            "gateway": nullable(ref("GatewaySettings")), "unipile": nullable(ref("UnipileSettings")),
         ]
         fields["channel"] = create ? enumeration(["linkedin", "email", "sms"]) : ["type": "string", "description": "Immutable"]
         return fields

@@ -112,6 +112,50 @@ struct ChannelRoutes {
             return WebhookBody(received: true, matched: matched)
         }
 
+        // Unipile's webhooks (messaging `message_received`, users `new_relation`), created with a
+        // `Unipile-Auth` header whose value is the sender's `unipile.webhook_secret`. Fields of
+        // Unipile's payload that Outbound does not use are ignored: the payload is theirs.
+        routes.on(.post, "/webhooks/unipile/{sender_id}") { request, context in
+            var request = request
+            let sender = try await webhookSender(context, channel: .linkedin)
+            guard let settings = sender.settings.unipile, let secret = settings.webhookSecret.flatMap({ try? keyring.open($0) }) else {
+                throw APIError.forbidden("this sender has no unipile.webhook_secret to check Unipile-Auth with")
+            }
+            guard let presented = request.headers[HTTPField.Name("Unipile-Auth")!],
+                  Self.constantTimeEqual(Array(presented.utf8), Array(secret.utf8))
+            else { throw APIError.forbidden("Unipile-Auth is missing or does not match") }
+            let raw = try await request.rawBody(context: context)
+            guard let body = try JSONValue.parse(raw.readableBytesView).objectValue else { throw ValidationError("body", "must be a JSON object") }
+            if let account = body["account_id"]?.stringValue, account != settings.accountID {
+                throw ValidationError("account_id", "is not this sender's Unipile account (\(settings.accountID))")
+            }
+            let event = body["event"]?.stringValue ?? ""
+            let type: SignalType
+            let member: [String: JSONValue]
+            let text: String?
+            switch event {
+            case "message_received":
+                // Our own messages come back too: they are not replies.
+                if body["is_sender"] == .bool(true) || body["is_sender"] == .number(1) { return WebhookBody(received: true, matched: 0) }
+                type = .replied
+                member = body["sender"]?.objectValue ?? [:]
+                text = body["message"]?.stringValue
+            case "new_relation":
+                type = .accepted
+                member = body
+                text = nil
+            default:
+                return WebhookBody(received: true, matched: 0)
+            }
+            let url = try await unipileMember(member, of: sender)
+            guard let url else { throw ValidationError("sender.attendee_profile_url", "names no LinkedIn member Unipile knows") }
+            let matched = try await services.inbound.receive(
+                InboundEvent(type: type, senderID: sender.id, identity: url, at: body["timestamp"]?.stringValue.flatMap(Timestamps.parse),
+                             text: text),
+                in: sender.workspaceID)
+            return WebhookBody(received: true, matched: matched)
+        }
+
         routes.on(.post, "/webhooks/email/{sender_id}") { request, context in
             var request = request
             let sender = try await webhookSender(context, channel: .email)
@@ -131,6 +175,29 @@ struct ChannelRoutes {
             let matched = try await services.inbound.receiveEmail(email, to: sender)
             return WebhookBody(received: true, matched: matched)
         }
+    }
+
+    /// The public profile URL of the member a Unipile event names: its public URL or identifier
+    /// when the event has one, else the profile Unipile returns for its provider ID.
+    private func unipileMember(_ member: [String: JSONValue], of sender: Sender) async throws -> String? {
+        for key in ["attendee_profile_url", "user_profile_url"] {
+            if let url = member[key]?.stringValue.flatMap(Identity.linkedinURL), !Self.isProviderID(url) { return url }
+        }
+        if let slug = member["user_public_identifier"]?.stringValue ?? member["attendee_public_identifier"]?.stringValue {
+            return Identity.linkedinURL("https://www.linkedin.com/in/\(slug)")
+        }
+        guard let id = member["attendee_provider_id"]?.stringValue ?? member["user_provider_id"]?.stringValue else { return nil }
+        return await services.delivery.unipile.profileURL(ofMember: id, sender: sender)
+    }
+
+    /// `…/in/ACoAAB…`: a profile URL made of LinkedIn's internal member ID, not the public one.
+    static func isProviderID(_ url: String) -> Bool {
+        url.split(separator: "/").last.map { $0.hasPrefix("ACo") || $0.hasPrefix("aco") } ?? false
+    }
+
+    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        return zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
     /// The sender a webhook path names; unknown or of another channel → 404.

@@ -100,6 +100,16 @@ extension SenderInput {
             gateway.ignoring("secret_set")
             return input
         }
+        unipile = body.object("unipile").map { unipile in
+            var input = UnipileInput()
+            input.dsn = unipile.string("dsn")
+            input.apiKey = unipile.string("api_key")
+            input.accountID = unipile.string("account_id")
+            input.webhookSecret = unipile.string("webhook_secret")
+            unipile.ignoring("api_key_set")
+            unipile.ignoring("webhook_secret_set")
+            return input
+        }
         body.ignoring(BodyReader.readOnlyMembers)
         readIssues = body.readIssues
     }
@@ -123,6 +133,7 @@ struct SenderBody: ResponseEncodable, Sendable {
     @Nullable var imap: SMTPBody?
     @Nullable var twilio: TwilioBody?
     @Nullable var gateway: GatewayBody?
+    @Nullable var unipile: UnipileBody?
     var createdAt: Date
     var updatedAt: Date
 
@@ -156,6 +167,13 @@ struct SenderBody: ResponseEncodable, Sendable {
         var secretSet: Bool
     }
 
+    struct UnipileBody: Encodable, Sendable {
+        var dsn: String
+        var accountId: String
+        var apiKeySet: Bool
+        var webhookSecretSet: Bool
+    }
+
     init(_ sender: Sender) {
         id = sender.id.rawValue
         channel = sender.channel.rawValue
@@ -179,6 +197,9 @@ struct SenderBody: ResponseEncodable, Sendable {
             TwilioBody(accountSid: $0.accountSID, baseUrl: $0.baseURL, authTokenSet: $0.authToken != nil)
         }
         gateway = sender.settings.gateway.map { GatewayBody(url: $0.url, secretSet: $0.secret != nil) }
+        unipile = sender.settings.unipile.map {
+            UnipileBody(dsn: $0.dsn, accountId: $0.accountID, apiKeySet: $0.apiKey != nil, webhookSecretSet: $0.webhookSecret != nil)
+        }
         createdAt = sender.createdAt
         updatedAt = sender.updatedAt
     }

@@ -5,15 +5,19 @@ public struct ProviderSettings: Sendable, Hashable, Codable {
     public var imap: IMAPSettings?
     public var twilio: TwilioSettings?
     public var gateway: GatewaySettings?
+    /// A LinkedIn seat driven through Unipile's API instead of a gateway.
+    public var unipile: UnipileSettings?
 
-    public init(smtp: SMTPSettings? = nil, imap: IMAPSettings? = nil, twilio: TwilioSettings? = nil, gateway: GatewaySettings? = nil) {
+    public init(smtp: SMTPSettings? = nil, imap: IMAPSettings? = nil, twilio: TwilioSettings? = nil, gateway: GatewaySettings? = nil,
+                unipile: UnipileSettings? = nil) {
         self.smtp = smtp
         self.imap = imap
         self.twilio = twilio
         self.gateway = gateway
+        self.unipile = unipile
     }
 
-    public var isEmpty: Bool { smtp == nil && imap == nil && twilio == nil && gateway == nil }
+    public var isEmpty: Bool { smtp == nil && imap == nil && twilio == nil && gateway == nil && unipile == nil }
 
     /// The IMAP login: the mailbox's own, else the SMTP login's (most providers use one login
     /// for both), else the sender's address as user name.
@@ -87,5 +91,24 @@ public struct GatewaySettings: Sendable, Hashable, Codable {
     public init(url: String, secret: String?) {
         self.url = url
         self.secret = secret
+    }
+}
+
+/// A LinkedIn account linked to Unipile (a provider API that holds the LinkedIn session).
+public struct UnipileSettings: Sendable, Hashable, Codable {
+    /// The account's API base, as Unipile's dashboard shows it (`https://api8.unipile.com:13851`).
+    public var dsn: String
+    /// Secret: the `X-API-KEY` of the Unipile application.
+    public var apiKey: String?
+    /// The linked LinkedIn account's ID at Unipile.
+    public var accountID: String
+    /// Secret: the value Unipile's webhooks carry in `Unipile-Auth` (set when creating the webhook).
+    public var webhookSecret: String?
+
+    public init(dsn: String, apiKey: String?, accountID: String, webhookSecret: String?) {
+        self.dsn = dsn
+        self.apiKey = apiKey
+        self.accountID = accountID
+        self.webhookSecret = webhookSecret
     }
 }

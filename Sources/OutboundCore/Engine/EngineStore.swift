@@ -106,6 +106,10 @@ public struct Settlement: Sendable {
     public var signals: [(enrollmentSeq: Int64, actionID: ID, signal: ScheduledSignal)] = []
     /// Senders whose in-flight action is settled.
     public var freedSenders: [ID] = []
+    /// Senders held until a moment their provider named (`SendResult.senderLimited`).
+    public var senderHolds: [(sender: ID, until: Date)] = []
+    /// Senders whose provider session was lost (`SendResult.senderDisconnected`).
+    public var disconnectedSenders: [ID] = []
 
     public init() {}
 }

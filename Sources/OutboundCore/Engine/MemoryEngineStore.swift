@@ -727,6 +727,11 @@ private struct Tables {
         for (enrollmentSeq, actionID, signal) in settlement.signals {
             schedule(.init(enrollmentSeq: enrollmentSeq, actionID: actionID, signal: signal))
         }
+        for sender in settlement.disconnectedSenders { senders[sender]?.pacingUntil = .distantFuture }
+        for (sender, until) in settlement.senderHolds {
+            let held = max(senders[sender]?.pacingUntil ?? until, until)
+            senders[sender]?.pacingUntil = held
+        }
         let freed = Set(settlement.freedSenders)
         for sender in freed where senders[sender]?.inFlight != nil {
             // Looked at again when its pacing gap ends; a look that finds nothing sets the exact slot.

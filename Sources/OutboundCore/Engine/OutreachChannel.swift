@@ -88,6 +88,13 @@ public enum SendResult: Sendable, Hashable {
     case transient(String)
     /// Refused for good; `bounced` when the recipient does not exist.
     case permanent(String, bounced: Bool)
+    /// Not sent because the sender reached its provider's own limit (LinkedIn's weekly
+    /// invitations): the same action waits, and the sender sends nothing before `until`.
+    /// Not counted as a failed attempt.
+    case senderLimited(String, until: Date)
+    /// Not sent because the sender's account is unusable (its provider session was lost): the
+    /// sender is disconnected until the user reconnects it, and the action waits for it.
+    case senderDisconnected(String)
 }
 
 /// A signal the simulator schedules: it arrives as an inbound event at `at`.

@@ -47,6 +47,18 @@ public enum Reactions {
                     e.reason = "retrying (attempt \(e.attempts + 1)): \(error)"
                     e.dueAt = outcome.at.addingTimeInterval(backoff(attempt: e.attempts))
                 }
+            case .senderLimited(let error, let until):
+                settlement.actions.append(.init(action: action, state: .queued, providerID: nil, error: error))
+                settlement.senderHolds.append((action.sender.id, until))
+                e.state = .active
+                e.reason = "waiting: sender \(action.sender.id) reached its provider's limit until \(Timestamp.iso(until)): \(error)"
+                e.dueAt = until
+            case .senderDisconnected(let error):
+                settlement.actions.append(.init(action: action, state: .queued, providerID: nil, error: error))
+                settlement.disconnectedSenders.append(action.sender.id)
+                e.state = .active
+                e.reason = "waiting: sender \(action.sender.id) is disconnected: \(error)"
+                e.dueAt = outcome.at
             case .permanent(let error, let bounced):
                 settlement.actions.append(.init(action: action, state: .failed, providerID: nil, error: error))
                 e.state = bounced ? .bounced : .failed

@@ -22,6 +22,8 @@ extension ProviderSettings {
         copy.imap?.password = seal(imap?.password)
         copy.twilio?.authToken = seal(twilio?.authToken)
         copy.gateway?.secret = seal(gateway?.secret)
+        copy.unipile?.apiKey = seal(unipile?.apiKey)
+        copy.unipile?.webhookSecret = seal(unipile?.webhookSecret)
         return copy
     }
 }

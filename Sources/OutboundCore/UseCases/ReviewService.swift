@@ -102,6 +102,13 @@ public struct ReviewService: Sendable {
             if !campaign.channel.accepts(sender.channel) {
                 errors.append(.init(code: "sender_channel", message: "sender \(id) speaks \(sender.channel.rawValue)", path: "sender_ids[\(index)]"))
             }
+            // A live email sender whose mailbox Outbound does not read learns of replies only
+            // if the user posts them to its webhook: otherwise it mails people who answered.
+            if !campaign.dryRun, sender.channel == .email, sender.settings.imap == nil {
+                warnings.append(.init(code: "replies_unread",
+                                      message: "sender \(id) has no imap settings: its replies are seen only when posted to /webhooks/email/\(id)",
+                                      path: "sender_ids[\(index)]"))
+            }
         }
         if !campaign.dryRun, let router {
             errors += await connectionErrors(campaign, senders: senders, router: router)

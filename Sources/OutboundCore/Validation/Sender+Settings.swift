@@ -9,6 +9,7 @@ extension Sender {
         if case .value = input.imap, channel != .email { issues.add("imap", "applies to email senders only") }
         if case .value = input.twilio, channel != .sms { issues.add("twilio", "applies to sms senders only") }
         if case .value = input.gateway, channel != .linkedin { issues.add("gateway", "applies to linkedin senders only") }
+        if case .value = input.unipile, channel != .linkedin { issues.add("unipile", "applies to linkedin senders only") }
         switch (channel, input.smtp) {
         case (.email, .null): settings.smtp = nil
         case (.email, .value(let smtp)): settings.smtp = Sender.merge(smtp, onto: settings.smtp, issues: &issues)
@@ -28,6 +29,14 @@ extension Sender {
         case (.linkedin, .null): settings.gateway = nil
         case (.linkedin, .value(let gateway)): settings.gateway = Sender.merge(gateway, onto: settings.gateway, issues: &issues)
         default: break
+        }
+        switch (channel, input.unipile) {
+        case (.linkedin, .null): settings.unipile = nil
+        case (.linkedin, .value(let unipile)): settings.unipile = Sender.merge(unipile, onto: settings.unipile, issues: &issues)
+        default: break
+        }
+        if settings.gateway != nil, settings.unipile != nil {
+            issues.add("unipile", "a linkedin sender has a gateway or unipile, not both (set gateway to null)")
         }
     }
 
@@ -105,6 +114,19 @@ extension Sender {
         let secret = string(input.secret, current: current?.secret, field: "gateway.secret", required: false, issues: &issues)
         guard let url else { return current }
         return GatewaySettings(url: url, secret: secret)
+    }
+
+    private static func merge(_ input: UnipileInput, onto current: UnipileSettings?, issues: inout IssueList) -> UnipileSettings? {
+        var dsn = string(input.dsn, current: current?.dsn, field: "unipile.dsn", required: true, issues: &issues)
+        // Unipile shows the DSN without a scheme (`api8.unipile.com:13851`): it is https.
+        if let text = dsn, !text.contains("://") { dsn = "https://" + text }
+        if let dsn, !isHTTPURL(dsn) { issues.add("unipile.dsn", "must be a host:port or an http(s) URL") }
+        let key = string(input.apiKey, current: current?.apiKey, field: "unipile.api_key", required: true, issues: &issues)
+        let account = string(input.accountID, current: current?.accountID, field: "unipile.account_id", required: true, issues: &issues)
+        let secret = string(input.webhookSecret, current: current?.webhookSecret, field: "unipile.webhook_secret", required: false,
+                            issues: &issues)
+        guard let dsn, let account else { return current }
+        return UnipileSettings(dsn: dsn.hasSuffix("/") ? String(dsn.dropLast()) : dsn, apiKey: key, accountID: account, webhookSecret: secret)
     }
 
     private static func string(

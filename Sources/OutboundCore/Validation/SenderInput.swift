@@ -15,6 +15,7 @@ public struct SenderInput: Sendable {
     public var imap: Field<IMAPInput> = .absent
     public var twilio: Field<TwilioInput> = .absent
     public var gateway: Field<GatewayInput> = .absent
+    public var unipile: Field<UnipileInput> = .absent
 
     /// Problems found while reading the input (wrong JSON types), reported together with the
     /// rule checks so a client sees every problem at once.
@@ -64,5 +65,13 @@ public struct TwilioInput: Sendable {
 public struct GatewayInput: Sendable {
     public var url: Field<String> = .absent
     public var secret: Field<String> = .absent
+    public init() {}
+}
+
+public struct UnipileInput: Sendable {
+    public var dsn: Field<String> = .absent
+    public var apiKey: Field<String> = .absent
+    public var accountID: Field<String> = .absent
+    public var webhookSecret: Field<String> = .absent
     public init() {}
 }

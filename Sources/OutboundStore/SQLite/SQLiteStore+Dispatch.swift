@@ -82,6 +82,14 @@ extension SQLiteStore {
                 try db.cachedStatement(sql: "INSERT INTO scheduled_signals (enrollment_seq, action_id, type, due_at) VALUES (?, ?, ?, ?)")
                     .execute(arguments: [enrollmentSeq, actionID.rawValue, signal.type.rawValue, Self.millis(signal.at)])
             }
+            for (sender, until) in settlement.senderHolds {
+                try db.cachedStatement(sql: "UPDATE senders SET pacing_until = max(coalesce(pacing_until, 0), ?) WHERE id = ?")
+                    .execute(arguments: [Self.millis(until), sender.rawValue])
+            }
+            for sender in settlement.disconnectedSenders {
+                try db.cachedStatement(sql: "UPDATE senders SET status = 'disconnected', updated_at = ? WHERE id = ? AND status = 'active'")
+                    .execute(arguments: [nowMs, sender.rawValue])
+            }
             for sender in settlement.freedSenders {
                 if let seq = try cache.seq(of: sender, table: "senders", db) { freed.insert(seq) }
             }
