@@ -86,6 +86,28 @@ import OutboundCore
         }
     }
 
+    @Test func aLinkedInSeatThroughUnipileKeepsItsKeysSecret() async throws {
+        let harness = try await Harness.make()
+        try await harness.run { api in
+            let created = try await api.send(.post, "/v1/senders", json: """
+                {"channel": "linkedin", "display_name": "Seat", "linkedin_url": "https://www.linkedin.com/in/seat",
+                 "unipile": {"dsn": "api8.unipile.com:13851", "api_key": "uni-key-secret", "account_id": "acc_1", "webhook_secret": "hook-secret"}}
+                """)
+            #expect(created.status == .created)
+            #expect(!created.text.contains("uni-key-secret") && !created.text.contains("hook-secret"))
+            #expect(created.json.path("unipile", "dsn") == .string("https://api8.unipile.com:13851"), "a bare DSN is https")
+            #expect(created.json.path("unipile", "api_key_set") == .bool(true) && created.json.path("unipile", "webhook_secret_set") == .bool(true))
+            let id = try #require(created.string("id"))
+            let both = try await api.send(.patch, "/v1/senders/\(id)", json: #"{"gateway": {"url": "https://gw.example.com", "secret": "s"}}"#)
+            #expect(both.status == .unprocessableContent && both.text.contains("not both"), "\(both.text)")
+            let missing = try await api.send(.post, "/v1/senders", json: """
+                {"channel": "linkedin", "display_name": "Seat 2", "linkedin_url": "https://www.linkedin.com/in/seat-2", "unipile": {"dsn": "ftp://x"}}
+                """)
+            #expect(missing.status == .unprocessableContent)
+            for field in ["unipile.dsn", "unipile.api_key", "unipile.account_id"] { #expect(missing.text.contains(field), "\(field): \(missing.text)") }
+        }
+    }
+
     @Test func invalidSendersNameEveryField() async throws {
         let harness = try await Harness.make()
         try await harness.run { api in
