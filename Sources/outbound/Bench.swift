@@ -4,7 +4,7 @@ import OutboundAPI
 import OutboundCore
 import OutboundStore
 
-/// `outbound bench …`: our figure next to the physical limit measured in the same run (docs/ARCHITECTURE.md §7).
+/// `outbound bench …`: our figure next to the physical limit measured in the same run (docs/ARCHITECTURE.md §8).
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Measure Outbound against its physical limits.",
                                                     subcommands: [ImportBench.self, RenderBench.self, DispatchBench.self, IdleTickBench.self, ForecastBench.self, APIBench.self, WebhookBench.self])

@@ -26,8 +26,8 @@ enum EnginePaths {
                 "200": Doc.json(Doc.object([
                     "campaign_id": Doc.string, "status": Doc.string, "targets": count, "pending": count, "active": count,
                     "waiting": count, "contacted": count, "sent": count, "accepted": count, "opened": count, "clicked": count,
-                    "replied": count, "bounced": count, "unsubscribed": count, "failed": count, "uncertain": count, "skipped": count,
-                    "stopped": count, "completed": count, "completion_rate": ["type": "number"], "reply_rate": ["type": "number"],
+                    "replied": count, "auto_replied": count, "bounced": count, "unsubscribed": count, "failed": count,
+                    "uncertain": count, "skipped": count, "stopped": count, "completed": count, "completion_rate": ["type": "number"], "reply_rate": ["type": "number"],
                     "per_node": ["type": "object", "additionalProperties": count],
                     "per_sender": ["type": "object", "additionalProperties": count],
                 ], required: ["campaign_id", "targets", "sent", "completion_rate", "reply_rate"]), "Counts"),

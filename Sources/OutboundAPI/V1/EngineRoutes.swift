@@ -174,6 +174,8 @@ struct StatsBody: ResponseEncodable, Sendable {
     var opened: Int
     var clicked: Int
     var replied: Int
+    /// Out-of-office and other automatic answers: not replies.
+    var autoReplied: Int
     var bounced: Int
     var unsubscribed: Int
     var failed: Int
@@ -199,6 +201,7 @@ struct StatsBody: ResponseEncodable, Sendable {
         opened = stats.signals(.opened)
         clicked = stats.signals(.clicked)
         replied = stats.signals(.replied)
+        autoReplied = stats.signals(.autoReplied)
         bounced = stats.leads(.bounced)
         unsubscribed = stats.leads(.unsubscribed)
         failed = stats.leads(.failed)
