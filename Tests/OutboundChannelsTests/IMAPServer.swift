@@ -38,15 +38,9 @@ final class IMAPServer: @unchecked Sendable {
         // Not the test's own stderr: a server still holding it would keep `swift test` waiting.
         process.standardError = FileHandle.nullDevice
         try process.run()
-        var seen = ""
-        while !seen.contains("\n") {
-            let chunk = stdout.fileHandleForReading.availableData
-            if chunk.isEmpty { throw SinkError("imap-server exited before it was ready (is dovecot-imapd installed?)") }
-            seen += String(decoding: chunk, as: UTF8.self)
-        }
-        let words = seen.split(whereSeparator: \.isWhitespace)
-        guard words.count >= 3, words[0] == "READY", let tls = Int(words[1]), let plain = Int(words[2]) else {
-            throw SinkError("imap-server said: \(seen)")
+        let words = try readyLine(of: stdout, script: "imap-server", hint: "is dovecot-imapd installed?")
+        guard words.count >= 3, let tls = Int(words[1]), let plain = Int(words[2]) else {
+            throw SinkError("imap-server said: \(words.joined(separator: " "))")
         }
         (tlsPort, plainPort, self.process) = (tls, plain, process)
     }

@@ -58,16 +58,9 @@ final class ProviderPeer: Sendable {
                                 body: .init(byteBuffer: ByteBuffer(string: answer.body)))
             }
         }
-        let (ready, readyContinuation) = AsyncStream<Int>.makeStream()
-        var logger = Logger(label: "provider-peer")
-        logger.logLevel = .critical
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { channel in readyContinuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
-        peer.task.withLock { $0 = Task { try await app.runService() } }
-        for await port in ready {
-            peer.port.withLock { $0 = port }
-            break
-        }
+        let (port, task) = await serveOnLoopback(router, label: "provider-peer")
+        peer.port.withLock { $0 = port }
+        peer.task.withLock { $0 = task }
         return peer
     }
 
@@ -79,4 +72,16 @@ final class ProviderPeer: Sendable {
     func stop() {
         task.withLock { $0?.cancel() }
     }
+}
+
+/// Serves `router` on a free loopback port, quietly; returns once it listens.
+func serveOnLoopback(_ router: Router<BasicRequestContext>, label: String) async -> (port: Int, task: Task<Void, any Error>) {
+    let (ready, readyContinuation) = AsyncStream<Int>.makeStream()
+    var logger = Logger(label: label)
+    logger.logLevel = .critical
+    let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                          onServerRunning: { channel in readyContinuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
+    let task = Task { try await app.runService() }
+    for await port in ready { return (port, task) }
+    return (0, task)
 }

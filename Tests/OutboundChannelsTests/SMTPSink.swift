@@ -57,15 +57,8 @@ final class SMTPSink: @unchecked Sendable {
         process.standardInput = Pipe()
         process.standardError = FileHandle.nullDevice
         try process.run()
-        var seen = ""
-        while !seen.contains("\n") {
-            let chunk = stdout.fileHandleForReading.availableData
-            if chunk.isEmpty { throw SinkError("smtp-sink exited before it was ready (is aiosmtpd installed? pip install aiosmtpd)") }
-            seen += String(decoding: chunk, as: UTF8.self)
-        }
-        guard let line = seen.split(separator: "\n").first, line.hasPrefix("READY "), let port = Int(line.dropFirst(6)) else {
-            throw SinkError("smtp-sink said: \(seen)")
-        }
+        let words = try readyLine(of: stdout, script: "smtp-sink", hint: "is aiosmtpd installed? pip install aiosmtpd")
+        guard words.count >= 2, let port = Int(words[1]) else { throw SinkError("smtp-sink said: \(words.joined(separator: " "))") }
         return SMTPSink(port: port, process: process, output: output)
     }
 
@@ -97,6 +90,19 @@ final class SMTPSink: @unchecked Sendable {
         smtp.password = .value(password)
         return smtp
     }
+}
+
+/// The words of the `READY …` line a test server script prints once it listens.
+func readyLine(of stdout: Pipe, script: String, hint: String) throws -> [Substring] {
+    var seen = ""
+    while !seen.contains("\n") {
+        let chunk = stdout.fileHandleForReading.availableData
+        if chunk.isEmpty { throw SinkError("\(script) exited before it was ready (\(hint))") }
+        seen += String(decoding: chunk, as: UTF8.self)
+    }
+    let words = seen.split(separator: "\n").first?.split(separator: " ") ?? []
+    guard words.first == "READY" else { throw SinkError("\(script) said: \(seen)") }
+    return words
 }
 
 struct SinkError: Error, CustomStringConvertible {

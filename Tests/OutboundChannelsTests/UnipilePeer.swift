@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Logging
 import NIOCore
 import Synchronization
 
@@ -42,16 +41,9 @@ final class UnipilePeer: Sendable {
                                 body: .init(byteBuffer: ByteBuffer(string: json)))
             }
         }
-        let (ready, readyContinuation) = AsyncStream<Int>.makeStream()
-        var logger = Logger(label: "unipile-peer")
-        logger.logLevel = .critical
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { channel in readyContinuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
-        peer.task.withLock { $0 = Task { try await app.runService() } }
-        for await port in ready {
-            peer.port.withLock { $0 = port }
-            break
-        }
+        let (port, task) = await serveOnLoopback(router, label: "unipile-peer")
+        peer.port.withLock { $0 = port }
+        peer.task.withLock { $0 = task }
         return peer
     }
 

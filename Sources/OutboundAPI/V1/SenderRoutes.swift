@@ -65,26 +65,8 @@ extension SenderInput {
             input.maxGapSeconds = pacing.int("max_gap_seconds")
             return input
         }
-        smtp = body.object("smtp").map { smtp in
-            var input = SMTPInput()
-            input.host = smtp.string("host")
-            input.port = smtp.int("port")
-            input.security = smtp.string("security")
-            input.username = smtp.string("username")
-            input.password = smtp.string("password")
-            smtp.ignoring("password_set")
-            return input
-        }
-        imap = body.object("imap").map { imap in
-            var input = IMAPInput()
-            input.host = imap.string("host")
-            input.port = imap.int("port")
-            input.security = imap.string("security")
-            input.username = imap.string("username")
-            input.password = imap.string("password")
-            imap.ignoring("password_set")
-            return input
-        }
+        smtp = body.object("smtp").map(Self.mailServer)
+        imap = body.object("imap").map(Self.mailServer)
         twilio = body.object("twilio").map { twilio in
             var input = TwilioInput()
             input.accountSID = twilio.string("account_sid")
@@ -112,6 +94,20 @@ extension SenderInput {
         }
         body.ignoring(BodyReader.readOnlyMembers)
         readIssues = body.readIssues
+    }
+}
+
+extension SenderInput {
+    /// `smtp` and `imap`: host, port, security, username, password (`password_set` read back as is).
+    static func mailServer(_ reader: BodyReader) -> MailServerInput {
+        var input = MailServerInput()
+        input.host = reader.string("host")
+        input.port = reader.int("port")
+        input.security = reader.string("security")
+        input.username = reader.string("username")
+        input.password = reader.string("password")
+        reader.ignoring("password_set")
+        return input
     }
 }
 

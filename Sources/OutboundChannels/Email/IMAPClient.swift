@@ -163,21 +163,13 @@ actor IMAPSession {
         let implicitTLS = settings.security == .tls
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let handler = try await loop.submit { NIOLoopBound(IMAPClientHandler(), eventLoop: loop) }.get()
-        let bootstrap = ClientBootstrap(group: loop)
-            .connectTimeout(connectTimeout)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    if implicitTLS {
-                        try channel.pipeline.syncOperations.addHandler(
-                            try NIOSSLClientHandler(context: context, serverHostname: SMTPSession.sniName(host)))
-                    }
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(IMAPResponseDecoder()))
-                    try channel.pipeline.syncOperations.addHandler(handler.value)
-                }
-            }
         let channel: any NIOCore.Channel
         do {
-            channel = try await bootstrap.connect(host: host, port: settings.port).get()
+            channel = try await MailConnection.connect(host: host, port: settings.port, implicitTLS: implicitTLS, context: context,
+                                                       connectTimeout: connectTimeout, on: loop) { pipeline in
+                try pipeline.addHandler(ByteToMessageHandler(IMAPResponseDecoder()))
+                try pipeline.addHandler(handler.value)
+            }
         } catch {
             throw IMAPFailure.connection("cannot connect to \(host):\(settings.port): \(error)")
         }
@@ -202,11 +194,7 @@ actor IMAPSession {
                 throw IMAPFailure.unusable("the server does not offer STARTTLS; set imap.security to \"tls\" or \"none\"")
             }
             _ = try await command("STARTTLS", stage: .starttls)
-            let channel = self.channel
-            try await channel.eventLoop.submit {
-                try channel.pipeline.syncOperations.addHandler(
-                    try NIOSSLClientHandler(context: context, serverHostname: SMTPSession.sniName(settings.host)), position: .first)
-            }.get()
+            try await MailConnection.startTLS(channel, context: context, host: settings.host)
             try await loadCapabilities()  // RFC 9051 §6.2.1: forget what was said before TLS.
         }
         if greeting.text.uppercased().hasPrefix("* PREAUTH") { return }

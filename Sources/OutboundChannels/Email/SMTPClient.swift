@@ -132,21 +132,13 @@ final class SMTPSession: Sendable {
         let implicitTLS = settings.security == .tls
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let handler = try await loop.submit { NIOLoopBound(SMTPClientHandler(), eventLoop: loop) }.get()
-        let bootstrap = ClientBootstrap(group: loop)
-            .connectTimeout(connectTimeout)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    if implicitTLS {
-                        try channel.pipeline.syncOperations.addHandler(
-                            try NIOSSLClientHandler(context: context, serverHostname: SMTPSession.sniName(host)))
-                    }
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(SMTPReplyDecoder()))
-                    try channel.pipeline.syncOperations.addHandler(handler.value)
-                }
-            }
         let channel: any NIOCore.Channel
         do {
-            channel = try await bootstrap.connect(host: host, port: settings.port).get()
+            channel = try await MailConnection.connect(host: host, port: settings.port, implicitTLS: implicitTLS, context: context,
+                                                       connectTimeout: connectTimeout, on: loop) { pipeline in
+                try pipeline.addHandler(ByteToMessageHandler(SMTPReplyDecoder()))
+                try pipeline.addHandler(handler.value)
+            }
         } catch {
             throw SMTPFailure.connection("cannot connect to \(host):\(settings.port): \(error)")
         }
@@ -159,10 +151,7 @@ final class SMTPSession: Sendable {
                     throw SMTPFailure.unusable("the server does not offer STARTTLS; set security to \"tls\" or \"none\"")
                 }
                 try session.expect(await session.command("STARTTLS"), 220, .starttls)
-                try await channel.eventLoop.submit {
-                    try channel.pipeline.syncOperations.addHandler(
-                        try NIOSSLClientHandler(context: context, serverHostname: SMTPSession.sniName(host)), position: .first)
-                }.get()
+                try await MailConnection.startTLS(channel, context: context, host: host)
                 capabilities = try await session.ehlo(heloName)
             }
             if let username = settings.username {
@@ -249,10 +238,5 @@ final class SMTPSession: Sendable {
 
     private func expect(_ reply: SMTPReply, _ code: Int, _ stage: SMTPFailure.Stage, also: Set<Int> = []) throws {
         guard reply.code == code || also.contains(reply.code) else { throw SMTPFailure.rejected(stage: stage, reply: reply) }
-    }
-
-    /// SNI must be a host name, not an IP address (RFC 6066 §3).
-    static func sniName(_ host: String) -> String? {
-        host.allSatisfy { $0.isNumber || $0 == "." || $0 == ":" } ? nil : host
     }
 }

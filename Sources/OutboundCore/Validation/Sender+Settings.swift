@@ -12,12 +12,12 @@ extension Sender {
         if case .value = input.unipile, channel != .linkedin { issues.add("unipile", "applies to linkedin senders only") }
         switch (channel, input.smtp) {
         case (.email, .null): settings.smtp = nil
-        case (.email, .value(let smtp)): settings.smtp = Sender.merge(smtp, onto: settings.smtp, issues: &issues)
+        case (.email, .value(let smtp)): settings.smtp = Sender.mergeSMTP(smtp, onto: settings.smtp, issues: &issues)
         default: break
         }
         switch (channel, input.imap) {
         case (.email, .null): settings.imap = nil
-        case (.email, .value(let imap)): settings.imap = Sender.merge(imap, onto: settings.imap, issues: &issues)
+        case (.email, .value(let imap)): settings.imap = Sender.mergeIMAP(imap, onto: settings.imap, issues: &issues)
         default: break
         }
         switch (channel, input.twilio) {
@@ -40,26 +40,18 @@ extension Sender {
         }
     }
 
-    private static func merge(_ input: SMTPInput, onto current: SMTPSettings?, issues: inout IssueList) -> SMTPSettings? {
-        let login = mergeLogin(MailLoginInput(host: input.host, port: input.port, security: input.security, username: input.username,
-                                              password: input.password),
-                               onto: current.map { ($0.host, $0.port, $0.security, $0.username, $0.password) }, block: "smtp",
+    private static func mergeSMTP(_ input: MailServerInput, onto current: SMTPSettings?, issues: inout IssueList) -> SMTPSettings? {
+        let login = mergeLogin(input, onto: current.map { ($0.host, $0.port, $0.security, $0.username, $0.password) }, block: "smtp",
                                defaultSecurity: .starttls, ports: [.starttls: 587, .tls: 465, .none: 25], issues: &issues)
         return login.map { SMTPSettings(host: $0.host, port: $0.port, security: $0.security, username: $0.username, password: $0.password) }
             ?? current
     }
 
-    private static func merge(_ input: IMAPInput, onto current: IMAPSettings?, issues: inout IssueList) -> IMAPSettings? {
-        let login = mergeLogin(MailLoginInput(host: input.host, port: input.port, security: input.security, username: input.username,
-                                              password: input.password),
-                               onto: current.map { ($0.host, $0.port, $0.security, $0.username, $0.password) }, block: "imap",
+    private static func mergeIMAP(_ input: MailServerInput, onto current: IMAPSettings?, issues: inout IssueList) -> IMAPSettings? {
+        let login = mergeLogin(input, onto: current.map { ($0.host, $0.port, $0.security, $0.username, $0.password) }, block: "imap",
                                defaultSecurity: .tls, ports: [.starttls: 143, .tls: 993, .none: 143], issues: &issues)
         return login.map { IMAPSettings(host: $0.host, port: $0.port, security: $0.security, username: $0.username, password: $0.password) }
             ?? current
-    }
-
-    private struct MailLoginInput {
-        var host: Field<String>, port: Field<Int>, security: Field<String>, username: Field<String>, password: Field<String>
     }
 
     private typealias MailLogin = (host: String, port: Int, security: SMTPSettings.Security, username: String?, password: String?)
@@ -67,7 +59,7 @@ extension Sender {
     /// A mail server login block (`smtp`, `imap`): host, port, security and credentials, each
     /// absent → unchanged, null → default; the port follows the security unless given.
     private static func mergeLogin(
-        _ input: MailLoginInput, onto current: MailLogin?, block: String, defaultSecurity: SMTPSettings.Security,
+        _ input: MailServerInput, onto current: MailLogin?, block: String, defaultSecurity: SMTPSettings.Security,
         ports: [SMTPSettings.Security: Int], issues: inout IssueList
     ) -> MailLogin? {
         var security = current?.security ?? defaultSecurity

@@ -37,7 +37,8 @@ public struct PacingInput: Sendable {
     public init() {}
 }
 
-public struct SMTPInput: Sendable {
+/// A mail server login as sent (`smtp`, `imap`): the same members for both.
+public struct MailServerInput: Sendable {
     public var host: Field<String> = .absent
     public var port: Field<Int> = .absent
     public var security: Field<String> = .absent
@@ -46,14 +47,8 @@ public struct SMTPInput: Sendable {
     public init() {}
 }
 
-public struct IMAPInput: Sendable {
-    public var host: Field<String> = .absent
-    public var port: Field<Int> = .absent
-    public var security: Field<String> = .absent
-    public var username: Field<String> = .absent
-    public var password: Field<String> = .absent
-    public init() {}
-}
+public typealias SMTPInput = MailServerInput
+public typealias IMAPInput = MailServerInput
 
 public struct TwilioInput: Sendable {
     public var accountSID: Field<String> = .absent
