@@ -16,12 +16,16 @@ final class IMAPServer: @unchecked Sendable {
     private var process: Process?
     private var delivered = 0
 
-    init() {
+    /// Without IDLE among its capabilities: clients must poll.
+    let idle: Bool
+
+    init(idle: Bool = true) {
+        self.idle = idle
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("imap-\(UUID().uuidString)")
     }
 
-    static func start() throws -> IMAPServer {
-        let server = IMAPServer()
+    static func start(idle: Bool = true) throws -> IMAPServer {
+        let server = IMAPServer(idle: idle)
         try server.launch()
         return server
     }
@@ -30,6 +34,7 @@ final class IMAPServer: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         var arguments = ["python3", Self.script, "--dir", directory.path, "--user", "\(Self.user):\(Self.password)"]
+        if !idle { arguments.append("--no-idle") }
         if tlsPort != 0 { arguments += ["--imaps-port", String(tlsPort), "--imap-port", String(plainPort)] }
         process.arguments = arguments
         let stdout = Pipe()

@@ -1,7 +1,7 @@
 import Foundation
 import NIOCore
 import OutboundAPI
-import OutboundChannels
+@testable import OutboundChannels
 import OutboundCore
 import OutboundStore
 import OutboundTestSupport
@@ -106,8 +106,8 @@ import Testing
         }
     }
 
-    private func setup(leads: Int = 3, security: String = "tls", password: String = IMAPServer.password) async throws -> Setup {
-        let server = try IMAPServer.start()
+    private func setup(leads: Int = 3, security: String = "tls", password: String = IMAPServer.password, idle: Bool = true) async throws -> Setup {
+        let server = try IMAPServer.start(idle: idle)
         let engine = try await Engine.make(router: ScriptedChannel([]))
         var sender = try await engine.emailSender("Sam", gap: 0)
         var input = SenderInput()
@@ -217,6 +217,24 @@ import Testing
         }
     }
 
+    @Test func withoutIDLETheMailboxIsPolled() async throws {
+        let setup = try await setup(idle: false)
+        defer { setup.engine.cleanup(); setup.server.stop() }
+        let watch = setup.watch()
+        defer { watch.cancel() }
+        try await eventually("the mailbox is watched") { try await setup.state()?.status == .watching }
+        try setup.server.deliver(setup.reply(0))
+        try await eventually("the reply is read by a poll") { try await setup.state()?.messagesRead == 1 }
+        let lead = try #require(try await setup.lead(0))
+        #expect(lead.state == .replied)
+        // What made the watcher poll: the server announces no IDLE once logged in.
+        let imap = try #require(setup.sender.settings.imap)
+        let session = try await IMAPSession.open(imap, username: IMAPServer.user, password: IMAPServer.password, tls: setup.server.tls)
+        let capabilities = await session.capabilities
+        await session.logout()
+        #expect(!capabilities.contains("IDLE") && capabilities.contains("IMAP4REV1"), "\(capabilities)")
+    }
+
     @Test func aDroppedConnectionReconnects() async throws {
         let setup = try await setup()
         defer { setup.engine.cleanup(); setup.server.stop() }
@@ -253,5 +271,37 @@ import Testing
         let check = await delivery.check(sender)
         let words = try #require(check.error)
         #expect(words.contains("imap: login:") && words.contains("Authentication failed"), "\(words)")
+    }
+}
+
+/// Where reading resumes, on the real SQLite store (no IMAP server needed).
+@Suite struct MailboxStateTests {
+    @Test func theSameUIDValidityResumesAndAnotherStartsAfterWhatIsThere() async throws {
+        let engine = try await Engine.make()
+        defer { engine.cleanup() }
+        var sender = try await engine.emailSender("Sam")
+        var input = SenderInput()
+        var imap = IMAPInput()
+        imap.host = .value("imap.example.com")
+        input.imap = .value(imap)
+        sender = try await engine.services.senders.update(sender.id, with: input, in: engine.workspace)
+        let mailboxes = engine.services.mailboxes
+        #expect(try await mailboxes.watchedSenders().map(\.id) == [sender.id])
+
+        #expect(try await mailboxes.opened(sender, uidValidity: 7, lastExistingUID: 40) == 40, "mail already there is not read")
+        try await mailboxes.received(InboundEmail(from: "someone@example.com", text: "Hello"), uid: 41, uidValidity: 7, to: sender)
+        #expect(try await mailboxes.opened(sender, uidValidity: 7, lastExistingUID: 45) == 41, "42…45 arrived while away: read")
+        #expect(try await mailboxes.opened(sender, uidValidity: 8, lastExistingUID: 3) == 3, "renumbered: starts after what is there")
+        let state = try #require(try await mailboxes.state(of: sender.id, in: engine.workspace))
+        #expect(state.uidValidity == 8 && state.lastUID == 3 && state.messagesRead == 1 && state.status == .watching)
+
+        try await mailboxes.failed(sender, error: "connection refused", refused: false)
+        let failing = try #require(try await mailboxes.state(of: sender.id, in: engine.workspace))
+        #expect(failing.status == .failing && failing.error == "connection refused")
+        #expect(try await engine.services.senders.get(sender.id, in: engine.workspace).status == .active, "only a refused login disconnects")
+
+        try await engine.services.senders.delete(sender.id, in: engine.workspace)
+        #expect(try await mailboxes.watchedSenders().isEmpty)
+        #expect(try await engine.store.mailboxState(of: sender.id) == nil, "the mailbox goes with its sender")
     }
 }
