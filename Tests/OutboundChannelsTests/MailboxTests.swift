@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import NIOCore
 import OutboundAPI
 @testable import OutboundChannels
@@ -233,6 +234,31 @@ import Testing
         let capabilities = await session.capabilities
         await session.logout()
         #expect(!capabilities.contains("IDLE") && capabilities.contains("IMAP4REV1"), "\(capabilities)")
+    }
+
+    @Test func theServersWatchServiceFollowsTheSendersSettings() async throws {
+        let setup = try await setup()
+        defer { setup.engine.cleanup(); setup.server.stop() }
+        let service = MailboxWatchService(mailboxes: setup.engine.services.mailboxes, watcher: setup.watcher(),
+                                          logger: Logger(label: "test"), rescan: .milliseconds(100))
+        let running = Task { try await service.run() }
+        defer { running.cancel() }
+        try await eventually("the service watches the mailbox") { try await setup.state()?.status == .watching }
+        try setup.server.deliver(setup.reply(0))
+        try await eventually("the reply is read") { try await setup.state()?.messagesRead == 1 }
+
+        // A new password is a new watch: a wrong one is refused, and then not tried again.
+        var input = SenderInput()
+        var imap = IMAPInput()
+        imap.password = .value("wrong")
+        input.imap = .value(imap)
+        _ = try await setup.engine.services.senders.update(setup.sender.id, with: input, in: setup.engine.workspace)
+        try await eventually("the new settings are tried and refused") { try await setup.state()?.status == .refused }
+        // Removing the mailbox stops its watch.
+        input.imap = .null
+        input.status = .value("active")
+        _ = try await setup.engine.services.senders.update(setup.sender.id, with: input, in: setup.engine.workspace)
+        #expect(try await setup.engine.services.mailboxes.watchedSenders().isEmpty)
     }
 
     @Test func aDroppedConnectionReconnects() async throws {
