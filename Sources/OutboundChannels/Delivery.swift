@@ -13,14 +13,16 @@ public struct Delivery: Sendable {
     /// Reads email senders' replies from their mailboxes.
     public let mailboxes: IMAPWatcher
 
-    public init(keyring: Keyring, clock: any TimeSource, publicURL: PublicURL, email: SMTPChannel? = nil, mailboxes: IMAPWatcher? = nil) {
+    /// `members` keeps LinkedIn member IDs on contacts (`LinkedInMembers` over the store).
+    public init(keyring: Keyring, clock: any TimeSource, publicURL: PublicURL, email: SMTPChannel? = nil, mailboxes: IMAPWatcher? = nil,
+                members: LinkedInMembers? = nil) {
         self.keyring = keyring
         self.publicURL = publicURL
         self.email = email ?? SMTPChannel(keyring: keyring, publicURL: publicURL, clock: clock)
         self.mailboxes = mailboxes ?? IMAPWatcher(keyring: keyring)
         sms = TwilioSMSChannel(keyring: keyring)
         linkedin = LinkedInGatewayChannel(keyring: keyring, clock: clock)
-        unipile = UnipileChannel(keyring: keyring, clock: clock)
+        unipile = UnipileChannel(keyring: keyring, clock: clock, members: members)
     }
 
     /// Dry runs go to the simulator, everything else to the channel of its kind.

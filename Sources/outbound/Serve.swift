@@ -51,7 +51,8 @@ struct Serve: AsyncParsableCommand {
                                        directory: URL(fileURLWithPath: database.path).deletingLastPathComponent().path)
         let clock = WallClock()
         let delivery = Delivery(keyring: keyring, clock: clock, publicURL: PublicURL(
-            configured: publicURL ?? environment["OUTBOUND_PUBLIC_URL"], fallback: "http://\(host):\(port)"))
+            configured: publicURL ?? environment["OUTBOUND_PUBLIC_URL"], fallback: "http://\(host):\(port)"),
+                                members: LinkedInMembers(store: store))
         var retries = WebhookRetryPolicy.standard
         retries.disableAfter = TimeInterval(webhookDisableAfterHours) * 3600
         let services = try await Services(store: store, clock: clock, delivery: delivery,

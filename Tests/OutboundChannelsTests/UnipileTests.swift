@@ -90,6 +90,16 @@ import Testing
         #expect(inmail.body.contains("name=\"linkedin[inmail]\"\r\n\r\ntrue"))
         #expect(state.reactions == ["urn:li:activity:ada-lovelace"])
         #expect(calls.filter { $0 == "GET /api/v1/users/ada-lovelace" }.count == 2, "the member ID is looked up once, the visit is its own")
+        let kept = try await setup.engine.store.linkedinMemberID(of: "https://www.linkedin.com/in/ada-lovelace", in: setup.engine.workspace)
+        #expect(kept == UnipilePeer.member("ada-lovelace"), "kept on the contact")
+
+        // Another process (a fresh channel) finds it on the contact instead of visiting again.
+        let fresh = UnipileChannel(keyring: Engine.keyring, clock: setup.engine.clock, members: LinkedInMembers(store: setup.engine.store))
+        let confirmed = await fresh.confirm(OutboundAction(
+            id: .generate(.action), workspaceID: setup.engine.workspace, campaignID: campaign.id, contactID: .generate(.contact),
+            nodeID: "invite", kind: .connectionRequest, sender: setup.sender, recipient: "https://www.linkedin.com/in/ada-lovelace", dryRun: false))
+        #expect(confirmed == true)
+        #expect(setup.peer.state.withLock { $0.requests.filter { $0.path == "/api/v1/users/ada-lovelace" }.count } == 2)
     }
 
     @Test func aProviderLimitHoldsTheSenderAndAnUnreachableRecipientEndsOnlyItsLead() async throws {
@@ -192,6 +202,12 @@ import Testing
         #expect(leads.first { $0.contact.id == contacts[0].id }?.state == .replied)
         let grace = try #require(leads.first { $0.contact.id == contacts[1].id })
         #expect(!grace.state.isTerminal)
+        let asked = setup.peer.state.withLock { $0.requests.filter { $0.path.hasPrefix("/api/v1/users/ACoAA") }.count }
+        #expect(asked == 0, "the member ID kept on the contact at the invitation matched the message")
+        // A member no contact knows by ID is asked of Unipile (its public profile).
+        let url = await setup.engine.services.delivery.unipile.profileURL(ofMember: "ACoAAunknown", sender: setup.sender)
+        #expect(url == "https://www.linkedin.com/in/ada-lovelace")
+        #expect(setup.peer.state.withLock { $0.requests.filter { $0.path == "/api/v1/users/ACoAAunknown" }.count } == 1)
         let replies = try await setup.engine.services.events.list(in: setup.engine.workspace, afterSeq: nil, types: ["reply.received"], limit: 10)
         #expect(replies.items.first?.data.contains("Yes, let's talk") == true)
         let accepted = try await setup.engine.services.events.list(in: setup.engine.workspace, afterSeq: nil, types: ["connection.accepted"], limit: 10)

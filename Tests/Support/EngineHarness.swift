@@ -18,7 +18,8 @@ public struct Engine {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outbound-engine-\(UUID().uuidString)")
         let store = try SQLiteStore(path: directory.appendingPathComponent("outbound.sqlite").path)
         let clock = VirtualClock(try Date(start, strategy: .iso8601))
-        let delivery = Delivery(keyring: Engine.keyring, clock: clock, publicURL: PublicURL(configured: "https://outbound.example.com"))
+        let delivery = Delivery(keyring: Engine.keyring, clock: clock, publicURL: PublicURL(configured: "https://outbound.example.com"),
+                                members: LinkedInMembers(store: store))
         let services = try await Services(store: store, clock: clock,
                                           router: router ?? (live ? delivery.router(clock: clock) : DefaultChannelRouter(clock: clock)),
                                           planner: Planner(random: RandomSource(seed: 7)), delivery: delivery,

@@ -12,13 +12,15 @@ import OutboundCore
 public actor UnipileChannel: OutreachChannel {
     let keyring: Keyring
     let clock: any TimeSource
-    /// Public identifier (`/in/{slug}`) → the member's provider ID, per account: a lookup is a
-    /// profile visit for LinkedIn's limits, so it is made once per process.
+    /// Where member IDs are kept between sends (on the contact); nil keeps them in this process only.
+    let directory: LinkedInMembers?
+    /// Member IDs seen by this process, by workspace and public identifier (`/in/{slug}`).
     private var members: [String: String] = [:]
 
-    public init(keyring: Keyring, clock: any TimeSource) {
+    public init(keyring: Keyring, clock: any TimeSource, members: LinkedInMembers? = nil) {
         self.keyring = keyring
         self.clock = clock
+        directory = members
     }
 
     /// How long a sender waits after a limit when Unipile does not say (LinkedIn counts weekly).
@@ -37,7 +39,7 @@ public actor UnipileChannel: OutreachChannel {
                 return outcome(visit, providerID: visit.json?["provider_id"] as? String)
             }
             let member: String
-            switch try await memberID(slug, settings: settings) {
+            switch try await memberID(slug, of: action, settings: settings) {
             case .found(let id): member = id
             case .failed(let result): return result
             }
@@ -82,7 +84,7 @@ public actor UnipileChannel: OutreachChannel {
     public func confirm(_ action: OutboundAction) async -> Bool? {
         guard let settings = action.sender.settings.unipile, let slug = Self.publicIdentifier(action.recipient) else { return nil }
         do {
-            guard case .found(let member) = try await memberID(slug, settings: settings) else { return nil }
+            guard case .found(let member) = try await memberID(slug, of: action, settings: settings) else { return nil }
             switch action.kind {
             case .connectionRequest:
                 let sent = try await request(.GET, "/users/invite/sent", query: [("limit", "100")], settings: settings)
@@ -123,27 +125,37 @@ public actor UnipileChannel: OutreachChannel {
     /// A member's public URL (`https://www.linkedin.com/in/{public_identifier}`) from the ID a
     /// webhook names, for matching its event to a lead.
     public func profileURL(ofMember id: String, sender: Sender) async -> String? {
+        if let known = try? await directory?.profileURL(ofMember: id, in: sender.workspaceID) { return known }
         guard let settings = sender.settings.unipile,
               let profile = try? await request(.GET, "/users/\(Self.path(id))", settings: settings),
-              (200..<300).contains(profile.status), let slug = profile.json?["public_identifier"] as? String
+              (200..<300).contains(profile.status), let slug = profile.json?["public_identifier"] as? String,
+              let url = Identity.linkedinURL("https://www.linkedin.com/in/\(slug)")
         else { return nil }
-        members["\(settings.accountID)|\(slug)"] = id
-        return Identity.linkedinURL("https://www.linkedin.com/in/\(slug)")
+        members["\(sender.workspaceID)|\(slug)"] = id
+        try? await directory?.remember(id, of: url, in: sender.workspaceID)
+        return url
     }
 
     // MARK: Steps
 
     private enum Member { case found(String), failed(SendResult) }
 
-    private func memberID(_ slug: String, settings: UnipileSettings) async throws -> Member {
-        let key = "\(settings.accountID)|\(slug)"
+    /// The member ID of the action's recipient: known to this process, kept on the contact, or
+    /// looked up (and then kept).
+    private func memberID(_ slug: String, of action: OutboundAction, settings: UnipileSettings) async throws -> Member {
+        let key = "\(action.workspaceID)|\(slug)"
         if let id = members[key] { return .found(id) }
+        if let id = try await directory?.memberID(of: action.recipient, in: action.workspaceID) {
+            members[key] = id
+            return .found(id)
+        }
         let profile = try await request(.GET, "/users/\(Self.path(slug))", settings: settings)
         guard (200..<300).contains(profile.status) else { return .failed(outcome(profile, providerID: nil)) }
         guard let id = profile.json?["provider_id"] as? String else {
             return .failed(.transient("Unipile's profile of \(slug) has no provider_id"))
         }
         members[key] = id
+        try await directory?.remember(id, of: action.recipient, in: action.workspaceID)
         return .found(id)
     }
 

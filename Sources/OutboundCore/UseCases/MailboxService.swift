@@ -122,3 +122,35 @@ public struct MailboxService: Sendable {
         _ = try await senders.update(sender.id, with: input, in: sender.workspaceID)
     }
 }
+
+/// LinkedIn member IDs (a provider's internal ID of a profile: Unipile's `provider_id`), kept on
+/// the contact with that profile URL.
+public protocol LinkedInMemberStore: Sendable {
+    func linkedinMemberID(of linkedinURL: String, in workspace: ID) async throws -> String?
+    /// Sets it on the workspace's contacts with this profile URL; none: nothing is kept.
+    func rememberLinkedInMember(_ memberID: String, of linkedinURL: String, in workspace: ID) async throws
+    func linkedinURL(ofMember memberID: String, in workspace: ID) async throws -> String?
+}
+
+/// What a LinkedIn provider channel knows of members between sends: the lookup of a profile is
+/// a visit for LinkedIn's limits, so a member's ID is asked once and kept on its contact; a
+/// provider webhook that names a member by that ID finds the contact through it.
+public struct LinkedInMembers: Sendable {
+    let store: any Store
+
+    public init(store: any Store) {
+        self.store = store
+    }
+
+    public func memberID(of linkedinURL: String, in workspace: ID) async throws -> String? {
+        try await store.linkedinMemberID(of: linkedinURL, in: workspace)
+    }
+
+    public func remember(_ memberID: String, of linkedinURL: String, in workspace: ID) async throws {
+        try await store.rememberLinkedInMember(memberID, of: linkedinURL, in: workspace)
+    }
+
+    public func profileURL(ofMember memberID: String, in workspace: ID) async throws -> String? {
+        try await store.linkedinURL(ofMember: memberID, in: workspace)
+    }
+}

@@ -34,3 +34,27 @@ extension SQLiteStore {
         }
     }
 }
+
+extension SQLiteStore {
+    public func linkedinMemberID(of linkedinURL: String, in workspace: ID) async throws -> String? {
+        try await read { db in
+            try String.fetchOne(db, sql: """
+                SELECT linkedin_member_id FROM contacts WHERE workspace_id = ? AND linkedin_url = ? AND linkedin_member_id IS NOT NULL LIMIT 1
+                """, arguments: [workspace.rawValue, linkedinURL])
+        }
+    }
+
+    public func rememberLinkedInMember(_ memberID: String, of linkedinURL: String, in workspace: ID) async throws {
+        try await write { db in
+            try db.execute(sql: "UPDATE contacts SET linkedin_member_id = ? WHERE workspace_id = ? AND linkedin_url = ?",
+                           arguments: [memberID, workspace.rawValue, linkedinURL])
+        }
+    }
+
+    public func linkedinURL(ofMember memberID: String, in workspace: ID) async throws -> String? {
+        try await read { db in
+            try String.fetchOne(db, sql: "SELECT linkedin_url FROM contacts WHERE workspace_id = ? AND linkedin_member_id = ? LIMIT 1",
+                                arguments: [workspace.rawValue, memberID])
+        }
+    }
+}

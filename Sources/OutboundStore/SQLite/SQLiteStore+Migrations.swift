@@ -411,7 +411,12 @@ extension SQLiteStore {
         migrator.registerMigration("v14-event-log-and-webhooks") { db in
             try EventSchema.migrate(db)
         }
-        migrator.registerMigration("v15-mailboxes") { db in
+        migrator.registerMigration("v15-mailboxes-and-members") { db in
+            // A contact's LinkedIn member ID at a provider (Unipile's provider_id), looked up once.
+            try db.execute(sql: """
+                ALTER TABLE contacts ADD COLUMN linkedin_member_id TEXT;
+                CREATE INDEX contacts_linkedin_member ON contacts(workspace_id, linkedin_member_id) WHERE linkedin_member_id IS NOT NULL;
+                """)
             // Where the reading of each sender's mailbox stands (IMAP: UIDVALIDITY, last UID read).
             try db.execute(sql: """
                 CREATE TABLE mailboxes (
