@@ -183,4 +183,25 @@ import OutboundCore
             #expect(!fixed.text.contains("opens_untracked"))
         }
     }
+
+    @Test func aLiveEmailSenderWhoseRepliesAreUnreadIsAWarning() async throws {
+        let harness = try await Harness.make()
+        try await harness.run { api in
+            let sender = try await api.createSender(channel: "email", name: "Sam Lee", slug: "sam-mailbox")
+            let live = try #require(try await api.send(.post, "/v1/campaigns", json: """
+                {"name": "Live", "channel": "email", "sender_ids": ["\(sender)"], "dry_run": false}
+                """).string("id"))
+            let report = try await api.send(.get, "/v1/campaigns/\(live)/validate")
+            let warning = try #require(report.json.path("warnings")?.arrayValue?.first { $0.path("code") == "replies_unread" }, "\(report.text)")
+            #expect(warning.path("path") == "sender_ids[0]")
+            #expect(warning.path("message")?.stringValue?.contains("/webhooks/email/\(sender)") == true)
+
+            let dry = try #require(try await api.send(.post, "/v1/campaigns", json: """
+                {"name": "Dry", "channel": "email", "sender_ids": ["\(sender)"], "dry_run": true}
+                """).string("id"))
+            #expect(!(try await api.send(.get, "/v1/campaigns/\(dry)/validate").text.contains("replies_unread")), "a dry run reads nothing")
+            _ = try await api.send(.patch, "/v1/senders/\(sender)", json: #"{"imap": {"host": "imap.example.com", "password": "pw"}}"#)
+            #expect(!(try await api.send(.get, "/v1/campaigns/\(live)/validate").text.contains("replies_unread")))
+        }
+    }
 }
