@@ -32,6 +32,8 @@ public struct Services: Sendable {
     /// The real channels, their key and Outbound's public address (links, webhook signatures).
     public let delivery: Delivery
     public let users: UserService
+    /// The web app's sign-in and sessions.
+    public let sessions: SessionService
     public let events: EventService
     public let webhooks: WebhookService
     /// Moves the webhook outbox (run by `WebhookDeliveryService` in the server).
@@ -66,6 +68,7 @@ public struct Services: Sendable {
         sequences = SequenceService(store: store, clock: clock)
         review = ReviewService(store: store, router: router)
         users = UserService(store: store, clock: clock, hasher: BcryptHasher())
+        sessions = SessionService(store: store, clock: clock, users: users, hasher: SHA256Hasher())
         actions = ActionService(store: store, clock: clock)
         stats = StatsService(store: store, clock: clock)
         idempotency = IdempotencyService(store: store, clock: clock)
@@ -177,6 +180,7 @@ public func buildRouter(services: Services, requestRate: RequestRate = .standard
     AlsonaRoutes(services: services).register(on: recorder)
     InboxRoutes(services: services).register(on: recorder)
     TetherRoutes(services: services).register(on: recorder)
+    WebRoutes(services: services).register(on: recorder)
     index.set(recorder.served)
     return (router, recorder.native)
 }

@@ -26,9 +26,16 @@ final class RouteRecorder {
         served.filter { $0.path.hasPrefix(dialect.prefixes[0] + "/") }
     }
 
-    /// The native API's routes: everything but the dialects' (their documents included).
+    /// The native API's routes: everything but the dialects' (their documents included) and the
+    /// web app's pages and assets (HTML for browsers, not API: `WebRoutes`).
     var native: [RouteKey] {
-        served.filter { key in Dialect.owning(key.path) == nil && !Dialect.allCases.contains { $0.documentPath == key.path } }
+        served.filter { key in
+            Dialect.owning(key.path) == nil && !Dialect.allCases.contains { $0.documentPath == key.path } && !Self.isWebApp(key.path)
+        }
+    }
+
+    static func isWebApp(_ path: String) -> Bool {
+        path == "/app" || path.hasPrefix("/app/") || path.hasPrefix("/assets/")
     }
 
     /// A dialect route: `path` starts with the dialect's first prefix; it is served under each

@@ -25,6 +25,7 @@ public struct ID: Hashable, Sendable, Comparable, CustomStringConvertible {
         case user
         case webhookEndpoint = "webhook"
         case webhookAttempt = "attempt"
+        case session
     }
 
     /// Wraps a string already known to be an ID (read back from storage).

@@ -430,6 +430,24 @@ extension SQLiteStore {
                 ) WITHOUT ROWID
                 """)
         }
+        migrator.registerMigration("v16-web-sessions") { db in
+            // Signed-in browsers of the web app: only the token's SHA-256 is kept.
+            try db.execute(sql: """
+                CREATE TABLE web_sessions (
+                    seq INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    token_hash TEXT NOT NULL UNIQUE,
+                    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+                    csrf_token TEXT NOT NULL,
+                    user_agent TEXT,
+                    created_at INTEGER NOT NULL,
+                    last_seen_at INTEGER NOT NULL,
+                    revoked_at INTEGER
+                );
+                CREATE INDEX web_sessions_user ON web_sessions(user_id, seq);
+                """)
+        }
         return migrator
     }()
 }

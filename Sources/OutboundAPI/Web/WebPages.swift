@@ -1,0 +1,182 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Mustache
+
+/// The web app's pages: swift-mustache templates (every `{{value}}` is HTML-escaped; the
+/// templates never use the unescaped `{{{…}}}`), one layout they all extend, one stylesheet, and
+/// the security headers every page carries. Kept in the binary, so `outbound` is one file to ship.
+struct WebPages: Sendable {
+    let library: MustacheLibrary
+
+    init() {
+        var library = MustacheLibrary()
+        for (name, text) in Self.templates {
+            // The templates are ours and fixed: one that does not parse is a programming error.
+            try! library.register(text, named: name)
+        }
+        self.library = library
+    }
+
+    /// A page, with the headers of every page of the app.
+    func render(_ template: String, _ values: [String: Any], status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        let html = library.render(values, withTemplate: template) ?? ""
+        var fields = Self.securityHeaders
+        fields[.contentType] = "text/html; charset=utf-8"
+        fields.append(contentsOf: headers)
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// Values for a template with the absent ones left out: swift-mustache reads an `Optional`
+    /// inside `Any` as present (and prints "nil"), so a section on it would always show.
+    static func values(_ values: [String: Any?]) -> [String: Any] {
+        values.compactMapValues { $0 }
+    }
+
+    /// See-other to `location` (after a form post, or to the sign-in page).
+    static func redirect(_ location: String, headers: HTTPFields = [:]) -> Response {
+        var fields = securityHeaders
+        fields[.location] = location
+        fields.append(contentsOf: headers)
+        return Response(status: .seeOther, headers: fields)
+    }
+
+    /// No script or style from anywhere but this server, none inline, no framing, no sniffing,
+    /// no referrer leaving the site, and pages never cached (they show personal data).
+    static let securityHeaders: HTTPFields = [
+        HTTPField.Name("Content-Security-Policy")!: "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; form-action 'self'; "
+            + "frame-ancestors 'none'; base-uri 'none'",
+        HTTPField.Name("X-Frame-Options")!: "DENY",
+        HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+        HTTPField.Name("Referrer-Policy")!: "same-origin",
+        .cacheControl: "no-store",
+    ]
+
+    static let templates: [String: String] = [
+        "layout": """
+            <!doctype html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>{{title}} · Outbound</title>
+            <link rel="stylesheet" href="/assets/app.css">
+            </head>
+            <body>
+            {{#user}}
+            <header>
+              <a class="brand" href="/app/campaigns">Outbound</a>
+              <nav><a href="/app/campaigns">Campaigns</a><a href="/app/settings/sessions">Sessions</a></nav>
+              <form method="post" action="/app/logout" class="signout">
+                <input type="hidden" name="_csrf" value="{{csrf}}">
+                <span>{{email}}</span><button type="submit">Sign out</button>
+              </form>
+            </header>
+            {{/user}}
+            <main>
+            {{$content}}{{/content}}
+            </main>
+            </body>
+            </html>
+            """,
+        "login": """
+            {{<layout}}{{$content}}
+            <section class="card narrow">
+              <h1>Sign in</h1>
+              {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
+              <form method="post" action="/app/login">
+                <input type="hidden" name="_csrf" value="{{loginCSRF}}">
+                <label>Email <input type="email" name="email" value="{{email}}" autocomplete="username" required></label>
+                <label>Password <input type="password" name="password" autocomplete="current-password" required></label>
+                <button type="submit">Sign in</button>
+              </form>
+            </section>
+            {{/content}}{{/layout}}
+            """,
+        "campaigns": """
+            {{<layout}}{{$content}}
+            <h1>Campaigns</h1>
+            {{#notice}}<p class="notice" role="status">{{notice}}</p>{{/notice}}
+            <form method="get" action="/app/campaigns" class="filters">
+              <label>Status <select name="status">{{#statuses}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/statuses}}</select></label>
+              <label>Channel <select name="channel">{{#channels}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/channels}}</select></label>
+              <button type="submit">Filter</button>
+            </form>
+            {{^campaigns}}<p>No campaigns{{#filtered}} match these filters{{/filtered}}.</p>{{/campaigns}}
+            {{#hasCampaigns}}
+            <div class="table">
+            <table>
+              <thead><tr><th>Campaign</th><th>Status</th><th>Progress</th><th>Contacted</th><th>Replied</th><th>Bounced</th><th></th></tr></thead>
+              <tbody>
+              {{#campaigns}}
+              <tr>
+                <td><strong>{{name}}</strong><br><small>{{channel}}{{#dryRun}} · dry run{{/dryRun}}</small></td>
+                <td><span class="status {{status}}">{{status}}</span></td>
+                <td><progress value="{{finished}}" max="{{targets}}">{{finished}} of {{targets}}</progress> <small>{{finished}} / {{targets}} done</small></td>
+                <td>{{contacted}}</td><td>{{replied}}</td><td>{{bounced}}</td>
+                <td>{{#actions}}<form method="post" action="/app/campaigns/{{id}}/{{verb}}"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit">{{label}}</button></form>{{/actions}}</td>
+              </tr>
+              {{/campaigns}}
+              </tbody>
+            </table>
+            </div>
+            {{/hasCampaigns}}
+            {{/content}}{{/layout}}
+            """,
+        "sessions": """
+            {{<layout}}{{$content}}
+            <h1>Sessions</h1>
+            <p>Where you are signed in. Signing a session out ends it at once.</p>
+            <div class="table">
+            <table>
+              <thead><tr><th>Browser</th><th>Signed in</th><th>Last seen</th><th></th></tr></thead>
+              <tbody>
+              {{#sessions}}
+              <tr>
+                <td>{{agent}}{{#current}} <strong>(this one)</strong>{{/current}}</td><td>{{created}}</td><td>{{seen}}</td>
+                <td>{{#revoked}}signed out {{revoked}}{{/revoked}}{{^revoked}}<form method="post" action="/app/settings/sessions/{{id}}/revoke"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit">Sign out</button></form>{{/revoked}}</td>
+              </tr>
+              {{/sessions}}
+              </tbody>
+            </table>
+            </div>
+            {{/content}}{{/layout}}
+            """,
+        "message": """
+            {{<layout}}{{$content}}
+            <section class="card narrow"><h1>{{heading}}</h1><p>{{text}}</p><p><a href="{{link}}">{{linkText}}</a></p></section>
+            {{/content}}{{/layout}}
+            """,
+    ]
+
+    /// One small stylesheet; readable on a phone (tables scroll sideways inside their box).
+    static let stylesheet = """
+        :root{--ink:#1d2433;--muted:#5b6478;--line:#d9dee8;--accent:#2456d3;--bad:#b42318;--good:#1a7f37;font:16px/1.5 system-ui,sans-serif;color:var(--ink)}
+        body{margin:0;background:#f6f7fb}
+        header{display:flex;flex-wrap:wrap;gap:1rem;align-items:center;padding:.75rem 1rem;background:#fff;border-bottom:1px solid var(--line)}
+        header nav{display:flex;gap:1rem;flex:1}
+        .brand{font-weight:700;text-decoration:none;color:var(--ink)}
+        a{color:var(--accent)}
+        main{max-width:72rem;margin:0 auto;padding:1rem}
+        .card{background:#fff;border:1px solid var(--line);border-radius:.5rem;padding:1.25rem}
+        .narrow{max-width:24rem;margin:3rem auto}
+        label{display:block;margin:.5rem 0;color:var(--muted)}
+        input,select,button{font:inherit}
+        input[type=email],input[type=password]{display:block;width:100%;box-sizing:border-box;padding:.5rem;border:1px solid var(--line);border-radius:.25rem}
+        button{padding:.4rem .9rem;border:1px solid var(--accent);background:var(--accent);color:#fff;border-radius:.25rem;cursor:pointer}
+        .signout{display:flex;gap:.5rem;align-items:center}
+        .signout button{background:#fff;color:var(--accent)}
+        .filters{display:flex;flex-wrap:wrap;gap:1rem;align-items:end;margin-bottom:1rem}
+        .filters label{margin:0}
+        .table{overflow-x:auto;background:#fff;border:1px solid var(--line);border-radius:.5rem}
+        table{border-collapse:collapse;width:100%}
+        th,td{text-align:left;padding:.5rem .75rem;border-bottom:1px solid var(--line);vertical-align:top}
+        td form{display:inline}
+        .status{padding:.1rem .5rem;border-radius:1rem;border:1px solid var(--line)}
+        .status.active{border-color:var(--good);color:var(--good)}
+        .status.paused{border-color:var(--muted)}
+        .error{color:var(--bad);font-weight:600}
+        .notice{color:var(--good)}
+        progress{width:8rem}
+        """
+}

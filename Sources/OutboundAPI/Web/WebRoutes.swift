@@ -1,0 +1,213 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import OutboundCore
+
+/// The web app under `/app` (docs/ARCHITECTURE.md §3): sign-in with a session cookie, CSRF
+/// tokens on every form, the campaigns list, and the list of one's sessions. Pages call the same
+/// use cases as `/v1`; they hold no rule and no query.
+struct WebRoutes {
+    let services: Services
+    let pages = WebPages()
+
+    static let sessionCookie = "outbound_session"
+    /// The sign-in form's own CSRF token (double submit: cookie and field must agree).
+    static let loginCookie = "outbound_login"
+
+    func register(on routes: RouteRecorder) {
+        routes.on(.get, "/assets/app.css") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=300"],
+                     body: .init(byteBuffer: ByteBuffer(string: WebPages.stylesheet)))
+        }
+        routes.on(.get, "/app") { _, _ in WebPages.redirect("/app/campaigns") }
+
+        routes.on(.get, "/app/login") { request, _ in
+            if try await signedIn(request) != nil { return WebPages.redirect("/app/campaigns") }
+            return loginPage(request, error: nil, email: "")
+        }
+
+        routes.on(.post, "/app/login") { request, context in
+            var request = request
+            let form = try await formFields(&request, context)
+            guard let expected = request.cookies[Self.loginCookie]?.value, !expected.isEmpty,
+                  Self.same(form["_csrf"] ?? "", expected)
+            else {
+                return loginPage(request, error: "The form expired. Please sign in again.", email: form["email"] ?? "", status: .forbidden)
+            }
+            guard let (_, token) = try await services.sessions.signIn(email: form["email"] ?? "", password: form["password"] ?? "",
+                                                                      userAgent: request.headers[.userAgent])
+            else {
+                return loginPage(request, error: "Wrong email or password.", email: form["email"] ?? "", status: .unauthorized)
+            }
+            var headers = HTTPFields()
+            headers.append(HTTPField(name: .setCookie, value: sessionCookie(token, request: request).description))
+            headers.append(HTTPField(name: .setCookie, value: Self.expired(Self.loginCookie, path: "/app/login")))
+            return WebPages.redirect("/app/campaigns", headers: headers)
+        }
+
+        routes.on(.post, "/app/logout") { request, context in
+            var request = request
+            guard let (session, user) = try await signedIn(request) else { return WebPages.redirect("/app/login") }
+            guard try await checkCSRF(&request, context, session) != nil else { return forbidden(session, user) }
+            try await services.sessions.revoke(session.id, of: user.id)
+            return WebPages.redirect("/app/login", headers: [.setCookie: Self.expired(Self.sessionCookie, path: "/")])
+        }
+
+        routes.on(.get, "/app/campaigns") { request, _ in
+            guard let (session, user) = try await signedIn(request) else { return WebPages.redirect("/app/login") }
+            return try await campaignsPage(request, session, user, notice: nil)
+        }
+
+        for verb in ["launch", "pause", "resume"] {
+            routes.on(.post, "/app/campaigns/{id}/\(verb)") { request, context in
+                var request = request
+                guard let (session, user) = try await signedIn(request) else { return WebPages.redirect("/app/login") }
+                guard try await checkCSRF(&request, context, session) != nil else { return forbidden(session, user) }
+                // Another workspace's campaign, or no such campaign: the same 404 as /v1.
+                guard let id = context.parameters.get("id").flatMap({ ID($0, kind: .campaign) }) else { return notFound(session, user) }
+                do {
+                    let campaign: Campaign = switch verb {
+                    case "launch": try await services.lifecycle.launch(id, in: session.workspaceID)
+                    case "pause": try await services.lifecycle.pause(id, in: session.workspaceID)
+                    default: try await services.lifecycle.resume(id, in: session.workspaceID)
+                    }
+                    return try await campaignsPage(request, session, user, notice: "\(campaign.name) is \(campaign.status.rawValue).")
+                } catch is NotFoundError {
+                    return notFound(session, user)
+                } catch let error as ValidationError {
+                    let problems = error.issues.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
+                    return try await campaignsPage(request, session, user, notice: "Not done — \(problems)", status: .unprocessableContent)
+                } catch let error as ConflictError {
+                    return try await campaignsPage(request, session, user, notice: "Not done — \(error.message)", status: .conflict)
+                }
+            }
+        }
+
+        routes.on(.get, "/app/settings/sessions") { request, _ in
+            guard let (session, user) = try await signedIn(request) else { return WebPages.redirect("/app/login") }
+            return try await sessionsPage(session, user)
+        }
+
+        routes.on(.post, "/app/settings/sessions/{id}/revoke") { request, context in
+            var request = request
+            guard let (session, user) = try await signedIn(request) else { return WebPages.redirect("/app/login") }
+            guard try await checkCSRF(&request, context, session) != nil else { return forbidden(session, user) }
+            guard let id = context.parameters.get("id").flatMap({ ID($0, kind: .session) }) else { return notFound(session, user) }
+            do {
+                try await services.sessions.revoke(id, of: user.id)
+            } catch is NotFoundError {
+                return notFound(session, user)
+            }
+            if id == session.id { return WebPages.redirect("/app/login", headers: [.setCookie: Self.expired(Self.sessionCookie, path: "/")]) }
+            return WebPages.redirect("/app/settings/sessions")
+        }
+    }
+
+    // MARK: Pages
+
+    private func loginPage(_ request: Request, error: String?, email: String, status: HTTPResponse.Status = .ok) -> Response {
+        let token = SessionService.randomToken()
+        let cookie = Cookie(name: Self.loginCookie, value: token, maxAge: 3600, path: "/app/login", secure: isSecure(request),
+                            httpOnly: true, sameSite: .strict)
+        return pages.render("login", WebPages.values(["title": "Sign in", "error": error, "email": email, "loginCSRF": token]),
+                            status: status, headers: [.setCookie: cookie.description])
+    }
+
+    private func campaignsPage(_ request: Request, _ session: WebSession, _ user: User, notice: String?,
+                               status: HTTPResponse.Status = .ok) async throws -> Response {
+        let query = request.uri.queryParameters
+        let statusFilter = query.get("status").flatMap(Campaign.Status.init(rawValue:))
+        let channelFilter = query.get("channel").flatMap(CampaignChannel.init(rawValue:))
+        var rows: [[String: Any]] = []
+        var cursor: ID?
+        repeat {
+            let page = try await services.campaigns.list(in: session.workspaceID, page: PageRequest(limit: PageRequest.maximumLimit, startingAfter: cursor))
+            for campaign in page.items where statusFilter.map({ $0 == campaign.status }) ?? true && channelFilter.map({ $0 == campaign.channel }) ?? true {
+                let stats = try await services.stats.stats(of: campaign)
+                let verbs: [(String, String)] = switch campaign.status {
+                case .draft: [("launch", "Launch")]
+                case .active: [("pause", "Pause")]
+                case .paused: [("resume", "Resume")]
+                default: []
+                }
+                rows.append([
+                    "id": campaign.id.rawValue, "name": campaign.name, "channel": campaign.channel.rawValue, "dryRun": campaign.dryRun,
+                    "status": campaign.status.rawValue, "finished": stats.finished, "targets": stats.targets,
+                    "contacted": stats.contacted, "replied": stats.signals(.replied), "bounced": stats.leads(.bounced),
+                    "actions": verbs.map { ["id": campaign.id.rawValue, "verb": $0.0, "label": $0.1, "csrf": session.csrfToken] },
+                ])
+            }
+            cursor = page.hasMore ? page.items.last?.id : nil
+        } while cursor != nil
+        let statuses = [("", "Any")] + Campaign.Status.allCases.map { ($0.rawValue, $0.rawValue.capitalized) }
+        let channels = [("", "Any")] + CampaignChannel.allCases.map { ($0.rawValue, $0.rawValue.capitalized) }
+        return pages.render("campaigns", layout(session, user, title: "Campaigns").merging([
+            "notice": notice ?? false, "campaigns": rows, "hasCampaigns": !rows.isEmpty, "filtered": statusFilter != nil || channelFilter != nil,
+            "statuses": statuses.map { ["value": $0.0, "label": $0.1, "selected": $0.0 == (statusFilter?.rawValue ?? "")] },
+            "channels": channels.map { ["value": $0.0, "label": $0.1, "selected": $0.0 == (channelFilter?.rawValue ?? "")] },
+        ]) { $1 }, status: status)
+    }
+
+    private func sessionsPage(_ session: WebSession, _ user: User) async throws -> Response {
+        let sessions = try await services.sessions.sessions(of: user.id).map { item -> [String: Any] in
+            ["id": item.id.rawValue, "agent": item.userAgent ?? "unknown browser", "current": item.id == session.id,
+             "created": Timestamp.iso(item.createdAt), "seen": Timestamp.iso(item.lastSeenAt),
+             "revoked": item.revokedAt.map { Timestamp.iso($0) } ?? false, "csrf": session.csrfToken]
+        }
+        return pages.render("sessions", layout(session, user, title: "Sessions").merging(["sessions": sessions]) { $1 })
+    }
+
+    private func notFound(_ session: WebSession, _ user: User) -> Response {
+        pages.render("message", layout(session, user, title: "Not found").merging([
+            "heading": "Not found", "text": "There is nothing here.", "link": "/app/campaigns", "linkText": "Back to campaigns",
+        ]) { $1 }, status: .notFound)
+    }
+
+    private func forbidden(_ session: WebSession, _ user: User) -> Response {
+        pages.render("message", layout(session, user, title: "Expired form").merging([
+            "heading": "This form has expired", "text": "Nothing was changed. Go back, reload the page and try again.",
+            "link": "/app/campaigns", "linkText": "Back to campaigns",
+        ]) { $1 }, status: .forbidden)
+    }
+
+    private func layout(_ session: WebSession, _ user: User, title: String) -> [String: Any] {
+        ["title": title, "user": true, "email": user.email, "csrf": session.csrfToken]
+    }
+
+    // MARK: Sessions and forms
+
+    private func signedIn(_ request: Request) async throws -> (WebSession, User)? {
+        guard let token = request.cookies[Self.sessionCookie]?.value else { return nil }
+        return try await services.sessions.session(token: token)
+    }
+
+    /// The form's fields when its `_csrf` is the session's; nil otherwise.
+    private func checkCSRF(_ request: inout Request, _ context: AppContext, _ session: WebSession) async throws -> [String: String]? {
+        let form = try await formFields(&request, context)
+        return Self.same(form["_csrf"] ?? "", session.csrfToken) ? form : nil
+    }
+
+    private func formFields(_ request: inout Request, _ context: AppContext) async throws -> [String: String] {
+        let body = try await request.collectBody(upTo: 64 * 1024)
+        return Dictionary(ChannelRoutes.formFields(body), uniquingKeysWith: { first, _ in first })
+    }
+
+    private func sessionCookie(_ token: String, request: Request) -> Cookie {
+        Cookie(name: Self.sessionCookie, value: token, maxAge: Int(SessionService.lifetime), path: "/", secure: isSecure(request),
+               httpOnly: true, sameSite: .lax)
+    }
+
+    /// Behind https (directly or as a proxy says with `X-Forwarded-Proto`), cookies are `Secure`.
+    private func isSecure(_ request: Request) -> Bool {
+        ChannelRoutes.scheme(request) == "https"
+    }
+
+    static func expired(_ name: String, path: String) -> String {
+        "\(name)=; Max-Age=0; Path=\(path); HttpOnly; SameSite=Lax"
+    }
+
+    /// Compares in constant time.
+    static func same(_ a: String, _ b: String) -> Bool {
+        ChannelRoutes.constantTimeEqual(Array(a.utf8), Array(b.utf8))
+    }
+}

@@ -1,0 +1,183 @@
+import Foundation
+import HTTPTypes
+import Testing
+import OutboundAPI
+import OutboundCore
+
+/// The web app's sign-in, sessions, CSRF and campaigns page, over real HTTP on loopback.
+@Suite struct WebAppTests {
+    /// A browser's cookie jar, by hand: what the server set, sent back.
+    private struct Browser {
+        let api: APIClient
+        var cookies: [String: String] = [:]
+
+        mutating func send(_ method: HTTPRequest.Method, _ path: String, form: [(String, String)]? = nil,
+                           headers extra: HTTPFields = [:]) async throws -> Reply {
+            var headers = extra
+            if !cookies.isEmpty { headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ") }
+            var body: String?
+            if let form {
+                headers[.contentType] = "application/x-www-form-urlencoded"
+                body = form.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
+            }
+            let reply = try await api.send(method, path, authenticated: false, headers: headers, rawBody: body)
+            for field in reply.headers where field.name == .setCookie {
+                let pair = field.value.split(separator: ";")[0].split(separator: "=", maxSplits: 1)
+                let name = String(pair[0]), value = pair.count > 1 ? String(pair[1]) : ""
+                if value.isEmpty || field.value.contains("Max-Age=0") { cookies[name] = nil } else { cookies[name] = value }
+            }
+            return reply
+        }
+
+        /// The `_csrf` value of the first form on a page.
+        static func csrf(in page: String) throws -> String {
+            let marker = #"name="_csrf" value=""#
+            let start = try #require(page.range(of: marker)).upperBound
+            return String(page[start...].prefix { $0 != "\"" })
+        }
+
+        mutating func signIn(_ email: String, _ password: String) async throws -> Reply {
+            let page = try await send(.get, "/app/login")
+            return try await send(.post, "/app/login", form: [("_csrf", try Self.csrf(in: page.text)), ("email", email), ("password", password)])
+        }
+    }
+
+    private func user(_ harness: Harness, email: String = "ann@acme.example") async throws {
+        _ = try await harness.services.users.create(email: email, password: "correct horse battery", fullName: "Ann", accessRole: nil,
+                                                    in: harness.workspace)
+    }
+
+    @Test func signInSetsASafeCookieAndSignOutEndsTheSession() async throws {
+        let harness = try await Harness.make()
+        try await user(harness)
+        try await harness.run { api in
+            var browser = Browser(api: api)
+            let anonymous = try await browser.send(.get, "/app/campaigns")
+            #expect(anonymous.status == .seeOther && anonymous.headers[.location] == "/app/login")
+
+            let login = try await browser.send(.get, "/app/login")
+            #expect(login.status == .ok && login.text.contains("<form method=\"post\" action=\"/app/login\">"))
+            #expect(login.headers[HTTPField.Name("Content-Security-Policy")!]?.contains("script-src 'self'") == true)
+            #expect(login.headers[HTTPField.Name("X-Frame-Options")!] == "DENY")
+            #expect(!login.text.contains("<script"), "no inline script")
+            #expect(!login.text.contains("class=\"error\"") && !login.text.contains("nil"), "no error before a try")
+
+            let wrong = try await browser.signIn("ann@acme.example", "wrong password")
+            #expect(wrong.status == .unauthorized && wrong.text.contains("Wrong email or password."))
+            #expect(browser.cookies[WebRoutesNames.session] == nil)
+
+            let signedIn = try await browser.signIn("ann@acme.example", "correct horse battery")
+            #expect(signedIn.status == .seeOther && signedIn.headers[.location] == "/app/campaigns")
+            let cookie = try #require(signedIn.headers[values: .setCookie].first { $0.hasPrefix(WebRoutesNames.session + "=") })
+            #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"), "\(cookie)")
+            #expect(!cookie.contains("Secure"), "plain http on loopback: not Secure")
+            #expect(browser.cookies[WebRoutesNames.session]?.count == 64)
+
+            let campaigns = try await browser.send(.get, "/app/campaigns")
+            #expect(campaigns.status == .ok && campaigns.text.contains("ann@acme.example"))
+
+            // Sign-out needs the session's CSRF token: without it nothing changes.
+            let forged = try await browser.send(.post, "/app/logout", form: [("_csrf", "forged")])
+            #expect(forged.status == .forbidden)
+            #expect(try await browser.send(.get, "/app/campaigns").status == .ok)
+            let out = try await browser.send(.post, "/app/logout", form: [("_csrf", try Browser.csrf(in: campaigns.text))])
+            #expect(out.status == .seeOther && out.headers[.location] == "/app/login")
+            #expect(browser.cookies[WebRoutesNames.session] == nil)
+        }
+    }
+
+    @Test func behindHTTPSTheCookieIsSecureAndALoginFormFromElsewhereIsRefused() async throws {
+        let harness = try await Harness.make()
+        try await user(harness)
+        try await harness.run { api in
+            var browser = Browser(api: api)
+            let page = try await browser.send(.get, "/app/login", headers: [HTTPField.Name("X-Forwarded-Proto")!: "https"])
+            let csrf = try Browser.csrf(in: page.text)
+            let secure = try await browser.send(.post, "/app/login", form: [("_csrf", csrf), ("email", "ann@acme.example"),
+                                                                           ("password", "correct horse battery")],
+                                                headers: [HTTPField.Name("X-Forwarded-Proto")!: "https"])
+            let cookie = try #require(secure.headers[values: .setCookie].first { $0.hasPrefix(WebRoutesNames.session + "=") })
+            #expect(cookie.contains("Secure"), "\(cookie)")
+
+            // Another site's page posting to our sign-in has no matching login cookie.
+            var stranger = Browser(api: api)
+            let refused = try await stranger.send(.post, "/app/login", form: [("_csrf", csrf), ("email", "ann@acme.example"),
+                                                                             ("password", "correct horse battery")])
+            #expect(refused.status == .forbidden && stranger.cookies[WebRoutesNames.session] == nil)
+        }
+    }
+
+    @Test func campaignsAreListedEscapedFilteredAndPausedWithTheirWorkspaceOnly() async throws {
+        let harness = try await Harness.make()
+        try await user(harness)
+        try await harness.run { api in
+            let sender = try await api.createSender(channel: "email", name: "Sam", slug: "sam-web")
+            let evil = try #require(try await api.send(.post, "/v1/campaigns", json: """
+                {"name": "<script>alert(1)</script> & co", "channel": "email", "sender_ids": ["\(sender)"], "dry_run": true,
+                 "sequence": {"nodes": [{"id": "a", "type": "email", "subject": "Hi", "body": "Hello. Reply stop to unsubscribe."}, {"id": "e", "type": "end"}]}}
+                """).string("id"))
+            let contact = try #require(try await api.send(.post, "/v1/contacts", json: #"{"email": "ada@example.com"}"#).string("id"))
+            _ = try await api.send(.post, "/v1/campaigns/\(evil)/leads", json: "{\"contact_ids\": [\"\(contact)\"]}")
+            let other = try await harness.otherWorkspace()
+            let foreign = try #require(try await api.send(.post, "/v1/campaigns", json: #"{"name": "Theirs", "channel": "sms"}"#,
+                                                          key: other.key).string("id"))
+
+            var browser = Browser(api: api)
+            _ = try await browser.signIn("ann@acme.example", "correct horse battery")
+            let page = try await browser.send(.get, "/app/campaigns")
+            #expect(page.text.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"), "the name is escaped")
+            #expect(!page.text.contains("<script>alert(1)"))
+            #expect(!page.text.contains("Theirs"), "another workspace's campaign is not listed")
+            #expect(page.text.contains("<progress value=\"0\" max=\"1\">"))
+
+            let csrf = try Browser.csrf(in: page.text)
+            let launched = try await browser.send(.post, "/app/campaigns/\(evil)/launch", form: [("_csrf", csrf)])
+            #expect(launched.status == .ok && launched.text.contains("is active."), "\(launched.text)")
+            let stats = try await api.send(.get, "/v1/campaigns/\(evil)")
+            #expect(stats.string("status") == "active")
+            let paused = try await browser.send(.post, "/app/campaigns/\(evil)/pause", form: [("_csrf", csrf)])
+            #expect(paused.status == .ok && paused.text.contains("is paused."))
+            let forged = try await browser.send(.post, "/app/campaigns/\(evil)/resume", form: [("_csrf", "nope")])
+            #expect(forged.status == .forbidden)
+            #expect(try await api.send(.get, "/v1/campaigns/\(evil)").string("status") == "paused", "a forged form changes nothing")
+            let theirs = try await browser.send(.post, "/app/campaigns/\(foreign)/pause", form: [("_csrf", csrf)])
+            #expect(theirs.status == .notFound)
+
+            let activeOnly = try await browser.send(.get, "/app/campaigns?status=active")
+            #expect(activeOnly.text.contains("No campaigns match these filters."))
+            let emailOnly = try await browser.send(.get, "/app/campaigns?status=paused&channel=email")
+            #expect(emailOnly.text.contains("&amp; co"))
+        }
+    }
+
+    @Test func sessionsAreListedAndOneCanBeSignedOutFromAnother() async throws {
+        let harness = try await Harness.make()
+        try await user(harness)
+        try await harness.run { api in
+            var laptop = Browser(api: api)
+            _ = try await laptop.send(.get, "/app/login", headers: [.userAgent: "Laptop"])
+            var phone = Browser(api: api)
+            _ = try await phone.signIn("ann@acme.example", "correct horse battery")
+            _ = try await laptop.signIn("ann@acme.example", "correct horse battery")
+            let list = try await laptop.send(.get, "/app/settings/sessions")
+            #expect(list.status == .ok)
+            let forms = list.text.components(separatedBy: "/app/settings/sessions/").dropFirst().map { String($0.prefix { $0 != "/" }) }
+            #expect(forms.count == 2, "\(list.text)")
+            let sessions = try await harness.services.sessions.sessions(of: try #require(try await harness.store.user(email: "ann@acme.example")).id)
+            let phoneSession = try #require(sessions.last)
+            let revoked = try await laptop.send(.post, "/app/settings/sessions/\(phoneSession.id)/revoke",
+                                                form: [("_csrf", try Browser.csrf(in: list.text))])
+            #expect(revoked.status == .seeOther)
+            let after = try await laptop.send(.get, "/app/settings/sessions")
+            #expect(after.text.components(separatedBy: "signed out 20").count == 2, "one session shows when it was signed out")
+            let phonePage = try await phone.send(.get, "/app/campaigns")
+            #expect(phonePage.status == .seeOther && phonePage.headers[.location] == "/app/login", "the phone is signed out")
+            #expect(try await laptop.send(.get, "/app/campaigns").status == .ok, "the laptop is not")
+        }
+    }
+}
+
+/// The cookie names the tests look for (the server's own constants are internal).
+enum WebRoutesNames {
+    static let session = "outbound_session"
+}
