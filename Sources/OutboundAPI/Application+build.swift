@@ -34,6 +34,8 @@ public struct Services: Sendable {
     public let users: UserService
     /// The web app's sign-in and sessions.
     public let sessions: SessionService
+    /// The first run's link to set the first user's password.
+    public let setup = SetupInvite()
     public let events: EventService
     public let webhooks: WebhookService
     /// Moves the webhook outbox (run by `WebhookDeliveryService` in the server).

@@ -69,6 +69,10 @@ struct Serve: AsyncParsableCommand {
                 Try: curl -H 'Authorization: Bearer \(key.secret)' http://\(host):\(port)/v1/workspace
                 """)
         }
+        if try await !services.users.hasUsers(), let first = try await store.workspaceIDs(limit: 1).first {
+            let token = await services.setup.issue(for: first)
+            emit("Web app: set the first user's password at \(delivery.publicURL.base)/app/setup/\(token) (works once)")
+        }
         let app = buildApplication(
             services: services,
             configuration: ServerConfiguration(host: host, port: port, logLevel: logger.logLevel,

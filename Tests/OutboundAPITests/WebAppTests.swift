@@ -150,6 +150,30 @@ import OutboundCore
         }
     }
 
+    @Test func theFirstRunsLinkSetsTheFirstPasswordOnce() async throws {
+        let harness = try await Harness.make()
+        #expect(try await !harness.services.users.hasUsers())
+        let token = await harness.services.setup.issue(for: harness.workspace)
+        try await harness.run { api in
+            var browser = Browser(api: api)
+            #expect(try await browser.send(.get, "/app/setup/not-the-token").status == .notFound)
+            let form = try await browser.send(.get, "/app/setup/\(token)")
+            #expect(form.status == .ok && form.text.contains("Welcome to Outbound"))
+            let short = try await browser.send(.post, "/app/setup/\(token)", form: [
+                ("_csrf", try Browser.csrf(in: form.text)), ("email", "ann@acme.example"), ("password", "short")])
+            #expect(short.status == .unprocessableContent && short.text.contains("password: must be at least 8 characters"))
+            #expect(short.text.contains("value=\"ann@acme.example\""), "what was typed stays")
+            let created = try await browser.send(.post, "/app/setup/\(token)", form: [
+                ("_csrf", try Browser.csrf(in: short.text)), ("email", "ann@acme.example"), ("password", "a long enough one"),
+                ("full_name", "Ann <b>Lee</b>")])
+            #expect(created.status == .seeOther && created.headers[.location] == "/app/campaigns")
+            #expect(try await browser.send(.get, "/app/campaigns").status == .ok, "signed in at once")
+            #expect(try await browser.send(.get, "/app/setup/\(token)").status == .notFound, "the link works once")
+            let user = try #require(try await harness.store.user(email: "ann@acme.example"))
+            #expect(user.accessRole == "ADMIN" && user.workspaceID == harness.workspace && user.fullName == "Ann <b>Lee</b>")
+        }
+    }
+
     @Test func sessionsAreListedAndOneCanBeSignedOutFromAnother() async throws {
         let harness = try await Harness.make()
         try await user(harness)

@@ -93,6 +93,22 @@ struct WebPages: Sendable {
             </section>
             {{/content}}{{/layout}}
             """,
+        "setup": """
+            {{<layout}}{{$content}}
+            <section class="card narrow">
+              <h1>Welcome to Outbound</h1>
+              <p>Choose the email and password you will sign in with. This link works once.</p>
+              {{#errors}}<p class="error" role="alert">{{field}}: {{message}}</p>{{/errors}}
+              <form method="post" action="/app/setup/{{token}}">
+                <input type="hidden" name="_csrf" value="{{loginCSRF}}">
+                <label>Your name <input type="text" name="full_name" value="{{fullName}}" autocomplete="name"></label>
+                <label>Email <input type="email" name="email" value="{{email}}" autocomplete="username" required></label>
+                <label>Password (8 characters or more) <input type="password" name="password" autocomplete="new-password" minlength="8" required></label>
+                <button type="submit">Create my account</button>
+              </form>
+            </section>
+            {{/content}}{{/layout}}
+            """,
         "campaigns": """
             {{<layout}}{{$content}}
             <h1>Campaigns</h1>
@@ -162,7 +178,7 @@ struct WebPages: Sendable {
         .narrow{max-width:24rem;margin:3rem auto}
         label{display:block;margin:.5rem 0;color:var(--muted)}
         input,select,button{font:inherit}
-        input[type=email],input[type=password]{display:block;width:100%;box-sizing:border-box;padding:.5rem;border:1px solid var(--line);border-radius:.25rem}
+        input[type=email],input[type=password],input[type=text]{display:block;width:100%;box-sizing:border-box;padding:.5rem;border:1px solid var(--line);border-radius:.25rem}
         button{padding:.4rem .9rem;border:1px solid var(--accent);background:var(--accent);color:#fff;border-radius:.25rem;cursor:pointer}
         .signout{display:flex;gap:.5rem;align-items:center}
         .signout button{background:#fff;color:var(--accent)}

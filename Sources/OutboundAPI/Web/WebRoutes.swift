@@ -45,6 +45,38 @@ struct WebRoutes {
             return WebPages.redirect("/app/campaigns", headers: headers)
         }
 
+        routes.on(.get, "/app/setup/{token}") { request, context in
+            let token = context.parameters.get("token") ?? ""
+            guard await services.setup.workspace(for: token) != nil else { return usedLink() }
+            return setupPage(request, token: token, errors: [], form: [:])
+        }
+
+        routes.on(.post, "/app/setup/{token}") { request, context in
+            var request = request
+            let token = context.parameters.get("token") ?? ""
+            guard await services.setup.workspace(for: token) != nil else { return usedLink() }
+            let form = try await formFields(&request, context)
+            guard let expected = request.cookies[Self.loginCookie]?.value, Self.same(form["_csrf"] ?? "", expected) else {
+                return setupPage(request, token: token, errors: [FieldIssue("form", "expired; please try again")], form: form, status: .forbidden)
+            }
+            guard let workspace = await services.setup.claim(token) else { return usedLink() }
+            do {
+                _ = try await services.users.create(email: form["email"], password: form["password"],
+                                                    fullName: form["full_name"].flatMap { $0.isEmpty ? nil : $0 }, accessRole: "ADMIN", in: workspace)
+            } catch let error as ValidationError {
+                // A mistake in the form keeps the link working.
+                await services.setup.restore(token, for: workspace)
+                return setupPage(request, token: token, errors: error.issues, form: form, status: .unprocessableContent)
+            } catch let error as ConflictError {
+                await services.setup.restore(token, for: workspace)
+                return setupPage(request, token: token, errors: [FieldIssue("email", error.message)], form: form, status: .conflict)
+            }
+            guard let (_, session) = try await services.sessions.signIn(email: form["email"] ?? "", password: form["password"] ?? "",
+                                                                         userAgent: request.headers[.userAgent])
+            else { return WebPages.redirect("/app/login") }
+            return WebPages.redirect("/app/campaigns", headers: [.setCookie: sessionCookie(session, request: request).description])
+        }
+
         routes.on(.post, "/app/logout") { request, context in
             var request = request
             guard let (session, user) = try await signedIn(request) else { return WebPages.redirect("/app/login") }
@@ -111,6 +143,23 @@ struct WebRoutes {
                             httpOnly: true, sameSite: .strict)
         return pages.render("login", WebPages.values(["title": "Sign in", "error": error, "email": email, "loginCSRF": token]),
                             status: status, headers: [.setCookie: cookie.description])
+    }
+
+    private func setupPage(_ request: Request, token: String, errors: [FieldIssue], form: [String: String],
+                           status: HTTPResponse.Status = .ok) -> Response {
+        let csrf = SessionService.randomToken()
+        let cookie = Cookie(name: Self.loginCookie, value: csrf, maxAge: 3600, path: "/app/setup", secure: isSecure(request),
+                            httpOnly: true, sameSite: .strict)
+        return pages.render("setup", [
+            "title": "Welcome", "token": token, "loginCSRF": csrf, "email": form["email"] ?? "", "fullName": form["full_name"] ?? "",
+            "errors": errors.map { ["field": $0.field, "message": $0.message] },
+        ], status: status, headers: [.setCookie: cookie.description])
+    }
+
+    private func usedLink() -> Response {
+        pages.render("message", ["title": "Link used", "heading": "This link has been used",
+                                 "text": "The first account exists already (or the server restarted and printed a new link).",
+                                 "link": "/app/login", "linkText": "Sign in"], status: .notFound)
     }
 
     private func campaignsPage(_ request: Request, _ session: WebSession, _ user: User, notice: String?,

@@ -74,6 +74,11 @@ public struct UserService: Sendable {
         return hasher.verify(password, hash: user.passwordHash) ? user : nil
     }
 
+    /// Whether anyone can sign in yet (the first run offers a link to set the first password).
+    public func hasUsers() async throws -> Bool {
+        try await store.userCount() > 0
+    }
+
     public func get(_ id: ID) async throws -> User? {
         try await store.user(id: id)
     }

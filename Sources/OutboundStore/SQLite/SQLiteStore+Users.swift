@@ -20,6 +20,10 @@ extension SQLiteStore {
         try await read { db in try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id.rawValue]).map(Self.user) }
     }
 
+    public func userCount() async throws -> Int {
+        try await read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM users") ?? 0 }
+    }
+
     public func hasBeenContacted(_ contact: ID, in workspace: ID) async throws -> Bool {
         try await read { db in
             try Bool.fetchOne(db, sql: """
