@@ -150,6 +150,46 @@ import OutboundCore
         }
     }
 
+    @Test func aCampaignsPageDrawsItsDaysItsStepsAndItsLeads() async throws {
+        let harness = try await Harness.make()
+        try await user(harness)
+        try await harness.run { api in
+            let sender = try await api.createSender(channel: "email", name: "Sam", slug: "sam-page")
+            let campaign = try #require(try await api.send(.post, "/v1/campaigns", json: """
+                {"name": "Founders <b>2027</b>", "channel": "email", "sender_ids": ["\(sender)"], "dry_run": true,
+                 "sequence": {"nodes": [{"id": "hello", "type": "email", "subject": "Hi", "body": "Hello. Reply stop to unsubscribe."},
+                                        {"id": "wait", "type": "delay", "days": 2},
+                                        {"id": "bump", "type": "email", "is_reply": true, "body": "Bump. Reply stop to unsubscribe."},
+                                        {"id": "e", "type": "end"}]}}
+                """).string("id"))
+            _ = try await api.send(.post, "/v1/campaigns/\(campaign)/leads", json: """
+                {"contacts": [{"email": "ada@example.com", "first_name": "Ada", "last_name": "<i>Lovelace</i>"}, {"email": "grace@example.com"}]}
+                """)
+            var browser = Browser(api: api)
+            _ = try await browser.signIn("ann@acme.example", "correct horse battery")
+            let list = try await browser.send(.get, "/app/campaigns")
+            #expect(list.text.contains("href=\"/app/campaigns/\(campaign)\""))
+            let page = try await browser.send(.get, "/app/campaigns/\(campaign)")
+            #expect(page.status == .ok)
+            #expect(page.text.contains("<h1>Founders &lt;b&gt;2027&lt;/b&gt;</h1>"))
+            #expect(page.text.contains("<svg class=\"chart\"") && page.text.contains("role=\"img\""))
+            #expect(page.text.components(separatedBy: "<rect ").count - 1 >= 14, "two weeks of days at least")
+            #expect(page.text.contains("class=\"forecast\""), "the forecast's days are drawn beside what happened")
+            #expect(page.text.contains("<td>hello</td><td>email</td>") && page.text.contains("<td>bump</td>"), "action steps, not delays")
+            #expect(!page.text.contains("<td>wait</td>"))
+            #expect(page.text.contains("Ada &lt;i&gt;Lovelace&lt;/i&gt;") && page.text.contains("grace@example.com"))
+            #expect(!page.text.contains("<i>Lovelace</i>"))
+
+            let pending = try await browser.send(.get, "/app/campaigns/\(campaign)?state=replied")
+            #expect(!pending.text.contains("grace@example.com"), "filtered by state")
+            let other = try await harness.otherWorkspace()
+            let theirs = try #require(try await api.send(.post, "/v1/campaigns", json: #"{"name": "Theirs", "channel": "sms"}"#,
+                                                         key: other.key).string("id"))
+            #expect(try await browser.send(.get, "/app/campaigns/\(theirs)").status == .notFound)
+            #expect(try await browser.send(.get, "/app/campaigns/not-an-id").status == .notFound)
+        }
+    }
+
     @Test func theFirstRunsLinkSetsTheFirstPasswordOnce() async throws {
         let harness = try await Harness.make()
         #expect(try await !harness.services.users.hasUsers())

@@ -126,7 +126,7 @@ struct WebPages: Sendable {
               <tbody>
               {{#campaigns}}
               <tr>
-                <td><strong>{{name}}</strong><br><small>{{channel}}{{#dryRun}} · dry run{{/dryRun}}</small></td>
+                <td><a href="/app/campaigns/{{id}}"><strong>{{name}}</strong></a><br><small>{{channel}}{{#dryRun}} · dry run{{/dryRun}}</small></td>
                 <td><span class="status {{status}}">{{status}}</span></td>
                 <td><progress value="{{finished}}" max="{{targets}}">{{finished}} of {{targets}}</progress> <small>{{finished}} / {{targets}} done</small></td>
                 <td>{{contacted}}</td><td>{{replied}}</td><td>{{bounced}}</td>
@@ -137,6 +137,55 @@ struct WebPages: Sendable {
             </table>
             </div>
             {{/hasCampaigns}}
+            {{/content}}{{/layout}}
+            """,
+        "campaign": """
+            {{<layout}}{{$content}}
+            {{#campaign}}
+            <p><a href="/app/campaigns">← Campaigns</a></p>
+            <h1>{{name}}</h1>
+            <p><span class="status {{status}}">{{status}}</span> {{channel}}{{#dryRun}} · dry run{{/dryRun}}
+              {{#actions}}<form method="post" action="/app/campaigns/{{id}}/{{verb}}"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit">{{label}}</button></form>{{/actions}}</p>
+            <dl class="figures">
+              <div><dt>Leads</dt><dd>{{targets}}</dd></div><div><dt>Done</dt><dd>{{finished}}</dd></div>
+              <div><dt>Contacted</dt><dd>{{contacted}}</dd></div><div><dt>Replied</dt><dd>{{replied}} ({{replyRate}})</dd></div>
+              <div><dt>Accepted</dt><dd>{{accepted}}</dd></div><div><dt>Opened</dt><dd>{{opened}}</dd></div>
+              <div><dt>Bounced</dt><dd>{{bounced}}</dd></div>
+            </dl>
+            {{/campaign}}
+            <section class="card">
+              <h2>Actions per day</h2>
+              {{#forecast}}<p>{{#completion}}Expected to finish on <strong>{{completion}}</strong>. {{/completion}}{{bottleneck}}</p>{{/forecast}}
+              {{#chart}}
+              <svg class="chart" viewBox="0 0 {{width}} {{height}}" width="{{width}}" height="{{height}}" role="img" aria-labelledby="chart-title">
+                <title id="chart-title">Actions per day: the last two weeks sent, then the forecast; dots are replies (the highest bar is {{peak}})</title>
+                <line x1="0" y1="{{baseline}}" x2="{{width}}" y2="{{baseline}}" class="axis"/>
+                {{#bars}}<rect x="{{x}}" y="{{y}}" width="{{width}}" height="{{height}}" class="{{class}}"><title>{{title}}</title></rect>{{/bars}}
+                {{#dots}}<circle cx="{{cx}}" cy="{{cy}}" r="3.5" class="reply"><title>{{title}}</title></circle>{{/dots}}
+                {{#labels}}<text x="{{x}}" y="{{y}}">{{text}}</text>{{/labels}}
+              </svg>
+              {{/chart}}
+              <p class="legend"><span class="key past"></span> sent <span class="key forecast"></span> forecast <span class="key reply"></span> replies</p>
+            </section>
+            <section class="card">
+              <h2>Steps</h2>
+              <div class="table"><table>
+                <thead><tr><th>Step</th><th>Type</th><th>Sent</th></tr></thead>
+                <tbody>{{#steps}}<tr><td>{{id}}</td><td>{{type}}</td><td><progress value="{{sent}}" max="{{max}}">{{sent}}</progress> {{sent}}</td></tr>{{/steps}}</tbody>
+              </table></div>
+            </section>
+            <section class="card">
+              <h2>Leads</h2>
+              <form method="get" class="filters">
+                <label>State <select name="state">{{#states}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/states}}</select></label>
+                <button type="submit">Filter</button>
+              </form>
+              <div class="table"><table>
+                <thead><tr><th>Lead</th><th>State</th><th>Reason</th></tr></thead>
+                <tbody>{{#leads}}<tr><td>{{name}}<br><small>{{identity}}</small></td><td>{{state}}</td><td>{{reason}}</td></tr>{{/leads}}</tbody>
+              </table></div>
+              {{#next}}<p><a href="{{next}}">Next page →</a></p>{{/next}}
+            </section>
             {{/content}}{{/layout}}
             """,
         "sessions": """
@@ -194,5 +243,20 @@ struct WebPages: Sendable {
         .error{color:var(--bad);font-weight:600}
         .notice{color:var(--good)}
         progress{width:8rem}
+        .card+.card,h1+.card{margin-top:1rem}
+        .figures{display:flex;flex-wrap:wrap;gap:1rem;margin:1rem 0}
+        .figures div{background:#fff;border:1px solid var(--line);border-radius:.5rem;padding:.5rem 1rem}
+        .figures dt{color:var(--muted);font-size:.85rem}
+        .figures dd{margin:0;font-size:1.3rem;font-weight:600}
+        .chart{max-width:100%;height:auto}
+        .chart .axis{stroke:var(--muted)}
+        .chart .past{fill:var(--accent)}
+        .chart .forecast{fill:none;stroke:var(--accent);stroke-dasharray:3 2}
+        .chart .reply{fill:#fff;stroke:var(--good);stroke-width:2}
+        .chart text{font-size:10px;fill:var(--muted)}
+        .legend .key{display:inline-block;width:.9rem;height:.9rem;vertical-align:middle;margin-left:.75rem}
+        .legend .past{background:var(--accent)}
+        .legend .forecast{border:1px dashed var(--accent)}
+        .legend .reply{border:2px solid var(--good);border-radius:50%}
         """
 }

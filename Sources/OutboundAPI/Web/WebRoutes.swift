@@ -90,6 +90,16 @@ struct WebRoutes {
             return try await campaignsPage(request, session, user, notice: nil)
         }
 
+        routes.on(.get, "/app/campaigns/{id}") { request, context in
+            guard let (session, user) = try await signedIn(request) else { return WebPages.redirect("/app/login") }
+            guard let id = context.parameters.get("id").flatMap({ ID($0, kind: .campaign) }) else { return notFound(session, user) }
+            do {
+                return try await campaignPage(id, request, session, user)
+            } catch is NotFoundError {
+                return notFound(session, user)
+            }
+        }
+
         for verb in ["launch", "pause", "resume"] {
             routes.on(.post, "/app/campaigns/{id}/\(verb)") { request, context in
                 var request = request
@@ -195,6 +205,70 @@ struct WebRoutes {
             "statuses": statuses.map { ["value": $0.0, "label": $0.1, "selected": $0.0 == (statusFilter?.rawValue ?? "")] },
             "channels": channels.map { ["value": $0.0, "label": $0.1, "selected": $0.0 == (channelFilter?.rawValue ?? "")] },
         ]) { $1 }, status: status)
+    }
+
+    /// One campaign: its figures, actions per day beside the forecast, its steps, its leads.
+    private func campaignPage(_ id: ID, _ request: Request, _ session: WebSession, _ user: User) async throws -> Response {
+        let workspace = session.workspaceID
+        let (campaign, stats) = try await services.stats.stats(id, in: workspace)
+        let now = services.clock.now
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let today = calendar.startOfDay(for: now)
+        let from = today.addingTimeInterval(-13 * 86_400)
+        let buckets = try await services.stats.series(ofCampaign: id, in: workspace, from: from, to: today.addingTimeInterval(86_400),
+                                                      bucketSeconds: 86_400)
+        let dayName = Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!).year().month().day()
+        var days = (0..<14).map { offset -> DayChart.Day in
+            let start = from.addingTimeInterval(Double(offset) * 86_400)
+            let bucket = buckets.first { abs($0.start.timeIntervalSince(start)) < 1 }
+            return DayChart.Day(date: start.formatted(dayName), actions: bucket?.actions ?? 0,
+                                replies: bucket?.signals[SignalType.replied.rawValue] ?? 0, forecast: false)
+        }
+        var forecastValues: [String: Any]?
+        if [.draft, .active, .paused].contains(campaign.status), let forecast = try? await services.forecasts.forecast(id, in: workspace, horizonDays: 60) {
+            let todayName = today.formatted(dayName)
+            days += forecast.actionsPerDay.filter { $0.date > todayName }.prefix(14).map {
+                DayChart.Day(date: $0.date, actions: $0.count, replies: 0, forecast: true)
+            }
+            forecastValues = WebPages.values(["completion": forecast.estimatedCompletionAt.map { $0.formatted(dayName) },
+                                              "bottleneck": forecast.bottleneck])
+        }
+        let verbs: [(String, String)] = switch campaign.status {
+        case .draft: [("launch", "Launch")]
+        case .active: [("pause", "Pause")]
+        case .paused: [("resume", "Resume")]
+        default: []
+        }
+        let steps = campaign.sequence.nodes.filter { $0.channel != nil }.map { node -> [String: Any] in
+            ["id": node.id, "type": node.type, "sent": stats.sentPerNode[node.id] ?? 0, "max": max(stats.targets, 1)]
+        }
+        let state = request.uri.queryParameters.get("state").flatMap(EnrollmentState.init(rawValue:))
+        let after = request.uri.queryParameters.get("after").flatMap { ID($0, kind: .contact) }
+        let leads = try await services.leads.list(of: id, state: state, in: workspace, page: PageRequest(limit: 50, startingAfter: after))
+        var next: String?
+        if leads.hasMore, let last = leads.items.last {
+            next = "/app/campaigns/\(id)?" + (state.map { "state=\($0.rawValue)&" } ?? "") + "after=\(last.contact.id)"
+        }
+        let states = [("", "Any")] + EnrollmentState.allCases.map { ($0.rawValue, $0.rawValue.capitalized) }
+        let percent = stats.replyRate.formatted(.percent.precision(.fractionLength(0...1)))
+        return pages.render("campaign", layout(session, user, title: campaign.name).merging(WebPages.values([
+            "campaign": [
+                "id": campaign.id.rawValue, "name": campaign.name, "status": campaign.status.rawValue, "channel": campaign.channel.rawValue,
+                "dryRun": campaign.dryRun, "targets": stats.targets, "finished": stats.finished, "contacted": stats.contacted,
+                "replied": stats.signals(.replied), "replyRate": percent, "accepted": stats.signals(.accepted),
+                "opened": stats.signals(.opened), "bounced": stats.leads(.bounced),
+                "actions": verbs.map { ["id": campaign.id.rawValue, "verb": $0.0, "label": $0.1, "csrf": session.csrfToken] },
+            ] as [String: Any],
+            "forecast": forecastValues, "chart": DayChart.values(days), "steps": steps,
+            "states": states.map { ["value": $0.0, "label": $0.1, "selected": $0.0 == (state?.rawValue ?? "")] },
+            "leads": leads.items.map { lead -> [String: Any] in
+                let name = [lead.contact.firstName, lead.contact.lastName].compactMap { $0 }.joined(separator: " ")
+                return ["name": name.isEmpty ? "—" : name, "identity": lead.contact.identities.first?.value ?? "",
+                        "state": lead.state.rawValue, "reason": lead.reason ?? ""]
+            },
+            "next": next,
+        ])) { $1 })
     }
 
     private func sessionsPage(_ session: WebSession, _ user: User) async throws -> Response {
