@@ -190,6 +190,36 @@ import OutboundCore
         }
     }
 
+    @Test func sendersShowTheirUsageAgainstEachCapAndTheirCheck() async throws {
+        let harness = try await Harness.make()
+        try await user(harness)
+        try await harness.run { api in
+            let created = try await api.send(.post, "/v1/senders", json: """
+                {"channel": "email", "display_name": "Sam <Sales>", "email": "sam@acme.example", "limits": {"email": {"per_day": 40}},
+                 "smtp": {"host": "127.0.0.1", "port": 1, "security": "none"}, "imap": {"host": "127.0.0.1", "port": 1, "security": "none"}}
+                """)
+            let id = try #require(created.string("id"))
+            var browser = Browser(api: api)
+            _ = try await browser.signIn("ann@acme.example", "correct horse battery")
+            let page = try await browser.send(.get, "/app/senders")
+            #expect(page.status == .ok && page.text.contains("Sam &lt;Sales&gt;"))
+            #expect(page.text.contains("<meter value=\"0\" min=\"0\" max=\"40\">0</meter> 0 / 40"), "usage against the daily cap")
+            #expect(page.text.contains("mailbox not started"))
+            let forged = try await browser.send(.post, "/app/senders/\(id)/check", form: [("_csrf", "x")])
+            #expect(forged.status == .forbidden)
+            let checked = try await browser.send(.post, "/app/senders/\(id)/check", form: [("_csrf", try Browser.csrf(in: page.text))])
+            #expect(checked.status == .ok && checked.text.contains("cannot connect: smtp: cannot connect to 127.0.0.1:1"), "\(checked.text)")
+            #expect(checked.text.contains("imap: cannot connect to 127.0.0.1:1"), "each part in the provider's words")
+            let other = try await harness.otherWorkspace()
+            let theirs = try #require(try await api.send(.post, "/v1/senders", json: """
+                {"channel": "sms", "display_name": "Line", "phone": "+14155550100"}
+                """, key: other.key).string("id"))
+            #expect(!page.text.contains("Line"))
+            let refused = try await browser.send(.post, "/app/senders/\(theirs)/check", form: [("_csrf", try Browser.csrf(in: page.text))])
+            #expect(refused.status == .notFound)
+        }
+    }
+
     @Test func theFirstRunsLinkSetsTheFirstPasswordOnce() async throws {
         let harness = try await Harness.make()
         #expect(try await !harness.services.users.hasUsers())

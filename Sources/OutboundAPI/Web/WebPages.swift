@@ -66,7 +66,7 @@ struct WebPages: Sendable {
             {{#user}}
             <header>
               <a class="brand" href="/app/campaigns">Outbound</a>
-              <nav><a href="/app/campaigns">Campaigns</a><a href="/app/settings/sessions">Sessions</a></nav>
+              <nav><a href="/app/campaigns">Campaigns</a><a href="/app/senders">Senders</a><a href="/app/settings/sessions">Sessions</a></nav>
               <form method="post" action="/app/logout" class="signout">
                 <input type="hidden" name="_csrf" value="{{csrf}}">
                 <span>{{email}}</span><button type="submit">Sign out</button>
@@ -188,6 +188,27 @@ struct WebPages: Sendable {
             </section>
             {{/content}}{{/layout}}
             """,
+        "senders": """
+            {{<layout}}{{$content}}
+            <h1>Senders</h1>
+            {{#check}}<p class="{{class}}" role="status">{{text}}</p>{{/check}}
+            {{^senders}}<p>No senders yet: add one with <code>POST /v1/senders</code>.</p>{{/senders}}
+            {{#senders}}
+            <section class="card">
+              <h2>{{name}} <small>{{channel}} · {{identity}}</small></h2>
+              <p><span class="status {{status}}">{{status}}</span>
+                {{#nextSlot}} · next free slot {{nextSlot}}{{/nextSlot}}{{#inFlight}} · sending now{{/inFlight}}
+                {{#mailbox}} · mailbox {{mailbox}}{{/mailbox}}</p>
+              {{#mailboxError}}<p class="error">{{mailboxError}}</p>{{/mailboxError}}
+              <div class="table"><table>
+                <thead><tr><th>Action</th><th>Last hour</th><th>Last 24 h</th><th>Last 7 days</th></tr></thead>
+                <tbody>{{#limits}}<tr><td>{{kind}}</td>{{#windows}}<td>{{#limit}}<meter value="{{used}}" min="0" max="{{limit}}">{{used}}</meter> {{used}} / {{limit}}{{/limit}}{{^limit}}{{used}} (no cap){{/limit}}</td>{{/windows}}</tr>{{/limits}}</tbody>
+              </table></div>
+              <form method="post" action="/app/senders/{{id}}/check"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit">Check the connection</button></form>
+            </section>
+            {{/senders}}
+            {{/content}}{{/layout}}
+            """,
         "sessions": """
             {{<layout}}{{$content}}
             <h1>Sessions</h1>
@@ -242,7 +263,7 @@ struct WebPages: Sendable {
         .status.paused{border-color:var(--muted)}
         .error{color:var(--bad);font-weight:600}
         .notice{color:var(--good)}
-        progress{width:8rem}
+        progress,meter{width:8rem}
         .card+.card,h1+.card{margin-top:1rem}
         .figures{display:flex;flex-wrap:wrap;gap:1rem;margin:1rem 0}
         .figures div{background:#fff;border:1px solid var(--line);border-radius:.5rem;padding:.5rem 1rem}

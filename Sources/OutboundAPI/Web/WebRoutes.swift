@@ -125,6 +125,26 @@ struct WebRoutes {
             }
         }
 
+        routes.on(.get, "/app/senders") { request, _ in
+            guard let (session, user) = try await signedIn(request) else { return WebPages.redirect("/app/login") }
+            return try await sendersPage(session, user, check: nil)
+        }
+
+        routes.on(.post, "/app/senders/{id}/check") { request, context in
+            var request = request
+            guard let (session, user) = try await signedIn(request) else { return WebPages.redirect("/app/login") }
+            guard try await checkCSRF(&request, context, session) != nil else { return forbidden(session, user) }
+            guard let id = context.parameters.get("id").flatMap({ ID($0, kind: .sender) }) else { return notFound(session, user) }
+            do {
+                let sender = try await services.senders.get(id, in: session.workspaceID)
+                let result = await services.delivery.check(sender)
+                let text = result.error.map { "\(sender.displayName) cannot connect: \($0)" } ?? "\(sender.displayName) is connected."
+                return try await sendersPage(session, user, check: (text, result.error == nil))
+            } catch is NotFoundError {
+                return notFound(session, user)
+            }
+        }
+
         routes.on(.get, "/app/settings/sessions") { request, _ in
             guard let (session, user) = try await signedIn(request) else { return WebPages.redirect("/app/login") }
             return try await sessionsPage(session, user)
@@ -268,6 +288,39 @@ struct WebRoutes {
                         "state": lead.state.rawValue, "reason": lead.reason ?? ""]
             },
             "next": next,
+        ])) { $1 })
+    }
+
+    /// Each sender: status, usage against each cap over the windows the engine counts, the next
+    /// free slot, and its mailbox for email.
+    private func sendersPage(_ session: WebSession, _ user: User, check: (text: String, ok: Bool)?) async throws -> Response {
+        var senders: [[String: Any]] = []
+        var cursor: ID?
+        let now = services.clock.now
+        repeat {
+            let page = try await services.senders.list(in: session.workspaceID, page: PageRequest(limit: PageRequest.maximumLimit, startingAfter: cursor))
+            for sender in page.items {
+                let activity = try await services.stats.activity(ofSender: sender.id, in: session.workspaceID)
+                let limits = sender.limits.sorted { $0.key.rawValue < $1.key.rawValue }.map { kind, limit -> [String: Any] in
+                    let usage = activity.usage[kind] ?? RollingUsage(times: [])
+                    let windows: [(Int?, TimeInterval)] = [(limit.perHour, 3600), (limit.perDay, 86_400), (limit.perWeek, 7 * 86_400)]
+                    return ["kind": kind.rawValue, "windows": windows.map { cap, seconds in
+                        WebPages.values(["used": usage.count(since: now.addingTimeInterval(-seconds)), "limit": cap])
+                    }]
+                }
+                let mailbox = sender.settings.imap == nil ? nil : try await services.mailboxes.state(of: sender.id, in: session.workspaceID)
+                senders.append(WebPages.values([
+                    "id": sender.id.rawValue, "name": sender.displayName, "channel": sender.channel.rawValue, "identity": sender.identity ?? "",
+                    "status": sender.status.rawValue, "nextSlot": activity.nextSlotAt.map { Timestamp.iso($0) }, "inFlight": activity.inFlight,
+                    "mailbox": sender.settings.imap == nil ? nil : (mailbox?.status.rawValue ?? "not started"),
+                    "mailboxError": mailbox?.error, "limits": limits, "csrf": session.csrfToken,
+                ]))
+            }
+            cursor = page.hasMore ? page.items.last?.id : nil
+        } while cursor != nil
+        let checked = check.map { ["text": $0.text, "class": $0.ok ? "notice" : "error"] }
+        return pages.render("senders", layout(session, user, title: "Senders").merging(WebPages.values([
+            "senders": senders, "check": checked,
         ])) { $1 })
     }
 
