@@ -134,6 +134,7 @@ let package = Package(
         .testTarget(
             name: "OutboundAPITests",
             dependencies: [
+                "OutboundTestSupport",
                 "OutboundCore",
                 "OutboundStore",
                 "OutboundAPI",

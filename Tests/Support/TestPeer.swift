@@ -23,6 +23,11 @@ public struct TestPeer: Sendable {
                                          probe: ["sh", "-c", "PATH=$PATH:/usr/sbin command -v dovecot && python3 -c 'import trustme'"],
                                          install: "apt-get install dovecot-imapd && python3 -m pip install trustme")
 
+    /// Chromium (Debian's package) and websocket-client, which `Scripts/browser-check` drives it with.
+    public static let chromium = TestPeer(name: "Chromium and websocket-client",
+                                          probe: ["sh", "-c", "command -v chromium && python3 -c 'import websocket'"],
+                                          install: "apt-get install chromium && python3 -m pip install websocket-client")
+
     /// Whether missing peers fail the run instead of skipping (set by `Scripts/test`).
     public static var required: Bool { ProcessInfo.processInfo.environment["OUTBOUND_TEST_PEERS"] == "required" }
 

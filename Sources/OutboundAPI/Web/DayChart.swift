@@ -38,7 +38,8 @@ struct DayChart {
             // Every seventh day is labelled (MM-DD), so labels never collide.
             if index % 7 == 0 { labels.append(["x": x, "y": height - 6, "text": String(day.date.suffix(5))]) }
         }
-        return ["width": gap + Double(days.count) * (barWidth + gap), "height": height, "baseline": top + plot,
+        // Room on the right for the last label.
+        return ["width": gap + Double(days.count) * (barWidth + gap) + 24, "height": height, "baseline": top + plot,
                 "bars": bars, "dots": dots, "labels": labels, "peak": Int(peak)]
     }
 }

@@ -61,6 +61,7 @@ struct WebPages: Sendable {
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>{{title}} · Outbound</title>
             <link rel="stylesheet" href="/assets/app.css">
+            <link rel="icon" href="/assets/icon.svg" type="image/svg+xml">
             </head>
             <body>
             {{#user}}
@@ -155,7 +156,7 @@ struct WebPages: Sendable {
             {{/campaign}}
             <section class="card">
               <h2>Actions per day</h2>
-              {{#forecast}}<p>{{#completion}}Expected to finish on <strong>{{completion}}</strong>. {{/completion}}{{bottleneck}}</p>{{/forecast}}
+              {{#forecast}}<p>{{#completion}}Expected to finish on <strong>{{completion}}</strong>. {{/completion}}What holds it back: {{bottleneck}}.</p>{{/forecast}}
               {{#chart}}
               <svg class="chart" viewBox="0 0 {{width}} {{height}}" width="{{width}}" height="{{height}}" role="img" aria-labelledby="chart-title">
                 <title id="chart-title">Actions per day: the last two weeks sent, then the forecast; dots are replies (the highest bar is {{peak}})</title>
@@ -234,6 +235,13 @@ struct WebPages: Sendable {
             {{/content}}{{/layout}}
             """,
     ]
+
+    /// The app's icon: an arrow leaving a box.
+    static let icon = """
+        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect x="3" y="7" width="20" height="20" rx="3" fill="none" \
+        stroke="#2456d3" stroke-width="3"/><path d="M14 18 L28 4 M19 4 H28 V13" fill="none" stroke="#2456d3" stroke-width="3" \
+        stroke-linecap="round"/></svg>
+        """
 
     /// One small stylesheet; readable on a phone (tables scroll sideways inside their box).
     static let stylesheet = """

@@ -19,6 +19,10 @@ struct WebRoutes {
             Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=300"],
                      body: .init(byteBuffer: ByteBuffer(string: WebPages.stylesheet)))
         }
+        routes.on(.get, "/assets/icon.svg") { _, _ in
+            Response(status: .ok, headers: [.contentType: "image/svg+xml", .cacheControl: "max-age=86400"],
+                     body: .init(byteBuffer: ByteBuffer(string: WebPages.icon)))
+        }
         routes.on(.get, "/app") { _, _ in WebPages.redirect("/app/campaigns") }
 
         routes.on(.get, "/app/login") { request, _ in

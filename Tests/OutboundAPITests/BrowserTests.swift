@@ -1,0 +1,50 @@
+import Foundation
+import OutboundCore
+import OutboundTestSupport
+import Testing
+
+/// The web app in a real browser: headless Chromium driven over the DevTools protocol by
+/// `Scripts/browser-check`, against the real server on loopback. Screenshots of each page go to
+/// `.build/screenshots/`.
+@Suite(TestPeer.chromium.trait) struct BrowserTests {
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Scripts/browser-check").path
+    static let screenshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent(".build/screenshots").path
+
+    @Test func signInCampaignsPauseResumeSendersSessionsSignOut() async throws {
+        let harness = try await Harness.make()
+        _ = try await harness.services.users.create(email: "ann@acme.example", password: "correct horse battery", fullName: "Ann",
+                                                    accessRole: nil, in: harness.workspace)
+        try await harness.run { api in
+            let sender = try await api.createSender(channel: "email", name: "Sam Lee", slug: "sam-browser")
+            let campaign = try #require(try await api.send(.post, "/v1/campaigns", json: """
+                {"name": "Founders in Berlin", "channel": "email", "sender_ids": ["\(sender)"], "dry_run": true,
+                 "sequence": {"nodes": [{"id": "hello", "type": "email", "subject": "Hi", "body": "Hello. Reply stop to unsubscribe."},
+                                        {"id": "e", "type": "end"}]}}
+                """).string("id"))
+            _ = try await api.send(.post, "/v1/campaigns/\(campaign)/leads", json: """
+                {"contacts": [{"email": "ada@example.com", "first_name": "Ada"}, {"email": "grace@example.com", "first_name": "Grace"}]}
+                """)
+            #expect(try await api.send(.post, "/v1/campaigns/\(campaign)/launch").status == .ok)
+            let port = try #require(api.client.port)
+
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", Self.script, "--base", "http://127.0.0.1:\(port)", "--email", "ann@acme.example",
+                                 "--password", "correct horse battery", "--campaign", "Founders in Berlin", "--out", Self.screenshots]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            // Read while it runs (a full pipe would stall it); EOF when it exits.
+            let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            for _ in 0..<500 where process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(process.terminationStatus == 0, "\(said)")
+            #expect(said.contains("browser-check: ok"), "\(said)")
+            for page in ["1-sign-in", "2-campaigns", "3-campaign", "4-senders", "5-sessions"] {
+                #expect(FileManager.default.fileExists(atPath: "\(Self.screenshots)/\(page).png"), "\(page).png")
+            }
+        }
+    }
+}
