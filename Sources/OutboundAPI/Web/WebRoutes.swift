@@ -83,8 +83,8 @@ struct WebRoutes {
 
         routes.on(.post, "/app/logout") { request, context in
             var request = request
-            guard let (session, user) = try await signedIn(request) else { return WebPages.redirect("/app/login") }
-            guard try await checkCSRF(&request, context, session) != nil else { return forbidden(session, user) }
+            let posted = try await post(&request, context)
+            guard case .ok(let session, let user, _) = posted else { return posted.answer }
             try await services.sessions.revoke(session.id, of: user.id)
             return WebPages.redirect("/app/login", headers: [.setCookie: Self.expired(Self.sessionCookie, path: "/")])
         }
@@ -107,10 +107,8 @@ struct WebRoutes {
         for verb in ["launch", "pause", "resume"] {
             routes.on(.post, "/app/campaigns/{id}/\(verb)") { request, context in
                 var request = request
-                guard let (session, user) = try await signedIn(request) else { return WebPages.redirect("/app/login") }
-                guard try await checkCSRF(&request, context, session) != nil else { return forbidden(session, user) }
-                // Another workspace's campaign, or no such campaign: the same 404 as /v1.
-                guard let id = context.parameters.get("id").flatMap({ ID($0, kind: .campaign) }) else { return notFound(session, user) }
+                let posted = try await post(&request, context, id: .campaign)
+                guard case .ok(let session, let user, let id?) = posted else { return posted.answer }
                 do {
                     let campaign: Campaign = switch verb {
                     case "launch": try await services.lifecycle.launch(id, in: session.workspaceID)
@@ -136,9 +134,8 @@ struct WebRoutes {
 
         routes.on(.post, "/app/senders/{id}/check") { request, context in
             var request = request
-            guard let (session, user) = try await signedIn(request) else { return WebPages.redirect("/app/login") }
-            guard try await checkCSRF(&request, context, session) != nil else { return forbidden(session, user) }
-            guard let id = context.parameters.get("id").flatMap({ ID($0, kind: .sender) }) else { return notFound(session, user) }
+            let posted = try await post(&request, context, id: .sender)
+            guard case .ok(let session, let user, let id?) = posted else { return posted.answer }
             do {
                 let sender = try await services.senders.get(id, in: session.workspaceID)
                 let result = await services.delivery.check(sender)
@@ -156,9 +153,8 @@ struct WebRoutes {
 
         routes.on(.post, "/app/settings/sessions/{id}/revoke") { request, context in
             var request = request
-            guard let (session, user) = try await signedIn(request) else { return WebPages.redirect("/app/login") }
-            guard try await checkCSRF(&request, context, session) != nil else { return forbidden(session, user) }
-            guard let id = context.parameters.get("id").flatMap({ ID($0, kind: .session) }) else { return notFound(session, user) }
+            let posted = try await post(&request, context, id: .session)
+            guard case .ok(let session, let user, let id?) = posted else { return posted.answer }
             do {
                 try await services.sessions.revoke(id, of: user.id)
             } catch is NotFoundError {
@@ -361,10 +357,28 @@ struct WebRoutes {
         return try await services.sessions.session(token: token)
     }
 
-    /// The form's fields when its `_csrf` is the session's; nil otherwise.
-    private func checkCSRF(_ request: inout Request, _ context: AppContext, _ session: WebSession) async throws -> [String: String]? {
+    /// A form post of a signed-in user, or the page to answer instead.
+    private enum Posted {
+        /// The session, its user, and the path's `{id}` when one was asked for.
+        case ok(WebSession, User, ID?)
+        case answer(Response)
+
+        var answer: Response {
+            if case .answer(let response) = self { return response }
+            return Response(status: .internalServerError)  // not reached: callers take `.ok` first
+        }
+    }
+
+    /// Checks a form post: a session (else the sign-in page), the session's `_csrf` (else the
+    /// expired-form page, nothing changed), and, with `kind`, an `{id}` of that kind in the path
+    /// (else not found — as for another workspace's ID, which the use case then refuses).
+    private func post(_ request: inout Request, _ context: AppContext, id kind: ID.Kind? = nil) async throws -> Posted {
+        guard let (session, user) = try await signedIn(request) else { return .answer(WebPages.redirect("/app/login")) }
         let form = try await formFields(&request, context)
-        return Self.same(form["_csrf"] ?? "", session.csrfToken) ? form : nil
+        guard Self.same(form["_csrf"] ?? "", session.csrfToken) else { return .answer(forbidden(session, user)) }
+        guard let kind else { return .ok(session, user, nil) }
+        guard let id = context.parameters.get("id").flatMap({ ID($0, kind: kind) }) else { return .answer(notFound(session, user)) }
+        return .ok(session, user, id)
     }
 
     private func formFields(_ request: inout Request, _ context: AppContext) async throws -> [String: String] {
