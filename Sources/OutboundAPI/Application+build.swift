@@ -36,6 +36,8 @@ public struct Services: Sendable {
     public let sessions: SessionService
     /// The first run's link to set the first user's password.
     public let setup = SetupInvite()
+    /// `serve --demo`'s workspace.
+    public let demo: DemoService
     public let events: EventService
     public let webhooks: WebhookService
     /// Moves the webhook outbox (run by `WebhookDeliveryService` in the server).
@@ -71,6 +73,7 @@ public struct Services: Sendable {
         review = ReviewService(store: store, router: router)
         users = UserService(store: store, clock: clock, hasher: BcryptHasher())
         sessions = SessionService(store: store, clock: clock, users: users, hasher: SHA256Hasher())
+        demo = DemoService(senders: senders, contacts: contacts, campaigns: campaigns, leads: leads, lifecycle: lifecycle, users: users)
         actions = ActionService(store: store, clock: clock)
         stats = StatsService(store: store, clock: clock)
         idempotency = IdempotencyService(store: store, clock: clock)

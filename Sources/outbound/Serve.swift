@@ -13,6 +13,8 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the API server.")
 
     @Option(help: "Port to listen on.") var port: Int = 8080
+    @Flag(help: "On an empty database: a demo workspace with senders, leads and dry-run campaigns already running, and a user to sign in with.")
+    var demo = false
     @Option(help: "Address to bind.") var host: String = "127.0.0.1"
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel: String = "info"
@@ -61,12 +63,23 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "outbound")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
 
-        if try await store.workspaceCount() == 0 {
-            let (workspace, key) = try await services.workspaces.createWorkspace(name: "Default")
+        let empty = try await store.workspaceCount() == 0
+        if demo, !empty {
+            throw ValidationError("--demo needs an empty database; \(store.location) has data (give another --database)")
+        }
+        if empty {
+            let (workspace, key) = try await services.workspaces.createWorkspace(name: demo ? "Demo" : "Default")
             emit("""
                 Created workspace \(workspace.id) in \(store.location).
                 Its API key (shown only now; keep it): \(key.secret)
                 Try: curl -H 'Authorization: Bearer \(key.secret)' http://\(host):\(port)/v1/workspace
+                """)
+        }
+        if demo, let first = try await store.workspaceIDs(limit: 1).first {
+            let password = try await services.demo.populate(first)
+            emit("""
+                Demo: three dry-run campaigns are running on the simulator (LinkedIn, email, SMS).
+                Watch them at \(delivery.publicURL.base)/app — sign in as \(DemoService.email) with the password \(password)
                 """)
         }
         if try await !services.users.hasUsers(), let first = try await store.workspaceIDs(limit: 1).first {

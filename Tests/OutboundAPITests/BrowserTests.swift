@@ -13,26 +13,16 @@ import Testing
         .deletingLastPathComponent().appendingPathComponent(".build/screenshots").path
 
     @Test func signInCampaignsPauseResumeSendersSessionsSignOut() async throws {
+        // The demo workspace `serve --demo` makes: its campaigns are launched and its user exists.
         let harness = try await Harness.make()
-        _ = try await harness.services.users.create(email: "ann@acme.example", password: "correct horse battery", fullName: "Ann",
-                                                    accessRole: nil, in: harness.workspace)
+        let password = try await harness.services.demo.populate(harness.workspace, leadsPerCampaign: 30)
         try await harness.run { api in
-            let sender = try await api.createSender(channel: "email", name: "Sam Lee", slug: "sam-browser")
-            let campaign = try #require(try await api.send(.post, "/v1/campaigns", json: """
-                {"name": "Founders in Berlin", "channel": "email", "sender_ids": ["\(sender)"], "dry_run": true,
-                 "sequence": {"nodes": [{"id": "hello", "type": "email", "subject": "Hi", "body": "Hello. Reply stop to unsubscribe."},
-                                        {"id": "e", "type": "end"}]}}
-                """).string("id"))
-            _ = try await api.send(.post, "/v1/campaigns/\(campaign)/leads", json: """
-                {"contacts": [{"email": "ada@example.com", "first_name": "Ada"}, {"email": "grace@example.com", "first_name": "Grace"}]}
-                """)
-            #expect(try await api.send(.post, "/v1/campaigns/\(campaign)/launch").status == .ok)
             let port = try #require(api.client.port)
 
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", Self.script, "--base", "http://127.0.0.1:\(port)", "--email", "ann@acme.example",
-                                 "--password", "correct horse battery", "--campaign", "Founders in Berlin", "--out", Self.screenshots]
+            process.arguments = ["python3", Self.script, "--base", "http://127.0.0.1:\(port)", "--email", DemoService.email,
+                                 "--password", password, "--campaign", "Founders: hiring help", "--out", Self.screenshots]
             let output = Pipe()
             process.standardOutput = output
             process.standardError = output

@@ -220,6 +220,25 @@ import OutboundCore
         }
     }
 
+    @Test func theDemoWorkspaceRunsACampaignOnEachChannelAndLetsItsUserIn() async throws {
+        let harness = try await Harness.make()
+        let password = try await harness.services.demo.populate(harness.workspace, leadsPerCampaign: 20)
+        try await harness.run { api in
+            let campaigns = try await api.send(.get, "/v1/campaigns")
+            #expect(campaigns.dataIDs.count == 3)
+            #expect(campaigns.text.components(separatedBy: "\"status\":\"active\"").count - 1 == 3, "all three are running")
+            #expect(campaigns.text.components(separatedBy: "\"dry_run\":true").count - 1 == 3, "on the simulator")
+            let senders = try await api.send(.get, "/v1/senders")
+            #expect(senders.dataIDs.count == 5)
+            var browser = Browser(api: api)
+            let signedIn = try await browser.signIn(DemoService.email, password)
+            #expect(signedIn.status == .seeOther)
+            let page = try await browser.send(.get, "/app/campaigns")
+            for name in ["Agency owners in Berlin", "Founders: hiring help", "Meetup reminder"] { #expect(page.text.contains(name)) }
+            #expect(page.text.contains("0 / 20 done"))
+        }
+    }
+
     @Test func theFirstRunsLinkSetsTheFirstPasswordOnce() async throws {
         let harness = try await Harness.make()
         #expect(try await !harness.services.users.hasUsers())
