@@ -242,17 +242,20 @@ struct WebRoutes {
         var days = (0..<14).map { offset -> DayChart.Day in
             let start = from.addingTimeInterval(Double(offset) * 86_400)
             let bucket = buckets.first { abs($0.start.timeIntervalSince(start)) < 1 }
-            return DayChart.Day(date: start.formatted(dayName), actions: bucket?.actions ?? 0,
-                                replies: bucket?.signals[SignalType.replied.rawValue] ?? 0, forecast: false)
+            return DayChart.Day(date: start.formatted(dayName), sent: bucket?.actions ?? 0, forecast: 0,
+                                replies: bucket?.signals[SignalType.replied.rawValue] ?? 0)
         }
         var forecastValues: [String: Any]?
         if [.draft, .active, .paused].contains(campaign.status), let forecast = try? await services.forecasts.forecast(id, in: workspace, horizonDays: 60) {
+            // Today's forecast (what is still to come today) stacks on what today has sent.
             let todayName = today.formatted(dayName)
-            days += forecast.actionsPerDay.filter { $0.date > todayName }.prefix(14).map {
-                DayChart.Day(date: $0.date, actions: $0.count, replies: 0, forecast: true)
+            for (date, count) in forecast.actionsPerDay where date >= todayName {
+                if date == todayName { days[days.count - 1].forecast = count } else if days.count < 28 {
+                    days.append(DayChart.Day(date: date, sent: 0, forecast: count, replies: 0))
+                }
             }
             forecastValues = WebPages.values(["completion": forecast.estimatedCompletionAt.map { $0.formatted(dayName) },
-                                              "bottleneck": forecast.bottleneck])
+                                              "bottleneck": DayChart.bottleneck(forecast.bottleneck)])
         }
         let verbs: [(String, String)] = switch campaign.status {
         case .draft: [("launch", "Launch")]
