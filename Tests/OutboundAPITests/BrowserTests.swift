@@ -12,7 +12,7 @@ import Testing
     static let screenshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent(".build/screenshots").path
 
-    @Test func signInCampaignsPauseResumeSendersSessionsSignOut() async throws {
+    @Test func signInCampaignsPauseResumeSendersSuppressionsKeysSessionsSignOut() async throws {
         // The demo workspace `serve --demo` makes: its campaigns are launched and its user exists.
         let harness = try await Harness.make()
         let password = try await harness.services.demo.populate(harness.workspace, leadsPerCampaign: 30)
@@ -32,7 +32,7 @@ import Testing
             for _ in 0..<500 where process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
             #expect(process.terminationStatus == 0, "\(said)")
             #expect(said.contains("browser-check: ok"), "\(said)")
-            for page in ["1-sign-in", "2-campaigns", "3-campaign", "4-senders", "5-sessions"] {
+            for page in ["1-sign-in", "2-campaigns", "3-campaign", "4-senders", "5-suppressions", "6-keys", "7-sessions"] {
                 #expect(FileManager.default.fileExists(atPath: "\(Self.screenshots)/\(page).png"), "\(page).png")
             }
         }

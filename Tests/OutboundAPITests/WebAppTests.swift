@@ -159,7 +159,7 @@ import OutboundCore
                 {"name": "Founders <b>2027</b>", "channel": "email", "sender_ids": ["\(sender)"], "dry_run": true,
                  "sequence": {"nodes": [{"id": "hello", "type": "email", "subject": "Hi", "body": "Hello. Reply stop to unsubscribe."},
                                         {"id": "wait", "type": "delay", "days": 2},
-                                        {"id": "bump", "type": "email", "is_reply": true, "body": "Bump. Reply stop to unsubscribe."},
+                                        {"id": "bump", "type": "email", "is_reply": true, "body": "Bump."},
                                         {"id": "e", "type": "end"}]}}
                 """).string("id"))
             _ = try await api.send(.post, "/v1/campaigns/\(campaign)/leads", json: """
@@ -177,6 +177,8 @@ import OutboundCore
                     "the forecast's days are drawn beside what happened")
             #expect(page.text.components(separatedBy: "<text ").count - 1 >= 2, "days labelled along two weeks at least")
             #expect(page.text.contains("What holds it back: the "), "the bottleneck in words")
+            #expect(page.text.contains("Before it runs") && page.text.contains("<strong>Warning</strong> <code>sequence.nodes[2].body</code>: no unsubscribe wording"),
+                    "validation problems with the field they concern")
             #expect(page.text.contains("<td>hello</td><td>email</td>") && page.text.contains("<td>bump</td>"), "action steps, not delays")
             #expect(!page.text.contains("<td>wait</td>"))
             #expect(page.text.contains("Ada &lt;i&gt;Lovelace&lt;/i&gt;") && page.text.contains("grace@example.com"))
@@ -238,6 +240,43 @@ import OutboundCore
             let page = try await browser.send(.get, "/app/campaigns")
             for name in ["Agency owners in Berlin", "Founders: hiring help", "Meetup reminder"] { #expect(page.text.contains(name)) }
             #expect(page.text.contains("0 / 20 done"))
+        }
+    }
+
+    @Test func suppressionsAndAPIKeysAreManagedWithTheirFormsChecked() async throws {
+        let harness = try await Harness.make()
+        try await user(harness)
+        try await harness.run { api in
+            var browser = Browser(api: api)
+            _ = try await browser.signIn("ann@acme.example", "correct horse battery")
+            let page = try await browser.send(.get, "/app/suppressions")
+            #expect(page.status == .ok && page.text.contains("<option value=\"domain\">domain</option>"))
+            let csrf = try Browser.csrf(in: page.text)
+            let added = try await browser.send(.post, "/app/suppressions", form: [("_csrf", csrf), ("kind", "domain"),
+                                                                                 ("value", "Competitor.example"), ("reason", "<b>rival</b>")])
+            #expect(added.status == .ok && added.text.contains("competitor.example is suppressed."))
+            #expect(added.text.contains("&lt;b&gt;rival&lt;/b&gt;"))
+            let bad = try await browser.send(.post, "/app/suppressions", form: [("_csrf", csrf), ("kind", "email"), ("value", "not an address")])
+            #expect(bad.status == .unprocessableContent && bad.text.contains("Not added — value:"), "\(bad.text)")
+            let listed = try await api.send(.get, "/v1/suppressions")
+            let id = try #require(listed.dataIDs.first)
+            #expect(listed.dataIDs.count == 1)
+            #expect(try await browser.send(.post, "/app/suppressions/\(id)/delete", form: [("_csrf", "forged")]).status == .forbidden)
+            let removed = try await browser.send(.post, "/app/suppressions/\(id)/delete", form: [("_csrf", csrf)])
+            #expect(removed.status == .seeOther)
+            #expect(try await api.send(.get, "/v1/suppressions").dataIDs.isEmpty)
+
+            let keys = try await browser.send(.get, "/app/settings/keys")
+            #expect(keys.status == .ok && keys.text.contains(String(harness.key.prefix(12))), "the first key, by its prefix")
+            #expect(!keys.text.contains(harness.key), "never a whole secret again")
+            let created = try await browser.send(.post, "/app/settings/keys", form: [("_csrf", csrf), ("name", "Zapier")])
+            let secret = try #require(created.text.range(of: "<code>ob_live_").map { created.text[$0.lowerBound...].dropFirst(6).prefix(48) })
+            #expect(try await api.send(.get, "/v1/workspace", key: String(secret)).status == .ok, "the new key works")
+            let listedKeys = try await api.send(.get, "/v1/api-keys")
+            let zapier = try #require(listedKeys.json.path("data")?.arrayValue?.first { $0.path("name") == "Zapier" }?.path("id")?.stringValue)
+            let revoked = try await browser.send(.post, "/app/settings/keys/\(zapier)/revoke", form: [("_csrf", csrf)])
+            #expect(revoked.status == .seeOther)
+            #expect(try await api.send(.get, "/v1/workspace", key: String(secret)).status == .unauthorized, "revoked at once")
         }
     }
 

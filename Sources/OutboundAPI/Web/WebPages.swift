@@ -67,7 +67,7 @@ struct WebPages: Sendable {
             {{#user}}
             <header>
               <a class="brand" href="/app/campaigns">Outbound</a>
-              <nav><a href="/app/campaigns">Campaigns</a><a href="/app/senders">Senders</a><a href="/app/settings/sessions">Sessions</a></nav>
+              <nav><a href="/app/campaigns">Campaigns</a><a href="/app/senders">Senders</a><a href="/app/suppressions">Suppressions</a><a href="/app/settings/keys">API keys</a><a href="/app/settings/sessions">Sessions</a></nav>
               <form method="post" action="/app/logout" class="signout">
                 <input type="hidden" name="_csrf" value="{{csrf}}">
                 <span>{{email}}</span><button type="submit">Sign out</button>
@@ -154,6 +154,13 @@ struct WebPages: Sendable {
               <div><dt>Bounced</dt><dd>{{bounced}}</dd></div>
             </dl>
             {{/campaign}}
+            {{#validation}}
+            <section class="card">
+              <h2>Before it runs</h2>
+              {{#problems}}<p class="{{class}}"><strong>{{kind}}</strong> {{#path}}<code>{{path}}</code>: {{/path}}{{message}}</p>{{/problems}}
+              {{^problems}}<p class="notice">Ready: nothing stops it.</p>{{/problems}}
+            </section>
+            {{/validation}}
             <section class="card">
               <h2>Actions per day</h2>
               {{#forecast}}<p>{{#completion}}Expected to finish on <strong>{{completion}}</strong>. {{/completion}}What holds it back: {{bottleneck}}.</p>{{/forecast}}
@@ -210,6 +217,42 @@ struct WebPages: Sendable {
             {{/senders}}
             {{/content}}{{/layout}}
             """,
+        "suppressions": """
+            {{<layout}}{{$content}}
+            <h1>Suppressions</h1>
+            <p>Never contacted again, in any campaign.</p>
+            {{#notice}}<p class="{{class}}" role="status">{{text}}</p>{{/notice}}
+            <form method="post" action="/app/suppressions" class="filters">
+              <input type="hidden" name="_csrf" value="{{csrf}}">
+              <label>Kind <select name="kind">{{#kinds}}<option value="{{.}}">{{.}}</option>{{/kinds}}</select></label>
+              <label>Value <input type="text" name="value" required></label>
+              <label>Reason <input type="text" name="reason"></label>
+              <button type="submit">Suppress</button>
+            </form>
+            <div class="table"><table>
+              <thead><tr><th>Kind</th><th>Value</th><th>Reason</th><th>Since</th><th></th></tr></thead>
+              <tbody>{{#entries}}<tr><td>{{kind}}</td><td>{{value}}</td><td>{{reason}}</td><td>{{created}}</td>
+                <td><form method="post" action="/app/suppressions/{{id}}/delete"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit">Remove</button></form></td></tr>{{/entries}}</tbody>
+            </table></div>
+            {{#next}}<p><a href="{{next}}">Next page →</a></p>{{/next}}
+            {{/content}}{{/layout}}
+            """,
+        "keys": """
+            {{<layout}}{{$content}}
+            <h1>API keys</h1>
+            {{#issued}}<p class="notice" role="status">New key <strong>{{name}}</strong>, shown only now — keep it: <code>{{secret}}</code></p>{{/issued}}
+            <form method="post" action="/app/settings/keys" class="filters">
+              <input type="hidden" name="_csrf" value="{{csrf}}">
+              <label>Name <input type="text" name="name" required maxlength="100"></label>
+              <button type="submit">Create a key</button>
+            </form>
+            <div class="table"><table>
+              <thead><tr><th>Name</th><th>Key</th><th>Created</th><th></th></tr></thead>
+              <tbody>{{#keys}}<tr><td>{{name}}</td><td><code>{{prefix}}…</code></td><td>{{created}}</td>
+                <td>{{#revoked}}revoked {{revoked}}{{/revoked}}{{^revoked}}<form method="post" action="/app/settings/keys/{{id}}/revoke"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit">Revoke</button></form>{{/revoked}}</td></tr>{{/keys}}</tbody>
+            </table></div>
+            {{/content}}{{/layout}}
+            """,
         "sessions": """
             {{<layout}}{{$content}}
             <h1>Sessions</h1>
@@ -256,6 +299,7 @@ struct WebPages: Sendable {
         .narrow{max-width:24rem;margin:3rem auto}
         label{display:block;margin:.5rem 0;color:var(--muted)}
         input,select,button{font:inherit}
+        .warning{color:#8a5a00}
         input[type=email],input[type=password],input[type=text]{display:block;width:100%;box-sizing:border-box;padding:.5rem;border:1px solid var(--line);border-radius:.25rem}
         button{padding:.4rem .9rem;border:1px solid var(--accent);background:var(--accent);color:#fff;border-radius:.25rem;cursor:pointer}
         .signout{display:flex;gap:.5rem;align-items:center}

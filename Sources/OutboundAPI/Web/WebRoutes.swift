@@ -84,7 +84,7 @@ struct WebRoutes {
         routes.on(.post, "/app/logout") { request, context in
             var request = request
             let posted = try await post(&request, context)
-            guard case .ok(let session, let user, _) = posted else { return posted.answer }
+            guard case .ok(let session, let user, _, _) = posted else { return posted.answer }
             try await services.sessions.revoke(session.id, of: user.id)
             return WebPages.redirect("/app/login", headers: [.setCookie: Self.expired(Self.sessionCookie, path: "/")])
         }
@@ -108,7 +108,7 @@ struct WebRoutes {
             routes.on(.post, "/app/campaigns/{id}/\(verb)") { request, context in
                 var request = request
                 let posted = try await post(&request, context, id: .campaign)
-                guard case .ok(let session, let user, let id?) = posted else { return posted.answer }
+                guard case .ok(let session, let user, let id?, _) = posted else { return posted.answer }
                 do {
                     let campaign: Campaign = switch verb {
                     case "launch": try await services.lifecycle.launch(id, in: session.workspaceID)
@@ -135,7 +135,7 @@ struct WebRoutes {
         routes.on(.post, "/app/senders/{id}/check") { request, context in
             var request = request
             let posted = try await post(&request, context, id: .sender)
-            guard case .ok(let session, let user, let id?) = posted else { return posted.answer }
+            guard case .ok(let session, let user, let id?, _) = posted else { return posted.answer }
             do {
                 let sender = try await services.senders.get(id, in: session.workspaceID)
                 let result = await services.delivery.check(sender)
@@ -146,6 +146,65 @@ struct WebRoutes {
             }
         }
 
+        routes.on(.get, "/app/suppressions") { request, _ in
+            guard let (session, user) = try await signedIn(request) else { return WebPages.redirect("/app/login") }
+            return try await suppressionsPage(request, session, user, notice: nil)
+        }
+
+        routes.on(.post, "/app/suppressions") { request, context in
+            var request = request
+            let posted = try await post(&request, context)
+            guard case .ok(let session, let user, _, _) = posted else { return posted.answer }
+            let form = posted.form
+            do {
+                let entry = try await services.suppressions.add(kind: .value(form["kind"] ?? ""), value: .value(form["value"] ?? ""),
+                                                                reason: (form["reason"] ?? "").isEmpty ? .absent : .value(form["reason"]!),
+                                                                in: session.workspaceID)
+                return try await suppressionsPage(request, session, user, notice: ("\(entry.value) is suppressed.", true))
+            } catch let error as ValidationError {
+                let problems = error.issues.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
+                return try await suppressionsPage(request, session, user, notice: ("Not added — \(problems)", false), status: .unprocessableContent)
+            }
+        }
+
+        routes.on(.post, "/app/suppressions/{id}/delete") { request, context in
+            var request = request
+            let posted = try await post(&request, context, id: .suppression)
+            guard case .ok(let session, let user, let id?, _) = posted else { return posted.answer }
+            do {
+                try await services.suppressions.delete(id, in: session.workspaceID)
+            } catch is NotFoundError {
+                return notFound(session, user)
+            }
+            return WebPages.redirect("/app/suppressions")
+        }
+
+        routes.on(.get, "/app/settings/keys") { request, _ in
+            guard let (session, user) = try await signedIn(request) else { return WebPages.redirect("/app/login") }
+            return try await keysPage(session, user, issued: nil)
+        }
+
+        routes.on(.post, "/app/settings/keys") { request, context in
+            var request = request
+            let posted = try await post(&request, context)
+            guard case .ok(let session, let user, _, _) = posted else { return posted.answer }
+            let name = (posted.form["name"] ?? "").trimmingCharacters(in: .whitespaces)
+            let issued = try await services.workspaces.createKey(name: name.isEmpty ? nil : String(name.prefix(100)), in: session.workspaceID)
+            return try await keysPage(session, user, issued: issued)
+        }
+
+        routes.on(.post, "/app/settings/keys/{id}/revoke") { request, context in
+            var request = request
+            let posted = try await post(&request, context, id: .key)
+            guard case .ok(let session, let user, let id?, _) = posted else { return posted.answer }
+            do {
+                _ = try await services.workspaces.revokeKey(id, in: session.workspaceID)
+            } catch is NotFoundError {
+                return notFound(session, user)
+            }
+            return WebPages.redirect("/app/settings/keys")
+        }
+
         routes.on(.get, "/app/settings/sessions") { request, _ in
             guard let (session, user) = try await signedIn(request) else { return WebPages.redirect("/app/login") }
             return try await sessionsPage(session, user)
@@ -154,7 +213,7 @@ struct WebRoutes {
         routes.on(.post, "/app/settings/sessions/{id}/revoke") { request, context in
             var request = request
             let posted = try await post(&request, context, id: .session)
-            guard case .ok(let session, let user, let id?) = posted else { return posted.answer }
+            guard case .ok(let session, let user, let id?, _) = posted else { return posted.answer }
             do {
                 try await services.sessions.revoke(id, of: user.id)
             } catch is NotFoundError {
@@ -266,6 +325,16 @@ struct WebRoutes {
         let steps = campaign.sequence.nodes.filter { $0.channel != nil }.map { node -> [String: Any] in
             ["id": node.id, "type": node.type, "sent": stats.sentPerNode[node.id] ?? 0, "max": max(stats.targets, 1)]
         }
+        // What would stop a launch or a resume, with the field each concerns (not for a running
+        // campaign: validating it checks its senders' connections).
+        var validation: [String: Any]?
+        if campaign.status == .draft || campaign.status == .paused {
+            let report = try await services.review.validate(id, in: workspace)
+            let problems = report.errors.map { ($0, "error", "Error") } + report.warnings.map { ($0, "warning", "Warning") }
+            validation = ["problems": problems.map { item, style, kind in
+                WebPages.values(["class": style, "kind": kind, "path": item.path, "message": item.message])
+            }]
+        }
         let state = request.uri.queryParameters.get("state").flatMap(EnrollmentState.init(rawValue:))
         let after = request.uri.queryParameters.get("after").flatMap { ID($0, kind: .contact) }
         let leads = try await services.leads.list(of: id, state: state, in: workspace, page: PageRequest(limit: 50, startingAfter: after))
@@ -283,7 +352,7 @@ struct WebRoutes {
                 "opened": stats.signals(.opened), "bounced": stats.leads(.bounced),
                 "actions": verbs.map { ["id": campaign.id.rawValue, "verb": $0.0, "label": $0.1, "csrf": session.csrfToken] },
             ] as [String: Any],
-            "forecast": forecastValues, "chart": DayChart.values(days), "steps": steps,
+            "forecast": forecastValues, "chart": DayChart.values(days), "steps": steps, "validation": validation,
             "states": states.map { ["value": $0.0, "label": $0.1, "selected": $0.0 == (state?.rawValue ?? "")] },
             "leads": leads.items.map { lead -> [String: Any] in
                 let name = [lead.contact.firstName, lead.contact.lastName].compactMap { $0 }.joined(separator: " ")
@@ -327,6 +396,32 @@ struct WebRoutes {
         ])) { $1 })
     }
 
+    private func suppressionsPage(_ request: Request, _ session: WebSession, _ user: User, notice: (text: String, ok: Bool)?,
+                                  status: HTTPResponse.Status = .ok) async throws -> Response {
+        let after = request.uri.queryParameters.get("after").flatMap { ID($0, kind: .suppression) }
+        let page = try await services.suppressions.list(in: session.workspaceID, page: PageRequest(limit: 100, startingAfter: after))
+        let entries = page.items.map { entry -> [String: Any] in
+            ["id": entry.id.rawValue, "kind": entry.kind.rawValue, "value": entry.kind == .hash ? "(an erased person)" : entry.value,
+             "reason": entry.reason ?? "", "created": Timestamp.iso(entry.createdAt), "csrf": session.csrfToken]
+        }
+        return pages.render("suppressions", layout(session, user, title: "Suppressions").merging(WebPages.values([
+            "entries": entries, "kinds": Suppression.Kind.allCases.filter { $0 != .hash }.map(\.rawValue),
+            "notice": notice.map { ["text": $0.text, "class": $0.ok ? "notice" : "error"] },
+            "next": page.hasMore ? page.items.last.map { "/app/suppressions?after=\($0.id)" } : nil,
+        ])) { $1 }, status: status)
+    }
+
+    private func keysPage(_ session: WebSession, _ user: User, issued: IssuedKey?) async throws -> Response {
+        let keys = try await services.workspaces.keys(in: session.workspaceID, page: PageRequest(limit: PageRequest.maximumLimit))
+        return pages.render("keys", layout(session, user, title: "API keys").merging(WebPages.values([
+            "keys": keys.items.map { key -> [String: Any] in
+                WebPages.values(["id": key.id.rawValue, "name": key.name, "prefix": key.prefix, "created": Timestamp.iso(key.createdAt),
+                                 "revoked": key.revokedAt.map { Timestamp.iso($0) }, "csrf": session.csrfToken])
+            },
+            "issued": issued.map { ["name": $0.key.name, "secret": $0.secret] },
+        ])) { $1 })
+    }
+
     private func sessionsPage(_ session: WebSession, _ user: User) async throws -> Response {
         let sessions = try await services.sessions.sessions(of: user.id).map { item -> [String: Any] in
             ["id": item.id.rawValue, "agent": item.userAgent ?? "unknown browser", "current": item.id == session.id,
@@ -362,9 +457,14 @@ struct WebRoutes {
 
     /// A form post of a signed-in user, or the page to answer instead.
     private enum Posted {
-        /// The session, its user, and the path's `{id}` when one was asked for.
-        case ok(WebSession, User, ID?)
+        /// The session, its user, and the path's `{id}` when one was asked for; then the form.
+        case ok(WebSession, User, ID?, form: [String: String] = [:])
         case answer(Response)
+
+        var form: [String: String] {
+            if case .ok(_, _, _, let form) = self { return form }
+            return [:]
+        }
 
         var answer: Response {
             if case .answer(let response) = self { return response }
@@ -379,9 +479,9 @@ struct WebRoutes {
         guard let (session, user) = try await signedIn(request) else { return .answer(WebPages.redirect("/app/login")) }
         let form = try await formFields(&request, context)
         guard Self.same(form["_csrf"] ?? "", session.csrfToken) else { return .answer(forbidden(session, user)) }
-        guard let kind else { return .ok(session, user, nil) }
+        guard let kind else { return .ok(session, user, nil, form: form) }
         guard let id = context.parameters.get("id").flatMap({ ID($0, kind: kind) }) else { return .answer(notFound(session, user)) }
-        return .ok(session, user, id)
+        return .ok(session, user, id, form: form)
     }
 
     private func formFields(_ request: inout Request, _ context: AppContext) async throws -> [String: String] {
