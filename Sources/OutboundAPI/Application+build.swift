@@ -38,6 +38,8 @@ public struct Services: Sendable {
     public let setup = SetupInvite()
     /// `serve --demo`'s workspace.
     public let demo: DemoService
+    /// The unified inbox of the web app.
+    public let inbox: InboxService
     public let events: EventService
     public let webhooks: WebhookService
     /// Moves the webhook outbox (run by `WebhookDeliveryService` in the server).
@@ -73,6 +75,7 @@ public struct Services: Sendable {
         review = ReviewService(store: store, router: router)
         users = UserService(store: store, clock: clock, hasher: BcryptHasher())
         sessions = SessionService(store: store, clock: clock, users: users, hasher: SHA256Hasher())
+        inbox = InboxService(store: store, clock: clock, contacts: contacts)
         demo = DemoService(senders: senders, contacts: contacts, campaigns: campaigns, leads: leads, lifecycle: lifecycle, users: users)
         actions = ActionService(store: store, clock: clock)
         stats = StatsService(store: store, clock: clock)

@@ -12,11 +12,16 @@ import Testing
     static let screenshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent(".build/screenshots").path
 
-    @Test func signInCampaignsPauseResumeSendersSuppressionsKeysSessionsSignOut() async throws {
+    @Test func signInCampaignsPauseResumeInboxSendersSuppressionsKeysSessionsSignOut() async throws {
         // The demo workspace `serve --demo` makes: its campaigns are launched and its user exists.
         let harness = try await Harness.make()
         let password = try await harness.services.demo.populate(harness.workspace, leadsPerCampaign: 30)
         try await harness.run { api in
+            // The engine sends the first steps (on the simulator), and one lead answers.
+            _ = try await harness.services.dispatcher.drain()
+            let lead = try #require(DemoService.people(count: 90)[30].email.value)
+            let reply = try await api.send(.post, "/v1/inbound", json: #"{"type": "replied", "email": "\#(lead)", "body": "Sounds good, call me on Tuesday."}"#)
+            #expect(reply.status == .accepted)
             let port = try #require(api.client.port)
 
             let process = Process()
@@ -32,7 +37,7 @@ import Testing
             for _ in 0..<500 where process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
             #expect(process.terminationStatus == 0, "\(said)")
             #expect(said.contains("browser-check: ok"), "\(said)")
-            for page in ["1-sign-in", "2-campaigns", "3-campaign", "4-senders", "5-suppressions", "6-keys", "7-sessions"] {
+            for page in ["1-sign-in", "2-campaigns", "3-campaign", "4-inbox", "5-conversation", "6-senders", "7-suppressions", "8-keys", "9-sessions"] {
                 #expect(FileManager.default.fileExists(atPath: "\(Self.screenshots)/\(page).png"), "\(page).png")
             }
         }

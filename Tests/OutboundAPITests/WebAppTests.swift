@@ -280,6 +280,57 @@ import OutboundCore
         }
     }
 
+    @Test func theInboxShowsEachConversationWithItsMessagesInOrder() async throws {
+        let harness = try await Harness.make()
+        try await user(harness)
+        try await harness.run { api in
+            let sender = try await api.createSender(channel: "email", name: "Sam", slug: "sam-inbox")
+            let allWeek = #"{"monday": [{"start": "00:00", "end": "24:00"}], "tuesday": [{"start": "00:00", "end": "24:00"}], "wednesday": [{"start": "00:00", "end": "24:00"}], "thursday": [{"start": "00:00", "end": "24:00"}], "friday": [{"start": "00:00", "end": "24:00"}], "saturday": [{"start": "00:00", "end": "24:00"}], "sunday": [{"start": "00:00", "end": "24:00"}]}"#
+            let campaign = try #require(try await api.send(.post, "/v1/campaigns", json: """
+                {"name": "Founders", "channel": "email", "sender_ids": ["\(sender)"], "dry_run": true, "schedule": \(allWeek),
+                 "simulation": {"reply_rate": 0, "open_rate": 0, "bounce_rate": 0, "accept_rate": 0},
+                 "sequence": {"nodes": [{"id": "hello", "type": "email", "subject": "Quick question", "body": "Hi Ada, free next week? Reply stop to unsubscribe."},
+                                        {"id": "wait", "type": "delay", "days": 3},
+                                        {"id": "bump", "type": "email", "is_reply": true, "body": "Bump. Reply stop to unsubscribe."},
+                                        {"id": "e", "type": "end"}]}}
+                """).string("id"))
+            _ = try await api.send(.post, "/v1/campaigns/\(campaign)/leads", json: #"{"contacts": [{"email": "ada@example.com", "first_name": "Ada"}, {"email": "grace@example.com", "first_name": "Grace"}]}"#)
+            #expect(try await api.send(.post, "/v1/campaigns/\(campaign)/launch").status == .ok)
+            _ = try await harness.services.dispatcher.drain()
+            let reply = try await api.send(.post, "/v1/inbound", json: #"{"type": "replied", "email": "ada@example.com", "body": "Yes! <b>Tuesday</b> works."}"#)
+            #expect(reply.status == .accepted, "\(reply.text)")
+
+            var browser = Browser(api: api)
+            _ = try await browser.signIn("ann@acme.example", "correct horse battery")
+            let inbox = try await browser.send(.get, "/app/inbox")
+            #expect(inbox.status == .ok && inbox.text.contains("<span class=\"badge\">new</span>"))
+            #expect(inbox.text.contains("Yes! &lt;b&gt;Tuesday&lt;/b&gt; works."), "the reply's text, escaped")
+            #expect(!inbox.text.contains("grace@example.com"), "only conversations with a reply")
+            let link = try #require(inbox.text.range(of: "/app/inbox/\(campaign)/contact_").map { inbox.text[$0.lowerBound...].prefix { $0 != "\"" } })
+            let thread = try await browser.send(.get, String(link))
+            #expect(thread.status == .ok)
+            let ours = try #require(thread.text.range(of: "Hi Ada, free next week?"))
+            let theirs = try #require(thread.text.range(of: "Yes! &lt;b&gt;Tuesday&lt;/b&gt; works."))
+            #expect(ours.lowerBound < theirs.lowerBound, "our email, then their reply")
+            #expect(thread.text.contains("class=\"ours\"") && thread.text.contains("class=\"theirs\""))
+            #expect(!(try await browser.send(.get, "/app/inbox")).text.contains("badge\">new"), "read once opened")
+
+            let csrf = try Browser.csrf(in: thread.text)
+            #expect(try await browser.send(.post, String(link) + "/interested", form: [("_csrf", csrf)]).status == .seeOther)
+            let contact = String(link.split(separator: "/").last!)
+            #expect(try await api.send(.get, "/v1/contacts/\(contact)").string("status") == "Interested")
+            #expect(try await browser.send(.post, String(link) + "/done", form: [("_csrf", csrf)]).status == .seeOther)
+            #expect(try await browser.send(.get, "/app/inbox").text.contains("No conversations here yet"), "done leaves the inbox")
+            #expect(try await browser.send(.get, "/app/inbox?show=done").text.contains("Ada"))
+            _ = try await api.send(.post, "/v1/inbound", json: #"{"type": "replied", "email": "ada@example.com", "body": "One more thing"}"#)
+            #expect(try await browser.send(.get, "/app/inbox").text.contains("One more thing"), "a new reply reopens it")
+
+            #expect(try await browser.send(.post, String(link) + "/done", form: [("_csrf", "forged")]).status == .forbidden)
+            let foreign = "/app/inbox/campaign_00000000000000000000/\(contact)"
+            #expect(try await browser.send(.get, foreign).status == .notFound)
+        }
+    }
+
     @Test func theFirstRunsLinkSetsTheFirstPasswordOnce() async throws {
         let harness = try await Harness.make()
         #expect(try await !harness.services.users.hasUsers())

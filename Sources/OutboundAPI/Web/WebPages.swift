@@ -67,7 +67,7 @@ struct WebPages: Sendable {
             {{#user}}
             <header>
               <a class="brand" href="/app/campaigns">Outbound</a>
-              <nav><a href="/app/campaigns">Campaigns</a><a href="/app/senders">Senders</a><a href="/app/suppressions">Suppressions</a><a href="/app/settings/keys">API keys</a><a href="/app/settings/sessions">Sessions</a></nav>
+              <nav><a href="/app/inbox">Inbox</a><a href="/app/campaigns">Campaigns</a><a href="/app/senders">Senders</a><a href="/app/suppressions">Suppressions</a><a href="/app/settings/keys">API keys</a><a href="/app/settings/sessions">Sessions</a></nav>
               <form method="post" action="/app/logout" class="signout">
                 <input type="hidden" name="_csrf" value="{{csrf}}">
                 <span>{{email}}</span><button type="submit">Sign out</button>
@@ -253,6 +253,35 @@ struct WebPages: Sendable {
             </table></div>
             {{/content}}{{/layout}}
             """,
+        "inbox": """
+            {{<layout}}{{$content}}
+            <h1>Inbox</h1>
+            <p class="tabs">{{#showingDone}}<a href="/app/inbox">Open</a> · <strong>Done</strong>{{/showingDone}}{{^showingDone}}<strong>Open</strong> · <a href="/app/inbox?show=done">Done</a>{{/showingDone}}</p>
+            {{^threads}}<p>No conversations here yet: replies from every sender and channel land here.</p>{{/threads}}
+            {{#hasThreads}}
+            <div class="table"><table>
+              <thead><tr><th>From</th><th>Campaign</th><th>Latest reply</th><th>When</th></tr></thead>
+              <tbody>{{#threads}}<tr class="{{#unread}}unread{{/unread}}">
+                <td><a href="/app/inbox/{{campaignID}}/{{contactID}}">{{name}}</a>{{#unread}} <span class="badge">new</span>{{/unread}}<br><small>{{identity}}{{#status}} · {{status}}{{/status}}</small></td>
+                <td>{{campaign}}<br><small>{{channel}}</small></td><td>{{reply}}</td><td><small>{{at}}</small></td></tr>{{/threads}}</tbody>
+            </table></div>
+            {{/hasThreads}}
+            {{#next}}<p><a href="{{next}}">Older →</a></p>{{/next}}
+            {{/content}}{{/layout}}
+            """,
+        "thread": """
+            {{<layout}}{{$content}}
+            <p><a href="/app/inbox">← Inbox</a></p>
+            {{#thread}}
+            <h1>{{name}}</h1>
+            <p>{{identity}} · {{campaign}} ({{channel}}){{#status}} · <strong>{{status}}</strong>{{/status}}{{#done}} · done{{/done}}</p>
+            <p>{{#actions}}<form method="post" action="/app/inbox/{{campaignID}}/{{contactID}}/{{verb}}"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit">{{label}}</button></form> {{/actions}}</p>
+            {{/thread}}
+            <ol class="conversation">
+              {{#messages}}<li class="{{side}}"><small>{{who}} · {{kind}} · {{at}}</small>{{#subject}}<strong>{{subject}}</strong>{{/subject}}<p>{{text}}</p></li>{{/messages}}
+            </ol>
+            {{/content}}{{/layout}}
+            """,
         "sessions": """
             {{<layout}}{{$content}}
             <h1>Sessions</h1>
@@ -300,6 +329,13 @@ struct WebPages: Sendable {
         label{display:block;margin:.5rem 0;color:var(--muted)}
         input,select,button{font:inherit}
         .warning{color:#8a5a00}
+        .unread td{font-weight:600}
+        .badge{font-size:.75rem;border:1px solid var(--accent);color:var(--accent);border-radius:1rem;padding:0 .4rem}
+        .conversation{list-style:none;padding:0;display:flex;flex-direction:column;gap:.75rem}
+        .conversation li{max-width:36rem;background:#fff;border:1px solid var(--line);border-radius:.5rem;padding:.5rem .75rem}
+        .conversation li.ours{align-self:flex-end;border-color:var(--accent)}
+        .conversation li p{white-space:pre-wrap;margin:.25rem 0 0}
+        .conversation small{display:block;color:var(--muted)}
         input[type=email],input[type=password],input[type=text]{display:block;width:100%;box-sizing:border-box;padding:.5rem;border:1px solid var(--line);border-radius:.25rem}
         button{padding:.4rem .9rem;border:1px solid var(--accent);background:var(--accent);color:#fff;border-radius:.25rem;cursor:pointer}
         .signout{display:flex;gap:.5rem;align-items:center}
@@ -309,7 +345,7 @@ struct WebPages: Sendable {
         .table{overflow-x:auto;background:#fff;border:1px solid var(--line);border-radius:.5rem}
         table{border-collapse:collapse;width:100%}
         th,td{text-align:left;padding:.5rem .75rem;border-bottom:1px solid var(--line);vertical-align:top}
-        td form{display:inline}
+        td form,main p form{display:inline-block;margin:0 .4rem .4rem 0}
         .status{padding:.1rem .5rem;border-radius:1rem;border:1px solid var(--line)}
         .status.active{border-color:var(--good);color:var(--good)}
         .status.paused{border-color:var(--muted)}

@@ -127,6 +127,42 @@ struct WebRoutes {
             }
         }
 
+        routes.on(.get, "/app/inbox") { request, _ in
+            guard let (session, user) = try await signedIn(request) else { return WebPages.redirect("/app/login") }
+            return try await inboxPage(request, session, user)
+        }
+
+        routes.on(.get, "/app/inbox/{campaign}/{contact}") { request, context in
+            guard let (session, user) = try await signedIn(request) else { return WebPages.redirect("/app/login") }
+            guard let (campaign, contact) = conversation(context) else { return notFound(session, user) }
+            do {
+                return try await threadPage(campaign, contact, session, user)
+            } catch is NotFoundError {
+                return notFound(session, user)
+            }
+        }
+
+        for verb in ["done", "reopen", "interested", "not-interested"] {
+            routes.on(.post, "/app/inbox/{campaign}/{contact}/\(verb)") { request, context in
+                var request = request
+                let posted = try await post(&request, context)
+                guard case .ok(let session, let user, _, _) = posted else { return posted.answer }
+                guard let (campaign, contact) = conversation(context) else { return notFound(session, user) }
+                do {
+                    switch verb {
+                    case "done", "reopen": try await services.inbox.setDone(verb == "done", campaign: campaign, contact: contact, in: session.workspaceID)
+                    default:
+                        // Only for a conversation of this workspace (the check throws NotFound otherwise).
+                        _ = try await services.inbox.open(campaign: campaign, contact: contact, in: session.workspaceID)
+                        try await services.inbox.setInterest(verb == "interested", contact: contact, in: session.workspaceID)
+                    }
+                } catch is NotFoundError {
+                    return notFound(session, user)
+                }
+                return WebPages.redirect(verb == "done" ? "/app/inbox" : "/app/inbox/\(campaign)/\(contact)")
+            }
+        }
+
         routes.on(.get, "/app/senders") { request, _ in
             guard let (session, user) = try await signedIn(request) else { return WebPages.redirect("/app/login") }
             return try await sendersPage(session, user, check: nil)
@@ -393,6 +429,54 @@ struct WebRoutes {
         let checked = check.map { ["text": $0.text, "class": $0.ok ? "notice" : "error"] }
         return pages.render("senders", layout(session, user, title: "Senders").merging(WebPages.values([
             "senders": senders, "check": checked,
+        ])) { $1 })
+    }
+
+    /// The `{campaign}/{contact}` of an inbox path.
+    private func conversation(_ context: AppContext) -> (ID, ID)? {
+        guard let campaign = context.parameters.get("campaign").flatMap({ ID($0, kind: .campaign) }),
+              let contact = context.parameters.get("contact").flatMap({ ID($0, kind: .contact) })
+        else { return nil }
+        return (campaign, contact)
+    }
+
+    private func inboxPage(_ request: Request, _ session: WebSession, _ user: User) async throws -> Response {
+        let done = request.uri.queryParameters.get("show") == "done"
+        let before = request.uri.queryParameters.get("before").flatMap(Int64.init).map { Date(timeIntervalSince1970: Double($0) / 1000) }
+        let threads = try await services.inbox.threads(in: session.workspaceID, done: done, before: before, limit: 50)
+        let rows = threads.map { thread -> [String: Any] in
+            WebPages.values([
+                "campaignID": thread.campaignID.rawValue, "contactID": thread.contactID.rawValue, "name": thread.contactName,
+                "identity": thread.identity, "status": thread.contactStatus.isEmpty ? nil : thread.contactStatus,
+                "campaign": thread.campaignName, "channel": thread.channel.rawValue, "reply": thread.lastReply.map { String($0.prefix(160)) } ?? "",
+                "at": Timestamp.iso(thread.lastReplyAt), "unread": thread.unread,
+            ])
+        }
+        var next: String?
+        if threads.count == 50, let last = threads.last {
+            next = "/app/inbox?" + (done ? "show=done&" : "") + "before=\(Int64((last.lastReplyAt.timeIntervalSince1970 * 1000).rounded()))"
+        }
+        return pages.render("inbox", layout(session, user, title: "Inbox").merging(WebPages.values([
+            "threads": rows, "hasThreads": !rows.isEmpty, "showingDone": done, "next": next,
+        ])) { $1 })
+    }
+
+    private func threadPage(_ campaign: ID, _ contact: ID, _ session: WebSession, _ user: User) async throws -> Response {
+        let (thread, messages) = try await services.inbox.open(campaign: campaign, contact: contact, in: session.workspaceID)
+        let verbs: [(String, String)] = (thread.done ? [("reopen", "Reopen")] : [("done", "Done")])
+            + [("interested", "Interested"), ("not-interested", "Not interested")]
+        return pages.render("thread", layout(session, user, title: thread.contactName).merging(WebPages.values([
+            "thread": WebPages.values([
+                "name": thread.contactName, "identity": thread.identity, "campaign": thread.campaignName, "channel": thread.channel.rawValue,
+                "status": thread.contactStatus.isEmpty ? nil : thread.contactStatus, "done": thread.done,
+                "actions": verbs.map { ["campaignID": campaign.rawValue, "contactID": contact.rawValue, "verb": $0.0, "label": $0.1,
+                                        "csrf": session.csrfToken] },
+            ]),
+            "messages": messages.map { message -> [String: Any] in
+                WebPages.values(["side": message.fromUs ? "ours" : "theirs", "who": message.fromUs ? "Us" : thread.contactName,
+                                 "kind": message.kind, "at": Timestamp.iso(message.at), "subject": message.subject.flatMap { $0.isEmpty ? nil : $0 },
+                                 "text": message.text ?? ""])
+            },
         ])) { $1 })
     }
 

@@ -109,7 +109,7 @@ public struct DemoService: Sendable {
     }
 
     /// Made-up people with every identity (first names × last names × companies, no two alike).
-    static func people(count: Int) -> [ContactInput] {
+    public static func people(count: Int) -> [ContactInput] {
         let first = ["Ada", "Grace", "Alan", "Hedy", "Linus", "Margaret", "Tim", "Katherine", "Dennis", "Barbara", "Ken", "Frances",
                      "Guido", "Radia", "Bjarne", "Anita", "Yukihiro", "Shafi", "Vint", "Sophie"]
         let last = ["Lovelace", "Hopper", "Turing", "Lamarr", "Torvalds", "Hamilton", "Berners", "Johnson", "Ritchie", "Liskov",

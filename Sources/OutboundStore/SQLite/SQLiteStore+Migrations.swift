@@ -430,7 +430,7 @@ extension SQLiteStore {
                 ) WITHOUT ROWID
                 """)
         }
-        migrator.registerMigration("v16-web-sessions") { db in
+        migrator.registerMigration("v16-web-app") { db in
             // Signed-in browsers of the web app: only the token's SHA-256 is kept.
             try db.execute(sql: """
                 CREATE TABLE web_sessions (
@@ -447,6 +447,7 @@ extension SQLiteStore {
                 );
                 CREATE INDEX web_sessions_user ON web_sessions(user_id, seq);
                 """)
+            try InboxSchema.migrate(db)
         }
         return migrator
     }()
