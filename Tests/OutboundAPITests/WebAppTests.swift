@@ -86,6 +86,20 @@ import OutboundCore
         }
     }
 
+    @Test func guessingPasswordsIsHeldAfterFiveWrongOnes() async throws {
+        let harness = try await Harness.make()
+        try await user(harness)
+        try await harness.run { api in
+            var browser = Browser(api: api)
+            for _ in 0..<5 { #expect(try await browser.signIn("ann@acme.example", "guess").status == .unauthorized) }
+            let held = try await browser.signIn("Ann@acme.example", "correct horse battery")
+            #expect(held.status == .tooManyRequests && held.text.contains("Too many wrong passwords"), "even the right one, for a while")
+            var other = Browser(api: api)
+            try await user(harness, email: "bob@acme.example")
+            #expect(try await other.signIn("bob@acme.example", "correct horse battery").status == .seeOther, "another email is not held")
+        }
+    }
+
     @Test func behindHTTPSTheCookieIsSecureAndALoginFormFromElsewhereIsRefused() async throws {
         let harness = try await Harness.make()
         try await user(harness)

@@ -9,6 +9,7 @@ import OutboundCore
 struct WebRoutes {
     let services: Services
     let pages = WebPages()
+    let throttle = LoginThrottle()
 
     static let sessionCookie = "outbound_session"
     /// The sign-in form's own CSRF token (double submit: cookie and field must agree).
@@ -38,11 +39,20 @@ struct WebRoutes {
             else {
                 return loginPage(request, error: "The form expired. Please sign in again.", email: form["email"] ?? "", status: .forbidden)
             }
-            guard let (_, token) = try await services.sessions.signIn(email: form["email"] ?? "", password: form["password"] ?? "",
+            let email = form["email"] ?? ""
+            let now = services.clock.now
+            if let until = await throttle.heldUntil(email, now: now) {
+                let minutes = max(1, Int((until.timeIntervalSince(now) / 60).rounded(.up)))
+                return loginPage(request, error: "Too many wrong passwords for this email. Try again in \(minutes) min.", email: email,
+                                 status: .tooManyRequests)
+            }
+            guard let (_, token) = try await services.sessions.signIn(email: email, password: form["password"] ?? "",
                                                                       userAgent: request.headers[.userAgent])
             else {
-                return loginPage(request, error: "Wrong email or password.", email: form["email"] ?? "", status: .unauthorized)
+                await throttle.failed(email, at: now)
+                return loginPage(request, error: "Wrong email or password.", email: email, status: .unauthorized)
             }
+            await throttle.succeeded(email)
             var headers = HTTPFields()
             headers.append(HTTPField(name: .setCookie, value: sessionCookie(token, request: request).description))
             headers.append(HTTPField(name: .setCookie, value: Self.expired(Self.loginCookie, path: "/app/login")))
