@@ -3,9 +3,9 @@ import HTTPTypes
 import Hummingbird
 import OutboundCore
 
-/// The web app under `/app` (docs/ARCHITECTURE.md §3): sign-in with a session cookie, CSRF
-/// tokens on every form, the campaigns list, and the list of one's sessions. Pages call the same
-/// use cases as `/v1`; they hold no rule and no query.
+/// The web app under `/app` (docs/ARCHITECTURE.md §3): sign-in with a session cookie and CSRF
+/// tokens on every form; the inbox, campaigns, a campaign, senders, suppressions, API keys and
+/// sessions. Pages call the same use cases as `/v1`; they hold no rule and no query.
 struct WebRoutes {
     let services: Services
     let pages = WebPages()
@@ -70,7 +70,7 @@ struct WebRoutes {
             let token = context.parameters.get("token") ?? ""
             guard await services.setup.workspace(for: token) != nil else { return usedLink() }
             let form = try await formFields(&request, context)
-            guard let expected = request.cookies[Self.loginCookie]?.value, Self.same(form["_csrf"] ?? "", expected) else {
+            guard let expected = request.cookies[Self.loginCookie]?.value, !expected.isEmpty, Self.same(form["_csrf"] ?? "", expected) else {
                 return setupPage(request, token: token, errors: [FieldIssue("form", "expired; please try again")], form: form, status: .forbidden)
             }
             guard let workspace = await services.setup.claim(token) else { return usedLink() }
