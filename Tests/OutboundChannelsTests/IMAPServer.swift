@@ -59,10 +59,12 @@ final class IMAPServer: @unchecked Sendable {
     /// SIGKILL to the script's process group: Dovecot and all its processes go at once, and
     /// every connection drops as in a crash.
     private func halt() {
-        guard let process else { return }
-        kill(-process.processIdentifier, SIGKILL)
-        for _ in 0..<500 where process.isRunning { usleep(10_000) }
-        self.process = nil
+        // Not running (stopped already, or never started): nothing to stop.
+        if let process {
+            kill(-process.processIdentifier, SIGKILL)
+            for _ in 0..<500 where process.isRunning { usleep(10_000) }
+        }
+        process = nil
     }
 
     func stop() {
