@@ -345,6 +345,32 @@ import OutboundCore
         }
     }
 
+    @Test func contactsAreListedAndSearchedWithoutTheSearchInTheURL() async throws {
+        let harness = try await Harness.make()
+        try await user(harness)
+        try await harness.run { api in
+            _ = try await api.send(.post, "/v1/contacts", json: #"{"email": "ada@example.com", "first_name": "Ada", "last_name": "Lovelace", "company": "Analytical <Engines>"}"#)
+            _ = try await api.send(.post, "/v1/contacts", json: #"{"email": "grace_hopper@example.com", "first_name": "Grace", "company": "100% Navy"}"#)
+            let other = try await harness.otherWorkspace()
+            _ = try await api.send(.post, "/v1/contacts", json: #"{"email": "ada.other@example.com", "first_name": "Ada"}"#, key: other.key)
+            var browser = Browser(api: api)
+            _ = try await browser.signIn("ann@acme.example", "correct horse battery")
+            let all = try await browser.send(.get, "/app/contacts")
+            #expect(all.text.contains("Ada Lovelace") && all.text.contains("grace_hopper@example.com"))
+            #expect(all.text.contains("Analytical &lt;Engines&gt;") && !all.text.contains("ada.other@example.com"))
+            let csrf = try Browser.csrf(in: all.text)
+            let found = try await browser.send(.post, "/app/contacts", form: [("_csrf", csrf), ("q", "LOVELACE")])
+            #expect(found.text.contains("Ada Lovelace") && !found.text.contains("Grace"), "any case, in the name")
+            #expect(!(try await browser.send(.post, "/app/contacts", form: [("_csrf", csrf), ("q", "ada")])).text.contains("ada.other"),
+                    "only this workspace")
+            let literal = try await browser.send(.post, "/app/contacts", form: [("_csrf", csrf), ("q", "100%")])
+            #expect(literal.text.contains("Grace") && !literal.text.contains("Ada Lovelace"), "% is a character, not a wildcard")
+            let underscore = try await browser.send(.post, "/app/contacts", form: [("_csrf", csrf), ("q", "a_l")])
+            #expect(underscore.text.contains("No contacts match"), "_ is a character, not a wildcard")
+            #expect(try await browser.send(.post, "/app/contacts", form: [("_csrf", "x"), ("q", "ada")]).status == .forbidden)
+        }
+    }
+
     @Test func theFirstRunsLinkSetsTheFirstPasswordOnce() async throws {
         let harness = try await Harness.make()
         #expect(try await !harness.services.users.hasUsers())

@@ -67,7 +67,7 @@ struct WebPages: Sendable {
             {{#user}}
             <header>
               <a class="brand" href="/app/campaigns">Outbound</a>
-              <nav><a href="/app/inbox">Inbox</a><a href="/app/campaigns">Campaigns</a><a href="/app/senders">Senders</a><a href="/app/suppressions">Suppressions</a><a href="/app/settings/keys">API keys</a><a href="/app/settings/sessions">Sessions</a></nav>
+              <nav><a href="/app/inbox">Inbox</a><a href="/app/campaigns">Campaigns</a><a href="/app/senders">Senders</a><a href="/app/contacts">Contacts</a><a href="/app/suppressions">Suppressions</a><a href="/app/settings/keys">API keys</a><a href="/app/settings/sessions">Sessions</a></nav>
               <form method="post" action="/app/logout" class="signout">
                 <input type="hidden" name="_csrf" value="{{csrf}}">
                 <span>{{email}}</span><button type="submit">Sign out</button>
@@ -282,6 +282,24 @@ struct WebPages: Sendable {
             </ol>
             {{/content}}{{/layout}}
             """,
+        "contacts": """
+            {{<layout}}{{$content}}
+            <h1>Contacts</h1>
+            <form method="post" action="/app/contacts" class="filters" role="search">
+              <input type="hidden" name="_csrf" value="{{csrf}}">
+              <label>Search <input type="text" name="q" value="{{query}}" placeholder="name, email, phone, profile, company"></label>
+              <button type="submit">Search</button>
+            </form>
+            {{^contacts}}<p>No contacts{{#query}} match “{{query}}”{{/query}}.</p>{{/contacts}}
+            {{#hasContacts}}
+            <div class="table"><table>
+              <thead><tr><th>Name</th><th>Email</th><th>Phone</th><th>LinkedIn</th><th>Company</th><th>Status</th></tr></thead>
+              <tbody>{{#contacts}}<tr><td>{{name}}</td><td>{{email}}</td><td>{{phone}}</td><td>{{linkedin}}</td><td>{{company}}</td><td>{{status}}</td></tr>{{/contacts}}</tbody>
+            </table></div>
+            {{/hasContacts}}
+            {{#next}}<form method="post" action="/app/contacts"><input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="q" value="{{query}}"><input type="hidden" name="after" value="{{next}}"><button type="submit">Next page →</button></form>{{/next}}
+            {{/content}}{{/layout}}
+            """,
         "sessions": """
             {{<layout}}{{$content}}
             <h1>Sessions</h1>
@@ -336,6 +354,7 @@ struct WebPages: Sendable {
         .conversation li.ours{align-self:flex-end;border-color:var(--accent)}
         .conversation li p{white-space:pre-wrap;margin:.25rem 0 0}
         .conversation small{display:block;color:var(--muted)}
+        .filters input[type=text]{min-width:16rem}
         input[type=email],input[type=password],input[type=text]{display:block;width:100%;box-sizing:border-box;padding:.5rem;border:1px solid var(--line);border-radius:.25rem}
         button{padding:.4rem .9rem;border:1px solid var(--accent);background:var(--accent);color:#fff;border-radius:.25rem;cursor:pointer}
         .signout{display:flex;gap:.5rem;align-items:center}

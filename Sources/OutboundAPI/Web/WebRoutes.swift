@@ -192,6 +192,20 @@ struct WebRoutes {
             }
         }
 
+        routes.on(.get, "/app/contacts") { request, _ in
+            guard let (session, user) = try await signedIn(request) else { return WebPages.redirect("/app/login") }
+            return try await contactsPage(session, user, query: "", after: nil)
+        }
+
+        // A search is a post: what is searched for (often an address or a name) stays out of URLs.
+        routes.on(.post, "/app/contacts") { request, context in
+            var request = request
+            let posted = try await post(&request, context)
+            guard case .ok(let session, let user, _, _) = posted else { return posted.answer }
+            return try await contactsPage(session, user, query: String((posted.form["q"] ?? "").prefix(200)),
+                                          after: posted.form["after"].flatMap { ID($0, kind: .contact) })
+        }
+
         routes.on(.get, "/app/suppressions") { request, _ in
             guard let (session, user) = try await signedIn(request) else { return WebPages.redirect("/app/login") }
             return try await suppressionsPage(request, session, user, notice: nil)
@@ -487,6 +501,20 @@ struct WebRoutes {
                                  "kind": message.kind, "at": Timestamp.iso(message.at), "subject": message.subject.flatMap { $0.isEmpty ? nil : $0 },
                                  "text": message.text ?? ""])
             },
+        ])) { $1 })
+    }
+
+    /// Contacts, 50 a page, or those a search finds; the next page is a post too.
+    private func contactsPage(_ session: WebSession, _ user: User, query: String, after: ID?) async throws -> Response {
+        let page = try await services.contacts.search(query, in: session.workspaceID, page: PageRequest(limit: 50, startingAfter: after))
+        let rows = page.items.map { contact -> [String: Any] in
+            let name = [contact.firstName, contact.lastName].compactMap { $0 }.joined(separator: " ")
+            return ["name": name.isEmpty ? "—" : name, "email": contact.email ?? "", "phone": contact.phone ?? "",
+                    "linkedin": contact.linkedinURL ?? "", "company": contact.company ?? "", "status": contact.status]
+        }
+        return pages.render("contacts", layout(session, user, title: "Contacts").merging(WebPages.values([
+            "query": query.isEmpty ? nil : query, "contacts": rows, "hasContacts": !rows.isEmpty,
+            "next": page.hasMore ? page.items.last?.id.rawValue : nil,
         ])) { $1 })
     }
 

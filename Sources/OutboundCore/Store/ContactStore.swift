@@ -11,6 +11,8 @@ public protocol ContactStore: Sendable {
     /// The contacts among `ids` that exist in the workspace.
     func contacts(_ ids: [ID], in workspace: ID) async throws -> [Contact]
     func contacts(in workspace: ID, page: PageRequest) async throws -> Page<Contact>
+    /// Contacts whose name, email, phone, LinkedIn URL or company contains `text` (any case).
+    func searchContacts(_ text: String, in workspace: ID, page: PageRequest) async throws -> Page<Contact>
     /// Deletes the contact (its leads and memberships with it), logged as `contact.deleted` at `at`.
     func deleteContact(_ id: ID, in workspace: ID, at: Date) async throws
     /// Removes every trace of the contact (rows, list memberships, leads) so that its bytes

@@ -96,6 +96,13 @@ public struct ContactService: Sendable {
         try await store.contacts(in: workspace, page: page)
     }
 
+    /// Contacts whose name, email, phone, LinkedIn URL or company contains `text`; all of them
+    /// when `text` is empty.
+    public func search(_ text: String, in workspace: ID, page: PageRequest) async throws -> Page<Contact> {
+        let text = text.trimmingCharacters(in: .whitespaces)
+        return text.isEmpty ? try await list(in: workspace, page: page) : try await store.searchContacts(text, in: workspace, page: page)
+    }
+
     public func update(_ id: ID, with input: ContactInput, in workspace: ID) async throws -> Contact {
         var contact = try await get(id, in: workspace)
         var issues = IssueList()

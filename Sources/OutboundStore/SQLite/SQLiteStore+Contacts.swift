@@ -68,6 +68,23 @@ extension SQLiteStore {
         }
     }
 
+    public func searchContacts(_ text: String, in workspace: ID, page: PageRequest) async throws -> Page<Contact> {
+        // `%` and `_` typed by the user are themselves, not wildcards.
+        let pattern = "%" + text.lowercased().replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_") + "%"
+        return try await read { db in
+            let after = try Self.cursorSeq(db, table: "contacts", page: page, workspace: workspace)
+            let fields = ["coalesce(first_name, '') || ' ' || coalesce(last_name, '')", "email", "phone", "linkedin_url", "company"]
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT * FROM contacts WHERE workspace_id = ? AND seq > ?
+                  AND (\(fields.map { "lower(coalesce(\($0), '')) LIKE ? ESCAPE '\\'" }.joined(separator: " OR ")))
+                ORDER BY seq LIMIT ?
+                """, arguments: StatementArguments([workspace.rawValue, after] as [any DatabaseValueConvertible]
+                                                    + Array(repeating: pattern, count: fields.count) + [page.limit + 1]))
+            return Page(items: try rows.prefix(page.limit).map { try Self.contact($0) }, hasMore: rows.count > page.limit)
+        }
+    }
+
     public func contacts(in workspace: ID, page: PageRequest) async throws -> Page<Contact> {
         try await read { db in
             try Self.page(db, table: "contacts", workspace: workspace, page: page) { _, row in try Self.contact(row) }
