@@ -198,12 +198,25 @@ import OutboundCore
             #expect(page.text.contains("Ada &lt;i&gt;Lovelace&lt;/i&gt;") && page.text.contains("grace@example.com"))
             #expect(!page.text.contains("<i>Lovelace</i>"))
 
+            #expect(page.text.contains("href=\"/app/campaigns/\(campaign)/leads.csv\""))
+            _ = try await api.send(.post, "/v1/campaigns/\(campaign)/leads", json: #"{"contacts": [{"email": "eve@example.com", "first_name": "=HYPERLINK(\"x\")", "company": "Acme, \"Inc\""}]}"#)
+            let csv = try await browser.send(.get, "/app/campaigns/\(campaign)/leads.csv")
+            #expect(csv.status == .ok && csv.headers[.contentType] == "text/csv; charset=utf-8")
+            #expect(csv.headers[.contentDisposition] == "attachment; filename=\"leads-\(campaign).csv\"")
+            let lines = csv.text.components(separatedBy: "\r\n").filter { !$0.isEmpty }
+            #expect(lines.first == "first_name,last_name,email,phone,linkedin_url,company,state,reason")
+            #expect(lines.count == 4, "a header and three leads: \(lines)")
+            #expect(lines.contains { $0.hasPrefix("Ada,<i>Lovelace</i>,ada@example.com,") }, "\(lines)")
+            #expect(lines.contains("\"'=HYPERLINK(\"\"x\"\")\",,eve@example.com,,,\"Acme, \"\"Inc\"\"\",pending,"),
+                    "a formula stays text, quotes and commas are quoted: \(lines)")
+
             let pending = try await browser.send(.get, "/app/campaigns/\(campaign)?state=replied")
             #expect(!pending.text.contains("grace@example.com"), "filtered by state")
             let other = try await harness.otherWorkspace()
             let theirs = try #require(try await api.send(.post, "/v1/campaigns", json: #"{"name": "Theirs", "channel": "sms"}"#,
                                                          key: other.key).string("id"))
             #expect(try await browser.send(.get, "/app/campaigns/\(theirs)").status == .notFound)
+            #expect(try await browser.send(.get, "/app/campaigns/\(theirs)/leads.csv").status == .notFound)
             #expect(try await browser.send(.get, "/app/campaigns/not-an-id").status == .notFound)
         }
     }

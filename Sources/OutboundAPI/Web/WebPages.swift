@@ -184,6 +184,7 @@ struct WebPages: Sendable {
             </section>
             <section class="card">
               <h2>Leads</h2>
+              {{#campaign}}<p><a href="/app/campaigns/{{id}}/leads.csv" download>Download every lead as CSV</a></p>{{/campaign}}
               <form method="get" class="filters">
                 <label>State <select name="state">{{#states}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/states}}</select></label>
                 <button type="submit">Filter</button>

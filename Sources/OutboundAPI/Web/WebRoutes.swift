@@ -114,6 +114,30 @@ struct WebRoutes {
             }
         }
 
+        routes.on(.get, "/app/campaigns/{id}/leads.csv") { request, context in
+            guard let (session, user) = try await signedIn(request) else { return WebPages.redirect("/app/login") }
+            guard let id = context.parameters.get("id").flatMap({ ID($0, kind: .campaign) }) else { return notFound(session, user) }
+            do {
+                var csv = CSVText(header: ["first_name", "last_name", "email", "phone", "linkedin_url", "company", "state", "reason"])
+                var cursor: ID?
+                repeat {
+                    let page = try await services.leads.list(of: id, state: nil, in: session.workspaceID,
+                                                             page: PageRequest(limit: PageRequest.maximumLimit, startingAfter: cursor))
+                    for lead in page.items {
+                        let c = lead.contact
+                        csv.append([c.firstName, c.lastName, c.email, c.phone, c.linkedinURL, c.company, lead.state.rawValue, lead.reason])
+                    }
+                    cursor = page.hasMore ? page.items.last?.contact.id : nil
+                } while cursor != nil
+                var headers = WebPages.securityHeaders
+                headers[.contentType] = "text/csv; charset=utf-8"
+                headers[.contentDisposition] = "attachment; filename=\"leads-\(id).csv\""
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: csv.text)))
+            } catch is NotFoundError {
+                return notFound(session, user)
+            }
+        }
+
         for verb in ["launch", "pause", "resume"] {
             routes.on(.post, "/app/campaigns/{id}/\(verb)") { request, context in
                 var request = request
