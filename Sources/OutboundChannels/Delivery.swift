@@ -25,9 +25,12 @@ public struct Delivery: Sendable {
         unipile = UnipileChannel(keyring: keyring, clock: clock, members: members)
     }
 
+    /// LinkedIn seats: through Unipile or the gateway, by their settings.
+    public var linkedinSeats: LinkedInChannel { LinkedInChannel(gateway: linkedin, unipile: unipile) }
+
     /// Dry runs go to the simulator, everything else to the channel of its kind.
     public func router(clock: any TimeSource) -> DefaultChannelRouter {
-        DefaultChannelRouter(clock: clock, live: [.email: email, .sms: sms, .linkedin: LinkedInChannel(gateway: linkedin, unipile: unipile)])
+        DefaultChannelRouter(clock: clock, live: [.email: email, .sms: sms, .linkedin: linkedinSeats])
     }
 }
 
@@ -41,7 +44,7 @@ extension Delivery {
             guard sender.settings.imap != nil else { return smtp }
             return Self.both([("smtp", smtp), ("imap", await mailboxes.check(sender))])
         case .sms: return await sms.check(sender)
-        case .linkedin: return await LinkedInChannel(gateway: linkedin, unipile: unipile).check(sender)
+        case .linkedin: return await linkedinSeats.check(sender)
         }
     }
 

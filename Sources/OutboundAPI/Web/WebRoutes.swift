@@ -119,16 +119,12 @@ struct WebRoutes {
             guard let id = context.parameters.get("id").flatMap({ ID($0, kind: .campaign) }) else { return notFound(session, user) }
             do {
                 var csv = CSVText(header: ["first_name", "last_name", "email", "phone", "linkedin_url", "company", "state", "reason"])
-                var cursor: ID?
-                repeat {
-                    let page = try await services.leads.list(of: id, state: nil, in: session.workspaceID,
-                                                             page: PageRequest(limit: PageRequest.maximumLimit, startingAfter: cursor))
-                    for lead in page.items {
-                        let c = lead.contact
-                        csv.append([c.firstName, c.lastName, c.email, c.phone, c.linkedinURL, c.company, lead.state.rawValue, lead.reason])
-                    }
-                    cursor = page.hasMore ? page.items.last?.contact.id : nil
-                } while cursor != nil
+                let leads = try await Self.everyItem({ try await services.leads.list(of: id, state: nil, in: session.workspaceID, page: $0) },
+                                                     id: \.contact.id)
+                for lead in leads {
+                    let c = lead.contact
+                    csv.append([c.firstName, c.lastName, c.email, c.phone, c.linkedinURL, c.company, lead.state.rawValue, lead.reason])
+                }
                 var headers = WebPages.securityHeaders
                 headers[.contentType] = "text/csv; charset=utf-8"
                 headers[.contentDisposition] = "attachment; filename=\"leads-\(id).csv\""
@@ -341,33 +337,23 @@ struct WebRoutes {
         let statusFilter = query.get("status").flatMap(Campaign.Status.init(rawValue:))
         let channelFilter = query.get("channel").flatMap(CampaignChannel.init(rawValue:))
         var rows: [[String: Any]] = []
-        var cursor: ID?
-        repeat {
-            let page = try await services.campaigns.list(in: session.workspaceID, page: PageRequest(limit: PageRequest.maximumLimit, startingAfter: cursor))
-            for campaign in page.items where statusFilter.map({ $0 == campaign.status }) ?? true && channelFilter.map({ $0 == campaign.channel }) ?? true {
-                let stats = try await services.stats.stats(of: campaign)
-                let verbs: [(String, String)] = switch campaign.status {
-                case .draft: [("launch", "Launch")]
-                case .active: [("pause", "Pause")]
-                case .paused: [("resume", "Resume")]
-                default: []
-                }
-                rows.append([
-                    "id": campaign.id.rawValue, "name": campaign.name, "channel": campaign.channel.rawValue, "dryRun": campaign.dryRun,
-                    "status": campaign.status.rawValue, "finished": stats.finished, "targets": stats.targets,
-                    "contacted": stats.contacted, "replied": stats.signals(.replied), "bounced": stats.leads(.bounced),
-                    "actions": verbs.map { ["id": campaign.id.rawValue, "verb": $0.0, "label": $0.1, "csrf": session.csrfToken] },
-                ])
-            }
-            cursor = page.hasMore ? page.items.last?.id : nil
-        } while cursor != nil
+        let campaigns = try await Self.everyItem({ try await services.campaigns.list(in: session.workspaceID, page: $0) }, id: \.id)
+        for campaign in campaigns where statusFilter.map({ $0 == campaign.status }) ?? true && channelFilter.map({ $0 == campaign.channel }) ?? true {
+            let stats = try await services.stats.stats(of: campaign)
+            rows.append([
+                "id": campaign.id.rawValue, "name": campaign.name, "channel": campaign.channel.rawValue, "dryRun": campaign.dryRun,
+                "status": campaign.status.rawValue, "finished": stats.finished, "targets": stats.targets,
+                "contacted": stats.contacted, "replied": stats.signals(.replied), "bounced": stats.leads(.bounced),
+                "actions": Self.lifecycleActions(of: campaign, csrf: session.csrfToken),
+            ])
+        }
         let statuses = [("", "Any")] + Campaign.Status.allCases.map { ($0.rawValue, $0.rawValue.capitalized) }
         let channels = [("", "Any")] + CampaignChannel.allCases.map { ($0.rawValue, $0.rawValue.capitalized) }
-        return pages.render("campaigns", layout(session, user, title: "Campaigns").merging([
-            "notice": notice ?? false, "campaigns": rows, "hasCampaigns": !rows.isEmpty, "filtered": statusFilter != nil || channelFilter != nil,
+        return pages.render("campaigns", layout(session, user, title: "Campaigns").merging(WebPages.values([
+            "notice": notice, "campaigns": rows, "hasCampaigns": !rows.isEmpty, "filtered": statusFilter != nil || channelFilter != nil,
             "statuses": statuses.map { ["value": $0.0, "label": $0.1, "selected": $0.0 == (statusFilter?.rawValue ?? "")] },
             "channels": channels.map { ["value": $0.0, "label": $0.1, "selected": $0.0 == (channelFilter?.rawValue ?? "")] },
-        ]) { $1 }, status: status)
+        ])) { $1 }, status: status)
     }
 
     /// One campaign: its figures, actions per day beside the forecast, its steps, its leads.
@@ -400,12 +386,6 @@ struct WebRoutes {
             forecastValues = WebPages.values(["completion": forecast.estimatedCompletionAt.map { $0.formatted(dayName) },
                                               "bottleneck": DayChart.bottleneck(forecast.bottleneck)])
         }
-        let verbs: [(String, String)] = switch campaign.status {
-        case .draft: [("launch", "Launch")]
-        case .active: [("pause", "Pause")]
-        case .paused: [("resume", "Resume")]
-        default: []
-        }
         let steps = campaign.sequence.nodes.filter { $0.channel != nil }.map { node -> [String: Any] in
             ["id": node.id, "type": node.type, "sent": stats.sentPerNode[node.id] ?? 0, "max": max(stats.targets, 1)]
         }
@@ -434,7 +414,7 @@ struct WebRoutes {
                 "dryRun": campaign.dryRun, "targets": stats.targets, "finished": stats.finished, "contacted": stats.contacted,
                 "replied": stats.signals(.replied), "replyRate": percent, "accepted": stats.signals(.accepted),
                 "opened": stats.signals(.opened), "bounced": stats.leads(.bounced),
-                "actions": verbs.map { ["id": campaign.id.rawValue, "verb": $0.0, "label": $0.1, "csrf": session.csrfToken] },
+                "actions": Self.lifecycleActions(of: campaign, csrf: session.csrfToken),
             ] as [String: Any],
             "forecast": forecastValues, "chart": DayChart.values(days), "steps": steps, "validation": validation,
             "states": states.map { ["value": $0.0, "label": $0.1, "selected": $0.0 == (state?.rawValue ?? "")] },
@@ -451,29 +431,24 @@ struct WebRoutes {
     /// free slot, and its mailbox for email.
     private func sendersPage(_ session: WebSession, _ user: User, check: (text: String, ok: Bool)?) async throws -> Response {
         var senders: [[String: Any]] = []
-        var cursor: ID?
         let now = services.clock.now
-        repeat {
-            let page = try await services.senders.list(in: session.workspaceID, page: PageRequest(limit: PageRequest.maximumLimit, startingAfter: cursor))
-            for sender in page.items {
-                let activity = try await services.stats.activity(ofSender: sender.id, in: session.workspaceID)
-                let limits = sender.limits.sorted { $0.key.rawValue < $1.key.rawValue }.map { kind, limit -> [String: Any] in
-                    let usage = activity.usage[kind] ?? RollingUsage(times: [])
-                    let windows: [(Int?, TimeInterval)] = [(limit.perHour, 3600), (limit.perDay, 86_400), (limit.perWeek, 7 * 86_400)]
-                    return ["kind": kind.rawValue, "windows": windows.map { cap, seconds in
-                        WebPages.values(["used": usage.count(since: now.addingTimeInterval(-seconds)), "limit": cap])
-                    }]
-                }
-                let mailbox = sender.settings.imap == nil ? nil : try await services.mailboxes.state(of: sender.id, in: session.workspaceID)
-                senders.append(WebPages.values([
-                    "id": sender.id.rawValue, "name": sender.displayName, "channel": sender.channel.rawValue, "identity": sender.identity ?? "",
-                    "status": sender.status.rawValue, "nextSlot": activity.nextSlotAt.map { Timestamp.iso($0) }, "inFlight": activity.inFlight,
-                    "mailbox": sender.settings.imap == nil ? nil : (mailbox?.status.rawValue ?? "not started"),
-                    "mailboxError": mailbox?.error, "limits": limits, "csrf": session.csrfToken,
-                ]))
+        for sender in try await Self.everyItem({ try await services.senders.list(in: session.workspaceID, page: $0) }, id: \.id) {
+            let activity = try await services.stats.activity(ofSender: sender.id, in: session.workspaceID)
+            let limits = sender.limits.sorted { $0.key.rawValue < $1.key.rawValue }.map { kind, limit -> [String: Any] in
+                let usage = activity.usage[kind] ?? RollingUsage(times: [])
+                let windows: [(Int?, TimeInterval)] = [(limit.perHour, 3600), (limit.perDay, 86_400), (limit.perWeek, 7 * 86_400)]
+                return ["kind": kind.rawValue, "windows": windows.map { cap, seconds in
+                    WebPages.values(["used": usage.count(since: now.addingTimeInterval(-seconds)), "limit": cap])
+                }]
             }
-            cursor = page.hasMore ? page.items.last?.id : nil
-        } while cursor != nil
+            let mailbox = sender.settings.imap == nil ? nil : try await services.mailboxes.state(of: sender.id, in: session.workspaceID)
+            senders.append(WebPages.values([
+                "id": sender.id.rawValue, "name": sender.displayName, "channel": sender.channel.rawValue, "identity": sender.identity ?? "",
+                "status": sender.status.rawValue, "nextSlot": activity.nextSlotAt.map { Timestamp.iso($0) }, "inFlight": activity.inFlight,
+                "mailbox": sender.settings.imap == nil ? nil : (mailbox?.status.rawValue ?? "not started"),
+                "mailboxError": mailbox?.error, "limits": limits, "csrf": session.csrfToken,
+            ]))
+        }
         let checked = check.map { ["text": $0.text, "class": $0.ok ? "notice" : "error"] }
         return pages.render("senders", layout(session, user, title: "Senders").merging(WebPages.values([
             "senders": senders, "check": checked,
@@ -570,9 +545,9 @@ struct WebRoutes {
 
     private func sessionsPage(_ session: WebSession, _ user: User) async throws -> Response {
         let sessions = try await services.sessions.sessions(of: user.id).map { item -> [String: Any] in
-            ["id": item.id.rawValue, "agent": item.userAgent ?? "unknown browser", "current": item.id == session.id,
-             "created": Timestamp.iso(item.createdAt), "seen": Timestamp.iso(item.lastSeenAt),
-             "revoked": item.revokedAt.map { Timestamp.iso($0) } ?? false, "csrf": session.csrfToken]
+            WebPages.values(["id": item.id.rawValue, "agent": item.userAgent ?? "unknown browser", "current": item.id == session.id,
+                             "created": Timestamp.iso(item.createdAt), "seen": Timestamp.iso(item.lastSeenAt),
+                             "revoked": item.revokedAt.map { Timestamp.iso($0) }, "csrf": session.csrfToken])
         }
         return pages.render("sessions", layout(session, user, title: "Sessions").merging(["sessions": sessions]) { $1 })
     }
@@ -592,6 +567,29 @@ struct WebRoutes {
 
     private func layout(_ session: WebSession, _ user: User, title: String) -> [String: Any] {
         ["title": title, "user": true, "email": user.email, "csrf": session.csrfToken]
+    }
+
+    /// The launch, pause or resume button a campaign in its status offers.
+    static func lifecycleActions(of campaign: Campaign, csrf: String) -> [[String: Any]] {
+        let verbs: [(String, String)] = switch campaign.status {
+        case .draft: [("launch", "Launch")]
+        case .active: [("pause", "Pause")]
+        case .paused: [("resume", "Resume")]
+        default: []
+        }
+        return verbs.map { ["id": campaign.id.rawValue, "verb": $0.0, "label": $0.1, "csrf": csrf] }
+    }
+
+    /// Every item of a paged list, a page of the largest size at a time.
+    static func everyItem<Item: Sendable>(_ page: (PageRequest) async throws -> Page<Item>, id: (Item) -> ID) async throws -> [Item] {
+        var items: [Item] = []
+        var cursor: ID?
+        repeat {
+            let next = try await page(PageRequest(limit: PageRequest.maximumLimit, startingAfter: cursor))
+            items += next.items
+            cursor = next.hasMore ? next.items.last.map(id) : nil
+        } while cursor != nil
+        return items
     }
 
     // MARK: Sessions and forms
