@@ -31,19 +31,10 @@ final class IMAPServer: @unchecked Sendable {
     }
 
     private func launch() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        var arguments = ["python3", Self.script, "--dir", directory.path, "--user", "\(Self.user):\(Self.password)"]
+        var arguments = [Self.script, "--dir", directory.path, "--user", "\(Self.user):\(Self.password)"]
         if !idle { arguments.append("--no-idle") }
         if tlsPort != 0 { arguments += ["--imaps-port", String(tlsPort), "--imap-port", String(plainPort)] }
-        process.arguments = arguments
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        process.standardInput = Pipe()
-        // Not the test's own stderr: a server still holding it would keep `swift test` waiting.
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let words = try readyLine(of: stdout, script: "imap-server", hint: "is dovecot-imapd installed?")
+        let (process, words) = try startServerScript(arguments, name: "imap-server", hint: "is dovecot-imapd installed?")
         guard words.count >= 3, let tls = Int(words[1]), let plain = Int(words[2]) else {
             throw SinkError("imap-server said: \(words.joined(separator: " "))")
         }

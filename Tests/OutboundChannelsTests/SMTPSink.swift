@@ -45,19 +45,11 @@ final class SMTPSink: @unchecked Sendable {
 
     static func start(auth: String? = "sam:secret-pw", greeting: Int? = nil, tls: String? = nil) throws -> SMTPSink {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("smtp-sink-\(UUID().uuidString).jsonl")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        var arguments = ["python3", script, "--out", output.path]
+        var arguments = [script, "--out", output.path]
         if let auth { arguments += ["--auth", auth] }
         if let greeting { arguments += ["--greeting", String(greeting)] }
         if let tls { arguments += ["--tls", tls, "--ca-out", output.path + ".ca.pem"] }
-        process.arguments = arguments
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        process.standardInput = Pipe()
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let words = try readyLine(of: stdout, script: "smtp-sink", hint: "is aiosmtpd installed? pip install aiosmtpd")
+        let (process, words) = try startServerScript(arguments, name: "smtp-sink", hint: "is aiosmtpd installed? pip install aiosmtpd")
         guard words.count >= 2, let port = Int(words[1]) else { throw SinkError("smtp-sink said: \(words.joined(separator: " "))") }
         return SMTPSink(port: port, process: process, output: output)
     }
@@ -90,6 +82,21 @@ final class SMTPSink: @unchecked Sendable {
         smtp.password = .value(password)
         return smtp
     }
+}
+
+/// Starts a test server script (`python3 <arguments>`) and waits for its `READY …` line: the
+/// process and that line's words. Its stderr is not the test's own: a server still holding it
+/// would keep `swift test` waiting.
+func startServerScript(_ arguments: [String], name: String, hint: String) throws -> (Process, [Substring]) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3"] + arguments
+    let stdout = Pipe()
+    process.standardOutput = stdout
+    process.standardInput = Pipe()
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    return (process, try readyLine(of: stdout, script: name, hint: hint))
 }
 
 /// The words of the `READY …` line a test server script prints once it listens.
