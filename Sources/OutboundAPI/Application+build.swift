@@ -40,6 +40,8 @@ public struct Services: Sendable {
     public let demo: DemoService
     /// The unified inbox of the web app.
     public let inbox: InboxService
+    /// Replies written in the inbox, sent through the outbox.
+    public let replies: ReplyService
     public let events: EventService
     public let webhooks: WebhookService
     /// Moves the webhook outbox (run by `WebhookDeliveryService` in the server).
@@ -75,7 +77,8 @@ public struct Services: Sendable {
         review = ReviewService(store: store, router: router)
         users = UserService(store: store, clock: clock, hasher: BcryptHasher())
         sessions = SessionService(store: store, clock: clock, users: users, hasher: SHA256Hasher())
-        inbox = InboxService(store: store, clock: clock, contacts: contacts)
+        inbox = InboxService(store: store, clock: clock, contacts: contacts, inbound: inbound)
+        replies = ReplyService(store: store, router: router, clock: clock)
         demo = DemoService(senders: senders, contacts: contacts, campaigns: campaigns, leads: leads, lifecycle: lifecycle, users: users)
         actions = ActionService(store: store, clock: clock)
         stats = StatsService(store: store, clock: clock)

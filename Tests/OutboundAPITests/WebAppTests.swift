@@ -313,8 +313,10 @@ import OutboundCore
         try await harness.run { api in
             let sender = try await api.createSender(channel: "email", name: "Sam", slug: "sam-inbox")
             let allWeek = #"{"monday": [{"start": "00:00", "end": "24:00"}], "tuesday": [{"start": "00:00", "end": "24:00"}], "wednesday": [{"start": "00:00", "end": "24:00"}], "thursday": [{"start": "00:00", "end": "24:00"}], "friday": [{"start": "00:00", "end": "24:00"}], "saturday": [{"start": "00:00", "end": "24:00"}], "sunday": [{"start": "00:00", "end": "24:00"}]}"#
+            let hot = try #require(try await api.send(.post, "/v1/lists", json: #"{"name": "Hot"}"#).string("id"))
             let campaign = try #require(try await api.send(.post, "/v1/campaigns", json: """
                 {"name": "Founders", "channel": "email", "sender_ids": ["\(sender)"], "dry_run": true, "schedule": \(allWeek),
+                 "automations": [{"on": "interested", "do": "add_to_list", "value": "\(hot)"}],
                  "simulation": {"reply_rate": 0, "open_rate": 0, "bounce_rate": 0, "accept_rate": 0},
                  "sequence": {"nodes": [{"id": "hello", "type": "email", "subject": "Quick question", "body": "Hi Ada, free next week? Reply stop to unsubscribe."},
                                         {"id": "wait", "type": "delay", "days": 3},
@@ -343,9 +345,24 @@ import OutboundCore
             #expect(!(try await browser.send(.get, "/app/inbox")).text.contains("badge\">new"), "read once opened")
 
             let csrf = try Browser.csrf(in: thread.text)
+            // A reply from the box: once, however often the same box is posted.
+            let replyID = try #require(thread.text.range(of: #"name="reply_id" value=""#).map { thread.text[$0.upperBound...].prefix { $0 != "\"" } })
+            let box = [("_csrf", csrf), ("reply_id", String(replyID)), ("text", "Great — <b>Tuesday</b> 10:00 then.")]
+            #expect(try await browser.send(.post, String(link) + "/reply", form: box).status == .seeOther)
+            #expect(try await browser.send(.post, String(link) + "/reply", form: box).status == .seeOther)
+            let answered = try await browser.send(.get, String(link))
+            #expect(answered.text.components(separatedBy: "Great — &lt;b&gt;Tuesday&lt;/b&gt; 10:00 then.").count == 2, "shown once, escaped")
+            #expect(answered.text.contains("Re: Quick question"))
+            let empty = try await browser.send(.post, String(link) + "/reply", form: [("_csrf", csrf), ("reply_id", String(replyID)), ("text", "  ")])
+            #expect(empty.status == .unprocessableContent && empty.text.contains("text: write the message"))
+            #expect(try await browser.send(.post, String(link) + "/reply", form: [("_csrf", csrf), ("text", "no box")]).status == .unprocessableContent)
             #expect(try await browser.send(.post, String(link) + "/interested", form: [("_csrf", csrf)]).status == .seeOther)
             let contact = String(link.split(separator: "/").last!)
             #expect(try await api.send(.get, "/v1/contacts/\(contact)").string("status") == "Interested")
+            let members = try await api.send(.get, "/v1/lists/\(hot)/members")
+            #expect(members.text.contains(contact), "the campaign's automation on interested ran: \(members.text)")
+            let logged = try await api.send(.get, "/v1/events?types=lead.interested")
+            #expect(logged.text.contains(contact), "\(logged.text)")
             #expect(try await browser.send(.post, String(link) + "/done", form: [("_csrf", csrf)]).status == .seeOther)
             #expect(try await browser.send(.get, "/app/inbox").text.contains("No conversations here yet"), "done leaves the inbox")
             #expect(try await browser.send(.get, "/app/inbox?show=done").text.contains("Ada"))

@@ -116,6 +116,57 @@ import Testing
         #expect(leads.filter { $0.state == .completed }.count == 45)
     }
 
+    @Test func aReplyWrittenInTheInboxGoesOutOnceThreadedFromTheLeadsSenderAndCountsAgainstItsLimit() async throws {
+        let sink = try SMTPSink.start()
+        defer { sink.stop() }
+        let engine = try await Engine.make(live: true)
+        defer { engine.cleanup() }
+        let sender = try await engine.emailSender("Sam", perDay: 2, gap: 0, smtp: sink.settings())
+        let campaign = try await liveCampaign(engine, "Manual", senders: [sender], nodes: [
+            Node(id: "n1", kind: .email(EmailStep(subject: "Hello {{first_name}}", body: "Hi {{first_name}}, are you free?")), next: "n2"),
+            Node(id: "n2", kind: .delay(minutes: 1440), next: "n3"),
+            Node(id: "n3", kind: .email(EmailStep(subject: "", body: "Just bumping this.", isReply: true)), next: "n4"),
+            Node(id: "n4", kind: .end),
+        ])
+        let lead = try #require(try await engine.addLeads(1, to: campaign).first)
+        _ = try await engine.services.lifecycle.launch(campaign.id, in: engine.workspace)
+        try await engine.run(until: engine.date("2026-11-30T14:30:00Z"))
+        let first = try #require(sink.messages.first)
+        let before = try #require(try await engine.leads(campaign).first)
+        #expect(before.state == .waiting)
+
+        let replyID = ID.generate(.action)
+        let reply = ManualReply(id: replyID, campaignID: campaign.id, contactID: lead.id, text: "Tuesday at 10 works — talk then.")
+        #expect(try await engine.services.replies.send(reply, in: engine.workspace) == .sent)
+        #expect(sink.messages.count == 2)
+        let sent = try #require(sink.messages.last)
+        #expect(sent.headers["subject"] == "Re: Hello Lead0")
+        #expect(sent.headers["in-reply-to"] == first.headers["message-id"], "it continues the thread")
+        #expect(sent.mailFrom == first.mailFrom && sent.recipients == ["lead0@example.com"])
+        #expect(sent.data.contains("Tuesday at 10 works"))
+
+        // The same box posted again is the same message: nothing goes out twice.
+        #expect(try await engine.services.replies.send(reply, in: engine.workspace) == .sent)
+        #expect(sink.messages.count == 2)
+        // It counts against the sender's limit (2 a day): a third message today is refused, with when.
+        let another = ManualReply(id: .generate(.action), campaignID: campaign.id, contactID: lead.id, text: "And one more thing")
+        let refusal = await #expect(throws: ConflictError.self) { try await engine.services.replies.send(another, in: engine.workspace) }
+        #expect(refusal?.message.contains("reached its email limit; its next free slot is 2026-12-01T14:") == true, "\(String(describing: refusal))")
+        #expect(sink.messages.count == 2)
+
+        // The lead is where its sequence had it, and the thread shows the reply once.
+        let after = try #require(try await engine.leads(campaign).first)
+        #expect(after.state == .waiting && after.updatedAt == before.updatedAt, "the lead is not touched")
+        let messages = try await engine.store.inboxMessages(campaign: campaign.id, contact: lead.id, in: engine.workspace)
+        #expect(messages.filter { $0.text == "Tuesday at 10 works — talk then." }.count == 1)
+        let stats = try await engine.store.campaignStats(campaign.id, in: engine.workspace)
+        #expect(stats.sent == 1, "a manual reply is no step of the sequence")
+        // The sequence goes on the next day, threaded as before.
+        try await engine.run(until: engine.date("2026-12-01T15:00:00Z"))
+        #expect(sink.messages.count == 3)
+        #expect(sink.messages.last?.headers["in-reply-to"] == first.headers["message-id"])
+    }
+
     @Test func serverAnswersDecideRetryBounceOrFailure() async throws {
         let sink = try SMTPSink.start()
         defer { sink.stop() }

@@ -718,4 +718,55 @@ import OutboundTestSupport
         #expect(times == [engine.date("2026-11-30T14:00:00Z"), engine.date("2026-11-30T14:00:00Z"),
                           engine.date("2026-12-01T14:00:00Z"), engine.date("2026-12-07T14:00:00Z")])
     }
+
+    @Test func aReplyLeftSendingByACrashIsSettledOnceAndNeverSentAgain() async throws {
+        let channel = ScriptedChannel([])
+        let engine = try await Engine.make(router: channel)
+        defer { engine.cleanup() }
+        let sender = try await engine.emailSender("Sam", gap: 0)
+        let campaign = try await engine.emailCampaign("Crash", senders: [sender], nodes: [
+            Node(id: "n1", kind: .email(EmailStep(subject: "Hello", body: "Hi")), next: "n2"),
+            Node(id: "n2", kind: .delay(minutes: 60), next: "n3"),
+            Node(id: "n3", kind: .email(EmailStep(subject: "", body: "Bump", isReply: true)), next: "n4"),
+            Node(id: "n4", kind: .end),
+        ])
+        let lead = try #require(try await engine.addLeads(1, to: campaign).first)
+        _ = try await engine.services.lifecycle.launch(campaign.id, in: engine.workspace)
+        try await engine.run(until: engine.date("2026-11-30T14:30:00Z"))
+        #expect(channel.sent.withLock { $0.count } == 1)
+
+        // The server records the reply `sending` and dies before the channel answers.
+        let reply = ManualReply(id: .generate(.action), campaignID: campaign.id, contactID: lead.id, text: "Call me")
+        let workspace = engine.workspace
+        let start = try await engine.store.startManualAction(reply, in: workspace, at: engine.clock.now) { context in
+            OutboundAction(id: reply.id, workspaceID: workspace, campaignID: campaign.id, contactID: lead.id,
+                           nodeID: ReplyService.nodePrefix + reply.id.rawValue, kind: .email, sender: context.sender,
+                           recipient: context.contact.email ?? "", subject: "Re: Hello", body: reply.text, dryRun: true)
+        }
+        let started = if case .started = start { true } else { false }
+        try #require(started, "recorded as sending: \(start)")
+        // Its sender is in flight meanwhile: the bump, due at 15:00, waits for it.
+        engine.clock.set(engine.date("2026-11-30T15:05:00Z"))
+        _ = try await engine.services.dispatcher.drain()
+        #expect(channel.sent.withLock { $0.count } == 1)
+
+        // Start-up: the channel cannot confirm it, so it is `uncertain` — shown once, never resent.
+        let recovered = try await engine.services.dispatcher.recover()
+        #expect(recovered.uncertain == 1 && recovered.confirmed == 0)
+        #expect(try await engine.services.replies.send(reply, in: engine.workspace) == .uncertain, "the same box posted again")
+        let retry = await #expect(throws: ConflictError.self) {
+            try await engine.services.actions.retry(reply.id, in: engine.workspace)
+        }
+        #expect(retry?.message.contains("reply written in the inbox") == true)
+        let messages = try await engine.store.inboxMessages(campaign: campaign.id, contact: lead.id, in: engine.workspace)
+        let ours = messages.filter { $0.text == "Call me" }
+        #expect(ours.count == 1 && ours.first?.state == .uncertain)
+
+        // The lead was never moved by it: the sequence goes on, and the reply is not sent.
+        try await engine.run(until: engine.date("2026-11-30T16:00:00Z"))
+        let sent = channel.sent.withLock { $0 }
+        #expect(sent.map(\.nodeID) == ["n1", "n3"])
+        #expect(try await engine.leads(campaign).first?.state == .completed)
+    }
+
 }

@@ -129,7 +129,7 @@ enum Schemas {
         return [
             "Node": node,
             "Automation": object([
-                "on": enumeration(["replied", "accepted", "opened", "clicked", "bounced", "unsubscribed", "auto_replied"]),
+                "on": enumeration(["replied", "accepted", "opened", "clicked", "bounced", "unsubscribed", "auto_replied", "interested", "not_interested"]),
                 "do": enumeration(["set_contact_status", "add_to_list", "remove_from_list", "stop"]),
                 "value": nullableString,
             ], required: ["on", "do"]),

@@ -104,8 +104,8 @@ struct EngineRoutes {
             _ = body.string("channel")
             let text = body.string("body")
             try body.finish()
-            guard case .value(let rawType) = type, let signal = SignalType(rawValue: rawType) else {
-                throw ValidationError("type", "must be one of \(SignalType.allCases.map(\.rawValue).joined(separator: ", "))")
+            guard case .value(let rawType) = type, let signal = SignalType(rawValue: rawType), SignalType.inbound.contains(signal) else {
+                throw ValidationError("type", "must be one of \(SignalType.inbound.map(\.rawValue).joined(separator: ", "))")
             }
             var event = InboundEvent(type: signal, identity: identity.value ?? email.value ?? phone.value ?? linkedin.value, at: at.value,
                                      text: text.value)

@@ -279,8 +279,18 @@ struct WebPages: Sendable {
             <p>{{#actions}}<form method="post" action="/app/inbox/{{campaignID}}/{{contactID}}/{{verb}}"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit">{{label}}</button></form> {{/actions}}</p>
             {{/thread}}
             <ol class="conversation">
-              {{#messages}}<li class="{{side}}"><small>{{who}} · {{kind}} · {{at}}</small>{{#subject}}<strong>{{subject}}</strong>{{/subject}}<p>{{text}}</p></li>{{/messages}}
+              {{#messages}}<li class="{{side}}"><small>{{who}} · {{kind}} · {{at}}{{#state}} · <strong>{{state}}</strong>{{/state}}</small>{{#subject}}<strong>{{subject}}</strong>{{/subject}}<p>{{text}}</p>{{#error}}<small class="error">{{error}}</small>{{/error}}</li>{{/messages}}
             </ol>
+            {{#notice}}<p class="{{class}}" role="status">{{text}}</p>{{/notice}}
+            {{#reply}}
+            <form method="post" action="/app/inbox/{{campaignID}}/{{contactID}}/reply" class="reply">
+              <input type="hidden" name="_csrf" value="{{csrf}}">
+              <input type="hidden" name="reply_id" value="{{replyID}}">
+              <label for="reply-text">Reply from the same sender</label>
+              <textarea id="reply-text" name="text" rows="5" required maxlength="20000">{{draft}}</textarea>
+              <button type="submit">Send reply</button>
+            </form>
+            {{/reply}}
             {{/content}}{{/layout}}
             """,
         "contacts": """
@@ -355,6 +365,9 @@ struct WebPages: Sendable {
         .conversation li.ours{align-self:flex-end;border-color:var(--accent)}
         .conversation li p{white-space:pre-wrap;margin:.25rem 0 0}
         .conversation small{display:block;color:var(--muted)}
+        .reply{display:flex;flex-direction:column;gap:.5rem;max-width:36rem;margin-top:1rem}
+        .reply textarea{font:inherit;padding:.5rem;border:1px solid var(--line);border-radius:.375rem}
+        .reply button{align-self:flex-start}
         .filters input[type=text]{min-width:16rem}
         input[type=email],input[type=password],input[type=text]{display:block;width:100%;box-sizing:border-box;padding:.5rem;border:1px solid var(--line);border-radius:.25rem}
         button{padding:.4rem .9rem;border:1px solid var(--accent);background:var(--accent);color:#fff;border-radius:.25rem;cursor:pointer}

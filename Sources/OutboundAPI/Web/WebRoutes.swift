@@ -182,14 +182,42 @@ struct WebRoutes {
                     switch verb {
                     case "done", "reopen": try await services.inbox.setDone(verb == "done", campaign: campaign, contact: contact, in: session.workspaceID)
                     default:
-                        // Only for a conversation of this workspace (the check throws NotFound otherwise).
-                        _ = try await services.inbox.open(campaign: campaign, contact: contact, in: session.workspaceID)
-                        try await services.inbox.setInterest(verb == "interested", contact: contact, in: session.workspaceID)
+                        try await services.inbox.setInterest(verb == "interested", campaign: campaign, contact: contact, in: session.workspaceID)
                     }
                 } catch is NotFoundError {
                     return notFound(session, user)
                 }
                 return WebPages.redirect(verb == "done" ? "/app/inbox" : "/app/inbox/\(campaign)/\(contact)")
+            }
+        }
+
+        routes.on(.post, "/app/inbox/{campaign}/{contact}/reply") { request, context in
+            var request = request
+            let posted = try await post(&request, context)
+            guard case .ok(let session, let user, _, let form) = posted else { return posted.answer }
+            guard let (campaign, contact) = conversation(context) else { return notFound(session, user) }
+            let draft = form["text"] ?? ""
+            guard let replyID = form["reply_id"].flatMap({ ID($0, kind: .action) }) else {
+                return try await threadPage(campaign, contact, session, user, draft: draft,
+                                            notice: ("Not sent — the form is incomplete: reload the page", false), status: .unprocessableContent)
+            }
+            do {
+                let reply = ManualReply(id: replyID, campaignID: campaign, contactID: contact, text: draft)
+                let state = try await services.replies.send(reply, in: session.workspaceID)
+                guard state == .sent else {
+                    return try await threadPage(campaign, contact, session, user, draft: "",
+                                                notice: ("Your reply is \(state.rawValue): see it below.", false), status: .ok)
+                }
+                return WebPages.redirect("/app/inbox/\(campaign)/\(contact)")
+            } catch is NotFoundError {
+                return notFound(session, user)
+            } catch let error as ValidationError {
+                let problems = error.issues.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
+                return try await threadPage(campaign, contact, session, user, draft: draft, replyID: replyID,
+                                            notice: ("Not sent — \(problems)", false), status: .unprocessableContent)
+            } catch let error as ConflictError {
+                return try await threadPage(campaign, contact, session, user, draft: draft, notice: ("Not sent — \(error.message)", false),
+                                            status: .conflict)
             }
         }
 
@@ -484,7 +512,11 @@ struct WebRoutes {
         ])) { $1 })
     }
 
-    private func threadPage(_ campaign: ID, _ contact: ID, _ session: WebSession, _ user: User) async throws -> Response {
+    /// A conversation, with a reply box: its `reply_id` names the message before it is written, so
+    /// posting the same box twice sends once. A refused reply keeps its words (`draft`), under a
+    /// new ID unless nothing was recorded (`replyID`, a form mistake).
+    private func threadPage(_ campaign: ID, _ contact: ID, _ session: WebSession, _ user: User, draft: String = "", replyID: ID? = nil,
+                            notice: (text: String, ok: Bool)? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         let (thread, messages) = try await services.inbox.open(campaign: campaign, contact: contact, in: session.workspaceID)
         let verbs: [(String, String)] = (thread.done ? [("reopen", "Reopen")] : [("done", "Done")])
             + [("interested", "Interested"), ("not-interested", "Not interested")]
@@ -495,12 +527,16 @@ struct WebRoutes {
                 "actions": verbs.map { ["campaignID": campaign.rawValue, "contactID": contact.rawValue, "verb": $0.0, "label": $0.1,
                                         "csrf": session.csrfToken] },
             ]),
+            "reply": ["campaignID": campaign.rawValue, "contactID": contact.rawValue, "replyID": (replyID ?? .generate(.action)).rawValue,
+                      "draft": draft],
+            "notice": notice.map { ["text": $0.text, "class": $0.ok ? "notice" : "error"] } as Any?,
             "messages": messages.map { message -> [String: Any] in
                 WebPages.values(["side": message.fromUs ? "ours" : "theirs", "who": message.fromUs ? "Us" : thread.contactName,
                                  "kind": message.kind, "at": Timestamp.iso(message.at), "subject": message.subject.flatMap { $0.isEmpty ? nil : $0 },
-                                 "text": message.text ?? ""])
+                                 "text": message.text ?? "", "state": message.state.flatMap { $0 == .sent ? nil : $0.rawValue },
+                                 "error": message.error])
             },
-        ])) { $1 })
+        ])) { $1 }, status: status)
     }
 
     /// Contacts, 50 a page, or those a search finds; the next page is a post too.

@@ -117,6 +117,17 @@ public struct Dispatcher: Sendable {
         let now = clock.now
         for (action, enrollmentSeq, next) in inFlight {
             settlement.freedSenders.append(action.sender.id)
+            if action.isManual {
+                // A reply a person wrote is no step: only the action is settled, the lead stays.
+                if await router.channel(for: action).confirm(action) == true {
+                    confirmed += 1
+                    settlement.actions.append(.init(action: action, state: .sent, providerID: nil, error: nil))
+                } else {
+                    settlement.actions.append(.init(action: action, state: .uncertain, providerID: nil,
+                                                    error: "the server stopped while this reply was being sent; it may or may not have gone out"))
+                }
+                continue
+            }
             if await router.channel(for: action).confirm(action) == true {
                 confirmed += 1
                 let claim = Claim(action: action, enrollment: Enrollment(

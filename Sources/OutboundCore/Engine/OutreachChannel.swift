@@ -114,6 +114,14 @@ public enum SignalType: String, Sendable, Hashable, CaseIterable {
     /// An automatic answer (out of office, vacation): recorded, and a reply only to the
     /// campaign's automations that name it (`{"on": "auto_replied", "action": "stop"}`).
     case autoReplied = "auto_replied"
+    /// A person judged the lead in the inbox (the contact's status is set with it): a signal
+    /// only to the campaign's automations that name it.
+    case interested
+    case notInterested = "not_interested"
+
+    /// What arrives from outside (a provider, a webhook, `POST /v1/inbound`); the others are
+    /// decided in Outbound.
+    public static let inbound: [SignalType] = [.replied, .accepted, .opened, .clicked, .bounced, .unsubscribed, .autoReplied]
 
     /// The sequence condition this event satisfies, if any.
     public var signal: Signal? {
@@ -122,7 +130,7 @@ public enum SignalType: String, Sendable, Hashable, CaseIterable {
         case .accepted: .accepted
         case .opened: .opened
         case .clicked: .clicked
-        case .bounced, .unsubscribed, .autoReplied: nil
+        case .bounced, .unsubscribed, .autoReplied, .interested, .notInterested: nil
         }
     }
 }

@@ -42,7 +42,7 @@ public enum EventType {
     public static let all: [String] = [
         "campaign.launched", "campaign.paused", "campaign.resumed", "campaign.completed", "campaign.archived", "campaign.reopened",
         "lead.enrolled", "lead.completed", "lead.replied", "lead.stopped", "lead.failed", "lead.skipped", "lead.bounced",
-        "lead.unsubscribed", "lead.uncertain", "lead.retried",
+        "lead.unsubscribed", "lead.uncertain", "lead.retried", "lead.interested", "lead.not_interested",
         "message.sent", "message.failed", "message.uncertain", "message.bounced", "message.opened", "message.clicked",
         "connection.accepted", "reply.received", "reply.automatic",
         "contact.unsubscribed", "contact.suppressed", "contact.deleted", "contact.erased",
@@ -61,6 +61,8 @@ public enum EventType {
         case .bounced: "message.bounced"
         case .unsubscribed: "contact.unsubscribed"
         case .autoReplied: "reply.automatic"
+        case .interested: "lead.interested"
+        case .notInterested: "lead.not_interested"
         }
     }
 

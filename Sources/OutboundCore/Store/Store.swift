@@ -5,7 +5,7 @@ import Foundation
 /// or not at all.
 ///
 /// Implementations: `SQLiteStore` (embedded default) and, later, `PostgresStore`.
-public protocol Store: ContactStore, LeadStore, EngineStore, InboundStore, ActionStore, EventStore, MailboxStore, LinkedInMemberStore, WebSessionStore, InboxStore {
+public protocol Store: ContactStore, LeadStore, EngineStore, InboundStore, ActionStore, EventStore, MailboxStore, LinkedInMemberStore, WebSessionStore, InboxStore, ManualActionStore {
     /// Where the data lives, as an operator would look for it (an absolute file path).
     var location: String { get }
 

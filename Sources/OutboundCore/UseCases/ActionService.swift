@@ -40,6 +40,10 @@ public struct ActionService: Sendable {
     private func decide(_ id: ID, in workspace: ID, verb: String, allowed: [ActionState],
                         _ apply: () async throws -> Void) async throws -> ActionRecord {
         let action = try await get(id, in: workspace)
+        guard !action.nodeID.hasPrefix(ReplyService.nodePrefix) else {
+            // It is no step of its lead: retrying or dismissing would move the lead for it.
+            throw ConflictError("action is a reply written in the inbox; \(verb) applies to the sequence's actions: write the reply again instead")
+        }
         guard allowed.contains(action.state) else {
             throw ConflictError("action is \(action.state.rawValue); \(verb) applies to \(allowed.map(\.rawValue).joined(separator: " or ")) actions")
         }

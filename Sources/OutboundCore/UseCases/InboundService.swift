@@ -5,14 +5,18 @@ public struct InboundEvent: Sendable {
     public var type: SignalType
     public var actionID: ID?
     public var senderID: ID?
+    /// Only the lead of this campaign (with `identity`).
+    public var campaignID: ID?
     /// Any identity of the lead (email, E.164 phone or LinkedIn URL); normalised here.
     public var identity: String?
     public var at: Date?
     /// The message's text, when it has one (a reply); it goes into the `reply.received` event.
     public var text: String?
 
-    public init(type: SignalType, actionID: ID? = nil, senderID: ID? = nil, identity: String? = nil, at: Date? = nil, text: String? = nil) {
+    public init(type: SignalType, actionID: ID? = nil, senderID: ID? = nil, campaignID: ID? = nil, identity: String? = nil, at: Date? = nil,
+                text: String? = nil) {
         self.text = text
+        self.campaignID = campaignID
         self.type = type
         self.actionID = actionID
         self.senderID = senderID
@@ -45,7 +49,7 @@ public struct InboundService: Sendable {
         }
         let now = clock.now
         let targets = try await store.signalTargets(actionID: event.actionID, identity: identity, senderID: event.senderID,
-                                                    type: event.type, in: workspace, at: event.at ?? now)
+                                                    campaignID: event.campaignID, type: event.type, in: workspace, at: event.at ?? now)
         if targets.isEmpty, event.actionID != nil { throw NotFoundError("action", id: event.actionID!.rawValue) }
         var effects = Reactions.react(to: targets, at: now)
         effects.fired = []
@@ -62,6 +66,6 @@ public struct InboundService: Sendable {
 /// Finding what an inbound event is about.
 public protocol InboundStore: Sendable {
     /// The open (or, for an action ID, any) enrollments the event applies to.
-    func signalTargets(actionID: ID?, identity: (IdentityKind, String)?, senderID: ID?, type: SignalType,
+    func signalTargets(actionID: ID?, identity: (IdentityKind, String)?, senderID: ID?, campaignID: ID?, type: SignalType,
                        in workspace: ID, at: Date) async throws -> [PendingSignal]
 }

@@ -40,13 +40,19 @@ public struct InboxMessage: Sendable, Hashable {
     public var kind: String
     public var subject: String?
     public var text: String?
+    /// Ours: what became of it (a reply still `sending`, `failed` or `uncertain` says so).
+    public var state: ActionState?
+    /// Ours, when it failed: the provider's words.
+    public var error: String?
 
-    public init(at: Date, fromUs: Bool, kind: String, subject: String?, text: String?) {
+    public init(at: Date, fromUs: Bool, kind: String, subject: String?, text: String?, state: ActionState? = nil, error: String? = nil) {
         self.at = at
         self.fromUs = fromUs
         self.kind = kind
         self.subject = subject
         self.text = text
+        self.state = state
+        self.error = error
     }
 }
 
@@ -67,14 +73,16 @@ public struct InboxService: Sendable {
     let store: any Store
     let clock: any TimeSource
     let contacts: ContactService
+    let inbound: InboundService
 
     public static let interested = "Interested"
     public static let notInterested = "Not interested"
 
-    public init(store: any Store, clock: any TimeSource, contacts: ContactService) {
+    public init(store: any Store, clock: any TimeSource, contacts: ContactService, inbound: InboundService) {
         self.store = store
         self.clock = clock
         self.contacts = contacts
+        self.inbound = inbound
     }
 
     public func threads(in workspace: ID, done: Bool = false, before: Date? = nil, limit: Int = 50) async throws -> [InboxThread] {
@@ -100,10 +108,18 @@ public struct InboxService: Sendable {
         }
     }
 
-    /// Interested or not: the contact's status.
-    public func setInterest(_ interested: Bool, contact: ID, in workspace: ID) async throws {
+    /// Interested or not: the contact's status, then the signal (`interested`, `not_interested`)
+    /// on the conversation's lead, so the campaign's automations on it run (an automation's own
+    /// status, set after, wins) and it is logged and counted like any other signal.
+    public func setInterest(_ interested: Bool, campaign: ID, contact: ID, in workspace: ID) async throws {
+        guard try await store.inboxThread(campaign: campaign, contact: contact, in: workspace) != nil else {
+            throw NotFoundError("conversation", id: "\(campaign.rawValue)/\(contact.rawValue)")
+        }
         var input = ContactInput()
         input.status = .value(interested ? Self.interested : Self.notInterested)
-        _ = try await contacts.update(contact, with: input, in: workspace)
+        let updated = try await contacts.update(contact, with: input, in: workspace)
+        guard let identity = updated.identities.first?.value else { return }
+        _ = try await inbound.receive(InboundEvent(type: interested ? .interested : .notInterested, campaignID: campaign, identity: identity),
+                                      in: workspace)
     }
 }

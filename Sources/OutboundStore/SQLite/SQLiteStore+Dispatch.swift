@@ -54,6 +54,11 @@ extension SQLiteStore {
                 switch update.state {
                 case .sent:
                     guard let campaignSeq = try cache.seq(of: action.campaignID, table: "campaigns", db) else { continue }
+                    // A reply written in the inbox is no step of the sequence: counted apart.
+                    if action.isManual {
+                        ledger.add(campaignSeq, "sent.manual")
+                        continue
+                    }
                     ledger.add(campaignSeq, "sent")
                     ledger.add(campaignSeq, "sent.node.\(action.nodeID)")
                     ledger.add(campaignSeq, "sent.sender.\(action.sender.id.rawValue)")

@@ -78,11 +78,13 @@ extension SQLiteStore {
     public func inboxMessages(campaign: ID, contact: ID, in workspace: ID) async throws -> [InboxMessage] {
         try await read { db in
             let ours = try Row.fetchAll(db, sql: """
-                SELECT coalesce(a.sent_at, a.created_at) AS at, a.kind, a.subject, a.body FROM actions a
+                SELECT coalesce(a.sent_at, a.created_at) AS at, a.kind, a.subject, a.body, a.state, a.error FROM actions a
                 JOIN enrollments e ON e.seq = a.enrollment_seq JOIN contacts c ON c.seq = e.contact_seq JOIN campaigns k ON k.seq = a.campaign_seq
-                WHERE k.id = ? AND c.id = ? AND k.workspace_id = ? AND a.state IN ('sent', 'uncertain')
+                WHERE k.id = ? AND c.id = ? AND k.workspace_id = ?
+                    AND (a.state IN ('sent', 'uncertain', 'sending') OR (a.state = 'failed' AND a.node_id LIKE '\(ReplyService.nodePrefix)%'))
                 """, arguments: [campaign.rawValue, contact.rawValue, workspace.rawValue]).map { row in
-                InboxMessage(at: Self.date(row["at"] as Int64), fromUs: true, kind: row["kind"], subject: row["subject"], text: row["body"])
+                InboxMessage(at: Self.date(row["at"] as Int64), fromUs: true, kind: row["kind"], subject: row["subject"], text: row["body"],
+                             state: ActionState(rawValue: row["state"]) ?? .sent, error: row["error"])
             }
             let theirs = try Row.fetchAll(db, sql: """
                 SELECT at, text FROM inbox_replies WHERE campaign_id = ? AND contact_id = ? AND workspace_id = ? ORDER BY seq

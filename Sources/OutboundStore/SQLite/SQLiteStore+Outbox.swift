@@ -5,7 +5,7 @@ import OutboundCore
 // Inbound signal targets, campaign statistics and the outbox as operators see it.
 
 extension SQLiteStore {
-    public func signalTargets(actionID: ID?, identity: (IdentityKind, String)?, senderID: ID?, type: SignalType,
+    public func signalTargets(actionID: ID?, identity: (IdentityKind, String)?, senderID: ID?, campaignID: ID?, type: SignalType,
                               in workspace: ID, at: Date) async throws -> [PendingSignal] {
         try await read { db in
             var sql = """
@@ -23,6 +23,10 @@ extension SQLiteStore {
                 if let senderID {
                     sql += " AND x.id = ?"
                     arguments.append(senderID.rawValue)
+                }
+                if let campaignID {
+                    sql += " AND k.id = ?"
+                    arguments.append(campaignID.rawValue)
                 }
             }
             var campaigns: [Int64: Campaign] = [:]

@@ -121,7 +121,7 @@ extension SQLiteStore {
         switch type {
         case .replied, .autoReplied:
             data = ["reply": ["text": text, "action_id": action, "received_at": Timestamp.iso(date(at))] as [String: Any], "lead": lead]
-        case .accepted, .unsubscribed:
+        case .accepted, .unsubscribed, .interested, .notInterested:
             data = ["lead": lead, "action_id": action]
         case .opened, .clicked, .bounced:
             data = ["message": ["id": action, "object": "action", "campaign_id": campaign, "contact_id": contact] as [String: Any]]
