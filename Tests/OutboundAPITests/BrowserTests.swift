@@ -37,7 +37,7 @@ import Testing
             for _ in 0..<500 where process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
             #expect(process.terminationStatus == 0, "\(said)")
             #expect(said.contains("browser-check: ok"), "\(said)")
-            for page in ["1-sign-in", "2-campaigns", "3-campaign", "4-inbox", "5-conversation", "6-senders", "7-suppressions", "8-keys", "9-sessions"] {
+            for page in ["1-sign-in", "2-campaigns", "3-campaign", "4-inbox", "5-conversation", "6-import", "7-senders", "8-suppressions", "9-keys", "10-sessions"] {
                 #expect(FileManager.default.fileExists(atPath: "\(Self.screenshots)/\(page).png"), "\(page).png")
             }
         }

@@ -12,10 +12,10 @@ import OutboundCore
         var cookies: [String: String] = [:]
 
         mutating func send(_ method: HTTPRequest.Method, _ path: String, form: [(String, String)]? = nil,
-                           headers extra: HTTPFields = [:]) async throws -> Reply {
+                           headers extra: HTTPFields = [:], body raw: String? = nil) async throws -> Reply {
             var headers = extra
             if !cookies.isEmpty { headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; ") }
-            var body: String?
+            var body = raw
             if let form {
                 headers[.contentType] = "application/x-www-form-urlencoded"
                 body = form.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
@@ -41,6 +41,9 @@ import OutboundCore
             return try await send(.post, "/app/login", form: [("_csrf", try Self.csrf(in: page.text)), ("email", email), ("password", password)])
         }
     }
+
+    /// Every day, all day (a test must not depend on the hour it runs at).
+    private static let allWeek = #"{"monday": [{"start": "00:00", "end": "24:00"}], "tuesday": [{"start": "00:00", "end": "24:00"}], "wednesday": [{"start": "00:00", "end": "24:00"}], "thursday": [{"start": "00:00", "end": "24:00"}], "friday": [{"start": "00:00", "end": "24:00"}], "saturday": [{"start": "00:00", "end": "24:00"}], "sunday": [{"start": "00:00", "end": "24:00"}]}"#
 
     private func user(_ harness: Harness, email: String = "ann@acme.example") async throws {
         _ = try await harness.services.users.create(email: email, password: "correct horse battery", fullName: "Ann", accessRole: nil,
@@ -312,10 +315,9 @@ import OutboundCore
         try await user(harness)
         try await harness.run { api in
             let sender = try await api.createSender(channel: "email", name: "Sam", slug: "sam-inbox")
-            let allWeek = #"{"monday": [{"start": "00:00", "end": "24:00"}], "tuesday": [{"start": "00:00", "end": "24:00"}], "wednesday": [{"start": "00:00", "end": "24:00"}], "thursday": [{"start": "00:00", "end": "24:00"}], "friday": [{"start": "00:00", "end": "24:00"}], "saturday": [{"start": "00:00", "end": "24:00"}], "sunday": [{"start": "00:00", "end": "24:00"}]}"#
             let hot = try #require(try await api.send(.post, "/v1/lists", json: #"{"name": "Hot"}"#).string("id"))
             let campaign = try #require(try await api.send(.post, "/v1/campaigns", json: """
-                {"name": "Founders", "channel": "email", "sender_ids": ["\(sender)"], "dry_run": true, "schedule": \(allWeek),
+                {"name": "Founders", "channel": "email", "sender_ids": ["\(sender)"], "dry_run": true, "schedule": \(Self.allWeek),
                  "automations": [{"on": "interested", "do": "add_to_list", "value": "\(hot)"}],
                  "simulation": {"reply_rate": 0, "open_rate": 0, "bounce_rate": 0, "accept_rate": 0},
                  "sequence": {"nodes": [{"id": "hello", "type": "email", "subject": "Quick question", "body": "Hi Ada, free next week? Reply stop to unsubscribe."},
@@ -450,6 +452,65 @@ import OutboundCore
             #expect(try await laptop.send(.get, "/app/campaigns").status == .ok, "the laptop is not")
         }
     }
+
+    @Test func aCSVIsImportedIntoAListFromAFormAndListsAndActionsAreExported() async throws {
+        let harness = try await Harness.make()
+        try await user(harness)
+        try await harness.run { api in
+            var browser = Browser(api: api)
+            _ = try await browser.signIn("ann@acme.example", "correct horse battery")
+            let page = try await browser.send(.get, "/app/lists")
+            #expect(page.status == .ok && page.text.contains("No lists yet."))
+            let csrf = try Browser.csrf(in: page.text)
+            #expect(try await browser.send(.post, "/app/lists", form: [("_csrf", csrf), ("name", "Berlin <founders>")]).text
+                .contains("The list Berlin &lt;founders&gt; is created."))
+            #expect(try await browser.send(.post, "/app/lists", form: [("_csrf", csrf), ("name", "")]).status == .unprocessableContent)
+            let listed = try await api.send(.get, "/v1/lists").text
+            let list = try #require(listed.range(of: "list_").map { String(listed[$0.lowerBound...].prefix { $0 != "\"" }) })
+
+            // The form as a browser sends it: the other fields first, then the file.
+            func upload(_ token: String, file: String) -> String {
+                [("_csrf", token), ("list_id", list)].map { "--XyZ\r\nContent-Disposition: form-data; name=\"\($0.0)\"\r\n\r\n\($0.1)\r\n" }.joined()
+                    + "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"C:\\\\people.csv\"\r\nContent-Type: text/csv\r\n\r\n\(file)\r\n--XyZ--\r\n"
+            }
+            let csv = "First Name,Last Name,Email,Company\r\nAda,Lovelace,ada@example.com,=cmd()\r\nGrace,Hopper,grace@example.com,Navy\r\nBad,Row,not-an-email,X\r\n"
+            let multipart: HTTPFields = [.contentType: "multipart/form-data; boundary=XyZ"]
+            let forged = try await browser.send(.post, "/app/imports", headers: multipart, body: upload("forged", file: csv))
+            #expect(forged.status == .forbidden)
+            #expect(try await api.send(.get, "/v1/contacts").text.contains("ada@example.com") == false, "nothing read from a forged form")
+            let imported = try await browser.send(.post, "/app/imports", headers: multipart, body: upload(csrf, file: csv))
+            #expect(imported.status == .seeOther)
+            let result = try await browser.send(.get, try #require(imported.headers[.location]))
+            #expect(result.status == .ok && result.text.contains("Imported 3 rows: 2 created, 0 updated, 0 duplicates, 1 invalid."), "\(result.text)")
+            #expect(result.text.contains("Import of people.csv") && result.text.contains("Row 4:"))
+            let lists = try await browser.send(.get, "/app/lists")
+            #expect(lists.text.contains("<td>Berlin &lt;founders&gt;</td><td>2</td>"))
+
+            let export = try await browser.send(.get, "/app/lists/\(list)/contacts.csv")
+            #expect(export.status == .ok && export.headers[.contentDisposition] == "attachment; filename=\"list-\(list).csv\"")
+            #expect(export.text.hasPrefix("first_name,last_name,email,phone,linkedin_url,company,title,status\r\n"))
+            #expect(export.text.contains("Ada,Lovelace,ada@example.com,,,'=cmd(),,") && export.text.contains("Grace,Hopper,grace@example.com"))
+            #expect(try await browser.send(.get, "/app/lists/list_00000000000000000000/contacts.csv").status == .notFound)
+
+            let sender = try await api.createSender(channel: "email", name: "Sam", slug: "sam-export")
+            let campaign = try #require(try await api.send(.post, "/v1/campaigns", json: """
+                {"name": "Export", "channel": "email", "sender_ids": ["\(sender)"], "dry_run": true, "schedule": \(Self.allWeek),
+                 "simulation": {"reply_rate": 0, "open_rate": 0, "bounce_rate": 0, "accept_rate": 0},
+                 "sequence": {"nodes": [{"id": "hello", "type": "email", "subject": "Hi {{first_name}}", "body": "Hello, \\"friend\\". Reply stop to unsubscribe."},
+                                        {"id": "e", "type": "end"}]}}
+                """).string("id"))
+            _ = try await api.send(.post, "/v1/campaigns/\(campaign)/leads", json: #"{"list_id": "\#(list)"}"#)
+            #expect(try await api.send(.post, "/v1/campaigns/\(campaign)/launch").status == .ok)
+            _ = try await harness.services.dispatcher.drain()
+            let actions = try await browser.send(.get, "/app/campaigns/\(campaign)/actions.csv")
+            #expect(actions.status == .ok)
+            let rows = actions.text.split(separator: "\r\n")
+            #expect(rows.first == "action_id,contact_id,recipient,step,kind,sender_id,state,subject,body,error,attempts,created_at,sent_at")
+            #expect(rows.count == 2, "the first lead; the second waits for the pacing gap: \(actions.text)")
+            #expect(actions.text.contains(",hello,email,\(sender),sent,Hi Ada,\"Hello, \"\"friend\"\". Reply stop to unsubscribe.\",,1,"))
+        }
+    }
+
 }
 
 /// The cookie names the tests look for (the server's own constants are internal).

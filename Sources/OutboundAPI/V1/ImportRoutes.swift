@@ -64,7 +64,7 @@ struct ImportRoutes {
         return result
     }
 
-    private static func boundary(_ contentType: String) -> String? {
+    static func boundary(_ contentType: String) -> String? {
         for parameter in contentType.split(separator: ";").dropFirst() {
             let pair = parameter.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
             if pair.count == 2, pair[0].lowercased() == "boundary" {
@@ -122,20 +122,31 @@ struct MultipartFileStream<Body: AsyncSequence>: AsyncSequence where Body.Elemen
             self.parser = parser
             let state = self.state
             parser.onHeader = { name, value in
-                if name.lowercased() == "content-disposition", value.contains("filename=") || value.contains("name=\"file\"") {
+                guard name.lowercased() == "content-disposition" else { return }
+                if value.contains("filename=") || value.contains("name=\"file\"") {
                     if !state.done {
                         state.inFile = true
+                        state.fileStarted = true
                         if let name = MultipartFileStream.filename(in: value) { filename.value.withLock { $0 = $0 ?? name } }
                     }
+                } else if !state.fileStarted, let field = MultipartFileStream.fieldName(in: value) {
+                    state.field = (field, [])
                 }
             }
             parser.onBody = { buffer in
-                if state.inFile { state.bytes.append(contentsOf: buffer.readableBytesView) }
+                if state.inFile {
+                    state.bytes.append(contentsOf: buffer.readableBytesView)
+                } else if state.field != nil, (state.field?.value.count ?? 0) < 4096 {
+                    state.field?.value.append(contentsOf: buffer.readableBytesView.prefix(4096))
+                }
             }
             parser.onPartComplete = {
                 if state.inFile {
                     state.inFile = false
                     state.done = true
+                } else if let (name, value) = state.field {
+                    state.fields[name] = state.fields[name] ?? String(decoding: value, as: UTF8.self)
+                    state.field = nil
                 }
             }
         }
@@ -155,8 +166,21 @@ struct MultipartFileStream<Body: AsyncSequence>: AsyncSequence where Body.Elemen
     /// Where the parser is; shared with its callbacks.
     final class PartState {
         var inFile = false
+        var fileStarted = false
         var done = false
         var bytes: [UInt8] = []
+        /// The text parts before the file (a form's other fields, at most 4 KiB each), by name.
+        var fields: [String: String] = [:]
+        var field: (name: String, value: [UInt8])?
+    }
+
+    /// `name="…"` of a Content-Disposition value.
+    static func fieldName(in disposition: String) -> String? {
+        for parameter in disposition.split(separator: ";").dropFirst() {
+            let pair = parameter.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1).map(String.init)
+            if pair.count == 2, pair[0].lowercased() == "name" { return pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+        }
+        return nil
     }
 }
 

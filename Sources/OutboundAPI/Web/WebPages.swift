@@ -44,7 +44,7 @@ struct WebPages: Sendable {
     /// No script or style from anywhere but this server, none inline, no framing, no sniffing,
     /// no referrer leaving the site, and pages never cached (they show personal data).
     static let securityHeaders: HTTPFields = [
-        HTTPField.Name("Content-Security-Policy")!: "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; form-action 'self'; "
+        HTTPField.Name("Content-Security-Policy")!: "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; connect-src 'self'; form-action 'self'; "
             + "frame-ancestors 'none'; base-uri 'none'",
         HTTPField.Name("X-Frame-Options")!: "DENY",
         HTTPField.Name("X-Content-Type-Options")!: "nosniff",
@@ -62,12 +62,13 @@ struct WebPages: Sendable {
             <title>{{title}} · Outbound</title>
             <link rel="stylesheet" href="/assets/app.css">
             <link rel="icon" href="/assets/icon.svg" type="image/svg+xml">
+            <script src="/assets/app.js" defer></script>
             </head>
             <body>
             {{#user}}
             <header>
               <a class="brand" href="/app/campaigns">Outbound</a>
-              <nav><a href="/app/inbox">Inbox</a><a href="/app/campaigns">Campaigns</a><a href="/app/senders">Senders</a><a href="/app/contacts">Contacts</a><a href="/app/suppressions">Suppressions</a><a href="/app/settings/keys">API keys</a><a href="/app/settings/sessions">Sessions</a></nav>
+              <nav><a href="/app/inbox">Inbox</a><a href="/app/campaigns">Campaigns</a><a href="/app/senders">Senders</a><a href="/app/contacts">Contacts</a><a href="/app/lists">Lists</a><a href="/app/suppressions">Suppressions</a><a href="/app/settings/keys">API keys</a><a href="/app/settings/sessions">Sessions</a></nav>
               <form method="post" action="/app/logout" class="signout">
                 <input type="hidden" name="_csrf" value="{{csrf}}">
                 <span>{{email}}</span><button type="submit">Sign out</button>
@@ -184,7 +185,7 @@ struct WebPages: Sendable {
             </section>
             <section class="card">
               <h2>Leads</h2>
-              {{#campaign}}<p><a href="/app/campaigns/{{id}}/leads.csv" download>Download every lead as CSV</a></p>{{/campaign}}
+              {{#campaign}}<p><a href="/app/campaigns/{{id}}/leads.csv" download>Download every lead as CSV</a> · <a href="/app/campaigns/{{id}}/actions.csv" download>Download every action as CSV</a></p>{{/campaign}}
               <form method="get" class="filters">
                 <label>State <select name="state">{{#states}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/states}}</select></label>
                 <button type="submit">Filter</button>
@@ -293,6 +294,45 @@ struct WebPages: Sendable {
             {{/reply}}
             {{/content}}{{/layout}}
             """,
+        "lists": """
+            {{<layout}}{{$content}}
+            <h1>Lists</h1>
+            {{#notice}}<p class="{{class}}" role="status">{{text}}</p>{{/notice}}
+            {{^lists}}<p>No lists yet.</p>{{/lists}}
+            {{#hasLists}}
+            <div class="table"><table>
+              <thead><tr><th>List</th><th>Contacts</th><th>Created</th><th></th></tr></thead>
+              <tbody>{{#lists}}<tr><td>{{name}}</td><td>{{members}}</td><td>{{created}}</td><td><a href="/app/lists/{{id}}/contacts.csv" download>Export CSV</a></td></tr>{{/lists}}</tbody>
+            </table></div>
+            {{/hasLists}}
+            <h2>New list</h2>
+            <form method="post" action="/app/lists" class="filters">
+              <input type="hidden" name="_csrf" value="{{csrf}}">
+              <label>Name <input type="text" name="name" required maxlength="200"></label>
+              <button type="submit">Create</button>
+            </form>
+            <h2>Import contacts from a CSV file</h2>
+            <p>Columns are recognised by their headers (first name, last name, email, phone, LinkedIn, company, title…); a contact already there is updated.</p>
+            <form method="post" action="/app/imports" enctype="multipart/form-data" class="upload" data-progress>
+              <input type="hidden" name="_csrf" value="{{csrf}}">
+              <label>Add them to <select name="list_id"><option value="">no list</option>{{#lists}}<option value="{{id}}">{{name}}</option>{{/lists}}</select></label>
+              <label>CSV file <input type="file" name="file" accept=".csv,text/csv" required></label>
+              <progress max="100" value="0" hidden></progress>
+              <p class="progress-text" role="status" aria-live="polite"></p>
+              <button type="submit">Import</button>
+            </form>
+            {{/content}}{{/layout}}
+            """,
+        "import": """
+            {{<layout}}{{$content}}
+            <p><a href="/app/lists">← Lists</a></p>
+            <h1>Import of {{filename}}</h1>
+            {{#failed}}<p class="error" role="alert">Not imported: {{failure}}</p>{{/failed}}
+            {{^failed}}<p class="notice" role="status">Imported {{rowsRead}} rows: {{created}} created, {{updated}} updated, {{duplicates}} duplicates, {{invalid}} invalid.</p>{{/failed}}
+            {{#errors}}<p class="error">Row {{row}}: {{message}}</p>{{/errors}}
+            <p><a href="/app/contacts">See the contacts</a></p>
+            {{/content}}{{/layout}}
+            """,
         "contacts": """
             {{<layout}}{{$content}}
             <h1>Contacts</h1>
@@ -344,6 +384,41 @@ struct WebPages: Sendable {
         stroke-linecap="round"/></svg>
         """
 
+    /// The only script, by hand (no build chain): a form marked `data-progress` is sent with
+    /// XMLHttpRequest to show how much of the file is uploaded — the server imports rows as they
+    /// arrive, so that is how far the import is — then the page goes where the server answers.
+    /// Without it the form posts as usual.
+    static let script = """
+        document.addEventListener("DOMContentLoaded", () => {
+          for (const form of document.querySelectorAll("form[data-progress]")) {
+            form.addEventListener("submit", (event) => {
+              event.preventDefault();
+              const bar = form.querySelector("progress");
+              const text = form.querySelector(".progress-text");
+              const button = form.querySelector("button[type=submit]");
+              const request = new XMLHttpRequest();
+              request.open("POST", form.action);
+              request.upload.addEventListener("progress", (progress) => {
+                if (!progress.lengthComputable) return;
+                const percent = Math.floor(100 * progress.loaded / progress.total);
+                bar.value = percent;
+                text.textContent = percent < 100 ? `Importing… ${percent}%` : "Finishing…";
+              });
+              request.addEventListener("load", () => {
+                if (request.status < 400 || request.responseURL.includes("/app/imports/")) { window.location.assign(request.responseURL); return; }
+                text.textContent = request.status === 403 ? "The form has expired: reload the page and try again." : "Not imported (" + request.status + ").";
+                button.disabled = false;
+              });
+              request.addEventListener("error", () => { text.textContent = "The upload failed: check the connection and try again."; button.disabled = false; });
+              bar.hidden = false;
+              button.disabled = true;
+              text.textContent = "Importing… 0%";
+              request.send(new FormData(form));
+            });
+          }
+        });
+        """
+
     /// One small stylesheet; readable on a phone (tables scroll sideways inside their box).
     static let stylesheet = """
         :root{--ink:#1d2433;--muted:#5b6478;--line:#d9dee8;--accent:#2456d3;--bad:#b42318;--good:#1a7f37;font:16px/1.5 system-ui,sans-serif;color:var(--ink)}
@@ -368,6 +443,9 @@ struct WebPages: Sendable {
         .reply{display:flex;flex-direction:column;gap:.5rem;max-width:36rem;margin-top:1rem}
         .reply textarea{font:inherit;padding:.5rem;border:1px solid var(--line);border-radius:.375rem}
         .reply button{align-self:flex-start}
+        .upload{display:flex;flex-direction:column;gap:.5rem;max-width:36rem}
+        .upload progress{width:100%;height:1rem}
+        .upload button{align-self:flex-start}
         .filters input[type=text]{min-width:16rem}
         input[type=email],input[type=password],input[type=text]{display:block;width:100%;box-sizing:border-box;padding:.5rem;border:1px solid var(--line);border-radius:.25rem}
         button{padding:.4rem .9rem;border:1px solid var(--accent);background:var(--accent);color:#fff;border-radius:.25rem;cursor:pointer}

@@ -20,10 +20,15 @@ struct WebRoutes {
             Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8", .cacheControl: "max-age=300"],
                      body: .init(byteBuffer: ByteBuffer(string: WebPages.stylesheet)))
         }
+        routes.on(.get, "/assets/app.js") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "max-age=300"],
+                     body: .init(byteBuffer: ByteBuffer(string: WebPages.script)))
+        }
         routes.on(.get, "/assets/icon.svg") { _, _ in
             Response(status: .ok, headers: [.contentType: "image/svg+xml", .cacheControl: "max-age=86400"],
                      body: .init(byteBuffer: ByteBuffer(string: WebPages.icon)))
         }
+        registerLists(on: routes)
         routes.on(.get, "/app") { _, _ in WebPages.redirect("/app/campaigns") }
 
         routes.on(.get, "/app/login") { request, _ in
@@ -125,10 +130,7 @@ struct WebRoutes {
                     let c = lead.contact
                     csv.append([c.firstName, c.lastName, c.email, c.phone, c.linkedinURL, c.company, lead.state.rawValue, lead.reason])
                 }
-                var headers = WebPages.securityHeaders
-                headers[.contentType] = "text/csv; charset=utf-8"
-                headers[.contentDisposition] = "attachment; filename=\"leads-\(id).csv\""
-                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: csv.text)))
+                return csv.download(named: "leads-\(id).csv")
             } catch is NotFoundError {
                 return notFound(session, user)
             }
@@ -588,20 +590,20 @@ struct WebRoutes {
         return pages.render("sessions", layout(session, user, title: "Sessions").merging(["sessions": sessions]) { $1 })
     }
 
-    private func notFound(_ session: WebSession, _ user: User) -> Response {
+    func notFound(_ session: WebSession, _ user: User) -> Response {
         pages.render("message", layout(session, user, title: "Not found").merging([
             "heading": "Not found", "text": "There is nothing here.", "link": "/app/campaigns", "linkText": "Back to campaigns",
         ]) { $1 }, status: .notFound)
     }
 
-    private func forbidden(_ session: WebSession, _ user: User) -> Response {
+    func forbidden(_ session: WebSession, _ user: User) -> Response {
         pages.render("message", layout(session, user, title: "Expired form").merging([
             "heading": "This form has expired", "text": "Nothing was changed. Go back, reload the page and try again.",
             "link": "/app/campaigns", "linkText": "Back to campaigns",
         ]) { $1 }, status: .forbidden)
     }
 
-    private func layout(_ session: WebSession, _ user: User, title: String) -> [String: Any] {
+    func layout(_ session: WebSession, _ user: User, title: String) -> [String: Any] {
         ["title": title, "user": true, "email": user.email, "csrf": session.csrfToken]
     }
 
@@ -630,13 +632,13 @@ struct WebRoutes {
 
     // MARK: Sessions and forms
 
-    private func signedIn(_ request: Request) async throws -> (WebSession, User)? {
+    func signedIn(_ request: Request) async throws -> (WebSession, User)? {
         guard let token = request.cookies[Self.sessionCookie]?.value else { return nil }
         return try await services.sessions.session(token: token)
     }
 
     /// A form post of a signed-in user, or the page to answer instead.
-    private enum Posted {
+    enum Posted {
         /// The session, its user, and the path's `{id}` when one was asked for; then the form.
         case ok(WebSession, User, ID?, form: [String: String] = [:])
         case answer(Response)
@@ -655,7 +657,7 @@ struct WebRoutes {
     /// Checks a form post: a session (else the sign-in page), the session's `_csrf` (else the
     /// expired-form page, nothing changed), and, with `kind`, an `{id}` of that kind in the path
     /// (else not found — as for another workspace's ID, which the use case then refuses).
-    private func post(_ request: inout Request, _ context: AppContext, id kind: ID.Kind? = nil) async throws -> Posted {
+    func post(_ request: inout Request, _ context: AppContext, id kind: ID.Kind? = nil) async throws -> Posted {
         guard let (session, user) = try await signedIn(request) else { return .answer(WebPages.redirect("/app/login")) }
         let form = try await formFields(&request, context)
         guard Self.same(form["_csrf"] ?? "", session.csrfToken) else { return .answer(forbidden(session, user)) }
@@ -664,7 +666,7 @@ struct WebRoutes {
         return .ok(session, user, id, form: form)
     }
 
-    private func formFields(_ request: inout Request, _ context: AppContext) async throws -> [String: String] {
+    func formFields(_ request: inout Request, _ context: AppContext) async throws -> [String: String] {
         let body = try await request.collectBody(upTo: 64 * 1024)
         return Dictionary(ChannelRoutes.formFields(body), uniquingKeysWith: { first, _ in first })
     }
