@@ -511,6 +511,50 @@ import OutboundCore
         }
     }
 
+
+    @Test func webhookEndpointsAndUsersAreManagedFromTheSettings() async throws {
+        let harness = try await Harness.make()
+        try await user(harness)
+        _ = try await harness.services.users.create(email: "mo@acme.example", password: "member password", fullName: "Mo", accessRole: "MEMBER",
+                                                    in: harness.workspace)
+        try await harness.run { api in
+            var browser = Browser(api: api)
+            _ = try await browser.signIn("ann@acme.example", "correct horse battery")
+            let page = try await browser.send(.get, "/app/settings/webhooks")
+            #expect(page.status == .ok && page.text.contains("No endpoints yet."))
+            let csrf = try Browser.csrf(in: page.text)
+            let bad = try await browser.send(.post, "/app/settings/webhooks", form: [("_csrf", csrf), ("url", "ftp://x"), ("types", "nope.nothing")])
+            #expect(bad.status == .unprocessableContent && bad.text.contains("url: must be an absolute http or https URL"))
+            #expect(bad.text.contains("types[0]: is not an event type"), "\(bad.text)")
+            let added = try await browser.send(.post, "/app/settings/webhooks", form: [
+                ("_csrf", csrf), ("url", "http://127.0.0.1:9/hook"), ("types", "reply.received, lead.interested"), ("description", "CRM <sync>")])
+            #expect(added.status == .ok && added.text.contains("signing secret, shown only now") && added.text.contains("whsec_"))
+            #expect(added.text.contains("reply.received, lead.interested") && added.text.contains("CRM &lt;sync&gt;"))
+            let endpoint = try #require(try await api.send(.get, "/v1/webhook_endpoints").dataIDs.first)
+            #expect(try await browser.send(.post, "/app/settings/webhooks/\(endpoint)/ping", form: [("_csrf", csrf)]).text
+                .contains("A webhook.ping event is on its way."))
+            #expect(try await browser.send(.post, "/app/settings/webhooks/\(endpoint)/delete", form: [("_csrf", "forged")]).status == .forbidden)
+            #expect(try await browser.send(.post, "/app/settings/webhooks/\(endpoint)/delete", form: [("_csrf", csrf)]).status == .ok)
+            #expect(try await api.send(.get, "/v1/webhook_endpoints").dataIDs.isEmpty)
+
+            let users = try await browser.send(.get, "/app/settings/users")
+            #expect(users.text.contains("ann@acme.example (you)") && users.text.contains("mo@acme.example") && users.text.contains("Add a user"))
+            let short = try await browser.send(.post, "/app/settings/users", form: [("_csrf", csrf), ("email", "li@acme.example"), ("password", "short")])
+            #expect(short.status == .unprocessableContent && short.text.contains("password: must be at least 8 characters"))
+            let made = try await browser.send(.post, "/app/settings/users", form: [
+                ("_csrf", csrf), ("email", "li@acme.example"), ("full_name", "Li"), ("access_role", "MEMBER"), ("password", "a long password")])
+            #expect(made.text.contains("li@acme.example can sign in now"))
+            var li = Browser(api: api)
+            #expect(try await li.signIn("li@acme.example", "a long password").status == .seeOther)
+            // A member sees the users and adds none.
+            let seen = try await li.send(.get, "/app/settings/users")
+            #expect(seen.text.contains("li@acme.example (you)") && !seen.text.contains("Add a user"))
+            let refused = try await li.send(.post, "/app/settings/users", form: [
+                ("_csrf", try Browser.csrf(in: seen.text)), ("email", "eve@acme.example"), ("password", "a long password")])
+            #expect(refused.status == .forbidden)
+            #expect(try await harness.services.users.list(in: harness.workspace).count == 3)
+        }
+    }
 }
 
 /// The cookie names the tests look for (the server's own constants are internal).

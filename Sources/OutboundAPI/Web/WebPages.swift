@@ -68,7 +68,7 @@ struct WebPages: Sendable {
             {{#user}}
             <header>
               <a class="brand" href="/app/campaigns">Outbound</a>
-              <nav><a href="/app/inbox">Inbox</a><a href="/app/campaigns">Campaigns</a><a href="/app/senders">Senders</a><a href="/app/contacts">Contacts</a><a href="/app/lists">Lists</a><a href="/app/suppressions">Suppressions</a><a href="/app/settings/keys">API keys</a><a href="/app/settings/sessions">Sessions</a></nav>
+              <nav><a href="/app/inbox">Inbox</a><a href="/app/campaigns">Campaigns</a><a href="/app/senders">Senders</a><a href="/app/contacts">Contacts</a><a href="/app/lists">Lists</a><a href="/app/suppressions">Suppressions</a><a href="/app/settings/keys">Settings</a></nav>
               <form method="post" action="/app/logout" class="signout">
                 <input type="hidden" name="_csrf" value="{{csrf}}">
                 <span>{{email}}</span><button type="submit">Sign out</button>
@@ -239,8 +239,60 @@ struct WebPages: Sendable {
             {{#next}}<p><a href="{{next}}">Next page →</a></p>{{/next}}
             {{/content}}{{/layout}}
             """,
+        "settings": """
+            <nav class="tabs" aria-label="Settings"><a href="/app/settings/keys">API keys</a> · <a href="/app/settings/webhooks">Webhooks</a> · <a href="/app/settings/users">Users</a> · <a href="/app/settings/sessions">Sessions</a></nav>
+            """,
+        "webhooks": """
+            {{<layout}}{{$content}}
+            {{> settings}}
+            <h1>Webhooks</h1>
+            <p>Events are posted to each endpoint as Standard Webhooks (signed with its secret), retried with backoff, in order.</p>
+            {{#notice}}<p class="{{class}}" role="status">{{text}}</p>{{/notice}}
+            {{#issued}}<p class="notice" role="status">Endpoint {{url}} added. Its signing secret, shown only now — keep it: <code>{{secret}}</code></p>{{/issued}}
+            {{#hasEndpoints}}
+            <div class="table"><table>
+              <thead><tr><th>URL</th><th>Events</th><th>Format</th><th>State</th><th>Waiting</th><th></th></tr></thead>
+              <tbody>{{#endpoints}}<tr><td>{{url}}{{#description}}<br><small>{{description}}</small>{{/description}}</td><td>{{types}}</td><td>{{format}}</td><td>{{health}}</td><td>{{backlog}}</td>
+                <td><form method="post" action="/app/settings/webhooks/{{id}}/ping"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit">Test</button></form>
+                    <form method="post" action="/app/settings/webhooks/{{id}}/delete"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit">Delete</button></form></td></tr>{{/endpoints}}</tbody>
+            </table></div>
+            {{/hasEndpoints}}
+            {{^endpoints}}<p>No endpoints yet.</p>{{/endpoints}}
+            <h2>Add an endpoint</h2>
+            <form method="post" action="/app/settings/webhooks" class="upload">
+              <input type="hidden" name="_csrf" value="{{csrf}}">
+              <label>URL <input type="url" name="url" required placeholder="https://example.com/outbound-events"></label>
+              <label>Events (blank for every event; or e.g. reply.received, message.*) <input type="text" name="types"></label>
+              <label>Description <input type="text" name="description" maxlength="500"></label>
+              <button type="submit">Add</button>
+            </form>
+            {{/content}}{{/layout}}
+            """,
+        "users": """
+            {{<layout}}{{$content}}
+            {{> settings}}
+            <h1>Users</h1>
+            {{#notice}}<p class="{{class}}" role="status">{{text}}</p>{{/notice}}
+            <div class="table"><table>
+              <thead><tr><th>Email</th><th>Name</th><th>Role</th><th>Since</th></tr></thead>
+              <tbody>{{#users}}<tr><td>{{email}}{{#you}} (you){{/you}}</td><td>{{name}}</td><td>{{role}}</td><td>{{created}}</td></tr>{{/users}}</tbody>
+            </table></div>
+            {{#admin}}
+            <h2>Add a user</h2>
+            <form method="post" action="/app/settings/users" class="upload">
+              <input type="hidden" name="_csrf" value="{{csrf}}">
+              <label>Email <input type="email" name="email" required autocomplete="off"></label>
+              <label>Name <input type="text" name="full_name" maxlength="200"></label>
+              <label>Role <select name="access_role"><option value="MEMBER">Member</option><option value="ADMIN">Admin</option></select></label>
+              <label>First password (8 characters or more; tell it to them) <input type="password" name="password" minlength="8" required autocomplete="new-password"></label>
+              <button type="submit">Add</button>
+            </form>
+            {{/admin}}
+            {{/content}}{{/layout}}
+            """,
         "keys": """
             {{<layout}}{{$content}}
+            {{> settings}}
             <h1>API keys</h1>
             {{#issued}}<p class="notice" role="status">New key <strong>{{name}}</strong>, shown only now — keep it: <code>{{secret}}</code></p>{{/issued}}
             <form method="post" action="/app/settings/keys" class="filters">
@@ -353,6 +405,7 @@ struct WebPages: Sendable {
             """,
         "sessions": """
             {{<layout}}{{$content}}
+            {{> settings}}
             <h1>Sessions</h1>
             <p>Where you are signed in. Signing a session out ends it at once.</p>
             <div class="table">

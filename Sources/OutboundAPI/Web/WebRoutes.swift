@@ -29,6 +29,7 @@ struct WebRoutes {
                      body: .init(byteBuffer: ByteBuffer(string: WebPages.icon)))
         }
         registerLists(on: routes)
+        registerSettings(on: routes)
         routes.on(.get, "/app") { _, _ in WebPages.redirect("/app/campaigns") }
 
         routes.on(.get, "/app/login") { request, _ in

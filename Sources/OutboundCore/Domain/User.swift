@@ -79,6 +79,10 @@ public struct UserService: Sendable {
         try await store.userCount() > 0
     }
 
+    public func list(in workspace: ID) async throws -> [User] {
+        try await store.users(in: workspace)
+    }
+
     public func get(_ id: ID) async throws -> User? {
         try await store.user(id: id)
     }

@@ -42,6 +42,8 @@ public protocol Store: ContactStore, LeadStore, EngineStore, InboundStore, Actio
     func user(email: String) async throws -> User?
     func user(id: ID) async throws -> User?
     func userCount() async throws -> Int
+    /// A workspace's users, oldest first.
+    func users(in workspace: ID) async throws -> [User]
     /// Whether any workspace has a campaign with this ID (caller-chosen IDs must be free everywhere).
     func campaignExists(_ id: ID) async throws -> Bool
     /// The senders among `ids` that exist in the workspace, in no particular order.

@@ -24,6 +24,12 @@ extension SQLiteStore {
         try await read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM users") ?? 0 }
     }
 
+    public func users(in workspace: ID) async throws -> [User] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM users WHERE workspace_id = ? ORDER BY created_at, id", arguments: [workspace.rawValue]).map(Self.user)
+        }
+    }
+
     public func hasBeenContacted(_ contact: ID, in workspace: ID) async throws -> Bool {
         try await read { db in
             try Bool.fetchOne(db, sql: """
