@@ -200,6 +200,14 @@ import OutboundCore
             #expect(!page.text.contains("<td>wait</td>"))
             #expect(page.text.contains("Ada &lt;i&gt;Lovelace&lt;/i&gt;") && page.text.contains("grace@example.com"))
             #expect(!page.text.contains("<i>Lovelace</i>"))
+            // The sequence as its graph: a box per step, an arrow per way on.
+            #expect(page.text.contains(">hello · email</text>") && page.text.contains(">wait 2 days</text>") && page.text.contains(">0 sent → 0 replied</text>"))
+            #expect(page.text.components(separatedBy: "marker-end=\"url(#arrow)\"").count - 1 == 3, "hello → wait → bump → end")
+            #expect(page.text.contains("<h3>Sam <small>email"), "the senders' load")
+            let ada = try #require(page.text.range(of: "?preview=contact_").map { page.text[$0.lowerBound...].dropFirst(9).prefix { $0 != "#" } })
+            let preview = try await browser.send(.get, "/app/campaigns/\(campaign)?preview=\(ada)")
+            #expect(preview.text.contains("Each step for Ada &lt;i&gt;Lovelace&lt;/i&gt;") && preview.text.contains("<strong>Hi</strong>"), "\(preview.text)")
+            #expect(preview.text.contains("<small>bump · email</small><strong>Re: Hi</strong><p>Bump.</p>"))
 
             #expect(page.text.contains("href=\"/app/campaigns/\(campaign)/leads.csv\""))
             _ = try await api.send(.post, "/v1/campaigns/\(campaign)/leads", json: #"{"contacts": [{"email": "eve@example.com", "first_name": "=HYPERLINK(\"x\")", "company": "Acme, \"Inc\""}]}"#)
@@ -345,6 +353,8 @@ import OutboundCore
             #expect(ours.lowerBound < theirs.lowerBound, "our email, then their reply")
             #expect(thread.text.contains("class=\"ours\"") && thread.text.contains("class=\"theirs\""))
             #expect(!(try await browser.send(.get, "/app/inbox")).text.contains("badge\">new"), "read once opened")
+            let funnel = try await browser.send(.get, "/app/campaigns/\(campaign)")
+            #expect(funnel.text.contains("sent → 1 replied</text>") && funnel.text.contains("<td>1</td></tr>"), "the reply counted on its step")
 
             let csrf = try Browser.csrf(in: thread.text)
             // A reply from the box: once, however often the same box is posted.

@@ -177,11 +177,35 @@ struct WebPages: Sendable {
               <p class="legend"><span class="key past"></span> sent <span class="key forecast"></span> forecast <span class="key reply"></span> replies</p>
             </section>
             <section class="card">
-              <h2>Steps</h2>
+              <h2>Sequence</h2>
+              {{#graph}}
+              <div class="graph"><svg viewBox="0 0 {{width}} {{height}}" width="{{width}}" height="{{height}}" role="img" aria-labelledby="graph-title">
+                <title id="graph-title">The sequence's steps and the ways between them, each sending step with what it sent and what came back</title>
+                <defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z"/></marker></defs>
+                {{#arrows}}<line x1="{{x1}}" y1="{{y1}}" x2="{{x2}}" y2="{{y2}}" marker-end="url(#arrow)"/>{{#label}}<text x="{{lx}}" y="{{ly}}" class="way">{{label}}</text>{{/label}}{{/arrows}}
+                {{#boxes}}<rect x="{{x}}" y="{{y}}" width="{{width}}" height="{{height}}" rx="6" class="{{class}}"/><text x="{{tx}}" y="{{ty1}}" class="name">{{title}}</text><text x="{{tx}}" y="{{ty2}}">{{detail}}</text>{{/boxes}}
+              </svg></div>
+              {{/graph}}
               <div class="table"><table>
-                <thead><tr><th>Step</th><th>Type</th><th>Sent</th></tr></thead>
-                <tbody>{{#steps}}<tr><td>{{id}}</td><td>{{type}}</td><td><progress value="{{sent}}" max="{{max}}">{{sent}}</progress> {{sent}}</td></tr>{{/steps}}</tbody>
+                <thead><tr><th>Step</th><th>Type</th><th>Sent</th><th>Opened</th><th>Accepted</th><th>Replied</th></tr></thead>
+                <tbody>{{#steps}}<tr><td>{{id}}</td><td>{{type}}</td><td><progress value="{{sent}}" max="{{max}}">{{sent}}</progress> {{sent}}</td><td>{{opened}}</td><td>{{accepted}}</td><td>{{replied}}</td></tr>{{/steps}}</tbody>
               </table></div>
+              {{#preview}}
+              <h3 id="preview">Each step for {{lead}}</h3>
+              {{#steps}}<div class="preview"><small>{{id}} · {{type}}</small>{{#subject}}<strong>{{subject}}</strong>{{/subject}}<p>{{body}}</p>{{#missing}}<small class="error">No value for: {{missing}}</small>{{/missing}}</div>{{/steps}}
+              {{/preview}}
+              {{^preview}}<p><small>Choose “Preview” on a lead below to see each step written for them.</small></p>{{/preview}}
+            </section>
+            <section class="card">
+              <h2>Senders</h2>
+              {{^senders}}<p>No senders.</p>{{/senders}}
+              {{#senders}}
+              <h3>{{name}} <small>{{channel}} · <span class="status {{status}}">{{status}}</span> · {{sentHere}} sent for this campaign{{#nextSlot}} · next free slot {{nextSlot}}{{/nextSlot}}{{#inFlight}} · sending now{{/inFlight}}</small></h3>
+              <div class="table"><table>
+                <thead><tr><th>Action</th><th>Last hour</th><th>Last 24 h</th><th>Last 7 days</th></tr></thead>
+                <tbody>{{> limits}}</tbody>
+              </table></div>
+              {{/senders}}
             </section>
             <section class="card">
               <h2>Leads</h2>
@@ -191,8 +215,8 @@ struct WebPages: Sendable {
                 <button type="submit">Filter</button>
               </form>
               <div class="table"><table>
-                <thead><tr><th>Lead</th><th>State</th><th>Reason</th></tr></thead>
-                <tbody>{{#leads}}<tr><td>{{name}}<br><small>{{identity}}</small></td><td>{{state}}</td><td>{{reason}}</td></tr>{{/leads}}</tbody>
+                <thead><tr><th>Lead</th><th>State</th><th>Reason</th><th></th></tr></thead>
+                <tbody>{{#leads}}<tr><td>{{name}}<br><small>{{identity}}</small></td><td>{{state}}</td><td>{{reason}}</td><td><a href="/app/campaigns/{{campaignID}}?preview={{contactID}}#preview">Preview</a></td></tr>{{/leads}}</tbody>
               </table></div>
               {{#next}}<p><a href="{{next}}">Next page →</a></p>{{/next}}
             </section>
@@ -212,7 +236,7 @@ struct WebPages: Sendable {
               {{#mailboxError}}<p class="error">{{mailboxError}}</p>{{/mailboxError}}
               <div class="table"><table>
                 <thead><tr><th>Action</th><th>Last hour</th><th>Last 24 h</th><th>Last 7 days</th></tr></thead>
-                <tbody>{{#limits}}<tr><td>{{kind}}</td>{{#windows}}<td>{{#limit}}<meter value="{{used}}" min="0" max="{{limit}}">{{used}}</meter> {{used}} / {{limit}}{{/limit}}{{^limit}}{{used}} (no cap){{/limit}}</td>{{/windows}}</tr>{{/limits}}</tbody>
+                <tbody>{{> limits}}</tbody>
               </table></div>
               <form method="post" action="/app/senders/{{id}}/check"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit">Check the connection</button></form>
             </section>
@@ -238,6 +262,9 @@ struct WebPages: Sendable {
             </table></div>
             {{#next}}<p><a href="{{next}}">Next page →</a></p>{{/next}}
             {{/content}}{{/layout}}
+            """,
+        "limits": """
+            {{#limits}}<tr><td>{{kind}}</td>{{#windows}}<td>{{#limit}}<meter value="{{used}}" min="0" max="{{limit}}">{{used}}</meter> {{used}} / {{limit}}{{/limit}}{{^limit}}{{used}} (no cap){{/limit}}</td>{{/windows}}</tr>{{/limits}}
             """,
         "settings": """
             <nav class="tabs" aria-label="Settings"><a href="/app/settings/keys">API keys</a> · <a href="/app/settings/webhooks">Webhooks</a> · <a href="/app/settings/users">Users</a> · <a href="/app/settings/sessions">Sessions</a></nav>
@@ -496,6 +523,19 @@ struct WebPages: Sendable {
         .reply{display:flex;flex-direction:column;gap:.5rem;max-width:36rem;margin-top:1rem}
         .reply textarea{font:inherit;padding:.5rem;border:1px solid var(--line);border-radius:.375rem}
         .reply button{align-self:flex-start}
+        .graph{overflow-x:auto}
+        .graph svg{max-width:none}
+        .graph rect{fill:#fff;stroke:var(--line);stroke-width:1.5}
+        .graph rect.send{stroke:var(--accent)}
+        .graph rect.condition{stroke-dasharray:5 3}
+        .graph line{stroke:var(--muted);stroke-width:1.5}
+        .graph marker path{fill:var(--muted)}
+        .graph text{font-size:12px;fill:var(--muted)}
+        .graph text.name{font-weight:600;fill:var(--ink)}
+        .graph text.way{font-style:italic}
+        .preview{border:1px solid var(--line);border-radius:.375rem;padding:.5rem .75rem;margin:.5rem 0;background:#fff}
+        .preview p{white-space:pre-wrap;margin:.25rem 0 0}
+        .preview small{display:block;color:var(--muted)}
         .upload{display:flex;flex-direction:column;gap:.5rem;max-width:36rem}
         .upload progress{width:100%;height:1rem}
         .upload button{align-self:flex-start}

@@ -417,8 +417,36 @@ struct WebRoutes {
             forecastValues = WebPages.values(["completion": forecast.estimatedCompletionAt.map { $0.formatted(dayName) },
                                               "bottleneck": DayChart.bottleneck(forecast.bottleneck)])
         }
+        // The funnel per step (sent → opened or accepted → replied), on the sequence's graph and as a table.
+        let funnel = { (node: String) -> SequenceGraph.Figures in
+            let answers = stats.signalsPerNode[node] ?? [:]
+            return (stats.sentPerNode[node] ?? 0, answers[.opened] ?? 0, answers[.accepted] ?? 0, answers[.replied] ?? 0)
+        }
         let steps = campaign.sequence.nodes.filter { $0.channel != nil }.map { node -> [String: Any] in
-            ["id": node.id, "type": node.type, "sent": stats.sentPerNode[node.id] ?? 0, "max": max(stats.targets, 1)]
+            let f = funnel(node.id)
+            return ["id": node.id, "type": node.type, "sent": f.sent, "max": max(stats.targets, 1), "opened": f.opened, "accepted": f.accepted,
+                    "replied": f.replied]
+        }
+        // Each sender's share of the campaign and its load against its caps (every campaign's actions count).
+        let kinds = Set(campaign.sequence.nodes.compactMap(\.actionKind))
+        let senders = try await services.stats.activity(ofSenders: campaign).map { activity -> [String: Any] in
+            WebPages.values([
+                "name": activity.sender.displayName, "channel": activity.sender.channel.rawValue, "status": activity.sender.status.rawValue,
+                "sentHere": stats.sentPerSender[activity.sender.id] ?? 0, "nextSlot": activity.nextSlotAt.map { Timestamp.iso($0) },
+                "inFlight": activity.inFlight ? true : nil,
+                "limits": Self.limits(of: activity.sender, activity.usage, at: now, kinds: kinds.filter { $0.channel == activity.sender.channel }),
+            ])
+        }
+        // Each step rendered for one lead, chosen from the leads table.
+        var preview: [String: Any]?
+        if let contactID = request.uri.queryParameters.get("preview").flatMap({ ID($0, kind: .contact) }),
+           let contact = try? await services.contacts.get(contactID, in: workspace) {
+            let name = [contact.firstName, contact.lastName].compactMap { $0 }.joined(separator: " ")
+            preview = ["lead": name.isEmpty ? (contact.identities.first?.value ?? contact.id.rawValue) : name,
+                       "steps": try await services.review.preview(id, contact: contact, in: workspace).map { step in
+                           WebPages.values(["id": step.nodeID, "type": step.type, "subject": step.subject, "body": step.body ?? "",
+                                            "missing": step.missing.isEmpty ? nil : step.missing.joined(separator: ", ")])
+                       }]
         }
         // What would stop a launch or a resume, with the field each concerns (not for a running
         // campaign: validating it checks its senders' connections).
@@ -448,11 +476,13 @@ struct WebRoutes {
                 "actions": Self.lifecycleActions(of: campaign, csrf: session.csrfToken),
             ] as [String: Any],
             "forecast": forecastValues, "chart": DayChart.values(days), "steps": steps, "validation": validation,
+            "graph": SequenceGraph.values(campaign.sequence, figures: { campaign.sequence.node($0)?.channel == nil ? nil : funnel($0) }),
+            "senders": senders, "preview": preview,
             "states": states.map { ["value": $0.0, "label": $0.1, "selected": $0.0 == (state?.rawValue ?? "")] },
             "leads": leads.items.map { lead -> [String: Any] in
                 let name = [lead.contact.firstName, lead.contact.lastName].compactMap { $0 }.joined(separator: " ")
                 return ["name": name.isEmpty ? "—" : name, "identity": lead.contact.identities.first?.value ?? "",
-                        "state": lead.state.rawValue, "reason": lead.reason ?? ""]
+                        "state": lead.state.rawValue, "reason": lead.reason ?? "", "contactID": lead.contact.id.rawValue, "campaignID": id.rawValue]
             },
             "next": next,
         ])) { $1 })
@@ -465,13 +495,7 @@ struct WebRoutes {
         let now = services.clock.now
         for sender in try await Self.everyItem({ try await services.senders.list(in: session.workspaceID, page: $0) }, id: \.id) {
             let activity = try await services.stats.activity(ofSender: sender.id, in: session.workspaceID)
-            let limits = sender.limits.sorted { $0.key.rawValue < $1.key.rawValue }.map { kind, limit -> [String: Any] in
-                let usage = activity.usage[kind] ?? RollingUsage(times: [])
-                let windows: [(Int?, TimeInterval)] = [(limit.perHour, 3600), (limit.perDay, 86_400), (limit.perWeek, 7 * 86_400)]
-                return ["kind": kind.rawValue, "windows": windows.map { cap, seconds in
-                    WebPages.values(["used": usage.count(since: now.addingTimeInterval(-seconds)), "limit": cap])
-                }]
-            }
+            let limits = Self.limits(of: sender, activity.usage, at: now)
             let mailbox = sender.settings.imap == nil ? nil : try await services.mailboxes.state(of: sender.id, in: session.workspaceID)
             senders.append(WebPages.values([
                 "id": sender.id.rawValue, "name": sender.displayName, "channel": sender.channel.rawValue, "identity": sender.identity ?? "",
@@ -484,6 +508,18 @@ struct WebRoutes {
         return pages.render("senders", layout(session, user, title: "Senders").merging(WebPages.values([
             "senders": senders, "check": checked,
         ])) { $1 })
+    }
+
+    /// Usage against each cap of `sender` over the windows the engine counts (the last hour, 24 h
+    /// and 7 days), for the kinds in `kinds` (all of its caps when nil).
+    static func limits(of sender: Sender, _ usage: [ActionKind: RollingUsage], at now: Date, kinds: Set<ActionKind>? = nil) -> [[String: Any]] {
+        sender.limits.sorted { $0.key.rawValue < $1.key.rawValue }.filter { kinds?.contains($0.key) ?? true }.map { kind, limit in
+            let used = usage[kind] ?? RollingUsage(times: [])
+            let windows: [(Int?, TimeInterval)] = [(limit.perHour, 3600), (limit.perDay, 86_400), (limit.perWeek, 7 * 86_400)]
+            return ["kind": kind.rawValue, "windows": windows.map { cap, seconds in
+                WebPages.values(["used": used.count(since: now.addingTimeInterval(-seconds)), "limit": cap])
+            }]
+        }
     }
 
     /// The `{campaign}/{contact}` of an inbox path.

@@ -16,6 +16,9 @@ public struct CampaignStats: Sendable, Hashable {
     public var sentPerNode: [String: Int]
     /// Actions sent per sender.
     public var sentPerSender: [ID: Int]
+    /// Opens, acceptances, clicks and replies per sequence node ID: counted on the step whose
+    /// action they answer (a reply matched by address only, on the lead's last step sent).
+    public var signalsPerNode: [String: [SignalType: Int]] = [:]
 
     public init(leads: [EnrollmentState: Int] = [:], contacted: Int = 0, sent: Int = 0, signals: [SignalType: Int] = [:],
                 sentPerNode: [String: Int] = [:], sentPerSender: [ID: Int] = [:]) {

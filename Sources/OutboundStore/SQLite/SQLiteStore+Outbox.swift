@@ -71,6 +71,9 @@ extension SQLiteStore {
                 stats.contacted = value
             } else if let node = key.dropPrefix("sent.node.") {
                 stats.sentPerNode[node] = value
+            } else if let rest = key.dropPrefix("signal.node."), let dot = rest.firstIndex(of: "."),
+                      let type = SignalType(rawValue: String(rest[..<dot])) {
+                stats.signalsPerNode[String(rest[rest.index(after: dot)...]), default: [:]][type] = value
             } else if let sender = key.dropPrefix("sent.sender.") {
                 stats.sentPerSender[ID(trusted: sender)] = value
             } else if let state = key.dropPrefix("state.").flatMap(EnrollmentState.init(rawValue:)) {

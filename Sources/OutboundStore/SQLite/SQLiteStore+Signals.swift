@@ -46,6 +46,9 @@ extension SQLiteStore {
                 JOIN contacts c ON c.seq = e.contact_seq WHERE e.seq = ?
                 """), arguments: [enrollmentSeq]) else { continue }
             ledger.add(row[0], "signal.\(type.rawValue)")
+            if Self.funnelSignals.contains(type), let node = try Self.answeredNode(actionID, enrollmentSeq: enrollmentSeq, db) {
+                ledger.add(row[0], "signal.node.\(type.rawValue).\(node)")
+            }
             try logSignal(type, db, workspace: row[1], campaign: campaignID.rawValue, contact: row[2], action: actionID?.rawValue,
                           text: effects.text, at: nowMs)
         }
@@ -81,6 +84,20 @@ extension SQLiteStore {
                 WHERE id = ?2 AND in_flight IS NULL AND (next_slot_at IS NULL OR next_slot_at > max(coalesce(pacing_until, 0), ?1))
                 """).execute(arguments: [millis(due), sender.rawValue])
         }
+    }
+
+    /// The signals the campaign page's funnel counts per step.
+    static let funnelSignals: Set<SignalType> = [.opened, .clicked, .accepted, .replied]
+
+    /// The step a signal answers: its action's, else the lead's last step that went out.
+    private static func answeredNode(_ actionID: ID?, enrollmentSeq: Int64, _ db: Database) throws -> String? {
+        if let actionID {
+            return try String.fetchOne(db.cachedStatement(sql: "SELECT node_id FROM actions WHERE id = ?"), arguments: [actionID.rawValue])
+        }
+        return try String.fetchOne(db.cachedStatement(sql: """
+            SELECT node_id FROM actions WHERE enrollment_seq = ? AND state IN ('sent', 'uncertain') AND node_id NOT LIKE '\(ReplyService.nodePrefix)%'
+            ORDER BY seq DESC LIMIT 1
+            """), arguments: [enrollmentSeq])
     }
 
     public func nextWake() async throws -> Date? {
