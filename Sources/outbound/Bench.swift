@@ -7,7 +7,7 @@ import OutboundStore
 /// `outbound bench …`: our figure next to the physical limit measured in the same run (docs/ARCHITECTURE.md §8).
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Measure Outbound against its physical limits.",
-                                                    subcommands: [ImportBench.self, RenderBench.self, DispatchBench.self, IdleTickBench.self, ForecastBench.self, APIBench.self, WebhookBench.self])
+                                                    subcommands: [ImportBench.self, RenderBench.self, DispatchBench.self, IdleTickBench.self, ForecastBench.self, APIBench.self, WebhookBench.self, PagesBench.self])
 }
 
 /// Imports an N-row CSV through the real import path into a fresh database, then loads the

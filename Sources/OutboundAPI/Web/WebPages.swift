@@ -164,6 +164,7 @@ struct WebPages: Sendable {
             {{/validation}}
             <section class="card">
               <h2>Actions per day</h2>
+              {{#forecastPending}}<p>The forecast is being worked out (it replays the whole campaign): it shows on the next view.</p>{{/forecastPending}}
               {{#forecast}}<p>{{#completion}}Expected to finish on <strong>{{completion}}</strong>. {{/completion}}What holds it back: {{bottleneck}}.</p>{{/forecast}}
               {{#chart}}
               <svg class="chart" viewBox="0 0 {{width}} {{height}}" width="{{width}}" height="{{height}}" role="img" aria-labelledby="chart-title">

@@ -9,6 +9,7 @@ import OutboundCore
 struct WebRoutes {
     let services: Services
     let pages = WebPages()
+    let forecastCache = ForecastCache()
     let throttle = LoginThrottle()
 
     static let sessionCookie = "outbound_session"
@@ -406,7 +407,14 @@ struct WebRoutes {
                                 replies: bucket?.signals[SignalType.replied.rawValue] ?? 0)
         }
         var forecastValues: [String: Any]?
-        if [.draft, .active, .paused].contains(campaign.status), let forecast = try? await services.forecasts.forecast(id, in: workspace, horizonDays: 60) {
+        var forecast: ForecastService.Forecast?
+        var forecastPending = false
+        if [.draft, .active, .paused].contains(campaign.status) {
+            let forecasts = services.forecasts
+            forecast = await forecastCache.forecast(of: campaign) { try? await forecasts.forecast(id, in: workspace, horizonDays: 60) }
+            forecastPending = forecast == nil
+        }
+        if let forecast {
             // Today's forecast (what is still to come today) stacks on what today has sent.
             let todayName = today.formatted(dayName)
             for (date, count) in forecast.actionsPerDay where date >= todayName {
@@ -475,7 +483,7 @@ struct WebRoutes {
                 "opened": stats.signals(.opened), "bounced": stats.leads(.bounced),
                 "actions": Self.lifecycleActions(of: campaign, csrf: session.csrfToken),
             ] as [String: Any],
-            "forecast": forecastValues, "chart": DayChart.values(days), "steps": steps, "validation": validation,
+            "forecast": forecastValues, "forecastPending": forecastPending ? true : nil, "chart": DayChart.values(days), "steps": steps, "validation": validation,
             "graph": SequenceGraph.values(campaign.sequence, figures: { campaign.sequence.node($0)?.channel == nil ? nil : funnel($0) }),
             "senders": senders, "preview": preview,
             "states": states.map { ["value": $0.0, "label": $0.1, "selected": $0.0 == (state?.rawValue ?? "")] },
