@@ -56,6 +56,20 @@ import OutboundCore
             let leads = try await api.send(.get, "/v1/campaigns/\(campaign)/leads")
             #expect(leads.text.contains("\"state\":\"waiting\"") || leads.text.contains("\"state\":\"active\""), "on its delay, not finished")
 
+            // Writing to the lead by hand: from its sender, through the outbox, the lead not moved.
+            let ada = try #require(items.first?.path("contact_id")?.stringValue)
+            let written = try await api.send(.post, "/v1/campaigns/\(campaign)/leads/\(ada)/messages", json: #"{"text": "Ada, does Tuesday work?"}"#)
+            #expect(written.status == .created, "\(written.text)")
+            #expect(written.string("state") == "sent" && written.string("subject") == "Re: Hi Ada" && written.string("recipient") == "ada@example.com")
+            #expect(written.string("node_id")?.hasPrefix("manual:") == true && written.string("sender_id") == sender)
+            #expect(try await api.send(.get, "/v1/senders/\(sender)/usage").json.path("kinds", "email", "last_day") == .number(2), "counted")
+            #expect(try await api.send(.post, "/v1/campaigns/\(campaign)/leads/\(ada)/messages", json: #"{}"#).errorFields == ["text"])
+            #expect(try await api.send(.post, "/v1/campaigns/\(campaign)/leads/\(ada)/messages", json: #"{"text": "x", "txt": "y"}"#).errorFields == ["txt"])
+            #expect(try await api.send(.post, "/v1/campaigns/\(campaign)/leads/contact_00000000000000000000/messages",
+                                       json: #"{"text": "x"}"#).status == .notFound)
+            let manual = try #require(written.string("id"))
+            #expect(try await api.send(.post, "/v1/actions/\(manual)/retry").status == .conflict)
+
             let reply = try await api.send(.post, "/v1/inbound", json: #"{"type": "replied", "email": "ADA@example.com", "channel": "email"}"#)
             #expect(reply.status == .accepted)
             #expect(reply.json.path("matched") == .number(1))

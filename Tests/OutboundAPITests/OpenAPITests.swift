@@ -127,6 +127,7 @@ import OutboundCore
                         .replacingOccurrences(of: "/v1/lists/{id}", with: "/v1/lists/\(list)")
                         .replacingOccurrences(of: "/v1/webhook_endpoints/{id}", with: "/v1/webhook_endpoints/\(endpoint)")
                         .replacingOccurrences(of: "{node_id}", with: "n1")
+                        .replacingOccurrences(of: "{contact_id}", with: contact)
                     let reply = try await api.send(HTTPRequest.Method(method.uppercased())!, concrete, body: .object(body))
                     #expect(!reply.text.contains("unknown field"), "\(method.uppercased()) \(path) documents a member it does not read: \(reply.text)")
                     checked += 1

@@ -63,6 +63,15 @@ enum EnginePaths {
                 ]),
             ]
         }
+        paths["/v1/campaigns/{id}/leads/{contact_id}/messages"] = [
+            "parameters": [Doc.idParameter, ["name": "contact_id", "in": "path", "required": true, "schema": Doc.string]],
+            "post": Doc.operation("Write to a lead now from the sender of its last message, through the outbox (a manual action: counted against the sender's caps, never sent twice, the lead not moved)",
+                                  tag: "Lifecycle", body: Doc.object(["text": Doc.string], required: ["text"]), idempotent: true, responses: [
+                                      "201": Doc.json(action, "The action: `sent`, or `failed` with the provider's words"),
+                                      "404": Doc.problem("No such lead in this campaign"), "422": Doc.problem("No text, or too long"),
+                                      "409": Doc.problem("Over a cap of the sender (with its next free slot), a suppressed contact, an unusable or busy sender"),
+                                  ]),
+        ]
         paths["/v1/campaigns/{id}/forecast"] = [
             "parameters": [Doc.idParameter],
             "get": Doc.operation("Forecast: the real dispatcher on a virtual clock over a copy of the state", tag: "Lifecycle",

@@ -94,6 +94,19 @@ struct EngineRoutes {
                 return try ActionBody(await decide(id, context.workspace()))
             }
         }
+        routes.on(.post, "/v1/campaigns/{id}/leads/{contact_id}/messages") { request, context in
+            var request = request
+            let workspace = try context.workspace()
+            let campaign = try context.parameters.id(kind: .campaign, resource: "campaign")
+            let contact = try context.parameters.id("contact_id", kind: .contact, resource: "lead")
+            let body = try await request.jsonBody(context: context)
+            let text = body.string("text")
+            try body.finish()
+            guard case .value(let words) = text else { throw ValidationError("text", "is required: the message to send") }
+            let reply = ManualReply(id: .generate(.action), campaignID: campaign, contactID: contact, text: words)
+            _ = try await services.replies.send(reply, in: workspace)
+            return try JSONResponse.make(ActionBody(await services.actions.get(reply.id, in: workspace)), status: .created)
+        }
         routes.on(.post, "/v1/inbound") { request, context in
             var request = request
             let workspace = try context.workspace()

@@ -22,7 +22,7 @@ extension SQLiteStore {
                 LEFT JOIN senders x ON x.seq = e.sender_seq
                 WHERE k.id = ? AND c.id = ? AND k.workspace_id = ?
                 """), arguments: [reply.campaignID.rawValue, reply.contactID.rawValue, workspace.rawValue])
-            else { throw NotFoundError("conversation", id: "\(reply.campaignID.rawValue)/\(reply.contactID.rawValue)") }
+            else { throw NotFoundError("lead", id: reply.contactID.rawValue) }
             let enrollmentSeq: Int64 = lead["seq"], campaignSeq: Int64 = lead["campaign_seq"]
             // The conversation goes on where it happened: the sender of the last message that went out.
             let lastSender = try Int64.fetchOne(db.cachedStatement(sql: """
@@ -40,7 +40,7 @@ extension SQLiteStore {
             guard let campaign = try cache.campaign(campaignSeq, revision: lead["campaign_revision"], db),
                   let contactRow = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM contacts WHERE seq = ?"),
                                                     arguments: [lead["contact_seq"] as Int64])
-            else { throw NotFoundError("conversation", id: "\(reply.campaignID.rawValue)/\(reply.contactID.rawValue)") }
+            else { throw NotFoundError("lead", id: reply.contactID.rawValue) }
             let contact = try Self.contact(contactRow)
             var log = SenderUsageLog(senderRow["recent"] as Data?)
             let action = try decide(ManualReplyContext(
