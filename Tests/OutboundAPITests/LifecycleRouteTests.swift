@@ -55,6 +55,7 @@ import OutboundCore
             #expect(try await api.send(.patch, "/v1/workspace", json: #"{"daily_quota": 0}"#).errorFields == ["daily_quota"])
             let leads = try await api.send(.get, "/v1/campaigns/\(campaign)/leads")
             #expect(leads.text.contains("\"state\":\"waiting\"") || leads.text.contains("\"state\":\"active\""), "on its delay, not finished")
+            #expect(leads.text.contains("\"current_step\":\"n2\"") && !leads.text.contains("\"next_step_at\":null"), "its step and when it is due: \(leads.text)")
 
             // Writing to the lead by hand: from its sender, through the outbox, the lead not moved.
             let ada = try #require(items.first?.path("contact_id")?.stringValue)

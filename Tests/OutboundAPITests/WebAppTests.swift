@@ -209,6 +209,13 @@ import OutboundCore
             let preview = try await browser.send(.get, "/app/campaigns/\(campaign)?preview=\(ada)")
             #expect(preview.text.contains("Each step for Ada &lt;i&gt;Lovelace&lt;/i&gt;") && preview.text.contains("<strong>Hi</strong>"), "\(preview.text)")
             #expect(preview.text.contains("<small>bump · email</small><strong>Re: Hi</strong><p>Bump.</p>"))
+            // Searching the leads: a post, so the words stay out of the URL.
+            let found = try await browser.send(.post, "/app/campaigns/\(campaign)", form: [("_csrf", try Browser.csrf(in: page.text)), ("q", "LOVELACE")])
+            #expect(found.status == .ok && found.text.contains("ada@example.com") && !found.text.contains("<small>grace@example.com</small>"))
+            #expect(found.text.contains("Leads matching “LOVELACE”."))
+            let none = try await browser.send(.post, "/app/campaigns/\(campaign)", form: [("_csrf", try Browser.csrf(in: page.text)), ("q", "%")])
+            #expect(!none.text.contains("<small>ada@example.com</small>"), "% is a character, not a wildcard")
+            #expect(try await browser.send(.post, "/app/campaigns/\(campaign)", form: [("_csrf", "forged"), ("q", "a")]).status == .forbidden)
 
             #expect(page.text.contains("href=\"/app/campaigns/\(campaign)/leads.csv\""))
             _ = try await api.send(.post, "/v1/campaigns/\(campaign)/leads", json: #"{"contacts": [{"email": "eve@example.com", "first_name": "=HYPERLINK(\"x\")", "company": "Acme, \"Inc\""}]}"#)

@@ -129,7 +129,7 @@ public struct Engine {
     }
 
     public func leads(_ campaign: Campaign) async throws -> [Lead] {
-        try await store.leads(of: campaign, state: nil, page: PageRequest(limit: 100)).items
+        try await store.leads(of: campaign, state: nil, matching: nil, page: PageRequest(limit: 100)).items
     }
 
     public func date(_ text: String) -> Date { try! Date(text, strategy: .iso8601) }

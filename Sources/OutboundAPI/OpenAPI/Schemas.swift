@@ -75,7 +75,9 @@ enum Schemas {
                 "state": enumeration(["pending", "active", "waiting", "replied", "completed", "failed", "skipped",
                                       "unsubscribed", "bounced", "stopped", "uncertain"]),
                 "reason": nullableString, "added_at": timestamp, "updated_at": timestamp, "contact": ref("Contact"),
-            ], required: ["contact_id", "object", "campaign_id", "state", "reason", "added_at", "updated_at", "contact"]),
+                "current_step": nullableString, "next_step_at": nullableTimestamp,
+            ], required: ["contact_id", "object", "campaign_id", "state", "reason", "added_at", "updated_at", "contact", "current_step",
+                          "next_step_at"]),
             "LeadsInput": [
                 "type": "object", "description": "Exactly one of contact_ids, contacts or list_id",
                 "properties": [

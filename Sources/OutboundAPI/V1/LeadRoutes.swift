@@ -63,6 +63,9 @@ struct LeadBody: ResponseEncodable, Sendable {
     var addedAt: Date
     var updatedAt: Date
     var contact: ContactBody
+    /// The step the lead is at, and when the engine looks at it next.
+    @Nullable var currentStep: String?
+    @Nullable var nextStepAt: Date?
 
     init(_ lead: Lead) {
         contactId = lead.contact.id.rawValue
@@ -72,6 +75,8 @@ struct LeadBody: ResponseEncodable, Sendable {
         addedAt = lead.addedAt
         updatedAt = lead.updatedAt
         contact = ContactBody(lead.contact)
+        currentStep = lead.currentStep
+        nextStepAt = lead.nextStepAt
     }
 }
 

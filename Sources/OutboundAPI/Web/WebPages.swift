@@ -215,11 +215,19 @@ struct WebPages: Sendable {
                 <label>State <select name="state">{{#states}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/states}}</select></label>
                 <button type="submit">Filter</button>
               </form>
+              {{#campaign}}<form method="post" action="/app/campaigns/{{id}}" class="filters" role="search">{{/campaign}}
+                <input type="hidden" name="_csrf" value="{{csrf}}">
+                <label>Search the leads <input type="text" name="q" value="{{query}}" placeholder="name, email, phone, profile, company"></label>
+                <label>State <select name="state">{{#states}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/states}}</select></label>
+                <button type="submit">Search</button>
+              </form>
+              {{#query}}<p>Leads matching “{{query}}”.</p>{{/query}}
               <div class="table"><table>
-                <thead><tr><th>Lead</th><th>State</th><th>Reason</th><th></th></tr></thead>
-                <tbody>{{#leads}}<tr><td>{{name}}<br><small>{{identity}}</small></td><td>{{state}}</td><td>{{reason}}</td><td><a href="/app/campaigns/{{campaignID}}?preview={{contactID}}#preview">Preview</a></td></tr>{{/leads}}</tbody>
+                <thead><tr><th>Lead</th><th>State</th><th>Step</th><th>Next</th><th>Reason</th><th></th></tr></thead>
+                <tbody>{{#leads}}<tr><td>{{name}}<br><small>{{identity}}</small></td><td>{{state}}</td><td>{{step}}</td><td><small>{{nextAt}}</small></td><td>{{reason}}</td><td><a href="/app/campaigns/{{campaignID}}?preview={{contactID}}#preview">Preview</a></td></tr>{{/leads}}</tbody>
               </table></div>
               {{#next}}<p><a href="{{next}}">Next page →</a></p>{{/next}}
+              {{#nextSearch}}{{#campaign}}<form method="post" action="/app/campaigns/{{id}}">{{/campaign}}<input type="hidden" name="_csrf" value="{{csrf}}"><input type="hidden" name="q" value="{{q}}"><input type="hidden" name="state" value="{{state}}"><input type="hidden" name="after" value="{{after}}"><button type="submit">Next page →</button></form>{{/nextSearch}}
             </section>
             {{/content}}{{/layout}}
             """,

@@ -121,6 +121,20 @@ struct WebRoutes {
             }
         }
 
+        // A search of the leads is a form post, so what is searched for stays out of URLs; its
+        // next page is a post too.
+        routes.on(.post, "/app/campaigns/{id}") { request, context in
+            var request = request
+            let posted = try await post(&request, context, id: .campaign)
+            guard case .ok(let session, let user, let id?, let form) = posted else { return posted.answer }
+            do {
+                return try await campaignPage(id, request, session, user,
+                                              search: (form["q"] ?? "", form["state"], form["after"].flatMap { ID($0, kind: .contact) }))
+            } catch is NotFoundError {
+                return notFound(session, user)
+            }
+        }
+
         routes.on(.get, "/app/campaigns/{id}/leads.csv") { request, context in
             guard let (session, user) = try await signedIn(request) else { return WebPages.redirect("/app/login") }
             guard let id = context.parameters.get("id").flatMap({ ID($0, kind: .campaign) }) else { return notFound(session, user) }
@@ -389,7 +403,9 @@ struct WebRoutes {
     }
 
     /// One campaign: its figures, actions per day beside the forecast, its steps, its leads.
-    private func campaignPage(_ id: ID, _ request: Request, _ session: WebSession, _ user: User) async throws -> Response {
+    /// A campaign's page; `search` (a posted form: the text, the state, the page's cursor) narrows its leads.
+    private func campaignPage(_ id: ID, _ request: Request, _ session: WebSession, _ user: User,
+                              search: (query: String, state: String?, after: ID?)? = nil) async throws -> Response {
         let workspace = session.workspaceID
         let (campaign, stats) = try await services.stats.stats(id, in: workspace)
         let now = services.clock.now
@@ -466,12 +482,20 @@ struct WebRoutes {
                 WebPages.values(["class": style, "kind": kind, "path": item.path, "message": item.message])
             }]
         }
-        let state = request.uri.queryParameters.get("state").flatMap(EnrollmentState.init(rawValue:))
-        let after = request.uri.queryParameters.get("after").flatMap { ID($0, kind: .contact) }
-        let leads = try await services.leads.list(of: id, state: state, in: workspace, page: PageRequest(limit: 50, startingAfter: after))
+        let rawState: String? = search.map { $0.state } ?? request.uri.queryParameters.get("state").map { String($0) }
+        let state = rawState.flatMap { EnrollmentState(rawValue: $0) }
+        let after: ID? = search.map { $0.after } ?? request.uri.queryParameters.get("after").flatMap { ID(String($0), kind: .contact) }
+        let query = search?.query.trimmingCharacters(in: .whitespaces) ?? ""
+        let leads = try await services.leads.list(of: id, state: state, matching: query, in: workspace,
+                                                  page: PageRequest(limit: 50, startingAfter: after))
         var next: String?
+        var nextSearch: [String: Any]?
         if leads.hasMore, let last = leads.items.last {
-            next = "/app/campaigns/\(id)?" + (state.map { "state=\($0.rawValue)&" } ?? "") + "after=\(last.contact.id)"
+            if query.isEmpty {
+                next = "/app/campaigns/\(id)?" + (state.map { "state=\($0.rawValue)&" } ?? "") + "after=\(last.contact.id)"
+            } else {
+                nextSearch = WebPages.values(["q": query, "state": state?.rawValue, "after": last.contact.id.rawValue])
+            }
         }
         let states = [("", "Any")] + EnrollmentState.allCases.map { ($0.rawValue, $0.rawValue.capitalized) }
         let percent = stats.replyRate.formatted(.percent.precision(.fractionLength(0...1)))
@@ -490,9 +514,10 @@ struct WebRoutes {
             "leads": leads.items.map { lead -> [String: Any] in
                 let name = [lead.contact.firstName, lead.contact.lastName].compactMap { $0 }.joined(separator: " ")
                 return ["name": name.isEmpty ? "—" : name, "identity": lead.contact.identities.first?.value ?? "",
-                        "state": lead.state.rawValue, "reason": lead.reason ?? "", "contactID": lead.contact.id.rawValue, "campaignID": id.rawValue]
+                        "state": lead.state.rawValue, "reason": lead.reason ?? "", "contactID": lead.contact.id.rawValue, "campaignID": id.rawValue,
+                        "step": lead.currentStep ?? "", "nextAt": lead.nextStepAt.map { Timestamp.iso($0) } ?? ""]
             },
-            "next": next,
+            "next": next, "nextSearch": nextSearch, "query": query.isEmpty ? nil : query,
         ])) { $1 })
     }
 

@@ -25,14 +25,21 @@ public struct Lead: Sendable, Hashable {
     public var reason: String?
     public var addedAt: Date
     public var updatedAt: Date
+    /// The step it is at (nil before it starts).
+    public var currentStep: String?
+    /// When the engine looks at it next (nil when it is ended, in flight, or its campaign is paused).
+    public var nextStepAt: Date?
 
-    public init(contact: Contact, campaignID: ID, state: EnrollmentState, reason: String?, addedAt: Date, updatedAt: Date) {
+    public init(contact: Contact, campaignID: ID, state: EnrollmentState, reason: String?, addedAt: Date, updatedAt: Date,
+                currentStep: String? = nil, nextStepAt: Date? = nil) {
         self.contact = contact
         self.campaignID = campaignID
         self.state = state
         self.reason = reason
         self.addedAt = addedAt
         self.updatedAt = updatedAt
+        self.currentStep = currentStep
+        self.nextStepAt = nextStepAt
     }
 }
 

@@ -58,7 +58,9 @@ public protocol LeadStore: Sendable {
     func insertLeads(_ contacts: [ID], into campaign: Campaign, at: Date) async throws -> Int
     /// Removes leads that have not been contacted; returns the contacts removed.
     func removePendingLeads(_ contacts: [ID], from campaign: Campaign) async throws -> [ID]
-    func leads(of campaign: Campaign, state: EnrollmentState?, page: PageRequest) async throws -> Page<Lead>
+    /// The campaign's leads in the order they joined, in `state` when given, whose name, email,
+    /// phone, profile or company contains `matching` (any case; `%` and `_` are themselves) when given.
+    func leads(of campaign: Campaign, state: EnrollmentState?, matching: String?, page: PageRequest) async throws -> Page<Lead>
     func leadCount(of campaign: Campaign) async throws -> Int
     /// For each lead variable, how many of the campaign's leads have no value for it.
     func leadsLacking(_ variables: [Variable], of campaign: Campaign) async throws -> [Variable: Int]

@@ -128,11 +128,12 @@ public struct LeadService: Sendable {
         try await store.leadCandidates([contact], for: campaign).first?.inCampaign == true
     }
 
-    public func list(of campaignID: ID, state: EnrollmentState?, in workspace: ID, page: PageRequest) async throws -> Page<Lead> {
+    public func list(of campaignID: ID, state: EnrollmentState?, matching: String? = nil, in workspace: ID, page: PageRequest) async throws -> Page<Lead> {
         guard let campaign = try await store.campaign(campaignID, in: workspace) else {
             throw NotFoundError("campaign", id: campaignID.rawValue)
         }
-        return try await store.leads(of: campaign, state: state, page: page)
+        let text = matching?.trimmingCharacters(in: .whitespaces)
+        return try await store.leads(of: campaign, state: state, matching: text?.isEmpty == false ? text : nil, page: page)
     }
 
     /// Brings a campaign's leads in line with its lead rules: members of included lists join,

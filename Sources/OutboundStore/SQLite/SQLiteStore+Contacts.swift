@@ -69,20 +69,28 @@ extension SQLiteStore {
     }
 
     public func searchContacts(_ text: String, in workspace: ID, page: PageRequest) async throws -> Page<Contact> {
-        // `%` and `_` typed by the user are themselves, not wildcards.
-        let pattern = "%" + text.lowercased().replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-            .replacingOccurrences(of: "_", with: "\\_") + "%"
+        let search = Self.contactSearch(text, table: nil)
         return try await read { db in
             let after = try Self.cursorSeq(db, table: "contacts", page: page, workspace: workspace)
-            let fields = ["coalesce(first_name, '') || ' ' || coalesce(last_name, '')", "email", "phone", "linkedin_url", "company"]
             let rows = try Row.fetchAll(db, sql: """
-                SELECT * FROM contacts WHERE workspace_id = ? AND seq > ?
-                  AND (\(fields.map { "lower(coalesce(\($0), '')) LIKE ? ESCAPE '\\'" }.joined(separator: " OR ")))
+                SELECT * FROM contacts WHERE workspace_id = ? AND seq > ? AND \(search.sql)
                 ORDER BY seq LIMIT ?
-                """, arguments: StatementArguments([workspace.rawValue, after] as [any DatabaseValueConvertible]
-                                                    + Array(repeating: pattern, count: fields.count) + [page.limit + 1]))
+                """, arguments: StatementArguments([workspace.rawValue, after] as [any DatabaseValueConvertible] + search.arguments + [page.limit + 1]))
             return Page(items: try rows.prefix(page.limit).map { try Self.contact($0) }, hasMore: rows.count > page.limit)
         }
+    }
+
+    /// A contact's name, email, phone, profile or company containing `text` in any case, as SQL
+    /// on `table`'s columns (its alias, or none) with its arguments. `%` and `_` typed by the user
+    /// are themselves, not wildcards.
+    static func contactSearch(_ text: String, table: String?) -> (sql: String, arguments: [String]) {
+        let pattern = "%" + text.lowercased().replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_") + "%"
+        let column = { (name: String) in table.map { "\($0).\(name)" } ?? name }
+        let fields = ["coalesce(\(column("first_name")), '') || ' ' || coalesce(\(column("last_name")), '')", column("email"), column("phone"),
+                      column("linkedin_url"), column("company")]
+        return ("(" + fields.map { "lower(coalesce(\($0), '')) LIKE ? ESCAPE '\\'" }.joined(separator: " OR ") + ")",
+                Array(repeating: pattern, count: fields.count))
     }
 
     public func contacts(in workspace: ID, page: PageRequest) async throws -> Page<Contact> {

@@ -77,8 +77,9 @@ extension SQLiteStore {
         }
     }
 
-    public func leads(of campaign: Campaign, state: EnrollmentState?, page: PageRequest) async throws -> Page<Lead> {
-        try await read { db in
+    public func leads(of campaign: Campaign, state: EnrollmentState?, matching: String?, page: PageRequest) async throws -> Page<Lead> {
+        let search = matching.map { Self.contactSearch($0, table: "c") }
+        return try await read { db in
             guard let campaignSeq = try Self.seq(of: campaign, db) else { return Page(items: [], hasMore: false) }
             var after: Int64 = 0
             if let cursor = page.startingAfter {
@@ -91,16 +92,17 @@ extension SQLiteStore {
             }
             let rows = try Row.fetchAll(db, sql: """
                 SELECT c.*, e.seq AS enrollment_seq, e.state AS lead_state, e.reason AS lead_reason,
-                       e.created_at AS lead_created_at, e.updated_at AS lead_updated_at
+                       e.created_at AS lead_created_at, e.updated_at AS lead_updated_at, e.node_id AS lead_node, e.due_at AS lead_due
                 FROM enrollments e JOIN contacts c ON c.seq = e.contact_seq
-                WHERE e.campaign_seq = ? AND e.seq > ? \(state == nil ? "" : "AND e.state = ?")
+                WHERE e.campaign_seq = ? AND e.seq > ? \(state == nil ? "" : "AND e.state = ?") \(search.map { "AND \($0.sql)" } ?? "")
                 ORDER BY e.seq LIMIT ?
-                """, arguments: StatementArguments([DatabaseValue(value: campaignSeq)!, after.databaseValue]
-                                                  + (state.map { [$0.rawValue.databaseValue] } ?? []) + [(page.limit + 1).databaseValue]))
+                """, arguments: StatementArguments([campaignSeq, after] as [any DatabaseValueConvertible]
+                                                  + (state.map { [$0.rawValue] } ?? []) + (search?.arguments ?? []) + [page.limit + 1]))
             let leads = try rows.prefix(page.limit).map { row in
-                Lead(contact: try Self.contact(row), campaignID: campaign.id,
-                     state: EnrollmentState(rawValue: row["lead_state"]) ?? .pending, reason: row["lead_reason"],
-                     addedAt: Self.date(row["lead_created_at"] as Int64), updatedAt: Self.date(row["lead_updated_at"] as Int64))
+                let state = EnrollmentState(rawValue: row["lead_state"]) ?? .pending
+                return Lead(contact: try Self.contact(row), campaignID: campaign.id, state: state, reason: row["lead_reason"],
+                            addedAt: Self.date(row["lead_created_at"] as Int64), updatedAt: Self.date(row["lead_updated_at"] as Int64),
+                            currentStep: state == .pending ? nil : row["lead_node"], nextStepAt: Self.date(row["lead_due"] as Int64?))
             }
             return Page(items: leads, hasMore: rows.count > page.limit)
         }
