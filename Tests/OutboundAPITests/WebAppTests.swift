@@ -525,6 +525,9 @@ import OutboundCore
             let rows = actions.text.split(separator: "\r\n")
             #expect(rows.first == "action_id,contact_id,recipient,step,kind,sender_id,state,subject,body,error,attempts,created_at,sent_at")
             #expect(rows.count == 2, "the first lead; the second waits for the pacing gap: \(actions.text)")
+            let running = try await browser.send(.get, "/app/campaigns")
+            #expect(running.text.contains("<th>Next send</th>") && !running.text.contains("<td><small>—</small></td>"),
+                    "the second lead's send is expected: \(running.text)")
             #expect(actions.text.contains(",hello,email,\(sender),sent,Hi Ada,\"Hello, \"\"friend\"\". Reply stop to unsubscribe.\",,1,"))
         }
     }

@@ -124,14 +124,14 @@ struct WebPages: Sendable {
             {{#hasCampaigns}}
             <div class="table">
             <table>
-              <thead><tr><th>Campaign</th><th>Status</th><th>Progress</th><th>Contacted</th><th>Replied</th><th>Bounced</th><th></th></tr></thead>
+              <thead><tr><th>Campaign</th><th>Status</th><th>Progress</th><th>Contacted</th><th>Replied</th><th>Bounced</th><th>Next send</th><th></th></tr></thead>
               <tbody>
               {{#campaigns}}
               <tr>
                 <td><a href="/app/campaigns/{{id}}"><strong>{{name}}</strong></a><br><small>{{channel}}{{#dryRun}} · dry run{{/dryRun}}</small></td>
                 <td><span class="status {{status}}">{{status}}</span></td>
                 <td><progress value="{{finished}}" max="{{targets}}">{{finished}} of {{targets}}</progress> <small>{{finished}} / {{targets}} done</small></td>
-                <td>{{contacted}}</td><td>{{replied}}</td><td>{{bounced}}</td>
+                <td>{{contacted}}</td><td>{{replied}}</td><td>{{bounced}}</td><td><small>{{nextSend}}</small></td>
                 <td>{{#actions}}<form method="post" action="/app/campaigns/{{id}}/{{verb}}"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit">{{label}}</button></form>{{/actions}}</td>
               </tr>
               {{/campaigns}}

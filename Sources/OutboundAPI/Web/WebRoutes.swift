@@ -386,7 +386,9 @@ struct WebRoutes {
         let campaigns = try await Self.everyItem({ try await services.campaigns.list(in: session.workspaceID, page: $0) }, id: \.id)
         for campaign in campaigns where statusFilter.map({ $0 == campaign.status }) ?? true && channelFilter.map({ $0 == campaign.channel }) ?? true {
             let stats = try await services.stats.stats(of: campaign)
+            let nextSend = try await services.stats.nextSend(of: campaign)
             rows.append([
+                "nextSend": nextSend.map { Timestamp.iso($0) } ?? "—",
                 "id": campaign.id.rawValue, "name": campaign.name, "channel": campaign.channel.rawValue, "dryRun": campaign.dryRun,
                 "status": campaign.status.rawValue, "finished": stats.finished, "targets": stats.targets,
                 "contacted": stats.contacted, "replied": stats.signals(.replied), "bounced": stats.leads(.bounced),

@@ -61,6 +61,9 @@ public protocol ActionStore: Sendable {
     func series(ofSender sender: ID, in workspace: ID, from: Date, to: Date, bucketSeconds: Int) async throws -> [(start: Date, actions: Int, signals: [String: Int])]
     /// When each of the campaign's actions was made (sent, sending or uncertain).
     func actionTimes(of campaign: ID, in workspace: ID) async throws -> [Date]
+    /// About when the campaign next sends: over its senders, the later of the sender's next slot and
+    /// its earliest lead of the campaign that is due (nil when none is due).
+    func nextSend(of campaign: ID, in workspace: ID) async throws -> Date?
     /// Leads whose next step is due by `now`, across workspaces (the server's metrics).
     func dueLeadCount(at now: Date) async throws -> Int
     /// What a forecast of `campaign` (as given, not as stored) starts from at `now` (see `EngineState`).

@@ -34,6 +34,12 @@ public struct StatsService: Sendable {
         return both
     }
 
+    /// About when a running campaign next sends (nil when it is not running or nothing is due).
+    public func nextSend(of campaign: Campaign) async throws -> Date? {
+        guard campaign.status == .active else { return nil }
+        return try await store.nextSend(of: campaign.id, in: campaign.workspaceID)
+    }
+
     /// Leads whose next step is due now, in every workspace (an operator's metric).
     public func leadsDueNow() async throws -> Int {
         try await store.dueLeadCount(at: clock.now)

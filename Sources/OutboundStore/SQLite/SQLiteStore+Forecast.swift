@@ -12,6 +12,30 @@ extension SQLiteStore {
         }
     }
 
+    public func nextSend(of campaign: ID, in workspace: ID) async throws -> Date? {
+        try await read { db in
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, priority FROM campaigns WHERE id = ? AND workspace_id = ?"),
+                                             arguments: [campaign.rawValue, workspace.rawValue]) else { return nil }
+            let campaignSeq: Int64 = row[0], priority: Int = row[1]
+            var soonest: Int64?
+            for sender in try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT s.seq, s.next_slot_at, s.pacing_until FROM campaign_senders cs JOIN senders s ON s.seq = cs.sender_seq
+                WHERE cs.campaign_seq = ? AND s.status = 'active'
+                """), arguments: [campaignSeq]) {
+                // The due index at the campaign's priority, each lane in due order: the first lead of this campaign.
+                for lane in 0...1 {
+                    guard let due = try Int64.fetchOne(db.cachedStatement(sql: """
+                        SELECT due_at FROM enrollments WHERE sender_seq = ? AND priority = ? AND lane = ? AND due_at IS NOT NULL AND campaign_seq = ?
+                        ORDER BY due_at LIMIT 1
+                        """), arguments: [sender[0] as Int64, priority, lane, campaignSeq]) else { continue }
+                    let at = max(due, (sender[1] as Int64?) ?? (sender[2] as Int64?) ?? due)
+                    soonest = min(soonest ?? at, at)
+                }
+            }
+            return soonest.map(Self.date)
+        }
+    }
+
     public func dueLeadCount(at now: Date) async throws -> Int {
         try await read { db in
             try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM enrollments WHERE due_at IS NOT NULL AND due_at <= ?"),
