@@ -29,17 +29,8 @@ struct APIBench: AsyncParsableCommand {
         let campaign = try built.campaigns.first.orThrow("the bench workspace has no campaign")
         if !json { emitError("built \(leads) leads on one campaign in \(String(format: "%.1f", built.seconds)) s") }
 
-        let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        // The bench measures the server, not the per-key rate limit: its key may send anything.
-        let app = buildApplication(services: built.services,
-                                   configuration: ServerConfiguration(host: "127.0.0.1", port: 0, logLevel: .error, requestRate: .unthrottled),
-                                   onServerRunning: { port in portContinuation.yield(port) })
-        let group = ServiceGroup(configuration: .init(services: [app], logger: .init(label: "bench")))
-        let server = Task { try await group.run() }
-        defer { server.cancel() }
-        var ports = portStream.makeAsyncIterator()
-        let port = try await ports.next().orThrow("the server did not start")
-        let base = "http://127.0.0.1:\(port)"
+        let server = try await BenchServer.start(built.services)
+        let base = server.base
 
         let targets: [Target] = [
             Target(name: "healthz", method: "GET", path: "/healthz"),
@@ -63,8 +54,7 @@ struct APIBench: AsyncParsableCommand {
             emit(String(format: #"{"bench":"api","route":"%@","driver":"%@","requests_per_s":%.0f,"p99_ms":%.2f,"ratio_to_healthz":%.3f,"bytes_per_response":%.0f,"errors":%d}"#,
                         target.name, useWrk ? "wrk" : "client", result.perSecond, result.p99Milliseconds, ratio, result.bytesPerResponse, result.errors))
         }
-        await group.triggerGracefulShutdown()
-        _ = try? await server.value
+        await server.stop()
     }
 
     struct Target {

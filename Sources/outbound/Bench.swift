@@ -3,6 +3,7 @@ import Foundation
 import OutboundAPI
 import OutboundCore
 import OutboundStore
+import ServiceLifecycle
 
 /// `outbound bench …`: our figure next to the physical limit measured in the same run (docs/ARCHITECTURE.md §8).
 struct Bench: AsyncParsableCommand {
@@ -233,6 +234,34 @@ struct IdleTickBench: AsyncParsableCommand {
         samples.sort()
         emit(String(format: #"{"bench":"idle-tick","leads":%d,"tick_ms_p50":%.3f,"tick_ms_p99":%.3f}"#,
                     leads, samples[samples.count / 2], samples[min(samples.count - 1, samples.count * 99 / 100)]))
+    }
+}
+
+/// The real server over `services` on a free loopback port, for the benches that drive it over
+/// HTTP. It measures the server, not the per-key rate limit: any key may send anything.
+struct BenchServer {
+    let base: String
+    private let group: ServiceGroup
+    private let running: Task<Void, Error>
+
+    static func start(_ services: Services) async throws -> BenchServer {
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let app = buildApplication(services: services,
+                                   configuration: ServerConfiguration(host: "127.0.0.1", port: 0, logLevel: .error, requestRate: .unthrottled),
+                                   onServerRunning: { port in portContinuation.yield(port) })
+        let group = ServiceGroup(configuration: .init(services: [app], logger: .init(label: "bench")))
+        let running = Task { try await group.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else {
+            running.cancel()
+            throw ValidationError("the server did not start")
+        }
+        return BenchServer(base: "http://127.0.0.1:\(port)", group: group, running: running)
+    }
+
+    func stop() async {
+        await group.triggerGracefulShutdown()
+        _ = try? await running.value
     }
 }
 

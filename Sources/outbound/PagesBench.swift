@@ -71,15 +71,8 @@ struct PagesBench: AsyncParsableCommand {
 
     /// Serves `services`, signs in, and times each page `requests` times in turn.
     private func measure(_ size: String, services: Services, password: String, pages: [(String, String)]) async throws {
-        let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = buildApplication(services: services,
-                                   configuration: ServerConfiguration(host: "127.0.0.1", port: 0, logLevel: .error, requestRate: .unthrottled),
-                                   onServerRunning: { port in portContinuation.yield(port) })
-        let group = ServiceGroup(configuration: .init(services: [app], logger: .init(label: "bench")))
-        let server = Task { try await group.run() }
-        defer { server.cancel() }
-        var ports = portStream.makeAsyncIterator()
-        let base = "http://127.0.0.1:\(try await ports.next().orThrow("the server did not start"))"
+        let server = try await BenchServer.start(services)
+        let base = server.base
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow  // the sign-in answers 303 with the session cookie
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
@@ -88,10 +81,10 @@ struct PagesBench: AsyncParsableCommand {
             try await client.shutdown()
         } catch {
             try? await client.shutdown()
+            await server.stop()
             throw error
         }
-        await group.triggerGracefulShutdown()
-        _ = try? await server.value
+        await server.stop()
     }
 
     private func time(_ size: String, pages: [(String, String)], base: String, client: HTTPClient, password: String) async throws {
