@@ -99,6 +99,9 @@ struct EngineRoutes {
             let workspace = try context.workspace()
             let campaign = try context.parameters.id(kind: .campaign, resource: "campaign")
             let contact = try context.parameters.id("contact_id", kind: .contact, resource: "lead")
+            // Another workspace's campaign or contact is not found before the body is judged.
+            _ = try await services.campaigns.get(campaign, in: workspace)
+            _ = try await services.contacts.get(contact, in: workspace)
             let body = try await request.jsonBody(context: context)
             let text = body.string("text")
             try body.finish()
