@@ -330,4 +330,36 @@ import Testing
         #expect(try await mailboxes.watchedSenders().isEmpty)
         #expect(try await engine.store.mailboxState(of: sender.id) == nil, "the mailbox goes with its sender")
     }
+
+    @Test func aMessageReadAgainAfterACrashBeforeItsUIDWasSavedCountsOnce() async throws {
+        let engine = try await Engine.make()
+        defer { engine.cleanup() }
+        let sender = try await engine.emailSender("Sam", gap: 0)
+        let campaign = try await engine.emailCampaign("Twice", senders: [sender], nodes: [
+            Node(id: "n1", kind: .email(EmailStep(subject: "Hello", body: "Hi")), next: "n2"),
+            Node(id: "n2", kind: .delay(minutes: 1440), next: "n3"),
+            Node(id: "n3", kind: .email(EmailStep(subject: "", body: "Bump", isReply: true)), next: "n4"),
+            Node(id: "n4", kind: .end),
+        ])
+        let contacts = try await engine.addLeads(2, to: campaign)
+        _ = try await engine.services.lifecycle.launch(campaign.id, in: engine.workspace)
+        try await engine.run(until: engine.date("2026-11-30T14:30:00Z"))
+        // Matched by address only (no References): nothing but the receipt tells the two reads apart.
+        let reply = InboundEmail(from: "Lead <\(contacts[0].email ?? "")>", text: "Sure, Tuesday.")
+        let away = InboundEmail(from: contacts[1].email ?? "", subject: "Out of office", text: "Back Monday", isAutomatic: true)
+        for _ in 0..<2 {
+            // The UID is saved after the effects: a crash between them reads the message again.
+            try await engine.services.inbound.receiveEmail(reply, to: sender, receipt: "imap:\(sender.id.rawValue):9:41")
+            try await engine.services.mailboxes.received(away, uid: 42, uidValidity: 9, to: sender)
+        }
+        let stats = try await engine.store.campaignStats(campaign.id, in: engine.workspace)
+        #expect(stats.signals(.replied) == 1 && stats.signals(.autoReplied) == 1, "\(stats.signals)")
+        let events = try await engine.services.events.list(in: engine.workspace, afterSeq: nil, types: ["reply.*"], limit: 50).items
+        #expect(events.count == 2, "one reply.received, one reply.automatic: \(events.map(\.type))")
+        let messages = try await engine.store.inboxMessages(campaign: campaign.id, contact: contacts[0].id, in: engine.workspace)
+        #expect(messages.filter { !$0.fromUs }.count == 1)
+        // Another message of the same lead is a reply of its own.
+        try await engine.services.mailboxes.received(reply, uid: 43, uidValidity: 9, to: sender)
+        #expect(try await engine.store.campaignStats(campaign.id, in: engine.workspace).signals(.replied) == 2)
+    }
 }

@@ -26,7 +26,7 @@ import OutboundCore
     @Test func opensWithWALForeignKeysAndEveryMigration() throws {
         let temp = TemporaryDatabase()
         let store = try SQLiteStore(path: temp.path)
-        #expect(try store.appliedMigrations() == ["v1-foundation", "v2-contacts-lists-leads", "v3-sequences", "v4-engine", "v5-automations", "v6-channels", "v7-users", "v8-engine-throughput", "v9-rebalance-steps", "v10-follow-ups-first", "v11-opaque-idempotent-replies", "v12-leads-in-order", "v13-key-rate-limits", "v14-event-log-and-webhooks", "v15-mailboxes-and-members", "v16-web-app"])
+        #expect(try store.appliedMigrations() == ["v1-foundation", "v2-contacts-lists-leads", "v3-sequences", "v4-engine", "v5-automations", "v6-channels", "v7-users", "v8-engine-throughput", "v9-rebalance-steps", "v10-follow-ups-first", "v11-opaque-idempotent-replies", "v12-leads-in-order", "v13-key-rate-limits", "v14-event-log-and-webhooks", "v15-mailboxes-and-members", "v16-web-app", "v17-inbound-receipts"])
         let journal = try store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         let foreignKeys = try store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA foreign_keys") }
         let synchronous = try store.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }

@@ -157,6 +157,9 @@ public struct SignalEffects: Sendable {
     public var listRemovals: [(list: ID, contact: ID)] = []
     /// The text of the inbound message (a reply's words), logged with its events.
     public var text: String?
+    /// The inbound message's name (`InboundEvent.receipt`): when it was recorded before, nothing
+    /// is applied again.
+    public var receipt: String?
 
     public init() {}
 }

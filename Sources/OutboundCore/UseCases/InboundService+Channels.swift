@@ -105,22 +105,27 @@ extension InboundService {
     /// An email to a sender's mailbox: a bounce report bounces its lead; an automatic answer is
     /// recorded as `auto_replied`; anything else is a reply. Both are matched by the Message-IDs
     /// they answer first, then by the sender's address.
+    /// `receipt` names the message (see `InboundEvent.receipt`).
     @discardableResult
-    public func receiveEmail(_ email: InboundEmail, to sender: Sender) async throws -> Int {
+    public func receiveEmail(_ email: InboundEmail, to sender: Sender, receipt: String? = nil) async throws -> Int {
         if let report = email.report {
             guard report.isBounce else { return 0 }
+            var event = InboundEvent(type: .bounced, identity: report.recipient)
+            event.receipt = receipt
             if let actionID = try await knownAction(in: report.messageIDs + email.references, workspace: sender.workspaceID) {
-                return try await receive(InboundEvent(type: .bounced, actionID: actionID), in: sender.workspaceID)
+                event.actionID = actionID
+                event.identity = nil
             }
-            return try await receive(InboundEvent(type: .bounced, identity: report.recipient), in: sender.workspaceID)
+            return try await receive(event, in: sender.workspaceID)
         }
         let type: SignalType = email.isAutomatic ? .autoReplied : .replied
         if let actionID = try await knownAction(in: email.references, workspace: sender.workspaceID) {
-            return try await receive(InboundEvent(type: type, actionID: actionID, senderID: sender.id, text: email.text),
-                                     in: sender.workspaceID)
+            var event = InboundEvent(type: type, actionID: actionID, senderID: sender.id, text: email.text)
+            event.receipt = receipt
+            return try await receive(event, in: sender.workspaceID)
         }
         guard let address = Identity.email(Self.addressPart(of: email.from)) else { throw ValidationError("from", "is not an email address") }
-        return try await reply(identity: address, sender: sender, text: email.text, type: type)
+        return try await reply(identity: address, sender: sender, text: email.text, type: type, receipt: receipt)
     }
 
     /// `Jane Doe <jane@example.com>` → `jane@example.com` (the angle-bracketed part, else all of it).
@@ -152,9 +157,13 @@ extension InboundService {
 
     /// A reply from `identity`: to the leads this sender talks to, or any lead with it.
     @discardableResult
-    private func reply(identity: String, sender: Sender, text: String?, type: SignalType = .replied) async throws -> Int {
-        let touched = try await receive(InboundEvent(type: type, senderID: sender.id, identity: identity, text: text), in: sender.workspaceID)
+    private func reply(identity: String, sender: Sender, text: String?, type: SignalType = .replied, receipt: String? = nil) async throws -> Int {
+        var event = InboundEvent(type: type, senderID: sender.id, identity: identity, text: text)
+        event.receipt = receipt
+        let touched = try await receive(event, in: sender.workspaceID)
         if touched > 0 { return touched }
-        return try await receive(InboundEvent(type: type, identity: identity, text: text), in: sender.workspaceID)
+        // Nothing matched, so nothing was recorded under the receipt: the wider match may use it.
+        event.senderID = nil
+        return try await receive(event, in: sender.workspaceID)
     }
 }

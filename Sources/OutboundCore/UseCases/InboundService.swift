@@ -12,6 +12,9 @@ public struct InboundEvent: Sendable {
     public var at: Date?
     /// The message's text, when it has one (a reply); it goes into the `reply.received` event.
     public var text: String?
+    /// Names the message it came in (a mailbox's UID): its effects are recorded with it, once —
+    /// reading the same message again (after a crash before its UID was saved) changes nothing.
+    public var receipt: String?
 
     public init(type: SignalType, actionID: ID? = nil, senderID: ID? = nil, campaignID: ID? = nil, identity: String? = nil, at: Date? = nil,
                 text: String? = nil) {
@@ -54,6 +57,7 @@ public struct InboundService: Sendable {
         var effects = Reactions.react(to: targets, at: now)
         effects.fired = []
         effects.text = event.text.map { String($0.prefix(20_000)) }
+        effects.receipt = event.receipt
         if targets.isEmpty, event.type == .unsubscribed || event.type == .bounced, let (kind, value) = identity {
             effects.suppressions.append(Suppression(id: .generate(.suppression), workspaceID: workspace, kind: Suppression.Kind(kind),
                                                     value: value, reason: event.type.rawValue, createdAt: now))

@@ -90,7 +90,9 @@ public struct MailboxService: Sendable {
     /// that names no lead changes nothing but is still remembered as read.
     public func received(_ email: InboundEmail, uid: Int64, uidValidity: Int64, to sender: Sender) async throws {
         do {
-            _ = try await inbound.receiveEmail(email, to: sender)
+            // Named by its place in the mailbox: read again after a crash before the UID below is
+            // saved, it changes nothing.
+            _ = try await inbound.receiveEmail(email, to: sender, receipt: "imap:\(sender.id.rawValue):\(uidValidity):\(uid)")
         } catch is ValidationError {
             // Not from an address (a malformed `From`): nothing to match it to.
         }

@@ -449,6 +449,11 @@ extension SQLiteStore {
                 """)
             try InboxSchema.migrate(db)
         }
+        migrator.registerMigration("v17-inbound-receipts") { db in
+            // The inbound messages whose effects are recorded (`SignalEffects.receipt`): a mailbox
+            // message read again after a crash is applied once.
+            try db.execute(sql: "CREATE TABLE inbound_receipts (key TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID")
+        }
         return migrator
     }()
 }

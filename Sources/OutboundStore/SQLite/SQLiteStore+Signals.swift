@@ -23,6 +23,13 @@ extension SQLiteStore {
 
     public func applySignals(_ effects: SignalEffects, at now: Date) async throws {
         try await write { db in
+            // A message recorded before (its receipt is there) is applied once; one that matched
+            // nothing records nothing, so a wider match may still take it.
+            if let receipt = effects.receipt, !effects.observed.isEmpty || !effects.suppressions.isEmpty {
+                try db.cachedStatement(sql: "INSERT OR IGNORE INTO inbound_receipts (key, at) VALUES (?, ?)")
+                    .execute(arguments: [receipt, Self.millis(now)])
+                if db.changesCount == 0 { return }
+            }
             var ledger = CounterLedger()
             try Self.applySignals(effects, db, at: now, ledger: &ledger)
             try ledger.flush(db)
