@@ -187,6 +187,7 @@ import OutboundCore
             _ = try await browser.signIn("ann@acme.example", "correct horse battery")
             let list = try await browser.send(.get, "/app/campaigns")
             #expect(list.text.contains("href=\"/app/campaigns/\(campaign)\""))
+            #expect(list.text.contains("<body data-refresh=\"15\">"), "the list takes its figures anew")
             let page = try await browser.send(.get, "/app/campaigns/\(campaign)")
             #expect(page.status == .ok)
             #expect(page.text.contains("<h1>Founders &lt;b&gt;2027&lt;/b&gt;</h1>"))
@@ -212,7 +213,7 @@ import OutboundCore
             // Searching the leads: a post, so the words stay out of the URL.
             let found = try await browser.send(.post, "/app/campaigns/\(campaign)", form: [("_csrf", try Browser.csrf(in: page.text)), ("q", "LOVELACE")])
             #expect(found.status == .ok && found.text.contains("ada@example.com") && !found.text.contains("<small>grace@example.com</small>"))
-            #expect(found.text.contains("Leads matching “LOVELACE”."))
+            #expect(found.text.contains("Leads matching “LOVELACE”.") && found.text.contains("<body>"), "a search result is not refreshed away")
             let none = try await browser.send(.post, "/app/campaigns/\(campaign)", form: [("_csrf", try Browser.csrf(in: page.text)), ("q", "%")])
             #expect(!none.text.contains("<small>ada@example.com</small>"), "% is a character, not a wildcard")
             #expect(try await browser.send(.post, "/app/campaigns/\(campaign)", form: [("_csrf", "forged"), ("q", "a")]).status == .forbidden)

@@ -64,7 +64,7 @@ struct WebPages: Sendable {
             <link rel="icon" href="/assets/icon.svg" type="image/svg+xml">
             <script src="/assets/app.js" defer></script>
             </head>
-            <body>
+            <body{{#refresh}} data-refresh="{{refresh}}"{{/refresh}}>
             {{#user}}
             <header>
               <a class="brand" href="/app/campaigns">Outbound</a>
@@ -473,12 +473,37 @@ struct WebPages: Sendable {
         stroke-linecap="round"/></svg>
         """
 
-    /// The only script, by hand (no build chain): a form marked `data-progress` is sent with
+    /// How often a page marked `data-refresh` takes its figures anew.
+    static let refreshSeconds = 15
+
+    /// The only script, by hand (no build chain): a page marked `data-refresh` takes its figures
+    /// anew every so often (the same page fetched, its `<main>` swapped in); a form marked `data-progress` is sent with
     /// XMLHttpRequest to show how much of the file is uploaded — the server imports rows as they
     /// arrive, so that is how far the import is — then the page goes where the server answers.
     /// Without it the form posts as usual.
     static let script = """
         document.addEventListener("DOMContentLoaded", () => {
+          // A page marked data-refresh (the campaigns, a running campaign, the inbox) takes its
+          // figures anew every so many seconds: the same page fetched, its <main> put in place of
+          // this one — unless the tab is hidden or a form is being filled in.
+          const period = Number(document.body.dataset.refresh || 0);
+          const refresh = async () => {
+            if (document.hidden || document.activeElement?.closest("main form")) return false;
+            try {
+              const answer = await fetch(window.location.href, { headers: { Accept: "text/html" } });
+              if (!answer.ok || answer.redirected) return false;
+              const fresh = new DOMParser().parseFromString(await answer.text(), "text/html").querySelector("main");
+              if (!fresh) return false;
+              document.querySelector("main").replaceWith(fresh);
+              return true;
+            } catch (error) {
+              return false;  // offline for a moment: the next turn tries again
+            }
+          };
+          if (period > 0) {
+            setInterval(refresh, period * 1000);
+            window.outboundRefresh = refresh;  // the browser test calls it rather than wait
+          }
           for (const form of document.querySelectorAll("form[data-progress]")) {
             form.addEventListener("submit", (event) => {
               event.preventDefault();

@@ -399,6 +399,7 @@ struct WebRoutes {
         let channels = [("", "Any")] + CampaignChannel.allCases.map { ($0.rawValue, $0.rawValue.capitalized) }
         return pages.render("campaigns", layout(session, user, title: "Campaigns").merging(WebPages.values([
             "notice": notice, "campaigns": rows, "hasCampaigns": !rows.isEmpty, "filtered": statusFilter != nil || channelFilter != nil,
+            "refresh": notice == nil ? WebPages.refreshSeconds : nil,
             "statuses": statuses.map { ["value": $0.0, "label": $0.1, "selected": $0.0 == (statusFilter?.rawValue ?? "")] },
             "channels": channels.map { ["value": $0.0, "label": $0.1, "selected": $0.0 == (channelFilter?.rawValue ?? "")] },
         ])) { $1 }, status: status)
@@ -502,6 +503,7 @@ struct WebRoutes {
         let states = [("", "Any")] + EnrollmentState.allCases.map { ($0.rawValue, $0.rawValue.capitalized) }
         let percent = stats.replyRate.formatted(.percent.precision(.fractionLength(0...1)))
         return pages.render("campaign", layout(session, user, title: campaign.name).merging(WebPages.values([
+            "refresh": search == nil && campaign.status == .active ? WebPages.refreshSeconds : nil,
             "campaign": [
                 "id": campaign.id.rawValue, "name": campaign.name, "status": campaign.status.rawValue, "channel": campaign.channel.rawValue,
                 "dryRun": campaign.dryRun, "targets": stats.targets, "finished": stats.finished, "contacted": stats.contacted,
@@ -583,6 +585,7 @@ struct WebRoutes {
         }
         return pages.render("inbox", layout(session, user, title: "Inbox").merging(WebPages.values([
             "threads": rows, "hasThreads": !rows.isEmpty, "showingDone": done, "next": next,
+            "refresh": before == nil ? WebPages.refreshSeconds : nil,
         ])) { $1 })
     }
 
