@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -38,6 +39,16 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Sources/OutboundStore"
+        ),
+        // The PostgreSQL store, being built one part of the core's `Store` at a time (issue 17).
+        .target(
+            name: "OutboundPostgres",
+            dependencies: [
+                "OutboundCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/OutboundPostgres"
         ),
         .target(
             name: "OutboundChannels",
@@ -99,10 +110,11 @@ let package = Package(
             path: "Tests/OutboundCoreTests"
         ),
         // What several test targets share: the engine harness on a virtual clock, and outside
-        // test peers (an SMTP server) that skip or fail as `Scripts/test` decides.
+        // test peers (SMTP, IMAP, PostgreSQL, a browser) that skip or fail as `Scripts/test` decides.
         .target(
             name: "OutboundTestSupport",
-            dependencies: ["OutboundCore", "OutboundChannels", "OutboundStore", "OutboundAPI"],
+            dependencies: ["OutboundCore", "OutboundChannels", "OutboundStore", "OutboundAPI",
+                           .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")],
             path: "Tests/Support"
         ),
         .testTarget(
@@ -128,7 +140,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OutboundStoreTests",
-            dependencies: ["OutboundCore", "OutboundStore"],
+            dependencies: ["OutboundTestSupport", "OutboundCore", "OutboundStore", "OutboundPostgres"],
             path: "Tests/OutboundStoreTests"
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import Foundation
+import OutboundTestSupport
 import NIOSSL
 import OutboundCore
 

@@ -1,4 +1,5 @@
 import Foundation
+import OutboundTestSupport
 import OutboundCore
 
 /// A real SMTP server (Python's aiosmtpd, `Scripts/smtp-sink`) on a free loopback port, which
@@ -82,39 +83,6 @@ final class SMTPSink: @unchecked Sendable {
         smtp.password = .value(password)
         return smtp
     }
-}
-
-/// Starts a test server script (`python3 <arguments>`) and waits for its `READY …` line: the
-/// process and that line's words. Its stderr is not the test's own: a server still holding it
-/// would keep `swift test` waiting.
-func startServerScript(_ arguments: [String], name: String, hint: String) throws -> (Process, [Substring]) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3"] + arguments
-    let stdout = Pipe()
-    process.standardOutput = stdout
-    process.standardInput = Pipe()
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    return (process, try readyLine(of: stdout, script: name, hint: hint))
-}
-
-/// The words of the `READY …` line a test server script prints once it listens.
-func readyLine(of stdout: Pipe, script: String, hint: String) throws -> [Substring] {
-    var seen = ""
-    while !seen.contains("\n") {
-        let chunk = stdout.fileHandleForReading.availableData
-        if chunk.isEmpty { throw SinkError("\(script) exited before it was ready (\(hint))") }
-        seen += String(decoding: chunk, as: UTF8.self)
-    }
-    let words = seen.split(separator: "\n").first?.split(separator: " ") ?? []
-    guard words.first == "READY" else { throw SinkError("\(script) said: \(seen)") }
-    return words
-}
-
-struct SinkError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// Decodes RFC 2047 `=?UTF-8?B?…?=` words (the test's own reader, independent of the writer).

@@ -1,4 +1,5 @@
 import Foundation
+import OutboundTestSupport
 import OutboundChannels
 import OutboundCore
 import Testing

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// An outside program some tests need (an SMTP server, later PostgreSQL and a browser).
+/// An outside program some tests need (an SMTP server, an IMAP server, PostgreSQL, a browser).
 ///
 /// Under plain `swift test` a suite whose peer is missing reports itself skipped in one line
 /// naming the command that provides it. Under `Scripts/test` (which installs every peer and sets
@@ -27,6 +27,11 @@ public struct TestPeer: Sendable {
     public static let chromium = TestPeer(name: "Chromium and websocket-client",
                                           probe: ["sh", "-c", "command -v chromium && python3 -c 'import websocket'"],
                                           install: "apt-get install chromium && python3 -m pip install websocket-client")
+
+    /// PostgreSQL's server binaries (Debian's postgresql package), which `Scripts/postgres-server` runs.
+    public static let postgres = TestPeer(name: "PostgreSQL (the postgresql package's server binaries)",
+                                          probe: ["sh", "-c", "ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb"],
+                                          install: "apt-get install postgresql")
 
     /// Whether missing peers fail the run instead of skipping (set by `Scripts/test`).
     public static var required: Bool { ProcessInfo.processInfo.environment["OUTBOUND_TEST_PEERS"] == "required" }

@@ -4,31 +4,13 @@ import Foundation
 /// from another workspace reads as absent. Each method is one transaction: it applies whole
 /// or not at all.
 ///
-/// Implementations: `SQLiteStore` (embedded default) and, later, `PostgresStore`.
-public protocol Store: ContactStore, LeadStore, EngineStore, InboundStore, ActionStore, EventStore, MailboxStore, LinkedInMemberStore, WebSessionStore, InboxStore, ManualActionStore {
-    /// Where the data lives, as an operator would look for it (an absolute file path).
-    var location: String { get }
+/// Implementations: `SQLiteStore` (embedded default); `PostgresStore` is being built one part
+/// (protocol) at a time — `WorkspaceStore` so far (docs/ARCHITECTURE.md §9).
+public protocol Store: WorkspaceStore, ContactStore, LeadStore, EngineStore, InboundStore, ActionStore, EventStore, MailboxStore, LinkedInMemberStore, WebSessionStore, InboxStore, ManualActionStore {
+    // MARK: Workspaces
 
-    // MARK: Workspaces and keys
-
-    /// Inserts a workspace and its first key together.
-    func insertWorkspace(_ workspace: Workspace, firstKey: ApiKey) async throws
-    func workspace(_ id: ID) async throws -> Workspace?
-    func workspaceCount() async throws -> Int
-    /// The first `limit` workspaces' IDs, oldest first (the CLI picks the only one).
-    func workspaceIDs(limit: Int) async throws -> [ID]
     /// Every workspace with how much it holds, oldest first (`outbound workspace list`).
     func workspaceSummaries() async throws -> [WorkspaceSummary]
-    func updateWorkspace(_ workspace: Workspace) async throws
-    /// A random key made once per database, for keyed hashes of erased identities.
-    func instanceSecret() async throws -> [UInt8]
-
-    func insertApiKey(_ key: ApiKey) async throws
-    /// The key whose secret hashes to `hash`, revoked or not.
-    func apiKey(hash: String) async throws -> ApiKey?
-    func apiKeys(in workspace: ID, page: PageRequest) async throws -> Page<ApiKey>
-    /// Marks a key revoked at `at` (once; a second revoke keeps the first time); nil if unknown.
-    func revokeApiKey(_ id: ID, in workspace: ID, at: Date) async throws -> ApiKey?
 
     // MARK: Senders
 

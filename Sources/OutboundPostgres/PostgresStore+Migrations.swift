@@ -1,0 +1,84 @@
+import Foundation
+import OutboundCore
+import PostgresNIO
+
+// The PostgreSQL schema, migration by migration (its own list: PostgreSQL's types and DDL are not
+// SQLite's). Every pending migration runs in one transaction under an advisory lock, so servers
+// starting together on one database migrate it once, and a failed migration leaves nothing half
+// done. Applied names are kept in `schema_migrations`.
+
+extension PostgresStore {
+    /// Each migration: a name and its statements, in order. Never edit one that has shipped; add one.
+    static let migrations: [(name: String, statements: [String])] = [
+        ("v1-workspaces-and-keys", [
+            "CREATE TABLE instance (key text PRIMARY KEY, value bytea NOT NULL)",
+            """
+            CREATE TABLE workspaces (
+                seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                id text NOT NULL UNIQUE,
+                name text NOT NULL,
+                default_phone_region text NOT NULL DEFAULT 'US',
+                daily_quota integer,
+                created_at bigint NOT NULL,
+                updated_at bigint NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE api_keys (
+                seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                id text NOT NULL UNIQUE,
+                workspace_id text NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+                name text NOT NULL,
+                prefix text NOT NULL,
+                hash text NOT NULL UNIQUE,
+                created_at bigint NOT NULL,
+                revoked_at bigint,
+                rate_per_second integer,
+                rate_burst integer
+            )
+            """,
+            "CREATE INDEX api_keys_workspace ON api_keys (workspace_id, seq)",
+        ]),
+    ]
+
+    /// Brings the schema up to date; returns the names of the migrations it applied.
+    @discardableResult
+    func migrate() async throws -> [String] {
+        try await transaction { connection in
+            let logger = self.logger
+            // One migrator at a time across every process on this database.
+            try await connection.query("SELECT pg_advisory_xact_lock(7031996)", logger: logger)
+            try await connection.query("""
+                CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())
+                """, logger: logger)
+            var applied: Set<String> = []
+            for try await name in try await connection.query("SELECT name FROM schema_migrations", logger: logger).decode(String.self) {
+                applied.insert(name)
+            }
+            var ran: [String] = []
+            for migration in Self.migrations where !applied.contains(migration.name) {
+                for statement in migration.statements {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query("INSERT INTO schema_migrations (name) VALUES (\(migration.name))", logger: logger)
+                ran.append(migration.name)
+            }
+            // The database's own secret (keyed hashes of erased identities), made once.
+            var generator = SystemRandomNumberGenerator()
+            let secret = Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+            try await connection.query("""
+                INSERT INTO instance (key, value) VALUES ('identity_hash_key', \(secret)) ON CONFLICT (key) DO NOTHING
+                """, logger: logger)
+            return ran
+        }
+    }
+
+    /// Names of the migrations applied to this database, in the order they were listed.
+    public func appliedMigrations() async throws -> [String] {
+        var applied: Set<String> = []
+        for try await name in try await client.query("SELECT name FROM schema_migrations", logger: logger).decode(String.self) {
+            applied.insert(name)
+        }
+        return Self.migrations.map(\.name).filter(applied.contains)
+    }
+}

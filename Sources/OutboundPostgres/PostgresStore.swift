@@ -1,0 +1,76 @@
+import Foundation
+import Logging
+import OutboundCore
+import PostgresNIO
+
+/// Outbound's data on a PostgreSQL server, through PostgresNIO's connection pool
+/// (docs/ARCHITECTURE.md §9). It is being built one part of the core's `Store` at a time, each
+/// part passing the same tests as `SQLiteStore`; so far `WorkspaceStore`. Times are stored as
+/// milliseconds since 1970 (`bigint`), as in the SQLite file, so a move copies them unchanged.
+public final class PostgresStore: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+    private let running: Task<Void, Never>
+    /// The URL without its password.
+    public let location: String
+
+    /// Connects to `url` (`postgres://user:password@host:port/database`, `?sslmode=disable|prefer|require`;
+    /// `disable` unless said) and brings the schema up to date (`migrate`).
+    public init(url: String, logger: Logger = Logger(label: "outbound.postgres")) async throws {
+        let (configuration, location) = try Self.configuration(from: url)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        self.logger = logger
+        self.location = location
+        running = Task { await client.run() }
+        do {
+            try await migrate()
+        } catch {
+            running.cancel()
+            throw error
+        }
+    }
+
+    /// Closes the pool's connections.
+    public func close() {
+        running.cancel()
+    }
+
+    /// The pool's configuration from a `postgres://` (or `postgresql://`) URL, and the URL as it
+    /// is shown (no password). A wrong URL is a `ValidationError` on `database`.
+    static func configuration(from url: String) throws -> (PostgresClient.Configuration, String) {
+        guard let parts = URLComponents(string: url), let scheme = parts.scheme?.lowercased(), scheme == "postgres" || scheme == "postgresql",
+              let host = parts.host, !host.isEmpty
+        else { throw ValidationError("database", "must be a postgres://user:password@host:port/database URL") }
+        let user = parts.user.flatMap { $0.removingPercentEncoding } ?? "postgres"
+        let password = parts.password.flatMap { $0.removingPercentEncoding }
+        let database = parts.path.split(separator: "/").first.map(String.init) ?? user
+        let tls: PostgresClient.Configuration.TLS
+        switch parts.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "disable" {
+        case "disable": tls = .disable
+        case "prefer", "allow": tls = .prefer(.makeClientConfiguration())
+        case "require", "verify-ca", "verify-full": tls = .require(.makeClientConfiguration())
+        case let other: throw ValidationError("database", "sslmode \(other) is not one of disable, prefer, require")
+        }
+        var configuration = PostgresClient.Configuration(host: host, port: parts.port ?? 5432, username: user, password: password,
+                                                         database: database, tls: tls)
+        configuration.options.maximumConnections = 20
+        return (configuration, "postgres://\(user)@\(host):\(parts.port ?? 5432)/\(database)")
+    }
+
+    /// Runs `body` in one transaction (`BEGIN` … `COMMIT`, rolled back when it throws). What went
+    /// wrong is thrown as itself (a `ValidationError` from `body`, the server's error), not
+    /// wrapped in PostgresNIO's transaction error.
+    func transaction<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error.beginError ?? error.commitError ?? error
+        }
+    }
+
+    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    static func millis(_ date: Date?) -> Int64? { date.map(millis) }
+    static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
+    static func date(_ millis: Int64?) -> Date? { millis.map(date) }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+import OutboundCore
+import OutboundPostgres
+import OutboundStore
+import OutboundTestSupport
+
+/// What every store does with workspaces, keys and its own secret: one set of checks, run on a
+/// real SQLite file and on a real PostgreSQL server (a fresh database each time).
+enum WorkspaceStoreChecks {
+    static func run(_ store: any WorkspaceStore) async throws {
+        let now = Date(timeIntervalSince1970: 1_796_083_200.123)
+        #expect(try await store.workspaceCount() == 0)
+        let secret = try await store.instanceSecret()
+        #expect(secret.count == 32 && secret.contains { $0 != 0 }, "a random secret made with the database")
+        #expect(try await store.instanceSecret() == secret, "made once")
+
+        var acme = Workspace(id: .generate(.workspace), name: "Acme", defaultPhoneRegion: "DE", createdAt: now, updatedAt: now)
+        let first = ApiKey(id: .generate(.key), workspaceID: acme.id, name: "default", prefix: "ob_live_ab", hash: "hash-1", createdAt: now,
+                           rateLimit: RequestRate(perSecond: 5, burst: 20))
+        try await store.insertWorkspace(acme, firstKey: first)
+        #expect(try await store.workspace(acme.id) == acme, "read back whole, to the millisecond")
+        #expect(try await store.apiKey(hash: "hash-1") == first)
+        #expect(try await store.apiKey(hash: "nope") == nil)
+
+        // A workspace whose first key clashes is not created at all.
+        let other = Workspace(id: .generate(.workspace), name: "Other", createdAt: now, updatedAt: now)
+        let clash = ApiKey(id: .generate(.key), workspaceID: other.id, name: "default", prefix: "ob_live_cd", hash: "hash-1", createdAt: now)
+        await #expect(throws: ConflictError.self) { try await store.insertWorkspace(other, firstKey: clash) }
+        #expect(try await store.workspace(other.id) == nil, "nothing half-applied")
+        #expect(try await store.workspaceCount() == 1)
+
+        acme.name = "Acme GmbH"
+        acme.dailyQuota = 400
+        acme.updatedAt = now.addingTimeInterval(60)
+        try await store.updateWorkspace(acme)
+        #expect(try await store.workspace(acme.id) == acme)
+
+        var keys = [first]
+        for index in 2...5 {
+            let key = ApiKey(id: .generate(.key), workspaceID: acme.id, name: "key \(index)", prefix: "ob_live_\(index)", hash: "hash-\(index)",
+                             createdAt: now.addingTimeInterval(Double(index)))
+            try await store.insertApiKey(key)
+            keys.append(key)
+        }
+        await #expect(throws: ConflictError.self) { try await store.insertApiKey(keys[1]) }
+        let page = try await store.apiKeys(in: acme.id, page: PageRequest(limit: 2))
+        #expect(page.items == Array(keys[0..<2]) && page.hasMore, "oldest first")
+        let rest = try await store.apiKeys(in: acme.id, page: PageRequest(limit: 10, startingAfter: keys[1].id))
+        #expect(rest.items == Array(keys[2...]) && !rest.hasMore)
+        await #expect(throws: ValidationError.self) {
+            try await store.apiKeys(in: acme.id, page: PageRequest(limit: 2, startingAfter: .generate(.key)))
+        }
+        #expect(try await store.apiKeys(in: other.id, page: PageRequest()).items.isEmpty, "another workspace's keys are not listed")
+
+        let revoked = try #require(try await store.revokeApiKey(keys[2].id, in: acme.id, at: now.addingTimeInterval(100)))
+        #expect(revoked.revokedAt == now.addingTimeInterval(100))
+        #expect(try await store.revokeApiKey(keys[2].id, in: acme.id, at: now.addingTimeInterval(200))?.revokedAt == revoked.revokedAt,
+                "a second revoke keeps the first time")
+        #expect(try await store.revokeApiKey(keys[3].id, in: other.id, at: now) == nil, "not from another workspace")
+        #expect(try await store.apiKey(hash: "hash-4")?.revokedAt == nil)
+
+        let later = Workspace(id: .generate(.workspace), name: "Later", createdAt: now, updatedAt: now)
+        try await store.insertWorkspace(later, firstKey: ApiKey(id: .generate(.key), workspaceID: later.id, name: "default", prefix: "ob_live_ef",
+                                                                hash: "hash-later", createdAt: now))
+        #expect(try await store.workspaceIDs(limit: 10) == [acme.id, later.id])
+        #expect(try await store.workspaceIDs(limit: 1) == [acme.id])
+    }
+}
+
+@Suite struct SQLiteWorkspaceStoreTests {
+    @Test func workspacesKeysAndTheSecret() async throws {
+        let temp = TemporaryDatabase()
+        try await WorkspaceStoreChecks.run(try SQLiteStore(path: temp.path))
+    }
+}
+
+@Suite(TestPeer.postgres.trait) struct PostgresWorkspaceStoreTests {
+    @Test func workspacesKeysAndTheSecret() async throws {
+        let store = try await PostgresStore(url: try await PostgresServer.freshDatabase())
+        defer { store.close() }
+        try await WorkspaceStoreChecks.run(store)
+    }
+
+    @Test func migratingIsDoneOnceEvenByServersStartingTogether() async throws {
+        let url = try await PostgresServer.freshDatabase()
+        let stores = try await withThrowingTaskGroup(of: PostgresStore.self) { group in
+            for _ in 0..<4 { group.addTask { try await PostgresStore(url: url) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        defer { stores.forEach { $0.close() } }
+        for store in stores {
+            #expect(try await store.appliedMigrations() == ["v1-workspaces-and-keys"])
+        }
+        let secrets = try await withThrowingTaskGroup(of: [UInt8].self) { group in
+            for store in stores { group.addTask { try await store.instanceSecret() } }
+            return try await group.reduce(into: Set<[UInt8]>()) { $0.insert($1) }
+        }
+        #expect(secrets.count == 1, "one secret for the database")
+        #expect(stores[0].location == url, "the URL, which has no password here")
+    }
+
+    @Test func aWrongURLSaysWhatItShouldBe() async throws {
+        let error = await #expect(throws: ValidationError.self) { try await PostgresStore(url: "mysql://localhost/outbound") }
+        #expect(error?.issues.first?.field == "database")
+        let mode = await #expect(throws: ValidationError.self) { try await PostgresStore(url: "postgres://u@localhost/db?sslmode=sometimes") }
+        #expect(mode?.issues.first?.message.contains("sslmode sometimes") == true)
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Synchronization
+
+/// One throwaway PostgreSQL server per test process (`Scripts/postgres-server`, started on first
+/// use; it stops when this process ends), and a fresh, empty database on it per test.
+public enum PostgresServer {
+    private static let server = Mutex<(process: Process, port: Int)?>(nil)
+    private static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Scripts/postgres-server").path
+
+    /// The server's port, starting it the first time.
+    public static func port() throws -> Int {
+        try server.withLock { server in
+            if let server { return server.port }
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("outbound-postgres-\(UUID().uuidString)").path
+            let (process, words) = try startServerScript([script, "--dir", folder, "--with-parent"], name: "postgres-server",
+                                                         hint: "are PostgreSQL's server binaries installed? apt-get install postgresql")
+            guard words.count >= 2, let port = Int(words[1]) else { throw SinkError("postgres-server said: \(words.joined(separator: " "))") }
+            server = (process, port)
+            return port
+        }
+    }
+
+    /// The URL of a new database of its own (`postgres://outbound@127.0.0.1:<port>/t_…`).
+    public static func freshDatabase() async throws -> String {
+        let port = try port()
+        let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let configuration = PostgresConnection.Configuration(host: "127.0.0.1", port: port, username: "outbound", password: nil,
+                                                             database: "postgres", tls: .disable)
+        let logger = Logger(label: "test.postgres")
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+        do {
+            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+            try await connection.close()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        return "postgres://outbound@127.0.0.1:\(port)/\(name)"
+    }
+}
