@@ -39,6 +39,32 @@ extension PostgresStore {
             """,
             "CREATE INDEX api_keys_workspace ON api_keys (workspace_id, seq)",
         ]),
+        ("v2-users-and-idempotency", [
+            """
+            CREATE TABLE users (
+                seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                id text NOT NULL UNIQUE,
+                workspace_id text NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+                email text NOT NULL UNIQUE,
+                full_name text,
+                access_role text NOT NULL,
+                password_hash text NOT NULL,
+                created_at bigint NOT NULL
+            )
+            """,
+            "CREATE INDEX users_workspace ON users (workspace_id, created_at)",
+            """
+            CREATE TABLE idempotency_keys (
+                workspace_id text NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+                key text NOT NULL,
+                request_hash text NOT NULL,
+                reply bytea,
+                created_at bigint NOT NULL,
+                PRIMARY KEY (workspace_id, key)
+            )
+            """,
+            "CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at)",
+        ]),
     ]
 
     /// Brings the schema up to date; returns the names of the migrations it applied.

@@ -68,18 +68,80 @@ enum WorkspaceStoreChecks {
     }
 }
 
-@Suite struct SQLiteWorkspaceStoreTests {
+/// What every store does with users and `Idempotency-Key`s.
+enum UserAndIdempotencyChecks {
+    static func run(_ store: any WorkspaceStore & UserStore & IdempotencyStore) async throws {
+        let now = Date(timeIntervalSince1970: 1_796_083_200.5)
+        let workspace = Workspace(id: .generate(.workspace), name: "Acme", createdAt: now, updatedAt: now)
+        try await store.insertWorkspace(workspace, firstKey: ApiKey(id: .generate(.key), workspaceID: workspace.id, name: "default",
+                                                                    prefix: "ob_live_ab", hash: "hash-\(UUID())", createdAt: now))
+        #expect(try await store.userCount() == 0)
+        let ann = User(id: .generate(.user), workspaceID: workspace.id, email: "ann@acme.example", fullName: "Ann", accessRole: "ADMIN",
+                       passwordHash: "$2b$12$hash", createdAt: now)
+        let mo = User(id: .generate(.user), workspaceID: workspace.id, email: "mo@acme.example", fullName: nil, accessRole: "MEMBER",
+                      passwordHash: "$2b$12$other", createdAt: now.addingTimeInterval(1))
+        try await store.insertUser(mo)
+        try await store.insertUser(ann)
+        let taken = User(id: .generate(.user), workspaceID: workspace.id, email: ann.email, fullName: nil, accessRole: "MEMBER",
+                         passwordHash: "$2b$12$x", createdAt: now)
+        await #expect(throws: ConflictError.self) { try await store.insertUser(taken) }
+        #expect(try await store.user(email: "ann@acme.example") == ann)
+        #expect(try await store.userCount() == 2)
+        #expect(try await store.user(id: mo.id) == mo)
+        #expect(try await store.user(email: "nobody@acme.example") == nil)
+        #expect(try await store.users(in: workspace.id) == [ann, mo], "oldest first")
+        #expect(try await store.users(in: .generate(.workspace)).isEmpty)
+
+        let hour: TimeInterval = 3600
+        #expect(try await store.claimIdempotencyKey("k1", requestHash: "body-a", in: workspace.id, at: now, expiry: hour) == .claimed)
+        #expect(try await store.claimIdempotencyKey("k1", requestHash: "body-a", in: workspace.id, at: now, expiry: hour) == .inProgress)
+        #expect(try await store.claimIdempotencyKey("k1", requestHash: "body-b", in: workspace.id, at: now, expiry: hour) == .mismatch)
+        try await store.completeIdempotencyKey("k1", in: workspace.id, reply: [1, 2, 3])
+        #expect(try await store.claimIdempotencyKey("k1", requestHash: "body-a", in: workspace.id, at: now, expiry: hour) == .replay([1, 2, 3]))
+        try await store.releaseIdempotencyKey("k1", in: workspace.id)
+        #expect(try await store.claimIdempotencyKey("k1", requestHash: "body-a", in: workspace.id, at: now, expiry: hour) == .replay([1, 2, 3]),
+                "an answered key is not released")
+        #expect(try await store.claimIdempotencyKey("k1", requestHash: "body-b", in: workspace.id, at: now.addingTimeInterval(2 * hour),
+                                                    expiry: hour) == .claimed, "forgotten after its expiry")
+        try await store.releaseIdempotencyKey("k1", in: workspace.id)
+        #expect(try await store.claimIdempotencyKey("k1", requestHash: "body-c", in: workspace.id, at: now.addingTimeInterval(2 * hour),
+                                                    expiry: hour) == .claimed, "a released key is free again")
+        // Claimed at once from many requests: one holds it, the others see it in progress.
+        let claims = try await withThrowingTaskGroup(of: IdempotencyClaim.self) { group in
+            for _ in 0..<8 {
+                group.addTask { try await store.claimIdempotencyKey("k2", requestHash: "same", in: workspace.id, at: now, expiry: hour) }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(claims.filter { $0 == .claimed }.count == 1 && claims.filter { $0 == .inProgress }.count == 7, "\(claims)")
+    }
+}
+
+/// The shared checks on a real SQLite file.
+@Suite struct SQLiteSharedCheckTests {
     @Test func workspacesKeysAndTheSecret() async throws {
         let temp = TemporaryDatabase()
         try await WorkspaceStoreChecks.run(try SQLiteStore(path: temp.path))
     }
+
+    @Test func usersAndIdempotencyKeys() async throws {
+        let temp = TemporaryDatabase()
+        try await UserAndIdempotencyChecks.run(try SQLiteStore(path: temp.path))
+    }
 }
 
-@Suite(TestPeer.postgres.trait) struct PostgresWorkspaceStoreTests {
+/// The shared checks on a real PostgreSQL server, a fresh database each; and what only PostgreSQL has.
+@Suite(TestPeer.postgres.trait) struct PostgresStoreTests {
     @Test func workspacesKeysAndTheSecret() async throws {
         let store = try await PostgresStore(url: try await PostgresServer.freshDatabase())
         defer { store.close() }
         try await WorkspaceStoreChecks.run(store)
+    }
+
+    @Test func usersAndIdempotencyKeys() async throws {
+        let store = try await PostgresStore(url: try await PostgresServer.freshDatabase())
+        defer { store.close() }
+        try await UserAndIdempotencyChecks.run(store)
     }
 
     @Test func migratingIsDoneOnceEvenByServersStartingTogether() async throws {
@@ -90,7 +152,7 @@ enum WorkspaceStoreChecks {
         }
         defer { stores.forEach { $0.close() } }
         for store in stores {
-            #expect(try await store.appliedMigrations() == ["v1-workspaces-and-keys"])
+            #expect(try await store.appliedMigrations() == ["v1-workspaces-and-keys", "v2-users-and-idempotency"])
         }
         let secrets = try await withThrowingTaskGroup(of: [UInt8].self) { group in
             for store in stores { group.addTask { try await store.instanceSecret() } }

@@ -5,8 +5,8 @@ import Foundation
 /// or not at all.
 ///
 /// Implementations: `SQLiteStore` (embedded default); `PostgresStore` is being built one part
-/// (protocol) at a time — `WorkspaceStore` so far (docs/ARCHITECTURE.md §9).
-public protocol Store: WorkspaceStore, ContactStore, LeadStore, EngineStore, InboundStore, ActionStore, EventStore, MailboxStore, LinkedInMemberStore, WebSessionStore, InboxStore, ManualActionStore {
+/// (protocol) at a time — `WorkspaceStore`, `UserStore` and `IdempotencyStore` so far (docs/ARCHITECTURE.md §9).
+public protocol Store: WorkspaceStore, UserStore, IdempotencyStore, ContactStore, LeadStore, EngineStore, InboundStore, ActionStore, EventStore, MailboxStore, LinkedInMemberStore, WebSessionStore, InboxStore, ManualActionStore {
     // MARK: Workspaces
 
     /// Every workspace with how much it holds, oldest first (`outbound workspace list`).
@@ -20,12 +20,6 @@ public protocol Store: WorkspaceStore, ContactStore, LeadStore, EngineStore, Inb
     func sender(_ id: ID) async throws -> Sender?
     /// Whether any campaign has already sent something to this contact.
     func hasBeenContacted(_ contact: ID, in workspace: ID) async throws -> Bool
-    func insertUser(_ user: User) async throws
-    func user(email: String) async throws -> User?
-    func user(id: ID) async throws -> User?
-    func userCount() async throws -> Int
-    /// A workspace's users, oldest first.
-    func users(in workspace: ID) async throws -> [User]
     /// Whether any workspace has a campaign with this ID (caller-chosen IDs must be free everywhere).
     func campaignExists(_ id: ID) async throws -> Bool
     /// The senders among `ids` that exist in the workspace, in no particular order.
@@ -47,25 +41,12 @@ public protocol Store: WorkspaceStore, ContactStore, LeadStore, EngineStore, Inb
     func campaigns(in workspace: ID, page: PageRequest) async throws -> Page<Campaign>
     func updateCampaign(_ campaign: Campaign) async throws
     func deleteCampaign(_ id: ID, in workspace: ID) async throws
-
-    // MARK: Idempotency
-
-    /// Claims `key` for a request whose body hashes to `requestHash`, or says what the key
-    /// already holds. Keys older than `expiry` are forgotten first.
-    func claimIdempotencyKey(
-        _ key: String, requestHash: String, in workspace: ID, at: Date, expiry: TimeInterval
-    ) async throws -> IdempotencyClaim
-    /// Stores the response a claimed key will replay.
-    func completeIdempotencyKey(_ key: String, in workspace: ID, reply: [UInt8]) async throws
-    /// Frees a claimed key whose request failed on our side, so the client may try again.
-    func releaseIdempotencyKey(_ key: String, in workspace: ID) async throws
 }
 
 /// What an `Idempotency-Key` already holds.
 public enum IdempotencyClaim: Sendable, Equatable {
     /// The key was free and is now held by this request.
     case claimed
-    /// The same request was answered before: replay this.
     /// The same request was answered before: replay this (the bytes the caller kept; opaque here).
     case replay([UInt8])
     /// The key was used with another request body.
