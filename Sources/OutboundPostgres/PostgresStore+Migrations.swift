@@ -65,6 +65,23 @@ extension PostgresStore {
             """,
             "CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at)",
         ]),
+        ("v3-web-sessions", [
+            """
+            CREATE TABLE web_sessions (
+                seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                id text NOT NULL UNIQUE,
+                token_hash text NOT NULL UNIQUE,
+                user_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                workspace_id text NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+                csrf_token text NOT NULL,
+                user_agent text,
+                created_at bigint NOT NULL,
+                last_seen_at bigint NOT NULL,
+                revoked_at bigint
+            )
+            """,
+            "CREATE INDEX web_sessions_user ON web_sessions (user_id, seq)",
+        ]),
     ]
 
     /// Brings the schema up to date; returns the names of the migrations it applied.

@@ -117,6 +117,44 @@ enum UserAndIdempotencyChecks {
     }
 }
 
+/// What every store does with the web app's sessions.
+enum WebSessionChecks {
+    static func run(_ store: any WorkspaceStore & UserStore & WebSessionStore) async throws {
+        let now = Date(timeIntervalSince1970: 1_796_083_200.25)
+        let workspace = Workspace(id: .generate(.workspace), name: "Acme", createdAt: now, updatedAt: now)
+        try await store.insertWorkspace(workspace, firstKey: ApiKey(id: .generate(.key), workspaceID: workspace.id, name: "default",
+                                                                    prefix: "ob_live_ab", hash: "hash-\(UUID())", createdAt: now))
+        let ann = User(id: .generate(.user), workspaceID: workspace.id, email: "ann@acme.example", fullName: nil, accessRole: "ADMIN",
+                       passwordHash: "x", createdAt: now)
+        let mo = User(id: .generate(.user), workspaceID: workspace.id, email: "mo@acme.example", fullName: nil, accessRole: "MEMBER",
+                      passwordHash: "y", createdAt: now)
+        try await store.insertUser(ann)
+        try await store.insertUser(mo)
+        let laptop = WebSession(id: .generate(.session), userID: ann.id, workspaceID: workspace.id, csrfToken: "csrf-1", userAgent: "Firefox",
+                                createdAt: now, lastSeenAt: now, revokedAt: nil)
+        let phone = WebSession(id: .generate(.session), userID: ann.id, workspaceID: workspace.id, csrfToken: "csrf-2", userAgent: nil,
+                               createdAt: now.addingTimeInterval(10), lastSeenAt: now.addingTimeInterval(10), revokedAt: nil)
+        try await store.insertWebSession(laptop, tokenHash: "token-1")
+        try await store.insertWebSession(phone, tokenHash: "token-2")
+        await #expect(throws: ConflictError.self) {
+            try await store.insertWebSession(WebSession(id: .generate(.session), userID: mo.id, workspaceID: workspace.id, csrfToken: "c",
+                                                        userAgent: nil, createdAt: now, lastSeenAt: now, revokedAt: nil), tokenHash: "token-1")
+        }
+        #expect(try await store.webSession(tokenHash: "token-1") == laptop)
+        #expect(try await store.webSession(tokenHash: "nope") == nil)
+        #expect(try await store.webSessions(of: ann.id) == [phone, laptop], "newest first")
+        #expect(try await store.webSessions(of: mo.id).isEmpty)
+
+        try await store.touchWebSession(laptop.id, at: now.addingTimeInterval(600))
+        #expect(try await store.webSession(tokenHash: "token-1")?.lastSeenAt == now.addingTimeInterval(600))
+        #expect(try await store.revokeWebSession(laptop.id, of: mo.id, at: now) == false, "not another user's session")
+        #expect(try await store.revokeWebSession(laptop.id, of: ann.id, at: now.addingTimeInterval(700)))
+        #expect(try await store.revokeWebSession(laptop.id, of: ann.id, at: now.addingTimeInterval(800)))
+        #expect(try await store.webSession(tokenHash: "token-1")?.revokedAt == now.addingTimeInterval(700), "revoked once")
+        #expect(try await store.webSession(tokenHash: "token-2")?.revokedAt == nil)
+    }
+}
+
 /// The shared checks on a real SQLite file.
 @Suite struct SQLiteSharedCheckTests {
     @Test func workspacesKeysAndTheSecret() async throws {
@@ -127,6 +165,11 @@ enum UserAndIdempotencyChecks {
     @Test func usersAndIdempotencyKeys() async throws {
         let temp = TemporaryDatabase()
         try await UserAndIdempotencyChecks.run(try SQLiteStore(path: temp.path))
+    }
+
+    @Test func webSessions() async throws {
+        let temp = TemporaryDatabase()
+        try await WebSessionChecks.run(try SQLiteStore(path: temp.path))
     }
 }
 
@@ -144,6 +187,12 @@ enum UserAndIdempotencyChecks {
         try await UserAndIdempotencyChecks.run(store)
     }
 
+    @Test func webSessions() async throws {
+        let store = try await PostgresStore(url: try await PostgresServer.freshDatabase())
+        defer { store.close() }
+        try await WebSessionChecks.run(store)
+    }
+
     @Test func migratingIsDoneOnceEvenByServersStartingTogether() async throws {
         let url = try await PostgresServer.freshDatabase()
         let stores = try await withThrowingTaskGroup(of: PostgresStore.self) { group in
@@ -152,7 +201,7 @@ enum UserAndIdempotencyChecks {
         }
         defer { stores.forEach { $0.close() } }
         for store in stores {
-            #expect(try await store.appliedMigrations() == ["v1-workspaces-and-keys", "v2-users-and-idempotency"])
+            #expect(try await store.appliedMigrations() == ["v1-workspaces-and-keys", "v2-users-and-idempotency", "v3-web-sessions"])
         }
         let secrets = try await withThrowingTaskGroup(of: [UInt8].self) { group in
             for store in stores { group.addTask { try await store.instanceSecret() } }

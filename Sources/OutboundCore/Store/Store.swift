@@ -5,7 +5,8 @@ import Foundation
 /// or not at all.
 ///
 /// Implementations: `SQLiteStore` (embedded default); `PostgresStore` is being built one part
-/// (protocol) at a time — `WorkspaceStore`, `UserStore` and `IdempotencyStore` so far (docs/ARCHITECTURE.md §9).
+/// (protocol) at a time — `WorkspaceStore`, `UserStore`, `WebSessionStore` and `IdempotencyStore` so far
+/// (docs/ARCHITECTURE.md §9).
 public protocol Store: WorkspaceStore, UserStore, IdempotencyStore, ContactStore, LeadStore, EngineStore, InboundStore, ActionStore, EventStore, MailboxStore, LinkedInMemberStore, WebSessionStore, InboxStore, ManualActionStore {
     // MARK: Workspaces
 
