@@ -23,19 +23,28 @@ actor ForecastCache {
         self.patience = patience
     }
 
-    /// The forecast of `campaign` (nil while it is still being worked out, or when it failed).
-    func forecast(of campaign: Campaign, compute: @escaping @Sendable () async -> ForecastService.Forecast?) async -> ForecastService.Forecast? {
+    /// What a view of a campaign shows of its forecast.
+    enum Answer {
+        /// Worked out (nil when it could not be).
+        case ready(ForecastService.Forecast?)
+        /// Still being worked out: it shows on a later view.
+        case pending
+    }
+
+    /// The forecast of `campaign`, working it out with `compute` when there is none fresh.
+    func forecast(of campaign: Campaign, compute: @escaping @Sendable () async -> ForecastService.Forecast?) async -> Answer {
         var entry = entries[campaign.id].flatMap { $0.version == campaign.updatedAt ? $0 : nil } ?? Entry(version: campaign.updatedAt)
-        if let at = entry.computedAt, ContinuousClock.now - at < freshFor { return entry.forecast }
+        if let at = entry.computedAt, ContinuousClock.now - at < freshFor { return .ready(entry.forecast) }
         // Being worked out for an earlier view: this one shows what there is (an older forecast of
         // this version is good enough meanwhile) and does not wait again.
-        if entry.running != nil { return entry.forecast }
+        if entry.running != nil { return entry.computedAt == nil ? .pending : .ready(entry.forecast) }
         let running = Task { await compute() }
         entry.running = running
         entries[campaign.id] = entry
         Task { await self.finished(campaign.id, version: campaign.updatedAt, with: await running.value) }
-        if entry.computedAt != nil { return entry.forecast }
-        return await Self.value(of: running, waitingAtMost: patience)
+        if entry.computedAt != nil { return .ready(entry.forecast) }
+        guard let done = await Self.value(of: running, waitingAtMost: patience) else { return .pending }
+        return .ready(done)
     }
 
     private func finished(_ id: ID, version: Date, with forecast: ForecastService.Forecast?) {
@@ -45,7 +54,7 @@ actor ForecastCache {
     }
 
     /// The task's value, or nil when it takes longer than `limit` (it goes on regardless).
-    private static func value<T: Sendable>(of task: Task<T?, Never>, waitingAtMost limit: Duration) async -> T? {
+    private static func value<T: Sendable>(of task: Task<T, Never>, waitingAtMost limit: Duration) async -> T? {
         await withCheckedContinuation { continuation in
             let answered = Mutex(false)
             let answer = { @Sendable (value: T?) in

@@ -430,8 +430,10 @@ struct WebRoutes {
         var forecastPending = false
         if [.draft, .active, .paused].contains(campaign.status) {
             let forecasts = services.forecasts
-            forecast = await forecastCache.forecast(of: campaign) { try? await forecasts.forecast(id, in: workspace, horizonDays: 60) }
-            forecastPending = forecast == nil
+            switch await forecastCache.forecast(of: campaign, compute: { try? await forecasts.forecast(id, in: workspace, horizonDays: 60) }) {
+            case .ready(let ready): forecast = ready
+            case .pending: forecastPending = true
+            }
         }
         if let forecast {
             // Today's forecast (what is still to come today) stacks on what today has sent.
