@@ -494,6 +494,9 @@ import OutboundCore
             }
             let csv = "First Name,Last Name,Email,Company\r\nAda,Lovelace,ada@example.com,=cmd()\r\nGrace,Hopper,grace@example.com,Navy\r\nBad,Row,not-an-email,X\r\n"
             let multipart: HTTPFields = [.contentType: "multipart/form-data; boundary=XyZ"]
+            let broken = try await browser.send(.post, "/app/imports", headers: multipart, body: "--XyZ\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n")
+            #expect(broken.status == .badRequest || broken.status == .forbidden, "\(broken.status)")
+            #expect(broken.headers[.contentType]?.hasPrefix("text/html") == true, "a page, not a problem document")
             let forged = try await browser.send(.post, "/app/imports", headers: multipart, body: upload("forged", file: csv))
             #expect(forged.status == .forbidden)
             #expect(try await api.send(.get, "/v1/contacts").text.contains("ada@example.com") == false, "nothing read from a forged form")

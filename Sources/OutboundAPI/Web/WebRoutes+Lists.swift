@@ -67,7 +67,12 @@ extension WebRoutes {
             let stream = MultipartFileStream(body: request.body, boundary: boundary)
             var iterator = stream.makeAsyncIterator()
             var head: [[UInt8]] = []
-            while !iterator.state.fileStarted, !iterator.state.done, let chunk = try await iterator.next() { head.append(chunk) }
+            do {
+                while !iterator.state.fileStarted, !iterator.state.done, let chunk = try await iterator.next() { head.append(chunk) }
+            } catch is APIError {
+                return try await listsPage(session, user, notice: ("Not imported — the upload could not be read: send the form again", false),
+                                           status: .badRequest)
+            }
             let fields = iterator.state.fields
             guard Self.same(fields["_csrf"] ?? "", session.csrfToken) else { return forbidden(session, user) }
             guard iterator.state.fileStarted else {
