@@ -5,7 +5,8 @@ import Foundation
 public protocol EventStore: Sendable {
     /// The workspace's events with `seq` above `afterSeq`, oldest first, whose types pass `types`.
     func events(in workspace: ID, afterSeq: Int64, types: [String], limit: Int) async throws -> Page<Event>
-    /// Deletes events older than `before` that no pending delivery still needs; returns how many.
+    /// Deletes events older than `before` that no pending delivery still needs (and the inbound
+    /// receipts older than `before`); returns how many events.
     func pruneEvents(before: Date) async throws -> Int
 
     func insertWebhookEndpoint(_ endpoint: WebhookEndpoint) async throws
