@@ -125,6 +125,26 @@ import OutboundCore
         #expect(try await store.campaign(campaign.id, in: ws.id)?.senderIDs == [two.id])
     }
 
+    @Test func aNewSenderListAndItsRebalanceAreWrittenTogetherOrNotAtAll() async throws {
+        let store = try SQLiteStore.inMemory()
+        let ws = try await workspace(store)
+        let one = emailSender(in: ws.id, address: "one@example.com"), two = emailSender(in: ws.id, address: "two@example.com")
+        try await store.insertSender(one)
+        try await store.insertSender(two)
+        var campaign = Campaign(id: .generate(.campaign), workspaceID: ws.id, name: "c", channel: .email, status: .paused,
+                                senderIDs: [one.id], createdAt: now, updatedAt: now)
+        try await store.insertCampaign(campaign)
+        // A sender that vanished since validation fails the whole write: no new list, no rebalance.
+        campaign.senderIDs = [one.id, .generate(.sender)]
+        await #expect(throws: ValidationError.self) { try await store.updateCampaign(campaign, rebalancing: true) }
+        let unchanged = try #require(try await store.campaign(campaign.id, in: ws.id))
+        #expect(unchanged.senderIDs == [one.id] && !unchanged.isRebalancing)
+        campaign.senderIDs = [one.id, two.id]
+        try await store.updateCampaign(campaign, rebalancing: true)
+        let moved = try #require(try await store.campaign(campaign.id, in: ws.id))
+        #expect(moved.senderIDs == [one.id, two.id] && moved.isRebalancing)
+    }
+
     @Test func senderIdentityIsUniquePerChannel() async throws {
         let store = try SQLiteStore.inMemory()
         let ws = try await workspace(store)

@@ -41,11 +41,6 @@ public protocol EngineStore: Sendable {
     /// Ends every open enrollment (or only `contact`'s) with `reason` (state `stopped`); returns how many.
     @discardableResult
     func stopOpen(_ campaign: Campaign, contact: ID?, reason: String, at now: Date) async throws -> Int
-    /// Marks the campaign to have its open leads that have not been contacted spread over its
-    /// current senders (contacted ones keep theirs: a thread must not change sender; so does one
-    /// whose first action is in flight). The dispatcher does it in steps, in its own transactions;
-    /// the campaign reads `is_rebalancing` until it is done.
-    func startRebalance(_ campaign: ID) async throws
     /// Marks the open leads waiting on a sender with why (nil clears it when the sender is usable again).
     func holdReason(_ reason: String?, forSender sender: ID, at now: Date) async throws
     /// Completes an active campaign that has no open enrollment; returns whether it did.

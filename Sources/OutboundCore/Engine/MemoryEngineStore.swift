@@ -183,7 +183,6 @@ public final class MemoryEngineStore: EngineStore {
         }
     }
 
-    public func startRebalance(_ campaign: ID) async throws {}
 
     public func holdReason(_ reason: String?, forSender sender: ID, at now: Date) async throws {}
 

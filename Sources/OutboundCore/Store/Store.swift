@@ -40,7 +40,12 @@ public protocol Store: WorkspaceStore, UserStore, IdempotencyStore, ContactStore
     func campaign(_ id: ID, in workspace: ID) async throws -> Campaign?
     func campaign(named name: String, in workspace: ID) async throws -> Campaign?
     func campaigns(in workspace: ID, page: PageRequest) async throws -> Page<Campaign>
-    func updateCampaign(_ campaign: Campaign) async throws
+    /// Writes the campaign (its senders and lists with it). With `rebalancing`, in the same
+    /// transaction, marks it to have its open leads that have not been contacted spread over its
+    /// current senders (contacted ones keep theirs: a thread must not change sender; so does one
+    /// whose first action is in flight). The dispatcher does that in steps, in its own
+    /// transactions; the campaign reads `is_rebalancing` until it is done.
+    func updateCampaign(_ campaign: Campaign, rebalancing: Bool) async throws
     func deleteCampaign(_ id: ID, in workspace: ID) async throws
 }
 
@@ -56,3 +61,9 @@ public enum IdempotencyClaim: Sendable, Equatable {
     case inProgress
 }
 
+extension Store {
+    /// Writes the campaign without rebalancing its leads.
+    public func updateCampaign(_ campaign: Campaign) async throws {
+        try await updateCampaign(campaign, rebalancing: false)
+    }
+}

@@ -75,15 +75,13 @@ public struct CampaignService: Sendable {
         try issues.throwIfAny()
         if campaign.name != previousName { try await checkNameIsFree(campaign) }
         campaign.updatedAt = clock.now
-        try await store.updateCampaign(campaign)
+        // Leads not yet contacted follow a new sender list (the dispatcher moves them in steps,
+        // marked in the same transaction as the list); contacted ones keep their sender.
+        let rebalancing = !input.senderIDs.isAbsent && (campaign.status == .active || campaign.status == .paused)
+            && campaign.sequence.nodes.contains(where: { $0.channel != nil })
+        try await store.updateCampaign(campaign, rebalancing: rebalancing)
+        if rebalancing { campaign.isRebalancing = true }
         if !input.leadRules.isAbsent { try await leads.sync(campaign) }
-        if !input.senderIDs.isAbsent, campaign.status == .active || campaign.status == .paused,
-           campaign.sequence.nodes.contains(where: { $0.channel != nil }) {
-            // Leads not yet contacted follow the new sender list (the dispatcher moves them in
-            // steps); contacted ones keep their sender.
-            try await store.startRebalance(campaign.id)
-            campaign.isRebalancing = true
-        }
         return campaign
     }
 

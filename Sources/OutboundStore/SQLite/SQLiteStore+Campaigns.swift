@@ -59,7 +59,7 @@ extension SQLiteStore {
         }
     }
 
-    public func updateCampaign(_ campaign: Campaign) async throws {
+    public func updateCampaign(_ campaign: Campaign, rebalancing: Bool) async throws {
         let values = try Self.columns(of: campaign)
         try await write(conflict: Self.campaignNameTaken) { db in
             let assignments = Self.campaignColumns.split(separator: ",").map { "\($0.trimmingCharacters(in: .whitespacesAndNewlines)) = ?" }
@@ -73,6 +73,7 @@ extension SQLiteStore {
             try Self.replaceSenders(of: campaign, seq: seq, db)
             try db.execute(sql: "DELETE FROM campaign_lists WHERE campaign_seq = ?", arguments: [seq])
             try Self.replaceLists(of: campaign, seq: seq, db)
+            if rebalancing { try Self.startRebalance(seq, db) }
         }
     }
 

@@ -3,11 +3,10 @@ import GRDB
 import OutboundCore
 
 extension SQLiteStore {
-    public func startRebalance(_ campaign: ID) async throws {
-        try await write { db in
-            try db.execute(sql: "UPDATE campaigns SET rebalance_state = 'waiting', rebalance_after = 0, rebalance_placed = 0 WHERE id = ?",
-                           arguments: [campaign.rawValue])
-        }
+    /// Marks the campaign for a rebalance from its first lead (`updateCampaign(_:rebalancing:)`).
+    static func startRebalance(_ campaignSeq: Int64, _ db: Database) throws {
+        try db.execute(sql: "UPDATE campaigns SET rebalance_state = 'waiting', rebalance_after = 0, rebalance_placed = 0 WHERE seq = ?",
+                       arguments: [campaignSeq])
     }
 
     /// Leads a rebalance step moves at most, inside one dispatcher transaction.
