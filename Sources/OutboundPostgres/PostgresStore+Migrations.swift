@@ -94,10 +94,7 @@ extension PostgresStore {
             try await connection.query("""
                 CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())
                 """, logger: logger)
-            var applied: Set<String> = []
-            for try await name in try await connection.query("SELECT name FROM schema_migrations", logger: logger).decode(String.self) {
-                applied.insert(name)
-            }
+            let applied = Set(try await Self.values(connection.query("SELECT name FROM schema_migrations", logger: logger), as: String.self))
             var ran: [String] = []
             for migration in Self.migrations where !applied.contains(migration.name) {
                 for statement in migration.statements {
@@ -118,10 +115,7 @@ extension PostgresStore {
 
     /// Names of the migrations applied to this database, in the order they were listed.
     public func appliedMigrations() async throws -> [String] {
-        var applied: Set<String> = []
-        for try await name in try await client.query("SELECT name FROM schema_migrations", logger: logger).decode(String.self) {
-            applied.insert(name)
-        }
+        let applied = Set(try await Self.values(client.query("SELECT name FROM schema_migrations", logger: logger), as: String.self))
         return Self.migrations.map(\.name).filter(applied.contains)
     }
 }

@@ -24,12 +24,10 @@ extension PostgresStore: WebSessionStore {
     }
 
     public func revokeWebSession(_ id: ID, of user: ID, at: Date) async throws -> Bool {
-        var revoked = false
-        for try await _ in try await client.query("""
+        try await !Self.values(client.query("""
             UPDATE web_sessions SET revoked_at = coalesce(revoked_at, \(Self.millis(at))) WHERE id = \(id.rawValue) AND user_id = \(user.rawValue)
             RETURNING 1
-            """, logger: logger).decode(Int.self) { revoked = true }
-        return revoked
+            """, logger: logger), as: Int.self).isEmpty
     }
 
     public func touchWebSession(_ id: ID, at: Date) async throws {

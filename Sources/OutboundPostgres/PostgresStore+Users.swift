@@ -22,9 +22,7 @@ extension PostgresStore: UserStore {
     }
 
     public func userCount() async throws -> Int {
-        var count = 0
-        for try await value in try await client.query("SELECT count(*) FROM users", logger: logger).decode(Int.self) { count = value }
-        return count
+        try await Self.values(client.query("SELECT count(*) FROM users", logger: logger), as: Int.self).first ?? 0
     }
 
     public func users(in workspace: ID) async throws -> [User] {
@@ -52,13 +50,12 @@ extension PostgresStore: IdempotencyStore {
             try await connection.query("DELETE FROM idempotency_keys WHERE created_at < \(Self.millis(at.addingTimeInterval(-expiry)))",
                                        logger: self.logger)
             // The insert waits for a concurrent one of the same key to end, then finds it there.
-            var claimed = false
-            for try await _ in try await connection.query("""
+            let inserted = try await Self.values(connection.query("""
                 INSERT INTO idempotency_keys (workspace_id, key, request_hash, created_at)
                 VALUES (\(workspace.rawValue), \(key), \(requestHash), \(Self.millis(at)))
                 ON CONFLICT (workspace_id, key) DO NOTHING RETURNING 1
-                """, logger: self.logger).decode(Int.self) { claimed = true }
-            if claimed { return .claimed }
+                """, logger: self.logger), as: Int.self)
+            if !inserted.isEmpty { return .claimed }
             for try await (hash, reply) in try await connection.query("""
                 SELECT request_hash, reply FROM idempotency_keys WHERE workspace_id = \(workspace.rawValue) AND key = \(key)
                 """, logger: self.logger).decode((String, Data?).self) {

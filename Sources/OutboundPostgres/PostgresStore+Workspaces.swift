@@ -21,17 +21,12 @@ extension PostgresStore: WorkspaceStore {
     }
 
     public func workspaceCount() async throws -> Int {
-        var count = 0
-        for try await value in try await client.query("SELECT count(*) FROM workspaces", logger: logger).decode(Int.self) { count = value }
-        return count
+        try await Self.values(client.query("SELECT count(*) FROM workspaces", logger: logger), as: Int.self).first ?? 0
     }
 
     public func workspaceIDs(limit: Int) async throws -> [ID] {
-        var ids: [ID] = []
-        for try await id in try await client.query("SELECT id FROM workspaces ORDER BY seq LIMIT \(limit)", logger: logger).decode(String.self) {
-            ids.append(ID(trusted: id))
-        }
-        return ids
+        try await Self.values(client.query("SELECT id FROM workspaces ORDER BY seq LIMIT \(limit)", logger: logger), as: String.self)
+            .map(ID.init(trusted:))
     }
 
     public func updateWorkspace(_ workspace: Workspace) async throws {
@@ -43,10 +38,8 @@ extension PostgresStore: WorkspaceStore {
     }
 
     public func instanceSecret() async throws -> [UInt8] {
-        var secret: [UInt8] = []
-        for try await value in try await client.query("SELECT value FROM instance WHERE key = 'identity_hash_key'", logger: logger)
-            .decode(Data.self) { secret = Array(value) }
-        return secret
+        Array(try await Self.values(client.query("SELECT value FROM instance WHERE key = 'identity_hash_key'", logger: logger), as: Data.self)
+            .first ?? Data())
     }
 
     public func insertApiKey(_ key: ApiKey) async throws {
@@ -62,11 +55,9 @@ extension PostgresStore: WorkspaceStore {
     public func apiKeys(in workspace: ID, page: PageRequest) async throws -> Page<ApiKey> {
         var after: Int64 = 0
         if let cursor = page.startingAfter {
-            var found: Int64?
-            for try await seq in try await client.query("""
+            guard let found = try await Self.values(client.query("""
                 SELECT seq FROM api_keys WHERE id = \(cursor.rawValue) AND workspace_id = \(workspace.rawValue)
-                """, logger: logger).decode(Int64.self) { found = seq }
-            guard let found else { throw ValidationError("starting_after", "no such item in this list") }
+                """, logger: logger), as: Int64.self).first else { throw ValidationError("starting_after", "no such item in this list") }
             after = found
         }
         let keys = try await apiKeys("""

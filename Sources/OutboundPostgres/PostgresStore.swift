@@ -70,6 +70,13 @@ public final class PostgresStore: Sendable {
         }
     }
 
+    /// The first column of every row, decoded as `T`.
+    static func values<T: PostgresDecodable>(_ rows: PostgresRowSequence, as type: T.Type) async throws -> [T] {
+        var values: [T] = []
+        for try await value in rows.decode(T.self) { values.append(value) }
+        return values
+    }
+
     static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
     static func millis(_ date: Date?) -> Int64? { date.map(millis) }
     static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }

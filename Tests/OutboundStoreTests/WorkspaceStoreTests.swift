@@ -8,6 +8,14 @@ import OutboundTestSupport
 /// What every store does with workspaces, keys and its own secret: one set of checks, run on a
 /// real SQLite file and on a real PostgreSQL server (a fresh database each time).
 enum WorkspaceStoreChecks {
+    /// A new workspace named Acme with its first key, for the checks that need one.
+    static func workspace(in store: any WorkspaceStore, at now: Date) async throws -> Workspace {
+        let workspace = Workspace(id: .generate(.workspace), name: "Acme", createdAt: now, updatedAt: now)
+        try await store.insertWorkspace(workspace, firstKey: ApiKey(id: .generate(.key), workspaceID: workspace.id, name: "default",
+                                                                    prefix: "ob_live_ab", hash: "hash-\(UUID())", createdAt: now))
+        return workspace
+    }
+
     static func run(_ store: any WorkspaceStore) async throws {
         let now = Date(timeIntervalSince1970: 1_796_083_200.123)
         #expect(try await store.workspaceCount() == 0)
@@ -72,9 +80,7 @@ enum WorkspaceStoreChecks {
 enum UserAndIdempotencyChecks {
     static func run(_ store: any WorkspaceStore & UserStore & IdempotencyStore) async throws {
         let now = Date(timeIntervalSince1970: 1_796_083_200.5)
-        let workspace = Workspace(id: .generate(.workspace), name: "Acme", createdAt: now, updatedAt: now)
-        try await store.insertWorkspace(workspace, firstKey: ApiKey(id: .generate(.key), workspaceID: workspace.id, name: "default",
-                                                                    prefix: "ob_live_ab", hash: "hash-\(UUID())", createdAt: now))
+        let workspace = try await WorkspaceStoreChecks.workspace(in: store, at: now)
         #expect(try await store.userCount() == 0)
         let ann = User(id: .generate(.user), workspaceID: workspace.id, email: "ann@acme.example", fullName: "Ann", accessRole: "ADMIN",
                        passwordHash: "$2b$12$hash", createdAt: now)
@@ -121,9 +127,7 @@ enum UserAndIdempotencyChecks {
 enum WebSessionChecks {
     static func run(_ store: any WorkspaceStore & UserStore & WebSessionStore) async throws {
         let now = Date(timeIntervalSince1970: 1_796_083_200.25)
-        let workspace = Workspace(id: .generate(.workspace), name: "Acme", createdAt: now, updatedAt: now)
-        try await store.insertWorkspace(workspace, firstKey: ApiKey(id: .generate(.key), workspaceID: workspace.id, name: "default",
-                                                                    prefix: "ob_live_ab", hash: "hash-\(UUID())", createdAt: now))
+        let workspace = try await WorkspaceStoreChecks.workspace(in: store, at: now)
         let ann = User(id: .generate(.user), workspaceID: workspace.id, email: "ann@acme.example", fullName: nil, accessRole: "ADMIN",
                        passwordHash: "x", createdAt: now)
         let mo = User(id: .generate(.user), workspaceID: workspace.id, email: "mo@acme.example", fullName: nil, accessRole: "MEMBER",

@@ -33,6 +33,11 @@ struct WebPages: Sendable {
         values.compactMapValues { $0 }
     }
 
+    /// A page's one-line answer to a form (`{{#notice}}<p class="{{class}}">{{text}}</p>`): a notice, or an error.
+    static func notice(_ notice: (text: String, ok: Bool)?) -> [String: Any]? {
+        notice.map { ["text": $0.text, "class": $0.ok ? "notice" : "error"] }
+    }
+
     /// See-other to `location` (after a form post, or to the sign-in page).
     static func redirect(_ location: String, headers: HTTPFields = [:]) -> Response {
         var fields = securityHeaders

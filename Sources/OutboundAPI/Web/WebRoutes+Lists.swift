@@ -118,7 +118,7 @@ extension WebRoutes {
             ["id": list.id.rawValue, "name": list.name, "members": list.memberCount, "created": Timestamp.iso(list.createdAt)]
         }
         return pages.render("lists", layout(session, user, title: "Lists").merging(WebPages.values([
-            "lists": rows, "hasLists": !rows.isEmpty, "notice": notice.map { ["text": $0.text, "class": $0.ok ? "notice" : "error"] },
+            "lists": rows, "hasLists": !rows.isEmpty, "notice": WebPages.notice(notice),
         ])) { $1 }, status: status)
     }
 

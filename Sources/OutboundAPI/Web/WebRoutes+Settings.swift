@@ -87,7 +87,7 @@ extension WebRoutes {
         }
         return pages.render("webhooks", layout(session, user, title: "Webhooks").merging(WebPages.values([
             "endpoints": rows, "hasEndpoints": !rows.isEmpty,
-            "notice": notice.map { ["text": $0.text, "class": $0.ok ? "notice" : "error"] },
+            "notice": WebPages.notice(notice),
             "issued": issued.map { ["url": $0.url, "secret": $0.secret] },
         ])) { $1 }, status: status)
     }
@@ -100,7 +100,7 @@ extension WebRoutes {
         }
         return pages.render("users", layout(session, user, title: "Users").merging(WebPages.values([
             "users": users, "admin": user.accessRole == "ADMIN" ? true : nil,
-            "notice": notice.map { ["text": $0.text, "class": $0.ok ? "notice" : "error"] },
+            "notice": WebPages.notice(notice),
         ])) { $1 }, status: status)
     }
 }

@@ -167,7 +167,7 @@ struct WebRoutes {
                 } catch is NotFoundError {
                     return notFound(session, user)
                 } catch let error as ValidationError {
-                    let problems = error.issues.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
+                    let problems = Self.problems(error)
                     return try await campaignsPage(request, session, user, notice: "Not done — \(problems)", status: .unprocessableContent)
                 } catch let error as ConflictError {
                     return try await campaignsPage(request, session, user, notice: "Not done — \(error.message)", status: .conflict)
@@ -230,7 +230,7 @@ struct WebRoutes {
             } catch is NotFoundError {
                 return notFound(session, user)
             } catch let error as ValidationError {
-                let problems = error.issues.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
+                let problems = Self.problems(error)
                 return try await threadPage(campaign, contact, session, user, draft: draft, replyID: replyID,
                                             notice: ("Not sent — \(problems)", false), status: .unprocessableContent)
             } catch let error as ConflictError {
@@ -288,7 +288,7 @@ struct WebRoutes {
                                                                 in: session.workspaceID)
                 return try await suppressionsPage(request, session, user, notice: ("\(entry.value) is suppressed.", true))
             } catch let error as ValidationError {
-                let problems = error.issues.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
+                let problems = Self.problems(error)
                 return try await suppressionsPage(request, session, user, notice: ("Not added — \(problems)", false), status: .unprocessableContent)
             }
         }
@@ -543,7 +543,7 @@ struct WebRoutes {
                 "mailboxError": mailbox?.error, "limits": limits, "csrf": session.csrfToken,
             ]))
         }
-        let checked = check.map { ["text": $0.text, "class": $0.ok ? "notice" : "error"] }
+        let checked = WebPages.notice(check)
         return pages.render("senders", layout(session, user, title: "Senders").merging(WebPages.values([
             "senders": senders, "check": checked,
         ])) { $1 })
@@ -608,7 +608,7 @@ struct WebRoutes {
             ]),
             "reply": ["campaignID": campaign.rawValue, "contactID": contact.rawValue, "replyID": (replyID ?? .generate(.action)).rawValue,
                       "draft": draft],
-            "notice": notice.map { ["text": $0.text, "class": $0.ok ? "notice" : "error"] } as Any?,
+            "notice": WebPages.notice(notice),
             "messages": messages.map { message -> [String: Any] in
                 WebPages.values(["side": message.fromUs ? "ours" : "theirs", "who": message.fromUs ? "Us" : thread.contactName,
                                  "kind": message.kind, "at": Timestamp.iso(message.at), "subject": message.subject.flatMap { $0.isEmpty ? nil : $0 },
@@ -642,7 +642,7 @@ struct WebRoutes {
         }
         return pages.render("suppressions", layout(session, user, title: "Suppressions").merging(WebPages.values([
             "entries": entries, "kinds": Suppression.Kind.allCases.filter { $0 != .hash }.map(\.rawValue),
-            "notice": notice.map { ["text": $0.text, "class": $0.ok ? "notice" : "error"] },
+            "notice": WebPages.notice(notice),
             "next": page.hasMore ? page.items.last.map { "/app/suppressions?after=\($0.id)" } : nil,
         ])) { $1 }, status: status)
     }

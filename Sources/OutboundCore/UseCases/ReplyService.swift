@@ -71,7 +71,7 @@ public struct ReplyService: Sendable {
     let router: any ChannelRouter
     let clock: any TimeSource
     /// How long a reply waits for its sender's in-flight action before it gives up.
-    var busyWait: Duration = .seconds(5)
+    static let busyWait: Duration = .seconds(5)
 
     public init(store: any Store, router: any ChannelRouter, clock: any TimeSource) {
         self.store = store
@@ -90,7 +90,7 @@ public struct ReplyService: Sendable {
         guard !text.isEmpty else { throw ValidationError("text", "write the message") }
         guard text.count <= 20_000 else { throw ValidationError("text", "must be at most 20000 characters") }
         let reply = ManualReply(id: reply.id, campaignID: reply.campaignID, contactID: reply.contactID, text: text)
-        let waitUntil = ContinuousClock.now + busyWait
+        let waitUntil = ContinuousClock.now + Self.busyWait
         while true {
             let now = clock.now
             switch try await store.startManualAction(reply, in: workspace, at: now, decide: { try Self.action(for: reply, $0, at: now) }) {
