@@ -32,10 +32,18 @@ let package = Package(
             name: "OutboundCore",
             path: "Sources/OutboundCore"
         ),
+        // How both stores write values the database does not type (a sequence, a schedule,
+        // limits, a sender's usage log) and times: one encoding, so a move copies them unchanged.
+        .target(
+            name: "OutboundStoreFormats",
+            dependencies: ["OutboundCore"],
+            path: "Sources/OutboundStoreFormats"
+        ),
         .target(
             name: "OutboundStore",
             dependencies: [
                 "OutboundCore",
+                "OutboundStoreFormats",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Sources/OutboundStore"
@@ -45,6 +53,7 @@ let package = Package(
             name: "OutboundPostgres",
             dependencies: [
                 "OutboundCore",
+                "OutboundStoreFormats",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -140,7 +149,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OutboundStoreTests",
-            dependencies: ["OutboundTestSupport", "OutboundCore", "OutboundStore", "OutboundPostgres"],
+            dependencies: ["OutboundTestSupport", "OutboundCore", "OutboundStore", "OutboundStoreFormats", "OutboundPostgres"],
             path: "Tests/OutboundStoreTests"
         ),
         .testTarget(

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import OutboundCore
+import OutboundStoreFormats
 import PostgresNIO
 
 /// Outbound's data on a PostgreSQL server, through PostgresNIO's connection pool
@@ -77,8 +78,8 @@ public final class PostgresStore: Sendable {
         return values
     }
 
-    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
-    static func millis(_ date: Date?) -> Int64? { date.map(millis) }
-    static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
-    static func date(_ millis: Int64?) -> Date? { millis.map(date) }
+    static func millis(_ date: Date) -> Int64 { StoredTime.millis(date) }
+    static func millis(_ date: Date?) -> Int64? { StoredTime.millis(date) }
+    static func date(_ millis: Int64) -> Date { StoredTime.date(millis) }
+    static func date(_ millis: Int64?) -> Date? { StoredTime.date(millis) }
 }

@@ -3,6 +3,7 @@ import GRDB
 import Testing
 import OutboundCore
 @testable import OutboundStore
+import OutboundStoreFormats
 
 @Suite struct SQLiteStoreTests {
     let now = Date(timeIntervalSince1970: 1_790_000_000.123)

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import OutboundCore
+import OutboundStoreFormats
 
 /// What the dispatch bench verifies, counted from the recorded actions alone.
 public struct BenchCheck: Sendable {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import OutboundCore
+import OutboundStoreFormats
 
 extension SQLiteStore {
     private static let campaignColumns = """
@@ -162,58 +163,5 @@ extension SQLiteStore {
         campaign.prioritizeNewLeads = row["prioritize_new_leads"]
         campaign.automations = try (row["automations"] as String?).map { try decode([StoredAutomation].self, $0).compactMap(\.automation) } ?? []
         return campaign
-    }
-}
-
-/// A schedule as stored in the `schedule` column: `{"monday": [[540, 1020]], …}` in minutes.
-struct StoredSchedule: Codable {
-    var days: [String: [[Int]]]
-
-    init(_ schedule: Schedule) {
-        days = Dictionary(uniqueKeysWithValues: schedule.windows.map { day, ranges in
-            (day.rawValue, ranges.map { [$0.start, $0.end] })
-        })
-    }
-
-    init(from decoder: any Decoder) throws {
-        days = try [String: [[Int]]](from: decoder)
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        try days.encode(to: encoder)
-    }
-
-    var schedule: Schedule {
-        Schedule(Dictionary(uniqueKeysWithValues: days.compactMap { name, ranges in
-            Weekday(rawValue: name).map { ($0, ranges.filter { $0.count == 2 }.map { MinuteRange(start: $0[0], end: $0[1]) }) }
-        }))
-    }
-}
-
-/// An automation as stored in the `campaigns.automations` column.
-struct StoredAutomation: Codable {
-    var on: String
-    var action: String
-    var value: String?
-
-    init(_ automation: Automation) {
-        on = automation.on.rawValue
-        switch automation.action {
-        case .setContactStatus(let status): action = "set_contact_status"; value = status
-        case .addToList(let list): action = "add_to_list"; value = list.rawValue
-        case .removeFromList(let list): action = "remove_from_list"; value = list.rawValue
-        case .stop: action = "stop"; value = nil
-        }
-    }
-
-    var automation: Automation? {
-        guard let signal = SignalType(rawValue: on) else { return nil }
-        switch action {
-        case "set_contact_status": return value.map { Automation(on: signal, action: .setContactStatus($0)) }
-        case "add_to_list": return value.map { Automation(on: signal, action: .addToList(ID(trusted: $0))) }
-        case "remove_from_list": return value.map { Automation(on: signal, action: .removeFromList(ID(trusted: $0))) }
-        case "stop": return Automation(on: signal, action: .stop)
-        default: return nil
-        }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import OutboundCore
+import OutboundStoreFormats
 import Synchronization
 
 // The dispatcher's hot path: one write transaction per tick claims (signals, snapshot, plan,

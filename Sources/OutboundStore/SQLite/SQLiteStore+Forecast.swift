@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import OutboundCore
+import OutboundStoreFormats
 
 extension SQLiteStore {
     public func actionTimes(of campaign: ID, in workspace: ID) async throws -> [Date] {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import OutboundCore
+import OutboundStoreFormats
 
 // The outbox's manual lane (docs/ARCHITECTURE.md §2): a reply written in the inbox is recorded
 // `sending` with its sender in flight and counted in its usage log — the same three writes a

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import OutboundCore
+import OutboundStoreFormats
 
 extension SQLiteStore {
     /// The schema, one migration per change; never edit a migration that has shipped.

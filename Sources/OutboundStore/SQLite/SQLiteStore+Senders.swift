@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import OutboundCore
+import OutboundStoreFormats
 
 extension SQLiteStore {
     public func insertSender(_ sender: Sender) async throws {
@@ -91,26 +92,5 @@ extension SQLiteStore {
             pacing: try decode(Pacing.self, row["pacing"]),
             settings: try decode(ProviderSettings.self, row["settings"]),
             createdAt: date(row["created_at"] as Int64), updatedAt: date(row["updated_at"] as Int64))
-    }
-}
-
-/// Limits keyed by action kind name, as stored in the `limits` column.
-struct StoredLimits: Codable {
-    var byKind: [String: RateLimit]
-
-    init(_ limits: [ActionKind: RateLimit]) {
-        byKind = Dictionary(uniqueKeysWithValues: limits.map { ($0.key.rawValue, $0.value) })
-    }
-
-    init(from decoder: any Decoder) throws {
-        byKind = try [String: RateLimit](from: decoder)
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        try byKind.encode(to: encoder)
-    }
-
-    var limits: [ActionKind: RateLimit] {
-        Dictionary(uniqueKeysWithValues: byKind.compactMap { key, value in ActionKind(rawValue: key).map { ($0, value) } })
     }
 }

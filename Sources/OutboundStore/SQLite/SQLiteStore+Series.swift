@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import OutboundCore
+import OutboundStoreFormats
 
 extension SQLiteStore {
     /// The sender's usage as the dispatcher counts it (its usage log), its next slot, and whether it is busy.

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import OutboundCore
+import OutboundStoreFormats
 
 extension SQLiteStore {
     /// Scheduled (simulated) signals that are due, with their enrollments (read by position).

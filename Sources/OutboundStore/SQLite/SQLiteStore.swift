@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Synchronization
 import OutboundCore
+import OutboundStoreFormats
 
 /// The embedded store over any GRDB writer: in production one SQLite file in WAL mode
 /// (`init(path:)`), in fast tests an in-memory database (`inMemory()`). Foreign keys on,
@@ -128,20 +129,13 @@ final class ActorSlot: Sendable {
 // MARK: - Shared row helpers
 
 extension SQLiteStore {
-    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
-    static func millis(_ date: Date?) -> Int64? { date.map { millis($0) } }
-    static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
-    static func date(_ millis: Int64?) -> Date? { millis.map { date($0) } }
+    static func millis(_ date: Date) -> Int64 { StoredTime.millis(date) }
+    static func millis(_ date: Date?) -> Int64? { StoredTime.millis(date) }
+    static func date(_ millis: Int64) -> Date { StoredTime.date(millis) }
+    static func date(_ millis: Int64?) -> Date? { StoredTime.date(millis) }
 
-    static func json<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
-        try JSONDecoder().decode(type, from: Data(text.utf8))
-    }
+    static func json<T: Encodable>(_ value: T) throws -> String { try StoredJSON.encode(value) }
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T { try StoredJSON.decode(type, text) }
 
     /// `seq` of the row named by a cursor, or a validation error on `starting_after`.
     static func cursorSeq(_ db: Database, table: String, page: PageRequest, workspace: ID) throws -> Int64 {

@@ -10,21 +10,21 @@ import OutboundCore
 /// Encoding: 8 bytes per record, little-endian: the second (rounded up, so a cap frees no earlier
 /// than it should) in the high 32 bits, the campaign's seq in the next 24, the kind's code in the
 /// low 8. A week of a busy mailbox (350 records) fits in 3 KB, inside the row's page.
-struct SenderUsageLog: Sendable {
-    struct Entry: Sendable, Hashable {
-        var at: Int64
-        var campaign: Int64
-        var kind: ActionKind
+package struct SenderUsageLog: Sendable {
+    package struct Entry: Sendable, Hashable {
+        package var at: Int64
+        package var campaign: Int64
+        package var kind: ActionKind
     }
 
-    private(set) var entries: [Entry] = []
+    package private(set) var entries: [Entry] = []
 
     /// How long a record is kept: the longest window a limit can have.
-    static let horizonMillis: Int64 = 7 * 86_400_000
+    package static let horizonMillis: Int64 = 7 * 86_400_000
 
-    init() {}
+    package init() {}
 
-    init(_ data: Data?) {
+    package init(_ data: Data?) {
         guard let data else { return }
         entries.reserveCapacity(data.count / 8 + 1)
         data.withUnsafeBytes { raw in
@@ -39,7 +39,7 @@ struct SenderUsageLog: Sendable {
         }
     }
 
-    var data: Data? {
+    package var data: Data? {
         guard !entries.isEmpty else { return nil }
         var data = Data(count: entries.count * 8)
         data.withUnsafeMutableBytes { raw in
@@ -52,7 +52,7 @@ struct SenderUsageLog: Sendable {
     }
 
     /// Records an action (its time rounded up to the second) and forgets what is older than a week.
-    mutating func append(at: Int64, campaign: Int64, kind: ActionKind) {
+    package mutating func append(at: Int64, campaign: Int64, kind: ActionKind) {
         let at = Self.roundedUp(at), campaign = campaign & Self.campaignMask
         if let first = entries.first, first.at <= at - Self.horizonMillis {
             entries.removeAll { $0.at <= at - Self.horizonMillis }
@@ -63,17 +63,17 @@ struct SenderUsageLog: Sendable {
     }
 
     /// Forgets one record of an action proven not to have gone out.
-    mutating func remove(at: Int64, campaign: Int64, kind: ActionKind) {
+    package mutating func remove(at: Int64, campaign: Int64, kind: ActionKind) {
         let at = Self.roundedUp(at), campaign = campaign & Self.campaignMask
         if let index = entries.lastIndex(of: Entry(at: at, campaign: campaign, kind: kind)) { entries.remove(at: index) }
     }
 
     /// Per kind, the times of the last week's actions (grouped by the kind's code: this runs for
     /// every sender the dispatcher visits).
-    func usage(at now: Int64) -> [ActionKind: RollingUsage] {
+    package func usage(at now: Int64) -> [ActionKind: RollingUsage] {
         var times = [[Date]](repeating: [], count: ActionKind.allCases.count)
         for entry in entries where entry.at > now - Self.horizonMillis {
-            times[entry.kind.code].append(SQLiteStore.date(entry.at))
+            times[entry.kind.code].append(StoredTime.date(entry.at))
         }
         var usage: [ActionKind: RollingUsage] = [:]
         for (code, kindTimes) in times.enumerated() where !kindTimes.isEmpty {
@@ -83,9 +83,9 @@ struct SenderUsageLog: Sendable {
     }
 
     /// Times of the actions of one campaign since `start` (its hourly message rate).
-    func times(of campaign: Int64, since start: Int64) -> RollingUsage {
+    package func times(of campaign: Int64, since start: Int64) -> RollingUsage {
         let campaign = campaign & Self.campaignMask
-        return RollingUsage(times: entries.filter { $0.campaign == campaign && $0.at > start }.map { SQLiteStore.date($0.at) })
+        return RollingUsage(times: entries.filter { $0.campaign == campaign && $0.at > start }.map { StoredTime.date($0.at) })
     }
 
     /// Campaigns are told apart by the low 24 bits of their seq (16 million campaigns).

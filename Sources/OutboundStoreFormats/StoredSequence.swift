@@ -1,11 +1,11 @@
 import OutboundCore
 
 /// A sequence as stored in the `campaigns.sequence` column.
-struct StoredSequence: Codable {
-    var version: Int
-    var nodes: [StoredNode]
+package struct StoredSequence: Codable {
+    package var version: Int
+    package var nodes: [StoredNode]
 
-    struct StoredNode: Codable {
+    package struct StoredNode: Codable {
         var id: String
         var type: String
         var next: String?
@@ -22,7 +22,7 @@ struct StoredSequence: Codable {
         var no: String?
     }
 
-    struct StoredVariant: Codable {
+    package struct StoredVariant: Codable {
         var id: String
         var weight: Int
         var subject: String
@@ -30,7 +30,7 @@ struct StoredSequence: Codable {
         var html: String?
     }
 
-    init(_ sequence: CampaignSequence) {
+    package init(_ sequence: CampaignSequence) {
         version = sequence.version
         nodes = sequence.nodes.map { node in
             let f = NodeFields(node.kind)
@@ -42,7 +42,7 @@ struct StoredSequence: Codable {
         }
     }
 
-    var sequence: CampaignSequence {
+    package var sequence: CampaignSequence {
         CampaignSequence(version: version, nodes: nodes.map { stored in
             var fields = NodeFields()
             fields.note = stored.note

@@ -1,0 +1,100 @@
+import Foundation
+import OutboundCore
+
+// How both stores write the values a column holds as JSON text: one encoding, so `outbound
+// migrate` copies a campaign or a sender from SQLite to PostgreSQL byte for byte.
+
+/// Times as both stores keep them: milliseconds since 1970, rounded to the nearest.
+package enum StoredTime {
+    package static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    package static func millis(_ date: Date?) -> Int64? { date.map(millis) }
+    package static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
+    package static func date(_ millis: Int64?) -> Date? { millis.map(date) }
+}
+
+/// JSON text in and out of a column: sorted keys, so equal values are equal text.
+package enum StoredJSON {
+    package static func encode<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    package static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        try JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+}
+
+/// Limits keyed by action kind name, as stored in the `limits` column.
+package struct StoredLimits: Codable {
+    package var byKind: [String: RateLimit]
+
+    package init(_ limits: [ActionKind: RateLimit]) {
+        byKind = Dictionary(uniqueKeysWithValues: limits.map { ($0.key.rawValue, $0.value) })
+    }
+
+    package init(from decoder: any Decoder) throws {
+        byKind = try [String: RateLimit](from: decoder)
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        try byKind.encode(to: encoder)
+    }
+
+    package var limits: [ActionKind: RateLimit] {
+        Dictionary(uniqueKeysWithValues: byKind.compactMap { key, value in ActionKind(rawValue: key).map { ($0, value) } })
+    }
+}
+
+/// A schedule as stored in the `schedule` column: `{"monday": [[540, 1020]], …}` in minutes.
+package struct StoredSchedule: Codable {
+    package var days: [String: [[Int]]]
+
+    package init(_ schedule: Schedule) {
+        days = Dictionary(uniqueKeysWithValues: schedule.windows.map { day, ranges in
+            (day.rawValue, ranges.map { [$0.start, $0.end] })
+        })
+    }
+
+    package init(from decoder: any Decoder) throws {
+        days = try [String: [[Int]]](from: decoder)
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        try days.encode(to: encoder)
+    }
+
+    package var schedule: Schedule {
+        Schedule(Dictionary(uniqueKeysWithValues: days.compactMap { name, ranges in
+            Weekday(rawValue: name).map { ($0, ranges.filter { $0.count == 2 }.map { MinuteRange(start: $0[0], end: $0[1]) }) }
+        }))
+    }
+}
+
+/// An automation as stored in the `campaigns.automations` column.
+package struct StoredAutomation: Codable {
+    package var on: String
+    package var action: String
+    package var value: String?
+
+    package init(_ automation: Automation) {
+        on = automation.on.rawValue
+        switch automation.action {
+        case .setContactStatus(let status): action = "set_contact_status"; value = status
+        case .addToList(let list): action = "add_to_list"; value = list.rawValue
+        case .removeFromList(let list): action = "remove_from_list"; value = list.rawValue
+        case .stop: action = "stop"; value = nil
+        }
+    }
+
+    package var automation: Automation? {
+        guard let signal = SignalType(rawValue: on) else { return nil }
+        switch action {
+        case "set_contact_status": return value.map { Automation(on: signal, action: .setContactStatus($0)) }
+        case "add_to_list": return value.map { Automation(on: signal, action: .addToList(ID(trusted: $0))) }
+        case "remove_from_list": return value.map { Automation(on: signal, action: .removeFromList(ID(trusted: $0))) }
+        case "stop": return Automation(on: signal, action: .stop)
+        default: return nil
+        }
+    }
+}
