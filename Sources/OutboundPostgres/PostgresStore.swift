@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import OutboundCore
 import OutboundStoreFormats
+import OutboundStoreFormats
 import PostgresNIO
 
 /// Outbound's data on a PostgreSQL server, through PostgresNIO's connection pool
@@ -63,9 +64,16 @@ public final class PostgresStore: Sendable {
     /// Runs `body` in one transaction (`BEGIN` … `COMMIT`, rolled back when it throws). What went
     /// wrong is thrown as itself (a `ValidationError` from `body`, the server's error), not
     /// wrapped in PostgresNIO's transaction error.
+    /// The events it logs name `EventActor.current` (the `outbound.actor` setting, for this transaction only).
     func transaction<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let acting = EventActor.current
         do {
-            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+            return try await client.withTransaction(logger: logger) { connection in
+                if acting != "system" {
+                    try await connection.query("SELECT set_config('outbound.actor', \(acting), true)", logger: self.logger)
+                }
+                return try await body(connection)
+            }
         } catch let error as PostgresTransactionError {
             throw error.closureError ?? error.beginError ?? error.commitError ?? error
         }
@@ -78,8 +86,66 @@ public final class PostgresStore: Sendable {
         return values
     }
 
+    /// Every row of `query` on `connection`, each readable by column name (`row["id"]`).
+    static func rows(_ query: PostgresQuery, on connection: PostgresConnection, logger: Logger) async throws -> [Row] {
+        var rows: [Row] = []
+        for try await row in try await connection.query(query, logger: logger) { rows.append(Row(row.makeRandomAccess())) }
+        return rows
+    }
+
+    /// Every row of `query`, on a pooled connection.
+    func rows(_ query: PostgresQuery) async throws -> [Row] {
+        try await client.withConnection { connection in try await Self.rows(query, on: connection, logger: self.logger) }
+    }
+
+    /// A row read by column name, as the SQLite store reads GRDB's rows, so each table's
+    /// decoding reads the same in both stores.
+    struct Row: Sendable {
+        let columns: PostgresRandomAccessRow
+
+        init(_ columns: PostgresRandomAccessRow) { self.columns = columns }
+
+        subscript<T: PostgresDecodable>(_ name: String) -> T {
+            get throws { try columns[name].decode(T.self) }
+        }
+
+        subscript<T: PostgresDecodable>(_ index: Int) -> T {
+            get throws { try columns[index].decode(T.self) }
+        }
+    }
+
     static func millis(_ date: Date) -> Int64 { StoredTime.millis(date) }
     static func millis(_ date: Date?) -> Int64? { StoredTime.millis(date) }
     static func date(_ millis: Int64) -> Date { StoredTime.date(millis) }
     static func date(_ millis: Int64?) -> Date? { StoredTime.date(millis) }
+}
+
+/// A `text[]` parameter whose elements may be NULL (PostgresNIO encodes arrays of non-optional
+/// values only): a batch's optional column, for `unnest`.
+struct NullableTexts: PostgresNonThrowingEncodable, Sendable {
+    var values: [String?]
+
+    init(_ values: [String?]) { self.values = values }
+
+    static var psqlType: PostgresDataType { .textArray }
+    static var psqlFormat: PostgresFormat { .binary }
+
+    func encode<JSONEncoder: PostgresJSONEncoder>(into buffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>) {
+        // The binary array format: dimensions, has-NULL flag, element type, then per dimension
+        // its length and lower bound, then each element as a length (-1: NULL) and its bytes.
+        buffer.writeInteger(values.isEmpty ? 0 : 1, as: Int32.self)
+        buffer.writeInteger(values.contains(nil) ? 1 : 0, as: Int32.self)
+        buffer.writeInteger(PostgresDataType.text.rawValue)
+        guard !values.isEmpty else { return }
+        buffer.writeInteger(Int32(values.count))
+        buffer.writeInteger(1, as: Int32.self)
+        for value in values {
+            if let value {
+                buffer.writeInteger(Int32(value.utf8.count))
+                buffer.writeString(value)
+            } else {
+                buffer.writeInteger(-1, as: Int32.self)
+            }
+        }
+    }
 }

@@ -15,6 +15,12 @@ package struct SenderUsageLog: Sendable {
         package var at: Int64
         package var campaign: Int64
         package var kind: ActionKind
+
+        package init(at: Int64, campaign: Int64, kind: ActionKind) {
+            self.at = at
+            self.campaign = campaign
+            self.kind = kind
+        }
     }
 
     package private(set) var entries: [Entry] = []

@@ -175,6 +175,16 @@ enum WebSessionChecks {
         let temp = TemporaryDatabase()
         try await WebSessionChecks.run(try SQLiteStore(path: temp.path))
     }
+
+    @Test func sendersAndCampaigns() async throws {
+        let temp = TemporaryDatabase()
+        try await CampaignStoreChecks.run(try SQLiteStore(path: temp.path))
+    }
+
+    @Test func contactsListsSuppressionsAndImports() async throws {
+        let temp = TemporaryDatabase()
+        try await ContactStoreChecks.run(try SQLiteStore(path: temp.path))
+    }
 }
 
 /// The shared checks on a real PostgreSQL server, a fresh database each; and what only PostgreSQL has.
@@ -197,6 +207,18 @@ enum WebSessionChecks {
         try await WebSessionChecks.run(store)
     }
 
+    @Test func sendersAndCampaigns() async throws {
+        let store = try await PostgresStore(url: try await PostgresServer.freshDatabase())
+        defer { store.close() }
+        try await CampaignStoreChecks.run(store)
+    }
+
+    @Test func contactsListsSuppressionsAndImports() async throws {
+        let store = try await PostgresStore(url: try await PostgresServer.freshDatabase())
+        defer { store.close() }
+        try await ContactStoreChecks.run(store)
+    }
+
     @Test func migratingIsDoneOnceEvenByServersStartingTogether() async throws {
         let url = try await PostgresServer.freshDatabase()
         let stores = try await withThrowingTaskGroup(of: PostgresStore.self) { group in
@@ -205,7 +227,7 @@ enum WebSessionChecks {
         }
         defer { stores.forEach { $0.close() } }
         for store in stores {
-            #expect(try await store.appliedMigrations() == ["v1-workspaces-and-keys", "v2-users-and-idempotency", "v3-web-sessions"])
+            #expect(try await store.appliedMigrations() == ["v1-workspaces-and-keys", "v2-users-and-idempotency", "v3-web-sessions", "v4-outreach"])
         }
         let secrets = try await withThrowingTaskGroup(of: [UInt8].self) { group in
             for store in stores { group.addTask { try await store.instanceSecret() } }

@@ -5,9 +5,11 @@ import Foundation
 /// or not at all.
 ///
 /// Implementations: `SQLiteStore` (embedded default); `PostgresStore` is being built one part
-/// (protocol) at a time — `WorkspaceStore`, `UserStore`, `WebSessionStore` and `IdempotencyStore` so far
-/// (docs/ARCHITECTURE.md §9).
-public protocol Store: WorkspaceStore, UserStore, IdempotencyStore, ContactStore, LeadStore, EngineStore, InboundStore, ActionStore, EventStore, MailboxStore, LinkedInMemberStore, WebSessionStore, InboxStore, ManualActionStore {
+/// (protocol) at a time (docs/ARCHITECTURE.md §9).
+public protocol Store: WorkspaceStore, UserStore, IdempotencyStore, CampaignStore, ContactStore, LeadStore, EngineStore, InboundStore, ActionStore, EventStore, MailboxStore, LinkedInMemberStore, WebSessionStore, InboxStore, ManualActionStore {}
+
+/// Senders and campaigns, with the workspace summaries that count them.
+public protocol CampaignStore: Sendable {
     // MARK: Workspaces
 
     /// Every workspace with how much it holds, oldest first (`outbound workspace list`).
@@ -61,7 +63,7 @@ public enum IdempotencyClaim: Sendable, Equatable {
     case inProgress
 }
 
-extension Store {
+extension CampaignStore {
     /// Writes the campaign without rebalancing its leads.
     public func updateCampaign(_ campaign: Campaign) async throws {
         try await updateCampaign(campaign, rebalancing: false)

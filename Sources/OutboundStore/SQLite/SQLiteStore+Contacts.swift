@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import OutboundCore
+import OutboundStoreFormats
 
 extension SQLiteStore {
     static let contactColumns = """
@@ -225,41 +226,7 @@ extension SQLiteStore {
         return values.map { $0?.databaseValue ?? .null }
     }
 
-    /// `{"key": value, …}` with sorted keys; written directly, as it runs once per imported row.
-    static func customFieldsJSON(_ fields: [String: CustomValue]) -> String {
-        guard !fields.isEmpty else { return "{}" }
-        var out = "{"
-        for (index, key) in fields.keys.sorted().enumerated() {
-            if index > 0 { out += "," }
-            appendJSONString(key, to: &out)
-            out += ":"
-            switch fields[key]! {
-            case .string(let text): appendJSONString(text, to: &out)
-            case .bool(let flag): out += flag ? "true" : "false"
-            case .number(let number):
-                out += number.isFinite ? (number.rounded() == number && abs(number) < 1e15 ? String(Int64(number)) : String(number)) : "null"
-            }
-        }
-        return out + "}"
-    }
-
-    private static func appendJSONString(_ text: String, to out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
-    }
+    static func customFieldsJSON(_ fields: [String: CustomValue]) -> String { StoredJSON.customFields(fields) }
 
     /// A contact from a row holding `contactColumns` from position `first` on (by position: the
     /// dispatcher reads many).
