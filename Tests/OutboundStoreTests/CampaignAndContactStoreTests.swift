@@ -240,3 +240,55 @@ enum ContactStoreChecks {
         #expect(try await store.importJob(job.id, in: other.id) == nil)
     }
 }
+
+/// What every store does with a campaign's leads before launch.
+enum LeadStoreChecks {
+    static let now = Date(timeIntervalSince1970: 1_790_000_200.789)
+
+    static func run(_ store: any WorkspaceStore & CampaignStore & ContactStore & LeadStore) async throws {
+        let ws = try await WorkspaceStoreChecks.workspace(in: store, at: now)
+        var contacts: [Contact] = []
+        for index in 0..<6 {
+            var contact = ContactStoreChecks.contact(in: ws.id, "Lead\(index)", email: "lead\(index)@corp\(index % 2).example")
+            if index == 5 { contact.customFields = [:] ; contact.title = "CTO" }
+            contacts.append(contact)
+        }
+        try await store.saveContacts(inserting: contacts, updating: [])
+        let excluded = ContactList(id: .generate(.list), workspaceID: ws.id, name: "Customers", createdAt: now, updatedAt: now)
+        try await store.insertList(excluded)
+        _ = try await store.addMembers([contacts[3].id], to: excluded.id, in: ws.id, at: now)
+        _ = try await store.insertSuppression(Suppression(id: .generate(.suppression), workspaceID: ws.id, kind: .domain,
+                                                          value: "corp1.example", reason: nil, createdAt: now))
+        let campaign = Campaign(id: .generate(.campaign), workspaceID: ws.id, name: "Launch", channel: .email,
+                                leadRules: LeadRules(excludeListIDs: [excluded.id]), createdAt: now, updatedAt: now)
+        try await store.insertCampaign(campaign)
+        #expect(try await store.campaigns(followingList: excluded.id, in: ws.id).map(\.id) == [campaign.id])
+
+        let ids = contacts.map(\.id)
+        #expect(try await store.insertLeads([ids[0], ids[1], ids[2], .generate(.contact)], into: campaign, at: now) == 3)
+        #expect(try await store.insertLeads([ids[2], ids[5]], into: campaign, at: now.addingTimeInterval(1)) == 1, "once per contact")
+        #expect(try await store.leadCount(of: campaign) == 4)
+        let candidates = Dictionary(uniqueKeysWithValues: try await store.leadCandidates(ids, for: campaign).map { ($0.contact.id, $0) })
+        #expect(candidates.count == 6)
+        #expect(candidates[ids[0]]?.inCampaign == true && candidates[ids[4]]?.inCampaign == false)
+        #expect(candidates[ids[1]]?.suppressed == true && candidates[ids[0]]?.suppressed == false, "by the email's domain")
+        #expect(candidates[ids[3]]?.inExcludedList == true && candidates[ids[4]]?.inExcludedList == false)
+        #expect(candidates.values.allSatisfy { !$0.contacted && !$0.activeElsewhere })
+
+        let page = try await store.leads(of: campaign, state: nil, matching: nil, page: PageRequest(limit: 3))
+        #expect(page.items.map(\.contact.id) == [ids[0], ids[1], ids[2]] && page.hasMore, "in the order they joined")
+        #expect(page.items.allSatisfy { $0.state == .pending && $0.currentStep == nil && $0.addedAt == now })
+        let rest = try await store.leads(of: campaign, state: .pending, matching: nil, page: PageRequest(limit: 3, startingAfter: ids[2]))
+        #expect(rest.items.map(\.contact.id) == [ids[5]] && !rest.hasMore)
+        #expect(try await store.leads(of: campaign, state: .active, matching: nil, page: PageRequest()).items.isEmpty)
+        #expect(try await store.leads(of: campaign, state: nil, matching: "LEAD2@", page: PageRequest()).items.map(\.contact.id) == [ids[2]])
+        await #expect(throws: ValidationError.self) {
+            try await store.leads(of: campaign, state: nil, matching: nil, page: PageRequest(startingAfter: ids[4]))
+        }
+        let lacking = try await store.leadsLacking([.title, .custom("tier"), .firstName, .senderName], of: campaign)
+        #expect(lacking == [.title: 3, .custom("tier"): 1, .firstName: 0])
+
+        #expect(try await store.removePendingLeads([ids[1], ids[4]], from: campaign) == [ids[1]])
+        #expect(try await store.leadCount(of: campaign) == 3)
+    }
+}

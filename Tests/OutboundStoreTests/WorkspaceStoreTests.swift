@@ -185,6 +185,11 @@ enum WebSessionChecks {
         let temp = TemporaryDatabase()
         try await ContactStoreChecks.run(try SQLiteStore(path: temp.path))
     }
+
+    @Test func leads() async throws {
+        let temp = TemporaryDatabase()
+        try await LeadStoreChecks.run(try SQLiteStore(path: temp.path))
+    }
 }
 
 /// The shared checks on a real PostgreSQL server, a fresh database each; and what only PostgreSQL has.
@@ -217,6 +222,12 @@ enum WebSessionChecks {
         let store = try await PostgresStore(url: try await PostgresServer.freshDatabase())
         defer { store.close() }
         try await ContactStoreChecks.run(store)
+    }
+
+    @Test func leads() async throws {
+        let store = try await PostgresStore(url: try await PostgresServer.freshDatabase())
+        defer { store.close() }
+        try await LeadStoreChecks.run(store)
     }
 
     @Test func migratingIsDoneOnceEvenByServersStartingTogether() async throws {
