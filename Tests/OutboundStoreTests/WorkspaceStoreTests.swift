@@ -190,6 +190,11 @@ enum WebSessionChecks {
         let temp = TemporaryDatabase()
         try await LeadStoreChecks.run(try SQLiteStore(path: temp.path))
     }
+
+    @Test func eventsAndWebhooks() async throws {
+        let temp = TemporaryDatabase()
+        try await EventStoreChecks.run(try SQLiteStore(path: temp.path))
+    }
 }
 
 /// The shared checks on a real PostgreSQL server, a fresh database each; and what only PostgreSQL has.
@@ -228,6 +233,12 @@ enum WebSessionChecks {
         let store = try await PostgresStore(url: try await PostgresServer.freshDatabase())
         defer { store.close() }
         try await LeadStoreChecks.run(store)
+    }
+
+    @Test func eventsAndWebhooks() async throws {
+        let store = try await PostgresStore(url: try await PostgresServer.freshDatabase())
+        defer { store.close() }
+        try await EventStoreChecks.run(store)
     }
 
     @Test func migratingIsDoneOnceEvenByServersStartingTogether() async throws {
