@@ -122,7 +122,8 @@ let package = Package(
         // test peers (SMTP, IMAP, PostgreSQL, a browser) that skip or fail as `Scripts/test` decides.
         .target(
             name: "OutboundTestSupport",
-            dependencies: ["OutboundCore", "OutboundChannels", "OutboundStore", "OutboundAPI",
+            dependencies: ["OutboundCore", "OutboundChannels", "OutboundStore", "OutboundPostgres", "OutboundAPI",
+                           .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")],
             path: "Tests/Support"
         ),

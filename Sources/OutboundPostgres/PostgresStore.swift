@@ -86,6 +86,66 @@ public final class PostgresStore: Sendable {
         return values
     }
 
+    /// Runs `body` in a read-only transaction that sees one snapshot of the database throughout
+    /// (`REPEATABLE READ`), as a SQLite read transaction does.
+    func snapshot<T: Sendable>(_ body: @Sendable (SQL) async throws -> T) async throws -> T {
+        try await client.withConnection { connection in
+            let sql = SQL(connection: connection, logger: self.logger)
+            try await sql.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            do {
+                let result = try await body(sql)
+                try await sql.run("COMMIT")
+                return result
+            } catch {
+                try? await sql.run("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    /// A transaction of the dispatcher's kind: it first takes the engine's lock (a transaction-level
+    /// advisory lock), so engine writes from every process on this database apply one after
+    /// another, as the SQLite file's single writer applies them. A claim then checks every limit
+    /// and records its actions with nothing slipping in between (docs/ARCHITECTURE.md §9).
+    func engineTransaction<T: Sendable>(_ body: @Sendable (SQL) async throws -> T) async throws -> T {
+        try await transaction { connection in
+            let sql = SQL(connection: connection, logger: self.logger)
+            try await sql.run("SELECT pg_advisory_xact_lock(7031997)")
+            return try await body(sql)
+        }
+    }
+
+    /// Statements on one connection (inside a transaction or not), read the way the store reads them.
+    struct SQL: Sendable {
+        let connection: PostgresConnection
+        let logger: Logger
+
+        func run(_ query: PostgresQuery) async throws {
+            try await connection.query(query, logger: logger)
+        }
+
+        /// Runs a statement ending in `RETURNING 1` (or any one column) and says how many rows it touched.
+        func changes(_ query: PostgresQuery) async throws -> Int {
+            var count = 0
+            for try await _ in try await connection.query(query, logger: logger) { count += 1 }
+            return count
+        }
+
+        func rows(_ query: PostgresQuery) async throws -> [Row] {
+            try await PostgresStore.rows(query, on: connection, logger: logger)
+        }
+
+        func values<T: PostgresDecodable>(_ query: PostgresQuery, as type: T.Type) async throws -> [T] {
+            try await PostgresStore.values(connection.query(query, logger: logger), as: type)
+        }
+
+        /// The first column of the first row, nil when there is no row or it is NULL.
+        func value<T: PostgresDecodable & Sendable>(_ query: PostgresQuery, as type: T.Type) async throws -> T? where T._DecodableType == T {
+            for try await value in try await connection.query(query, logger: logger).decode(Optional<T>.self) { return value }
+            return nil
+        }
+    }
+
     /// Every row of `query` on `connection`, each readable by column name (`row["id"]`).
     static func rows(_ query: PostgresQuery, on connection: PostgresConnection, logger: Logger) async throws -> [Row] {
         var rows: [Row] = []
@@ -149,3 +209,5 @@ struct NullableTexts: PostgresNonThrowingEncodable, Sendable {
         }
     }
 }
+
+extension PostgresStore: Store, ManualActionStore {}

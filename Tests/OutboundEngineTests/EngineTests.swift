@@ -8,8 +8,8 @@ import OutboundStore
 import OutboundTestSupport
 
 @Suite struct EngineTests {
-    @Test func leadsGoOutOnePacingGapApartAndTheCampaignCompletes() async throws {
-        let engine = try await Engine.make()
+    @Test(arguments: StoreKind.covered) func leadsGoOutOnePacingGapApartAndTheCampaignCompletes(_ store: StoreKind) async throws {
+        let engine = try await Engine.make(store)
         defer { engine.cleanup() }
         let sender = try await engine.emailSender("Sam", gap: 60)
         let campaign = try await engine.emailCampaign("Three", senders: [sender])
@@ -35,9 +35,9 @@ import OutboundTestSupport
     /// One sender, one action every two minutes, four leads: email → 1 minute → follow-up. By
     /// default a lead's due follow-up goes before the next new lead; with `prioritize_new_leads`
     /// every new lead is started first.
-    @Test(arguments: [false, true])
-    func followUpsGoBeforeNewLeadsUnlessNewLeadsArePrioritized(prioritizeNewLeads: Bool) async throws {
-        let engine = try await Engine.make()
+    @Test(arguments: StoreKind.covered, [false, true])
+    func followUpsGoBeforeNewLeadsUnlessNewLeadsArePrioritized(_ store: StoreKind, prioritizeNewLeads: Bool) async throws {
+        let engine = try await Engine.make(store)
         defer { engine.cleanup() }
         let sender = try await engine.emailSender("Sam", gap: 120)
         var campaign = try await engine.emailCampaign("Follow-ups", senders: [sender], nodes: [
@@ -64,8 +64,8 @@ import OutboundTestSupport
 
     /// The daily new-lead limit: two new leads a day; the rest of the day's new leads wait for
     /// midnight together (one look, not one tick per lead), while follow-ups carry on.
-    @Test func theDailyNewLeadLimitStartsSoManyLeadsADayAndHoldsTheRestTogether() async throws {
-        let engine = try await Engine.make()
+    @Test(arguments: StoreKind.covered) func theDailyNewLeadLimitStartsSoManyLeadsADayAndHoldsTheRestTogether(_ store: StoreKind) async throws {
+        let engine = try await Engine.make(store)
         defer { engine.cleanup() }
         let sender = try await engine.emailSender("Sam", gap: 60)
         let campaign = try await engine.emailCampaign("Two a day", senders: [sender], dailyLimit: 2)
@@ -85,9 +85,9 @@ import OutboundTestSupport
         #expect(days == ["2026-11-30", "2026-11-30", "2026-12-01", "2026-12-01", "2026-12-02", "2026-12-02"])
     }
 
-    @Test func aWindowOpeningAfterSpringForwardIsHitExactly() async throws {
+    @Test(arguments: StoreKind.covered) func aWindowOpeningAfterSpringForwardIsHitExactly(_ store: StoreKind) async throws {
         // Saturday 2026-03-07 noon in New York; the only window is Sunday 09:00–17:00, the DST day.
-        let engine = try await Engine.make(start: "2026-03-07T17:00:00Z")
+        let engine = try await Engine.make(store, start: "2026-03-07T17:00:00Z")
         defer { engine.cleanup() }
         let sender = try await engine.emailSender("Sam")
         let campaign = try await engine.emailCampaign("Sunday", senders: [sender],
@@ -99,10 +99,10 @@ import OutboundTestSupport
         #expect(try await engine.actions(campaign).map(\.createdAt) == [engine.date("2026-03-08T13:00:00Z")])
     }
 
-    @Test func aShutWindowMovesEveryLeadOfTheCampaignOnTheSenderAtOnceAndHoldsNoOtherCampaign() async throws {
+    @Test(arguments: StoreKind.covered) func aShutWindowMovesEveryLeadOfTheCampaignOnTheSenderAtOnceAndHoldsNoOtherCampaign(_ store: StoreKind) async throws {
         // Monday 14:00 UTC: "Short" may only send on Mondays 14:00–14:02, "Now" at any time; one
         // sender serves both, one action a minute.
-        let engine = try await Engine.make()
+        let engine = try await Engine.make(store)
         defer { engine.cleanup() }
         let sender = try await engine.emailSender("Shared", gap: 60)
         let short = try await engine.emailCampaign("Short", senders: [sender], schedule: ["monday": [.init(start: "14:00", end: "14:02")]])
@@ -127,10 +127,10 @@ import OutboundTestSupport
         ].map(engine.date))
     }
 
-    @Test func launchingOutsideTheWindowMakesTheLeadsDueAtItsOpening() async throws {
+    @Test(arguments: StoreKind.covered) func launchingOutsideTheWindowMakesTheLeadsDueAtItsOpening(_ store: StoreKind) async throws {
         // Saturday noon UTC; the window opens Monday 09:00. Launch itself sets that due time, so
         // no tick before Monday has anything to do.
-        let engine = try await Engine.make(start: "2026-11-28T12:00:00Z")
+        let engine = try await Engine.make(store, start: "2026-11-28T12:00:00Z")
         defer { engine.cleanup() }
         let sender = try await engine.emailSender("Sam", gap: 60)
         let campaign = try await engine.emailCampaign("Weekdays", senders: [sender], schedule: ["monday": [.init(start: "09:00", end: "17:00")]])
@@ -145,8 +145,8 @@ import OutboundTestSupport
         ].map(engine.date))
     }
 
-    @Test func aSenderAtItsDailyCapResumesExactlyWhenCapacityFrees() async throws {
-        let engine = try await Engine.make()
+    @Test(arguments: StoreKind.covered) func aSenderAtItsDailyCapResumesExactlyWhenCapacityFrees(_ store: StoreKind) async throws {
+        let engine = try await Engine.make(store)
         defer { engine.cleanup() }
         let sender = try await engine.emailSender("Capped", perDay: 2, gap: 0)
         let campaign = try await engine.emailCampaign("Cap", senders: [sender])
@@ -157,8 +157,8 @@ import OutboundTestSupport
         #expect(times == [engine.date("2026-11-30T14:00:00Z"), engine.date("2026-11-30T14:00:00Z"), engine.date("2026-12-01T14:00:00Z")])
     }
 
-    @Test func higherPriorityCampaignsGoFirstOnASharedSender() async throws {
-        let engine = try await Engine.make()
+    @Test(arguments: StoreKind.covered) func higherPriorityCampaignsGoFirstOnASharedSender(_ store: StoreKind) async throws {
+        let engine = try await Engine.make(store)
         defer { engine.cleanup() }
         let sender = try await engine.emailSender("Shared", gap: 60)
         let low = try await engine.emailCampaign("Low", senders: [sender], priority: 1)
@@ -174,8 +174,8 @@ import OutboundTestSupport
         #expect(lowTimes == [engine.date("2026-11-30T14:02:00Z"), engine.date("2026-11-30T14:03:00Z")])
     }
 
-    @Test func aConditionWaitsForItsSignalThenTakesNo() async throws {
-        let engine = try await Engine.make()
+    @Test(arguments: StoreKind.covered) func aConditionWaitsForItsSignalThenTakesNo(_ store: StoreKind) async throws {
+        let engine = try await Engine.make(store)
         defer { engine.cleanup() }
         let sender = try await engine.emailSender("Sam")
         let nodes = [
@@ -196,8 +196,8 @@ import OutboundTestSupport
         #expect(try await engine.leads(campaign).first?.state == .completed)
     }
 
-    @Test func aReplyStopsTheLeadBeforeItsNextStep() async throws {
-        let engine = try await Engine.make()
+    @Test(arguments: StoreKind.covered) func aReplyStopsTheLeadBeforeItsNextStep(_ store: StoreKind) async throws {
+        let engine = try await Engine.make(store)
         defer { engine.cleanup() }
         let sender = try await engine.emailSender("Sam")
         let nodes = [
@@ -219,8 +219,8 @@ import OutboundTestSupport
         #expect(try await engine.store.campaignStats(campaign.id, in: engine.workspace).signals(.replied) == 1)
     }
 
-    @Test func aReplyWhileTheActionIsInFlightKeepsTheLeadReplied() async throws {
-        let engine = try await Engine.make()
+    @Test(arguments: StoreKind.covered) func aReplyWhileTheActionIsInFlightKeepsTheLeadReplied(_ store: StoreKind) async throws {
+        let engine = try await Engine.make(store)
         defer { engine.cleanup() }
         let sender = try await engine.emailSender("Sam", gap: 0)
         let campaign = try await engine.emailCampaign("Race", senders: [sender])
@@ -240,8 +240,8 @@ import OutboundTestSupport
         #expect(stats.contacted == 1)
     }
 
-    @Test func aSuppressionAddedAfterLaunchBlocksTheSend() async throws {
-        let engine = try await Engine.make()
+    @Test(arguments: StoreKind.covered) func aSuppressionAddedAfterLaunchBlocksTheSend(_ store: StoreKind) async throws {
+        let engine = try await Engine.make(store)
         defer { engine.cleanup() }
         let sender = try await engine.emailSender("Sam")
         let campaign = try await engine.emailCampaign("Supp", senders: [sender])
@@ -254,8 +254,8 @@ import OutboundTestSupport
         #expect(try await engine.leads(campaign).map(\.state).sorted { $0.rawValue < $1.rawValue } == [.completed, .stopped])
     }
 
-    @Test func pauseKeepsPositionsAndResumeContinues() async throws {
-        let engine = try await Engine.make()
+    @Test(arguments: StoreKind.covered) func pauseKeepsPositionsAndResumeContinues(_ store: StoreKind) async throws {
+        let engine = try await Engine.make(store)
         defer { engine.cleanup() }
         let sender = try await engine.emailSender("Sam", gap: 600)
         let campaign = try await engine.emailCampaign("Pause", senders: [sender])
@@ -273,9 +273,9 @@ import OutboundTestSupport
         #expect(times == [engine.date("2026-11-30T14:00:00Z"), engine.date("2026-11-30T18:00:00Z"), engine.date("2026-11-30T18:10:00Z")])
     }
 
-    @Test func transientFailuresRetryTheSameActionWithBackoff() async throws {
+    @Test(arguments: StoreKind.covered) func transientFailuresRetryTheSameActionWithBackoff(_ store: StoreKind) async throws {
         let channel = ScriptedChannel([.transient("421 try later"), .transient("421 try later"), .sent(providerID: "x", signals: [])])
-        let engine = try await Engine.make(router: channel)
+        let engine = try await Engine.make(store, router: channel)
         defer { engine.cleanup() }
         let sender = try await engine.emailSender("Sam", gap: 0)
         var campaign = try await engine.emailCampaign("Retry", senders: [sender])
@@ -295,9 +295,9 @@ import OutboundTestSupport
         #expect(try await engine.leads(campaign).first?.state == .completed)
     }
 
-    @Test func aPermanentBounceEndsTheLeadAndSuppressesTheAddress() async throws {
+    @Test(arguments: StoreKind.covered) func aPermanentBounceEndsTheLeadAndSuppressesTheAddress(_ store: StoreKind) async throws {
         let channel = ScriptedChannel([.permanent("550 no such user", bounced: true)])
-        let engine = try await Engine.make(router: channel)
+        let engine = try await Engine.make(store, router: channel)
         defer { engine.cleanup() }
         let sender = try await engine.emailSender("Sam", gap: 0)
         var campaign = try await engine.emailCampaign("Bounce", senders: [sender])
@@ -315,8 +315,8 @@ import OutboundTestSupport
         #expect(try await engine.services.campaigns.get(campaign.id, in: engine.workspace).status == .completed)
     }
 
-    @Test func aCrashDuringASendLeavesAnUncertainActionThatIsNeverResentAutomatically() async throws {
-        let engine = try await Engine.make()
+    @Test(arguments: StoreKind.covered) func aCrashDuringASendLeavesAnUncertainActionThatIsNeverResentAutomatically(_ store: StoreKind) async throws {
+        let engine = try await Engine.make(store)
         defer { engine.cleanup() }
         let sender = try await engine.emailSender("Sam", gap: 0)
         let campaign = try await engine.emailCampaign("Crash", senders: [sender])
@@ -325,8 +325,7 @@ import OutboundTestSupport
         // Claim as the dispatcher does, then "crash" before any channel answers.
         let claims = try await engine.claimWithoutSending()
         #expect(claims.count == 1)
-        let restarted = try await Services(store: SQLiteStore(path: engine.directory.appendingPathComponent("outbound.sqlite").path),
-                                           clock: engine.clock)
+        let restarted = try await Services(store: engine.kind.open(at: engine.location), clock: engine.clock)
         let recovered = try await restarted.dispatcher.recover()
         #expect(recovered.uncertain == 1)
         try await engine.run(until: engine.date("2026-12-01T00:00:00Z"))
@@ -347,8 +346,8 @@ import OutboundTestSupport
                                               "lead.retried", "campaign.reopened", "message.sent", "lead.completed", "campaign.completed"])
     }
 
-    @Test func launchValidatesAndACampaignWithoutLeadsCompletesAtOnce() async throws {
-        let engine = try await Engine.make()
+    @Test(arguments: StoreKind.covered) func launchValidatesAndACampaignWithoutLeadsCompletesAtOnce(_ store: StoreKind) async throws {
+        let engine = try await Engine.make(store)
         defer { engine.cleanup() }
         let sender = try await engine.emailSender("Sam")
         let empty = try await engine.emailCampaign("Empty", senders: [sender])
@@ -361,10 +360,10 @@ import OutboundTestSupport
         await #expect(throws: ConflictError.self) { try await engine.services.lifecycle.launch(empty.id, in: engine.workspace) }
     }
 
-    @Test func simulatedSignalsArriveAtTheirTimesAndAreDeterministic() async throws {
+    @Test(arguments: StoreKind.covered) func simulatedSignalsArriveAtTheirTimesAndAreDeterministic(_ store: StoreKind) async throws {
         var counts: [CampaignStats] = []
         for _ in 0..<2 {
-            let engine = try await Engine.make()
+            let engine = try await Engine.make(store)
             defer { engine.cleanup() }
             let sender = try await engine.emailSender("Sam", gap: 1)
             let campaign = try await engine.emailCampaign("Sim", senders: [sender],
@@ -381,8 +380,8 @@ import OutboundTestSupport
         #expect(counts[0] == counts[1])
     }
 
-    @Test func addingASenderRebalancesLeadsNotYetContacted() async throws {
-        let engine = try await Engine.make()
+    @Test(arguments: StoreKind.covered) func addingASenderRebalancesLeadsNotYetContacted(_ store: StoreKind) async throws {
+        let engine = try await Engine.make(store)
         defer { engine.cleanup() }
         let first = try await engine.emailSender("First", gap: 3600)
         let second = try await engine.emailSender("Second", gap: 3600)
@@ -401,8 +400,8 @@ import OutboundTestSupport
         #expect(actions.filter { $0.senderID == second.id }.first?.createdAt == engine.date("2026-11-30T14:30:00Z"), "taken over at once")
     }
 
-    @Test func aLargeRebalanceRunsInStepsAndTheCampaignSaysSoUntilItIsDone() async throws {
-        let engine = try await Engine.make()
+    @Test(arguments: StoreKind.covered) func aLargeRebalanceRunsInStepsAndTheCampaignSaysSoUntilItIsDone(_ store: StoreKind) async throws {
+        let engine = try await Engine.make(store)
         defer { engine.cleanup() }
         let first = try await engine.emailSender("First", gap: 3600)
         let second = try await engine.emailSender("Second", gap: 3600)
@@ -419,19 +418,17 @@ import OutboundTestSupport
         #expect(try await engine.services.campaigns.get(campaign.id, in: engine.workspace).isRebalancing, "one step deals one chunk")
         try await engine.services.dispatcher.tick()
         #expect(try await engine.services.campaigns.get(campaign.id, in: engine.workspace).isRebalancing == false)
-        let perSender = try await DatabaseQueue(path: engine.store.path).read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT s.id, count(*) AS n FROM enrollments e JOIN senders s ON s.seq = e.sender_seq GROUP BY s.id
-                """).reduce(into: [String: Int]()) { $0[$1["id"]] = $1["n"] }
-        }
+        let perSender = try await engine.counts("""
+            SELECT s.id, count(*) AS n FROM enrollments e JOIN senders s ON s.seq = e.sender_seq GROUP BY s.id
+            """)
         // The contacted lead stays with the first sender; the other leads are dealt alternately.
         let uncontacted = leads - 1
         #expect(perSender == [first.id.rawValue: 1 + (uncontacted + 1) / 2, second.id.rawValue: uncontacted / 2])
         #expect(try await engine.actions(campaign).map(\.senderID).contains(second.id), "the new sender started at once")
     }
 
-    @Test func aLargeLaunchAnswersAfterItsFirstBatchAndEnrollsTheRestInTheBackground() async throws {
-        let engine = try await Engine.make()
+    @Test(arguments: StoreKind.covered) func aLargeLaunchAnswersAfterItsFirstBatchAndEnrollsTheRestInTheBackground(_ store: StoreKind) async throws {
+        let engine = try await Engine.make(store)
         defer { engine.cleanup() }
         let sender = try await engine.emailSender("Sam", gap: 60)
         let campaign = try await engine.emailCampaign("Wide", senders: [sender])
@@ -455,24 +452,18 @@ import OutboundTestSupport
     /// A launch that dies at any write after it began (simulated by a trigger that aborts that
     /// write, as a crash between two transactions would leave things) strands no lead: after a
     /// restart either the campaign is still a draft that launches whole, or every lead is admitted.
-    @Test(arguments: [
-        "BEFORE UPDATE OF enrolling ON campaigns WHEN NEW.enrolling = 1",  // marking the campaign enrolling
-        "BEFORE UPDATE OF enrolling ON campaigns WHEN NEW.enrolling = 0",  // unmarking it
-        "BEFORE UPDATE OF state ON enrollments WHEN OLD.state = 'pending'",  // the first batch
-        "BEFORE UPDATE OF status ON campaigns WHEN NEW.status = 'active'",  // the status change
-    ])
-    func aLaunchInterruptedAtAnyWriteStrandsNoLead(failingWrite: String) async throws {
-        let engine = try await Engine.make()
+    @Test(arguments: StoreKind.covered, FailingWrite.duringLaunch)
+    func aLaunchInterruptedAtAnyWriteStrandsNoLead(_ store: StoreKind, failingWrite: FailingWrite) async throws {
+        let engine = try await Engine.make(store)
         defer { engine.cleanup() }
         let sender = try await engine.emailSender("Sam", gap: 60)
         let campaign = try await engine.emailCampaign("Interrupted", senders: [sender])
         _ = try await engine.addLeads(25, to: campaign)
-        let database = try DatabaseQueue(path: engine.store.path)
-        try await database.write { try $0.execute(sql: "CREATE TRIGGER crash \(failingWrite) BEGIN SELECT RAISE(ABORT, 'simulated crash'); END") }
+        try await engine.failWrites(failingWrite)
         var lifecycle = LifecycleService(store: engine.store, clock: engine.clock)
         lifecycle.batchSize = 10
         _ = try? await lifecycle.launch(campaign.id, in: engine.workspace)
-        try await database.write { try $0.execute(sql: "DROP TRIGGER crash") }
+        try await engine.stopFailingWrites(failingWrite)
 
         // The restarted server: its loop enrolls what is marked; a user relaunches a draft.
         var restarted = LifecycleService(store: engine.store, clock: engine.clock)
@@ -488,9 +479,9 @@ import OutboundTestSupport
         #expect(after.status == .active && !after.isEnrolling)
     }
 
-    @Test func aSlowProviderHoldsOnlyItsOwnSenderAndItsOutcomeIsRecordedWhenItComes() async throws {
+    @Test(arguments: StoreKind.covered) func aSlowProviderHoldsOnlyItsOwnSenderAndItsOutcomeIsRecordedWhenItComes(_ store: StoreKind) async throws {
         let gated = GatedChannel()
-        let engine = try await Engine.make(router: gated)
+        let engine = try await Engine.make(store, router: gated)
         defer { engine.cleanup() }
         let fast = try await engine.emailSender("Fast", gap: 60)
         let slow = try await engine.emailSender("Slow", gap: 60)
@@ -519,8 +510,8 @@ import OutboundTestSupport
         #expect(try await dispatcher.tick().actions == 2, "and its sender is free again")
     }
 
-    @Test func aPausedSenderHoldsItsLeadsWithAReason() async throws {
-        let engine = try await Engine.make()
+    @Test(arguments: StoreKind.covered) func aPausedSenderHoldsItsLeadsWithAReason(_ store: StoreKind) async throws {
+        let engine = try await Engine.make(store)
         defer { engine.cleanup() }
         let sender = try await engine.emailSender("Sam", gap: 0)
         let campaign = try await engine.emailCampaign("Hold", senders: [sender])
@@ -541,8 +532,8 @@ import OutboundTestSupport
         #expect(try await engine.leads(campaign).first?.state == .completed)
     }
 
-    @Test func theForecastRunsTheRealDispatcherInMemoryAndLeavesTheRealStateAlone() async throws {
-        let engine = try await Engine.make()
+    @Test(arguments: StoreKind.covered) func theForecastRunsTheRealDispatcherInMemoryAndLeavesTheRealStateAlone(_ store: StoreKind) async throws {
+        let engine = try await Engine.make(store)
         defer { engine.cleanup() }
         let sender = try await engine.emailSender("Slow", gap: 3600)
         let campaign = try await engine.emailCampaign("Forecast", senders: [sender])
@@ -562,8 +553,8 @@ import OutboundTestSupport
     /// with the same planner seed and the simulator at the campaign's rates, make the same
     /// decisions. The simulator's draws are a function of its seed, the recipient and the step,
     /// so both runs see the same replies, opens and bounces, at the same moments.
-    @Test func theForecastMatchesTheDurableEngineDayByDay() async throws {
-        let engine = try await Engine.make(start: "2026-11-30T08:00:00Z")
+    @Test(arguments: StoreKind.covered) func theForecastMatchesTheDurableEngineDayByDay(_ store: StoreKind) async throws {
+        let engine = try await Engine.make(store, start: "2026-11-30T08:00:00Z")
         defer { engine.cleanup() }
         // Two senders capped at 12 a day and one not: sender caps, pacing and the campaign's daily
         // new-lead limit each bind on some day.
@@ -613,8 +604,8 @@ import OutboundTestSupport
         #expect(forecast.actionTimes == times.sorted(), "every action at the same instant")
     }
 
-    @Test func aMultichannelLeadChangesSenderWithTheStepsChannel() async throws {
-        let engine = try await Engine.make()
+    @Test(arguments: StoreKind.covered) func aMultichannelLeadChangesSenderWithTheStepsChannel(_ store: StoreKind) async throws {
+        let engine = try await Engine.make(store)
         defer { engine.cleanup() }
         let mail = try await engine.emailSender("Mail", gap: 60)
         var sms = SenderInput()
@@ -649,8 +640,8 @@ import OutboundTestSupport
         #expect(try await engine.leads(campaign).first?.state == .completed)
     }
 
-    @Test func removingASenderMovesItsUncontactedLeadsAndKeepsContactedOnes() async throws {
-        let engine = try await Engine.make()
+    @Test(arguments: StoreKind.covered) func removingASenderMovesItsUncontactedLeadsAndKeepsContactedOnes(_ store: StoreKind) async throws {
+        let engine = try await Engine.make(store)
         defer { engine.cleanup() }
         let first = try await engine.emailSender("First", gap: 3600)
         let second = try await engine.emailSender("Second", gap: 3600)
@@ -676,8 +667,8 @@ import OutboundTestSupport
         #expect(actions.filter { $0.contactID != contactedBySecond }.allSatisfy { $0.senderID == first.id })
     }
 
-    @Test func aWeeklyCapReleasesExactlyAWeekAfterItsOldestAction() async throws {
-        let engine = try await Engine.make()
+    @Test(arguments: StoreKind.covered) func aWeeklyCapReleasesExactlyAWeekAfterItsOldestAction(_ store: StoreKind) async throws {
+        let engine = try await Engine.make(store)
         defer { engine.cleanup() }
         var input = SenderInput()
         input.channel = .value("linkedin")
@@ -719,9 +710,9 @@ import OutboundTestSupport
                           engine.date("2026-12-01T14:00:00Z"), engine.date("2026-12-07T14:00:00Z")])
     }
 
-    @Test func aReplyLeftSendingByACrashIsSettledOnceAndNeverSentAgain() async throws {
+    @Test(arguments: StoreKind.covered) func aReplyLeftSendingByACrashIsSettledOnceAndNeverSentAgain(_ store: StoreKind) async throws {
         let channel = ScriptedChannel([])
-        let engine = try await Engine.make(router: channel)
+        let engine = try await Engine.make(store, router: channel)
         defer { engine.cleanup() }
         let sender = try await engine.emailSender("Sam", gap: 0)
         let campaign = try await engine.emailCampaign("Crash", senders: [sender], nodes: [

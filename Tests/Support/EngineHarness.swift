@@ -1,22 +1,28 @@
 import Foundation
+import GRDB
 import OutboundAPI
 import OutboundChannels
 import OutboundCore
 import OutboundStore
 import Synchronization
 
-/// A real SQLite file, the real services and dispatcher, on a virtual clock.
+/// A real store (a SQLite file, or a database on a real PostgreSQL server), the real services
+/// and dispatcher, on a virtual clock.
 public struct Engine {
     public let directory: URL
-    public let store: SQLiteStore
+    public let kind: StoreKind
+    public let store: any Store
+    /// Where the store is (a file path or a URL), to open it again as a restarted server would.
+    public let location: String
     public let clock: VirtualClock
     public let services: Services
     public let workspace: ID
 
     /// With `live`, real sends go through real channels (the keyring and public URL of `Delivery`).
-    public static func make(start: String = "2026-11-30T14:00:00Z", router: (any ChannelRouter)? = nil, live: Bool = false) async throws -> Engine {
+    public static func make(_ kind: StoreKind = .sqlite, start: String = "2026-11-30T14:00:00Z", router: (any ChannelRouter)? = nil,
+                            live: Bool = false) async throws -> Engine {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outbound-engine-\(UUID().uuidString)")
-        let store = try SQLiteStore(path: directory.appendingPathComponent("outbound.sqlite").path)
+        let (store, location) = try await kind.make(in: directory)
         let clock = VirtualClock(try Date(start, strategy: .iso8601))
         let delivery = Delivery(keyring: Engine.keyring, clock: clock, publicURL: PublicURL(configured: "https://outbound.example.com"),
                                 members: LinkedInMembers(store: store))
@@ -25,7 +31,8 @@ public struct Engine {
                                           planner: Planner(random: RandomSource(seed: 7)), delivery: delivery,
                                           webhookPoster: WebhookPoster(allowPrivate: true, timeout: .seconds(2)))
         let (workspace, _) = try await services.workspaces.createWorkspace(name: "Engine")
-        return Engine(directory: directory, store: store, clock: clock, services: services, workspace: workspace.id)
+        return Engine(directory: directory, kind: kind, store: store, location: location, clock: clock, services: services,
+                      workspace: workspace.id)
     }
 
     public func cleanup() { try? FileManager.default.removeItem(at: directory) }
@@ -133,6 +140,45 @@ public struct Engine {
     }
 
     public func date(_ text: String) -> Date { try! Date(text, strategy: .iso8601) }
+
+    /// Makes the write `failing` describes fail, as a crash at that write would leave things.
+    public func failWrites(_ failing: FailingWrite) async throws {
+        switch kind {
+        case .sqlite:
+            try await DatabaseQueue(path: location).write { db in
+                try db.execute(sql: """
+                    CREATE TRIGGER crash BEFORE \(failing.event) ON \(failing.table) WHEN \(failing.sqlite)
+                    BEGIN SELECT RAISE(ABORT, 'simulated crash'); END
+                    """)
+            }
+        case .postgres:
+            try await PostgresServer.execute([
+                "CREATE OR REPLACE FUNCTION crash() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'simulated crash'; END $$",
+                "CREATE TRIGGER crash BEFORE \(failing.event) ON \(failing.table) FOR EACH ROW WHEN (\(failing.postgres)) EXECUTE FUNCTION crash()",
+            ], in: location)
+        }
+    }
+
+    /// Undoes `failWrites`.
+    public func stopFailingWrites(_ failing: FailingWrite) async throws {
+        switch kind {
+        case .sqlite: try await DatabaseQueue(path: location).write { try $0.execute(sql: "DROP TRIGGER crash") }
+        case .postgres: try await PostgresServer.execute(["DROP TRIGGER crash ON \(failing.table)"], in: location)
+        }
+    }
+
+    /// Runs a query of the tables themselves (the same SQL on either store) whose rows are a
+    /// text and a count, and returns them as a dictionary.
+    public func counts(_ sql: String) async throws -> [String: Int] {
+        switch kind {
+        case .sqlite:
+            try await DatabaseQueue(path: location).read { db in
+                try Row.fetchAll(db, sql: sql).reduce(into: [String: Int]()) { $0[$1[0]] = $1[1] }
+            }
+        case .postgres:
+            try await PostgresServer.counts(sql, in: location)
+        }
+    }
 }
 
 /// A channel that answers from a script, for failure paths.
@@ -189,3 +235,21 @@ public final class GatedChannel: OutreachChannel, ChannelRouter {
 }
 
 public struct EngineStall: Error { public let at: Date }
+
+/// A write made to fail (a trigger that aborts it), in each store's SQL.
+public struct FailingWrite: Sendable, CustomStringConvertible {
+    public var table: String
+    public var event: String
+    public var sqlite: String
+    public var postgres: String
+
+    public var description: String { "\(event) ON \(table) WHEN \(postgres)" }
+
+    /// Each write a launch makes.
+    public static let duringLaunch = [
+        FailingWrite(table: "campaigns", event: "UPDATE OF enrolling", sqlite: "NEW.enrolling = 1", postgres: "NEW.enrolling"),
+        FailingWrite(table: "campaigns", event: "UPDATE OF enrolling", sqlite: "NEW.enrolling = 0", postgres: "NOT NEW.enrolling"),
+        FailingWrite(table: "enrollments", event: "UPDATE OF state", sqlite: "OLD.state = 'pending'", postgres: "OLD.state = 'pending'"),
+        FailingWrite(table: "campaigns", event: "UPDATE OF status", sqlite: "NEW.status = 'active'", postgres: "NEW.status = 'active'"),
+    ]
+}

@@ -23,6 +23,38 @@ public enum PostgresServer {
         }
     }
 
+    /// Runs `sql` on the database of `url` (one of `freshDatabase`'s) and returns each row's first
+    /// two columns as text and integer (a test's own look at the tables).
+    public static func counts(_ sql: String, in url: String) async throws -> [String: Int] {
+        let name = String(url.split(separator: "/").last ?? "")
+        let configuration = PostgresConnection.Configuration(host: "127.0.0.1", port: try port(), username: "outbound", password: nil,
+                                                             database: name, tls: .disable)
+        let logger = Logger(label: "test.postgres")
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 2, logger: logger)
+        defer { Task { try? await connection.close() } }
+        var result: [String: Int] = [:]
+        for try await (key, value) in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).decode((String, Int).self) {
+            result[key] = value
+        }
+        return result
+    }
+
+    /// Runs statements on the database of `url` (a test's own change to the schema, such as a fault to inject).
+    public static func execute(_ statements: [String], in url: String) async throws {
+        let name = String(url.split(separator: "/").last ?? "")
+        let configuration = PostgresConnection.Configuration(host: "127.0.0.1", port: try port(), username: "outbound", password: nil,
+                                                             database: name, tls: .disable)
+        let logger = Logger(label: "test.postgres")
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 3, logger: logger)
+        do {
+            for statement in statements { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
+            try await connection.close()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
     /// The URL of a new database of its own (`postgres://outbound@127.0.0.1:<port>/t_…`).
     public static func freshDatabase() async throws -> String {
         let port = try port()

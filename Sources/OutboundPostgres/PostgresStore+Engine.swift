@@ -1,0 +1,736 @@
+import Foundation
+import OutboundCore
+import OutboundStoreFormats
+import PostgresNIO
+
+// The dispatcher's transactions on PostgreSQL: the same steps as the SQLite store's (claim:
+// signals, snapshot, plan, actions; record: outcomes), each in an engine transaction, so
+// processes sharing the database never interleave two of them (docs/ARCHITECTURE.md §9).
+
+extension PostgresStore: EngineStore {
+    public func claim(_ request: ClaimRequest) async throws -> ClaimResult {
+        try await engineTransaction { sql in
+            let now = request.at
+            var ledger = Ledger()
+            var result = ClaimResult()
+            let pending = try await Self.dueSignals(sql, at: now, limit: request.maxSignals)
+            if !pending.isEmpty {
+                try await Self.applySignals(request.react(pending), sql, at: now, ledger: &ledger)
+                result.signals = pending.count
+            }
+            result.moves = try await Self.rebalanceStep(sql, at: now)
+            var read = DispatchRead()
+            let snapshots = try await Self.snapshot(sql, at: now, maxSenders: request.maxSenders,
+                                                    candidatesPerSender: request.candidatesPerSender, read: &read)
+            result.senders = snapshots.count
+            if !snapshots.isEmpty {
+                let plan = request.decide(snapshots)
+                let applied = try await Self.apply(plan, read: read, sql, at: now, ledger: &ledger)
+                result.claims = applied.claims
+                result.moves += plan.moves.count + applied.deferred
+            }
+            try await Self.completeFinished(ledger.ended, sql, at: now)
+            try await ledger.flush(sql)
+            if result.claims.isEmpty { result.nextWake = try await Self.nextWake(sql) }
+            return result
+        }
+    }
+
+    @discardableResult
+    public func record(_ settlement: Settlement, at now: Date) async throws -> Date? {
+        try await engineTransaction { sql in
+            let nowMs = Self.millis(now)
+            var ledger = Ledger()
+            for update in settlement.actions {
+                let action = update.action
+                try await sql.run("""
+                    UPDATE actions SET state = \(update.state.rawValue), provider_id = coalesce(\(update.providerID), provider_id),
+                        error = \(update.error), updated_at = \(nowMs),
+                        sent_at = CASE WHEN \(update.state.rawValue) = 'sent' THEN \(nowMs) ELSE sent_at END
+                    WHERE id = \(action.id.rawValue)
+                    """)
+                switch update.state {
+                case .sent:
+                    guard let campaignSeq = try await Self.seq(of: action.campaignID, table: "campaigns", sql) else { continue }
+                    // A reply written in the inbox is no step of the sequence: counted apart.
+                    if action.isManual {
+                        ledger.add(campaignSeq, "sent.manual")
+                        continue
+                    }
+                    ledger.add(campaignSeq, "sent")
+                    ledger.add(campaignSeq, "sent.node.\(action.nodeID)")
+                    ledger.add(campaignSeq, "sent.sender.\(action.sender.id.rawValue)")
+                case .queued:
+                    // Proven not to have gone out: it no longer counts against the sender's limits.
+                    try await Self.forgetUsage(of: action.id, sql)
+                default:
+                    break
+                }
+            }
+            var touched: Set<Int64> = []
+            for move in settlement.moves {
+                guard let old = try await Self.stored(move.seq, sql) else { continue }
+                let senderSeq = try await move.senderID.asyncFlatMap { try await Self.seq(of: $0, table: "senders", sql) }
+                try await Self.write(move, old: old, senderSeq: senderSeq, rank: nil, sql, at: now, ledger: &ledger)
+                if let sender = old.senderSeq { touched.insert(sender) }
+            }
+            for suppression in settlement.suppressions {
+                try await sql.run("""
+                    INSERT INTO suppressions (id, workspace_id, kind, value, reason, created_at)
+                    VALUES (\(suppression.id.rawValue), \(suppression.workspaceID.rawValue), \(suppression.kind.rawValue),
+                            \(suppression.value), \(suppression.reason), \(nowMs))
+                    ON CONFLICT DO NOTHING
+                    """)
+            }
+            for (enrollmentSeq, actionID, signal) in settlement.signals {
+                try await sql.run("""
+                    INSERT INTO scheduled_signals (enrollment_seq, action_id, type, due_at)
+                    VALUES (\(enrollmentSeq), \(actionID.rawValue), \(signal.type.rawValue), \(Self.millis(signal.at)))
+                    """)
+            }
+            for (sender, until) in settlement.senderHolds {
+                try await sql.run("""
+                    UPDATE senders SET pacing_until = greatest(coalesce(pacing_until, 0), \(Self.millis(until))) WHERE id = \(sender.rawValue)
+                    """)
+            }
+            for sender in settlement.disconnectedSenders {
+                try await sql.run("""
+                    UPDATE senders SET status = 'disconnected', updated_at = \(nowMs) WHERE id = \(sender.rawValue) AND status = 'active'
+                    """)
+            }
+            // A freed sender is next looked at when its pacing gap ends, without searching its due
+            // leads now: it nearly always has one, and a look that finds none sets the exact slot.
+            var freed: Set<Int64> = []
+            for sender in settlement.freedSenders {
+                guard let seq = try await Self.seq(of: sender, table: "senders", sql) else { continue }
+                freed.insert(seq)
+                try await sql.run("""
+                    UPDATE senders SET in_flight = NULL, next_slot_at = coalesce(pacing_until, 0) WHERE seq = \(seq) AND in_flight IS NOT NULL
+                    """)
+            }
+            try await Self.refreshSlots(senderSeqs: touched.subtracting(freed), sql)
+            try await ledger.flush(sql)
+            try await Self.completeFinished(ledger.ended, sql, at: now)
+            return try await Self.nextWake(sql)
+        }
+    }
+
+    public func applySignals(_ effects: SignalEffects, at now: Date) async throws {
+        try await engineTransaction { sql in
+            // A message recorded before (its receipt is there) is applied once; one that matched
+            // nothing records nothing, so a wider match may still take it.
+            if let receipt = effects.receipt, !effects.observed.isEmpty || !effects.suppressions.isEmpty {
+                let fresh = try await sql.changes("""
+                    INSERT INTO inbound_receipts (key, at) VALUES (\(receipt), \(Self.millis(now))) ON CONFLICT DO NOTHING RETURNING 1
+                    """)
+                if fresh == 0 { return }
+            }
+            var ledger = Ledger()
+            try await Self.applySignals(effects, sql, at: now, ledger: &ledger)
+            try await ledger.flush(sql)
+            try await Self.completeFinished(ledger.ended, sql, at: now)
+        }
+    }
+
+    public func nextWake() async throws -> Date? {
+        try await client.withConnection { connection in try await Self.nextWake(SQL(connection: connection, logger: self.logger)) }
+    }
+
+    public func inFlightActions() async throws -> [(action: OutboundAction, enrollmentSeq: Int64, nextNodeID: String?)] {
+        try await client.withConnection { connection in
+            let sql = SQL(connection: connection, logger: self.logger)
+            var result: [(action: OutboundAction, enrollmentSeq: Int64, nextNodeID: String?)] = []
+            for row in try await sql.rows("""
+                SELECT a.*, k.id AS campaign_id, k.dry_run, k.simulation, k.sequence, k.channel AS campaign_channel, k.open_tracking,
+                    c.id AS contact_id
+                FROM actions a JOIN campaigns k ON k.seq = a.campaign_seq JOIN enrollments e ON e.seq = a.enrollment_seq
+                JOIN contacts c ON c.seq = e.contact_seq WHERE a.state = 'sending' ORDER BY a.seq
+                """) {
+                guard let senderSeq = try row["sender_seq"] as Int64?,
+                      let senderRow = try await sql.rows("SELECT * FROM senders WHERE seq = \(senderSeq)").first else { continue }
+                let sequence = try (try row["sequence"] as String?).map { try StoredJSON.decode(StoredSequence.self, $0).sequence }
+                    ?? CampaignSequence.seed(for: CampaignChannel(rawValue: try row["campaign_channel"]) ?? .email)
+                let nodeID: String = try row["node_id"]
+                let action = OutboundAction(
+                    id: ID(trusted: try row["id"]), workspaceID: ID(trusted: try row["workspace_id"]),
+                    campaignID: ID(trusted: try row["campaign_id"]), contactID: ID(trusted: try row["contact_id"]), nodeID: nodeID,
+                    kind: ActionKind(rawValue: try row["kind"]) ?? .email, sender: try Self.sender(senderRow),
+                    recipient: (try row["recipient"] as String?) ?? "", subject: try row["subject"], body: try row["body"],
+                    html: try row["html"], inReplyTo: try row["in_reply_to"], dryRun: try row["dry_run"],
+                    simulation: try (try row["simulation"] as String?).map { try StoredJSON.decode(Simulation.self, $0) },
+                    openTracking: try row["open_tracking"])
+                result.append((action, try row["enrollment_seq"], sequence.node(nodeID)?.next))
+            }
+            return result
+        }
+    }
+
+    // MARK: Snapshot
+
+    /// What the claim transaction learned while reading, so it writes back without reading again.
+    struct DispatchRead {
+        var enrollments: [Int64: StoredEnrollment] = [:]
+        var senderSeqs: [ID: Int64] = [:]
+        var ranks: [ID: Rank] = [:]
+        var logs: [Int64: SenderUsageLog] = [:]
+    }
+
+    /// The engine columns of an enrollment as stored: its state before this transaction's change.
+    struct StoredEnrollment {
+        var state: EnrollmentState
+        var reason: String?
+        var nodeID: String?
+        var nodeEnteredAt: Date?
+        var campaignSeq: Int64
+        var senderSeq: Int64?
+        var started: Bool
+    }
+
+    /// What orders a campaign's enrollments on their sender: its priority and which lane goes first.
+    struct Rank {
+        var priority: Int
+        var prioritizeNewLeads: Bool
+    }
+
+    static func stored(_ seq: Int64, _ sql: SQL) async throws -> StoredEnrollment? {
+        guard let row = try await sql.rows("""
+            SELECT state, reason, node_id, node_entered_at, campaign_seq, sender_seq, started_at FROM enrollments WHERE seq = \(seq)
+            """).first else { return nil }
+        return StoredEnrollment(state: EnrollmentState(rawValue: try row["state"]) ?? .pending, reason: try row["reason"],
+                                nodeID: try row["node_id"], nodeEnteredAt: date(try row["node_entered_at"] as Int64?),
+                                campaignSeq: try row["campaign_seq"], senderSeq: try row["sender_seq"],
+                                started: (try row["started_at"] as Int64?) != nil)
+    }
+
+    /// The enrollment columns with the IDs an `Enrollment` names: select `e.*` from `enrollments e`
+    /// joined with `contacts c`, `campaigns k` and (left) `senders x`.
+    static let enrollmentSelect = "e.*, c.id AS contact_id, k.id AS campaign_id, x.id AS sender_id"
+
+    /// An enrollment from a row selected with `enrollmentSelect`.
+    static func enrollment(_ row: Row) throws -> Enrollment {
+        let senderSeq: Int64? = try row["sender_seq"]
+        let senderID: String? = senderSeq == nil ? nil : try row["sender_id"]
+        let signals = ((try row["signals"] as String?) ?? "").split(separator: ",").compactMap { Signal(rawValue: String($0)) }
+        return Enrollment(
+            seq: try row["seq"], campaignID: ID(trusted: try row["campaign_id"]), contactID: ID(trusted: try row["contact_id"]),
+            senderID: senderID.map(ID.init(trusted:)), state: EnrollmentState(rawValue: try row["state"]) ?? .pending,
+            reason: try row["reason"], nodeID: try row["node_id"], nodeEnteredAt: date(try row["node_entered_at"] as Int64?),
+            dueAt: date(try row["due_at"] as Int64?), attempts: try row["attempts"], startedAt: date(try row["started_at"] as Int64?),
+            signals: Set(signals), lastMessageID: try row["last_message_id"])
+    }
+
+    /// The contacts with these seqs, by seq.
+    static func contacts(seqs: [Int64], _ sql: SQL) async throws -> [Int64: Contact] {
+        guard !seqs.isEmpty else { return [:] }
+        var result: [Int64: Contact] = [:]
+        for row in try await sql.rows("SELECT * FROM contacts WHERE seq = ANY(\(Array(Set(seqs))))") {
+            result[try row["seq"]] = try contact(row)
+        }
+        return result
+    }
+
+    /// Campaigns decoded at most once per transaction.
+    struct CampaignShelf {
+        private var campaigns: [Int64: Campaign?] = [:]
+
+        mutating func campaign(_ seq: Int64, _ sql: SQL) async throws -> Campaign? {
+            if let hit = campaigns[seq] { return hit }
+            let found = try await PostgresStore.campaigns("SELECT * FROM campaigns WHERE seq = \(seq)", on: sql.connection, logger: sql.logger).first
+            campaigns[seq] = found
+            return found
+        }
+    }
+
+    private static func snapshot(_ sql: SQL, at now: Date, maxSenders: Int, candidatesPerSender: Int,
+                                 read: inout DispatchRead) async throws -> [SenderSnapshot] {
+        let nowMs = millis(now)
+        let senderRows = try await sql.rows("""
+            SELECT * FROM senders WHERE next_slot_at <= \(nowMs) AND in_flight IS NULL AND status = 'active'
+            ORDER BY next_slot_at LIMIT \(maxSenders)
+            """)
+        // Each due sender with its most urgent due enrollments…
+        var due: [(sender: Sender, log: SenderUsageLog, leads: [DueLead])] = []
+        for senderRow in senderRows {
+            let senderSeq: Int64 = try senderRow["seq"]
+            let sender = try Self.sender(senderRow)
+            read.senderSeqs[sender.id] = senderSeq
+            let log = SenderUsageLog(try senderRow["recent"] as Data?)
+            read.logs[senderSeq] = log
+            due.append((sender, log, try await dueLeads(of: senderSeq, at: nowMs, limit: candidatesPerSender, sql)))
+        }
+        // …then their contacts' suppressions.
+        let suppressed = try await Self.suppressed(due.flatMap { $0.leads.map(\.contact) }, sql)
+        var shelf = CampaignShelf()
+        var campaigns: [Int64: Campaign] = [:]
+        var startedToday: [Int64: Int] = [:]
+        var workspaceToday: [ID: (sent: Int, quota: Int?)] = [:]
+        var channelsByCampaign: [Int64: [ChannelKind: [ID]]] = [:]
+        var snapshots: [SenderSnapshot] = []
+        for (sender, log, leads) in due {
+            let senderSeq = read.senderSeqs[sender.id]!
+            var candidates: [Candidate] = []
+            for lead in leads {
+                let campaignSeq = lead.campaignSeq, enrollment = lead.enrollment, contact = lead.contact
+                if campaigns[campaignSeq] == nil {
+                    guard let campaign = try await shelf.campaign(campaignSeq, sql) else { continue }
+                    campaigns[campaignSeq] = campaign
+                    read.ranks[campaign.id] = Rank(priority: campaign.priority, prioritizeNewLeads: campaign.prioritizeNewLeads)
+                }
+                guard let campaign = campaigns[campaignSeq] else { continue }
+                if startedToday[campaignSeq] == nil {
+                    let dayStart = millis(Planner.startOfDay(now, in: campaign.timezone))
+                    startedToday[campaignSeq] = try await sql.value("""
+                        SELECT count(*) FROM enrollments WHERE campaign_seq = \(campaignSeq) AND started_at >= \(dayStart)
+                        """, as: Int.self) ?? 0
+                }
+                if workspaceToday[campaign.workspaceID] == nil {
+                    let quota = try await sql.value("SELECT daily_quota FROM workspaces WHERE id = \(campaign.workspaceID.rawValue)", as: Int.self)
+                    var sent = 0
+                    if quota != nil {
+                        sent = try await sql.value("""
+                            SELECT count(*) FROM actions WHERE workspace_id = \(campaign.workspaceID.rawValue)
+                              AND created_at >= \(millis(Planner.startOfDay(now, in: .utc))) AND state IN ('sending', 'sent', 'uncertain')
+                            """, as: Int.self) ?? 0
+                    }
+                    workspaceToday[campaign.workspaceID] = (sent, quota)
+                }
+                if campaign.channel == .multichannel, channelsByCampaign[campaignSeq] == nil {
+                    var byChannel: [ChannelKind: [ID]] = [:]
+                    for row in try await sql.rows("""
+                        SELECT s.id, s.channel FROM campaign_senders cs JOIN senders s ON s.seq = cs.sender_seq
+                        WHERE cs.campaign_seq = \(campaignSeq) AND s.status = 'active' ORDER BY cs.position
+                        """) {
+                        if let channel = ChannelKind(rawValue: try row["channel"]) { byChannel[channel, default: []].append(ID(trusted: try row["id"])) }
+                    }
+                    channelsByCampaign[campaignSeq] = byChannel
+                }
+                read.enrollments[enrollment.seq] = StoredEnrollment(
+                    state: enrollment.state, reason: enrollment.reason, nodeID: enrollment.nodeID, nodeEnteredAt: enrollment.nodeEnteredAt,
+                    campaignSeq: campaignSeq, senderSeq: senderSeq, started: enrollment.startedAt != nil)
+                let (sent, quota) = workspaceToday[campaign.workspaceID]!
+                var candidate = Candidate(
+                    enrollment: enrollment, campaign: campaign, contact: contact, suppressed: suppressed.contains(contact.id),
+                    campaignSenderRecent: log.times(of: campaignSeq, since: nowMs - 3_600_000),
+                    campaignStartedToday: startedToday[campaignSeq]!, workspaceSentToday: sent, workspaceDailyQuota: quota)
+                candidate.campaignSenders = channelsByCampaign[campaignSeq] ?? [:]
+                candidates.append(candidate)
+            }
+            snapshots.append(SenderSnapshot(sender: sender, usage: log.usage(at: nowMs), candidates: candidates))
+        }
+        return snapshots
+    }
+
+    /// The contacts any of whose addresses (or email domain) is suppressed: one query for all.
+    static func suppressed(_ contacts: [Contact], _ sql: SQL) async throws -> Set<ID> {
+        var workspaces: [String] = [], kinds: [String] = [], values: [String] = [], owners: [String] = []
+        for contact in contacts {
+            let domain = contact.email?.split(separator: "@").last.map(String.init)
+            for (kind, value) in [("email", contact.email), ("domain", domain), ("phone", contact.phone), ("linkedin_url", contact.linkedinURL)] {
+                guard let value else { continue }
+                workspaces.append(contact.workspaceID.rawValue)
+                kinds.append(kind)
+                values.append(value)
+                owners.append(contact.id.rawValue)
+            }
+        }
+        guard !owners.isEmpty else { return [] }
+        return Set(try await sql.values("""
+            SELECT DISTINCT t.owner FROM unnest(\(workspaces), \(kinds), \(values), \(owners)) AS t(workspace_id, kind, value, owner)
+            JOIN suppressions s ON s.workspace_id = t.workspace_id AND s.kind = t.kind AND s.value = t.value
+            """, as: String.self).map(ID.init(trusted:)))
+    }
+
+    /// A due enrollment with its contact and its campaign's seq.
+    struct DueLead {
+        var enrollment: Enrollment
+        var campaignSeq: Int64
+        var contact: Contact
+    }
+
+    /// A sender's most urgent due enrollments: the highest priority level first, the higher lane
+    /// within it, the earliest due within that (a seek of the due index per level).
+    private static func dueLeads(of senderSeq: Int64, at nowMs: Int64, limit: Int, _ sql: SQL) async throws -> [DueLead] {
+        var rows: [Row] = []
+        var level = try await sql.rows("""
+            SELECT priority, lane FROM enrollments WHERE sender_seq = \(senderSeq) AND due_at IS NOT NULL
+            ORDER BY priority DESC, lane DESC LIMIT 1
+            """).first
+        while let found = level, rows.count < limit {
+            let priority: Int = try found["priority"], lane: Int = try found["lane"]
+            rows += try await sql.rows("""
+                SELECT \(unescaped: enrollmentSelect) FROM enrollments e
+                JOIN contacts c ON c.seq = e.contact_seq JOIN campaigns k ON k.seq = e.campaign_seq LEFT JOIN senders x ON x.seq = e.sender_seq
+                WHERE e.sender_seq = \(senderSeq) AND e.priority = \(priority) AND e.lane = \(lane) AND e.due_at <= \(nowMs)
+                ORDER BY e.due_at, e.seq LIMIT \(limit - rows.count)
+                """)
+            level = try await sql.rows("""
+                SELECT priority, lane FROM enrollments WHERE sender_seq = \(senderSeq) AND (priority, lane) < (\(priority), \(lane))
+                  AND due_at IS NOT NULL
+                ORDER BY priority DESC, lane DESC LIMIT 1
+                """).first
+        }
+        let contacts = try await Self.contacts(seqs: try rows.map { try $0["contact_seq"] }, sql)
+        return try rows.compactMap { row in
+            guard let contact = contacts[try row["contact_seq"]] else { return nil }
+            return DueLead(enrollment: try enrollment(row), campaignSeq: try row["campaign_seq"], contact: contact)
+        }
+    }
+
+    // MARK: Apply
+
+    private static func apply(_ plan: DispatchPlan, read: DispatchRead, _ sql: SQL, at now: Date,
+                              ledger: inout Ledger) async throws -> (claims: [Claim], deferred: Int) {
+        var recorded: [Claim] = []
+        let nowMs = millis(now)
+        var logs = read.logs
+        var busy: [Int64: Int64] = [:]
+        for claim in plan.claims {
+            var claim = claim
+            let a = claim.action
+            guard let senderSeq = read.senderSeqs[a.sender.id], let old = read.enrollments[claim.enrollment.seq] else { continue }
+            var actionSeq = try await sql.value("""
+                INSERT INTO actions (id, workspace_id, campaign_seq, enrollment_seq, node_id, sender_seq, kind, state, recipient,
+                    subject, body, html, in_reply_to, created_at, updated_at)
+                VALUES (\(a.id.rawValue), \(a.workspaceID.rawValue), \(old.campaignSeq), \(claim.enrollment.seq), \(a.nodeID), \(senderSeq),
+                        \(a.kind.rawValue), 'sending', \(a.recipient), \(a.subject), \(a.body), \(a.html), \(a.inReplyTo), \(nowMs), \(nowMs))
+                ON CONFLICT (enrollment_seq, node_id) DO NOTHING
+                RETURNING seq
+                """, as: Int64.self)
+            if actionSeq == nil {
+                guard let existing = try await sql.rows("""
+                    SELECT seq, id, state FROM actions WHERE enrollment_seq = \(claim.enrollment.seq) AND node_id = \(a.nodeID)
+                    """).first else { continue }
+                // Never twice: only a `queued` row (a transient failure) may be sent again, as itself.
+                guard try existing["state"] as String == ActionState.queued.rawValue else { continue }
+                let seq: Int64 = try existing["seq"]
+                actionSeq = seq
+                claim.action.id = ID(trusted: try existing["id"])
+                try await sql.run("""
+                    UPDATE actions SET state = 'sending', attempts = attempts + 1, sender_seq = \(senderSeq), recipient = \(a.recipient),
+                        subject = \(a.subject), body = \(a.body), html = \(a.html), in_reply_to = \(a.inReplyTo), created_at = \(nowMs),
+                        updated_at = \(nowMs)
+                    WHERE seq = \(seq)
+                    """)
+            }
+            // The lead's row is left as it is until the outcome is recorded (see the SQLite store).
+            logs[senderSeq, default: SenderUsageLog()].append(at: nowMs, campaign: old.campaignSeq, kind: a.kind)
+            busy[senderSeq] = actionSeq
+            recorded.append(claim)
+        }
+        var touched: Set<Int64> = []
+        for move in plan.moves {
+            guard let old = read.enrollments[move.seq] else { continue }
+            var target = old.senderSeq
+            if let sender = move.senderID {
+                if let known = read.senderSeqs[sender] {
+                    target = known
+                } else if let found = try await Self.seq(of: sender, table: "senders", sql) {
+                    target = found
+                }
+            }
+            try await write(move, old: old, senderSeq: target, rank: read.ranks[move.campaignID], sql, at: now, ledger: &ledger)
+            if let target { touched.insert(target) }
+        }
+        var deferred = 0
+        for deferral in plan.deferrals where !deferral.nodeIDs.isEmpty {
+            guard let senderSeq = read.senderSeqs[deferral.senderID], let priority = read.ranks[deferral.campaignID]?.priority,
+                  let campaignSeq = try await Self.seq(of: deferral.campaignID, table: "campaigns", sql) else { continue }
+            // The sender's due range at the campaign's priority, narrowed to the campaign's steps on
+            // this channel: leads at a delay or condition are not held.
+            deferred += try await sql.changes("""
+                UPDATE enrollments SET due_at = \(millis(deferral.until)), updated_at = \(nowMs)
+                WHERE sender_seq = \(senderSeq) AND priority = \(priority) AND lane IN (0, 1) AND due_at <= \(nowMs)
+                    AND campaign_seq = \(campaignSeq) AND node_id = ANY(\(deferral.nodeIDs))
+                    AND (NOT \(deferral.newLeadsOnly) OR started_at IS NULL)
+                RETURNING 1
+                """)
+            touched.insert(senderSeq)
+        }
+        for sender in plan.senders {
+            guard let seq = read.senderSeqs[sender] else { continue }
+            let pacing = plan.pacing[sender].map { millis($0) }
+            if let action = busy[seq] {
+                try await sql.run("""
+                    UPDATE senders SET in_flight = \(action), pacing_until = coalesce(\(pacing), pacing_until), next_slot_at = NULL,
+                        recent = \(logs[seq]?.data)
+                    WHERE seq = \(seq)
+                    """)
+            } else {
+                if let pacing { try await sql.run("UPDATE senders SET pacing_until = \(pacing) WHERE seq = \(seq)") }
+                touched.insert(seq)
+            }
+        }
+        try await refreshSlots(senderSeqs: touched.subtracting(busy.keys), sql)
+        return (recorded, deferred)
+    }
+
+    /// Writes an enrollment's engine fields over `old` (read in the same transaction) and counts
+    /// the change of state and a first contact. An ended lead is never reopened (see the SQLite
+    /// store's `write`, whose rules this follows).
+    static func write(_ e: Enrollment, old: StoredEnrollment, senderSeq: Int64?, rank: Rank?, _ sql: SQL, at now: Date,
+                      ledger: inout Ledger) async throws {
+        var e = e
+        if old.state.isTerminal {
+            e.state = old.state
+            e.reason = old.reason
+            e.nodeID = old.nodeID
+            e.nodeEnteredAt = old.nodeEnteredAt
+            e.dueAt = nil
+        }
+        let lane = rank.map { Campaign.lane(started: old.started || e.startedAt != nil, prioritizeNewLeads: $0.prioritizeNewLeads) }
+        try await sql.run("""
+            UPDATE enrollments SET state = \(e.state.rawValue), reason = \(e.reason), node_id = \(e.nodeID),
+                node_entered_at = \(millis(e.nodeEnteredAt)), due_at = \(millis(e.dueAt)), attempts = \(e.attempts),
+                started_at = coalesce(started_at, \(millis(e.startedAt))), signals = \(e.signals.map(\.rawValue).sorted().joined(separator: ",")),
+                last_message_id = coalesce(\(e.lastMessageID), last_message_id), sender_seq = coalesce(\(senderSeq), sender_seq),
+                priority = coalesce(\(rank?.priority), priority), lane = coalesce(\(lane), lane), updated_at = \(millis(now))
+            WHERE seq = \(e.seq)
+            """)
+        if !old.started, e.startedAt != nil {
+            ledger.add(old.campaignSeq, "contacted")
+            if rank == nil {
+                try await sql.run("""
+                    UPDATE enrollments SET lane = CASE WHEN (SELECT prioritize_new_leads FROM campaigns WHERE seq = \(old.campaignSeq)) THEN 0 ELSE 1 END
+                    WHERE seq = \(e.seq)
+                    """)
+            }
+        }
+        if old.state != e.state {
+            ledger.add(old.campaignSeq, "state.\(old.state.rawValue)", by: -1)
+            ledger.add(old.campaignSeq, "state.\(e.state.rawValue)")
+            if e.state.isTerminal { ledger.ended.insert(old.campaignSeq) }
+        }
+    }
+
+    /// Removes a transiently failed action from its sender's usage log.
+    private static func forgetUsage(of action: ID, _ sql: SQL) async throws {
+        guard let row = try await sql.rows("""
+            SELECT a.sender_seq, a.campaign_seq, a.kind, a.created_at, s.recent FROM actions a JOIN senders s ON s.seq = a.sender_seq
+            WHERE a.id = \(action.rawValue)
+            """).first, let kind = ActionKind(rawValue: try row["kind"]) else { return }
+        var log = SenderUsageLog(try row["recent"] as Data?)
+        log.remove(at: try row["created_at"], campaign: try row["campaign_seq"], kind: kind)
+        try await sql.run("UPDATE senders SET recent = \(log.data) WHERE seq = \(try row["sender_seq"] as Int64)")
+    }
+
+    static func nextWake(_ sql: SQL) async throws -> Date? {
+        // A rebalance still dealing leads is work now.
+        if try await !sql.rows("SELECT 1 FROM campaigns WHERE rebalance_state IS NOT NULL LIMIT 1").isEmpty { return .distantPast }
+        let slot = try await sql.value("""
+            SELECT next_slot_at FROM senders WHERE next_slot_at IS NOT NULL AND in_flight IS NULL AND status = 'active'
+            ORDER BY next_slot_at LIMIT 1
+            """, as: Int64.self)
+        let signal = try await sql.value("SELECT min(due_at) FROM scheduled_signals", as: Int64.self)
+        return [slot, signal].compactMap { $0 }.min().map(date)
+    }
+
+    // MARK: Shared steps
+
+    /// next_slot_at = the later of the sender's pacing and its earliest due enrollment; NULL
+    /// while an action is in flight or nothing is due.
+    static func refreshSlots(senderSeqs: Set<Int64>, _ sql: SQL) async throws {
+        guard !senderSeqs.isEmpty else { return }
+        try await sql.run("""
+            UPDATE senders s SET next_slot_at = CASE WHEN s.in_flight IS NOT NULL OR d.due IS NULL THEN NULL
+                                                     ELSE greatest(coalesce(s.pacing_until, 0), d.due) END
+            FROM (SELECT w.seq, (SELECT min(due_at) FROM enrollments WHERE sender_seq = w.seq AND due_at IS NOT NULL) AS due
+                  FROM unnest(\(Array(senderSeqs))) AS w(seq)) d
+            WHERE s.seq = d.seq
+            """)
+    }
+
+    /// An active campaign (by seq) whose every enrollment is terminal is completed; returns how many were.
+    @discardableResult
+    static func completeFinished(_ campaigns: Set<Int64>, _ sql: SQL, at now: Date) async throws -> Int {
+        guard !campaigns.isEmpty else { return 0 }
+        return try await sql.changes("""
+            UPDATE campaigns SET status = 'completed', completed_at = \(millis(now)), updated_at = \(millis(now))
+            WHERE seq = ANY(\(Array(campaigns))) AND status = 'active' AND NOT EXISTS (
+                SELECT 1 FROM enrollments WHERE campaign_seq = campaigns.seq AND state IN ('pending', 'active', 'waiting'))
+            RETURNING 1
+            """)
+    }
+
+    static func seq(of id: ID, table: String, _ sql: SQL) async throws -> Int64? {
+        try await sql.value("SELECT seq FROM \(unescaped: table) WHERE id = \(id.rawValue)", as: Int64.self)
+    }
+
+    // MARK: Signals
+
+    /// Scheduled (simulated) signals that are due, with their enrollments.
+    static func dueSignals(_ sql: SQL, at now: Date, limit: Int) async throws -> [PendingSignal] {
+        let rows = try await sql.rows("""
+            SELECT \(unescaped: enrollmentSelect), s.seq AS signal_seq, s.type AS signal_type, s.due_at AS signal_at,
+                   s.action_id AS signal_action
+            FROM scheduled_signals s JOIN enrollments e ON e.seq = s.enrollment_seq LEFT JOIN senders x ON x.seq = e.sender_seq
+            JOIN contacts c ON c.seq = e.contact_seq JOIN campaigns k ON k.seq = e.campaign_seq
+            WHERE s.due_at <= \(millis(now)) ORDER BY s.due_at, s.seq LIMIT \(limit)
+            """)
+        let contacts = try await Self.contacts(seqs: try rows.map { try $0["contact_seq"] }, sql)
+        var shelf = CampaignShelf()
+        var result: [PendingSignal] = []
+        for row in rows {
+            guard let campaign = try await shelf.campaign(try row["campaign_seq"], sql), let contact = contacts[try row["contact_seq"]]
+            else { continue }
+            result.append(PendingSignal(seq: try row["signal_seq"], type: SignalType(rawValue: try row["signal_type"]) ?? .opened,
+                                        at: date(try row["signal_at"] as Int64), actionID: (try row["signal_action"] as String?).map(ID.init(trusted:)),
+                                        enrollment: try enrollment(row), campaign: campaign, contact: contact))
+        }
+        return result
+    }
+
+    /// Applies reactions to signals in the caller's transaction; the caller completes the
+    /// campaigns in `ledger.ended` once it has written everything else.
+    static func applySignals(_ effects: SignalEffects, _ sql: SQL, at now: Date, ledger: inout Ledger) async throws {
+        let nowMs = millis(now)
+        if !effects.fired.isEmpty { try await sql.run("DELETE FROM scheduled_signals WHERE seq = ANY(\(effects.fired))") }
+        for (enrollmentSeq, campaignID, type, actionID) in effects.observed {
+            if let actionID {
+                let fresh = try await sql.changes("""
+                    INSERT INTO signal_receipts (action_id, type, at) VALUES (\(actionID.rawValue), \(type.rawValue), \(nowMs))
+                    ON CONFLICT DO NOTHING RETURNING 1
+                    """)
+                if fresh == 0 { continue }
+            }
+            guard let row = try await sql.rows("""
+                SELECT e.campaign_seq, k.workspace_id, c.id FROM enrollments e JOIN campaigns k ON k.seq = e.campaign_seq
+                JOIN contacts c ON c.seq = e.contact_seq WHERE e.seq = \(enrollmentSeq)
+                """).first else { continue }
+            let campaignSeq: Int64 = try row["campaign_seq"]
+            ledger.add(campaignSeq, "signal.\(type.rawValue)")
+            if funnelSignals.contains(type), let node = try await answeredNode(actionID, enrollmentSeq: enrollmentSeq, sql) {
+                ledger.add(campaignSeq, "signal.node.\(type.rawValue).\(node)")
+            }
+            try await logSignal(type, sql, workspace: try row["workspace_id"], campaign: campaignID.rawValue, contact: try row["id"],
+                                action: actionID?.rawValue, text: effects.text, at: nowMs)
+        }
+        var keys = EnrollmentKeys()
+        for move in effects.moves { try await keys.update(move, sql, at: now, ledger: &ledger) }
+        // Automations act in the same transaction as the signal that triggered them.
+        for (contact, status) in effects.contactStatuses {
+            try await sql.run("UPDATE contacts SET status = \(status), updated_at = \(nowMs) WHERE id = \(contact.rawValue)")
+        }
+        for (list, contact) in effects.listAdditions {
+            try await sql.run("""
+                INSERT INTO list_members (list_seq, contact_seq, added_at)
+                SELECT l.seq, c.seq, \(nowMs) FROM lists l, contacts c
+                WHERE l.id = \(list.rawValue) AND c.id = \(contact.rawValue) AND l.workspace_id = c.workspace_id
+                ON CONFLICT DO NOTHING
+                """)
+        }
+        for (list, contact) in effects.listRemovals {
+            try await sql.run("""
+                DELETE FROM list_members WHERE list_seq = (SELECT seq FROM lists WHERE id = \(list.rawValue))
+                  AND contact_seq = (SELECT seq FROM contacts WHERE id = \(contact.rawValue))
+                """)
+        }
+        for s in effects.suppressions {
+            try await sql.run("""
+                INSERT INTO suppressions (id, workspace_id, kind, value, reason, created_at)
+                VALUES (\(s.id.rawValue), \(s.workspaceID.rawValue), \(s.kind.rawValue), \(s.value), \(s.reason), \(nowMs))
+                ON CONFLICT DO NOTHING
+                """)
+        }
+        // A lead a signal made due (a condition met) brings its sender's slot forward; one it
+        // ended leaves the slot as it is, and the sender's next look finds the next lead.
+        for move in effects.moves {
+            guard let due = move.dueAt, let sender = move.senderID else { continue }
+            try await sql.run("""
+                UPDATE senders SET next_slot_at = greatest(coalesce(pacing_until, 0), \(millis(due)))
+                WHERE id = \(sender.rawValue) AND in_flight IS NULL
+                  AND (next_slot_at IS NULL OR next_slot_at > greatest(coalesce(pacing_until, 0), \(millis(due))))
+                """)
+        }
+    }
+
+    /// The signals the campaign page's funnel counts per step.
+    static let funnelSignals: Set<SignalType> = [.opened, .clicked, .accepted, .replied]
+
+    /// The step a signal answers: its action's, else the lead's last step that went out.
+    private static func answeredNode(_ actionID: ID?, enrollmentSeq: Int64, _ sql: SQL) async throws -> String? {
+        if let actionID {
+            return try await sql.value("SELECT node_id FROM actions WHERE id = \(actionID.rawValue)", as: String.self)
+        }
+        return try await sql.value("""
+            SELECT node_id FROM actions WHERE enrollment_seq = \(enrollmentSeq) AND state IN ('sent', 'uncertain')
+              AND node_id NOT LIKE \(ReplyService.nodePrefix + "%")
+            ORDER BY seq DESC LIMIT 1
+            """, as: String.self)
+    }
+
+    /// Logs an observed signal as its event, with the resource it is about.
+    private static func logSignal(_ type: SignalType, _ sql: SQL, workspace: String, campaign: String, contact: String,
+                                  action: String?, text: String?, at: Int64) async throws {
+        let lead: [String: Any] = ["object": "lead", "campaign_id": campaign, "contact_id": contact]
+        let text: Any = text ?? NSNull(), actionValue: Any = action ?? NSNull()
+        let data: [String: Any]
+        switch type {
+        case .replied, .autoReplied:
+            data = ["reply": ["text": text, "action_id": actionValue, "received_at": Timestamp.iso(date(at))] as [String: Any], "lead": lead]
+        case .accepted, .unsubscribed, .interested, .notInterested:
+            data = ["lead": lead, "action_id": actionValue]
+        case .opened, .clicked, .bounced:
+            data = ["message": ["id": actionValue, "object": "action", "campaign_id": campaign, "contact_id": contact] as [String: Any]]
+        }
+        try await log(sql.connection, logger: sql.logger, type: EventType.of(type), workspace: workspace, campaign: campaign,
+                      contact: contact, action: action, at: at, data: data)
+    }
+
+    /// What writing an enrollment needs beyond the enrollment itself (its sender's seq, its
+    /// campaign's rank), read once per transaction however many enrollments share them.
+    struct EnrollmentKeys {
+        private var senders: [ID: Int64?] = [:]
+        private var ranks: [Int64: Rank?] = [:]
+
+        /// Writes `e` over what it was (read in this transaction, for the counters).
+        mutating func update(_ e: Enrollment, _ sql: SQL, at now: Date, ledger: inout Ledger) async throws {
+            guard let old = try await PostgresStore.stored(e.seq, sql) else { return }
+            var senderSeq: Int64?
+            if let sender = e.senderID {
+                if senders[sender] == nil { senders[sender] = try await PostgresStore.seq(of: sender, table: "senders", sql) }
+                senderSeq = senders[sender] ?? nil
+            }
+            if ranks[old.campaignSeq] == nil {
+                ranks[old.campaignSeq] = try await sql.rows("SELECT priority, prioritize_new_leads FROM campaigns WHERE seq = \(old.campaignSeq)")
+                    .first.map { Rank(priority: try $0["priority"], prioritizeNewLeads: try $0["prioritize_new_leads"]) }
+            }
+            try await PostgresStore.write(e, old: old, senderSeq: senderSeq, rank: ranks[old.campaignSeq] ?? nil, sql, at: now, ledger: &ledger)
+        }
+    }
+
+    /// Counter changes of one transaction, written once per key at the end.
+    struct Ledger {
+        private var deltas: [Int64: [String: Int]] = [:]
+        /// Campaigns a lead of which ended in this transaction: only they can have just finished.
+        var ended: Set<Int64> = []
+
+        mutating func add(_ campaignSeq: Int64, _ key: String, by delta: Int = 1) {
+            deltas[campaignSeq, default: [:]][key, default: 0] += delta
+        }
+
+        func flush(_ sql: SQL) async throws {
+            var campaigns: [Int64] = [], keys: [String] = [], values: [Int] = []
+            for (campaign, byKey) in deltas {
+                for (key, delta) in byKey where delta != 0 {
+                    campaigns.append(campaign)
+                    keys.append(key)
+                    values.append(delta)
+                }
+            }
+            guard !campaigns.isEmpty else { return }
+            try await sql.run("""
+                INSERT INTO campaign_counters (campaign_seq, key, value)
+                SELECT * FROM unnest(\(campaigns), \(keys), \(values)) ORDER BY 1, 2
+                ON CONFLICT (campaign_seq, key) DO UPDATE SET value = campaign_counters.value + excluded.value
+                """)
+        }
+    }
+}
+
+extension Optional {
+    /// `flatMap` with an asynchronous transform.
+    func asyncFlatMap<U>(_ transform: (Wrapped) async throws -> U?) async rethrows -> U? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}
