@@ -102,6 +102,9 @@ public struct ServerConfiguration: Sendable {
     public var requestRate: RequestRate
     /// The bearer token `/metrics` asks for; nil keeps it closed (404).
     public var metricsToken: String?
+    /// How long a campaign page waits for a forecast it starts before it says the forecast is
+    /// coming (`ForecastCache`). Tests wait for it whole, so what they see never depends on speed.
+    public var forecastPatience: Duration = .milliseconds(800)
 
     public init(host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info, requestRate: RequestRate = .standard,
                 metricsToken: String? = nil) {
@@ -127,7 +130,8 @@ public func buildApplication(
         return logger
     }()
     return Application(
-        router: buildRouter(services: services, requestRate: configuration.requestRate, metricsToken: configuration.metricsToken).router,
+        router: buildRouter(services: services, requestRate: configuration.requestRate, metricsToken: configuration.metricsToken,
+                            forecastPatience: configuration.forecastPatience).router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Outbound"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger
@@ -137,8 +141,8 @@ public func buildApplication(
 /// Every route of the server, and the list of what was registered (for the OpenAPI check).
 /// `requestRate` is what a key without its own rate may send.
 /// `metricsToken` opens `/metrics` to whoever presents it (nil: no metrics route answers).
-public func buildRouter(services: Services, requestRate: RequestRate = .standard,
-                        metricsToken: String? = nil) -> (router: Router<AppContext>, routes: [RouteKey]) {
+public func buildRouter(services: Services, requestRate: RequestRate = .standard, metricsToken: String? = nil,
+                        forecastPatience: Duration = .milliseconds(800)) -> (router: Router<AppContext>, routes: [RouteKey]) {
     let router = Router(context: AppContext.self)
     let index = RouteIndex()
     _ = ServerMetrics.shared  // bootstraps swift-metrics before the first request is counted
@@ -191,7 +195,7 @@ public func buildRouter(services: Services, requestRate: RequestRate = .standard
     AlsonaRoutes(services: services).register(on: recorder)
     InboxRoutes(services: services).register(on: recorder)
     TetherRoutes(services: services).register(on: recorder)
-    WebRoutes(services: services).register(on: recorder)
+    WebRoutes(services: services, forecastCache: ForecastCache(patience: forecastPatience)).register(on: recorder)
     index.set(recorder.served)
     return (router, recorder.native)
 }

@@ -95,7 +95,7 @@ extension PostgresStore: MailboxStore, LinkedInMemberStore, InboxStore {
     public func markInboxThread(campaign: ID, contact: ID, in workspace: ID, read: Date?, done: Bool?, at: Date) async throws -> Bool {
         !(try await Self.values(client.query("""
             UPDATE inbox_threads SET read_at = coalesce(\(Self.millis(read)), read_at),
-                done_at = CASE \(done) WHEN true THEN coalesce(done_at, \(Self.millis(at))) WHEN false THEN NULL ELSE done_at END
+                done_at = CASE \(done)::boolean WHEN true THEN coalesce(done_at, \(Self.millis(at))) WHEN false THEN NULL ELSE done_at END
             WHERE campaign_id = \(campaign.rawValue) AND contact_id = \(contact.rawValue) AND workspace_id = \(workspace.rawValue)
             RETURNING 1
             """, logger: logger), as: Int.self).isEmpty)

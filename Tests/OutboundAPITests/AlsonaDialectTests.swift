@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import OutboundAPI
 import OutboundCore
+import OutboundTestSupport
 import Testing
 
 /// Alsona/HubLinks at /rest and /alsona/rest, replayed from its seed page and the reference.
@@ -16,8 +17,8 @@ import Testing
         reply["success"] == false && reply.string("message")?.isEmpty == false && reply["error"] == nil && reply["type"] == nil
     }
 
-    @Test func createAsTheSeedShowsWithBothScheduleForms() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func createAsTheSeedShowsWithBothScheduleForms(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let seat = try await api.createSender(channel: "linkedin", name: "Jane Doe", slug: "jane")
             let account = harness.workspace.rawValue
@@ -67,8 +68,8 @@ import Testing
         }
     }
 
-    @Test func aDaySwitchedOffIsNotCheckedForHours() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func aDaySwitchedOffIsNotCheckedForHours(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let seat = try await api.createSender(channel: "linkedin", name: "Jane Doe", slug: "jane-off")
             let account = harness.workspace.rawValue
@@ -91,8 +92,8 @@ import Testing
         }
     }
 
-    @Test func statusRunLaunchesPausePausesAndListPages() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func statusRunLaunchesPausePausesAndListPages(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let seat = try await api.createSender(channel: "linkedin", name: "Jane Doe", slug: "jane")
             let account = harness.workspace.rawValue
@@ -142,8 +143,8 @@ import Testing
         }
     }
 
-    @Test func accountSeatsStatsAndErrors() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func accountSeatsStatsAndErrors(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let seat = try await api.createSender(channel: "linkedin", name: "Jane Doe", slug: "jane")
             _ = try await api.createSender(channel: "email", name: "Sam", slug: "sam")
@@ -190,8 +191,8 @@ import Testing
         }
     }
 
-    @Test func aCampaignCrossesDialects() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func aCampaignCrossesDialects(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let seat = try await api.createSender(channel: "linkedin", name: "Jane Doe", slug: "jane")
             let account = harness.workspace.rawValue

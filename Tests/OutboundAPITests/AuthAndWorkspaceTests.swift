@@ -3,10 +3,11 @@ import HTTPTypes
 import Testing
 import OutboundAPI
 import OutboundCore
+import OutboundTestSupport
 
 @Suite struct AuthAndWorkspaceTests {
-    @Test func healthNeedsNoKey() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func healthNeedsNoKey(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let reply = try await api.send(.get, "/healthz", authenticated: false)
             #expect(reply.status == .ok)
@@ -14,8 +15,8 @@ import OutboundCore
         }
     }
 
-    @Test func missingUnknownAndRevokedKeysAre401() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func missingUnknownAndRevokedKeysAre401(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let none = try await api.send(.get, "/v1/workspace", authenticated: false)
             #expect(none.status == .unauthorized)
@@ -39,8 +40,8 @@ import OutboundCore
         }
     }
 
-    @Test func xApiKeyHeaderIsAccepted() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func xApiKeyHeaderIsAccepted(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let reply = try await api.send(.get, "/v1/workspace", authenticated: false,
                                            headers: [HTTPField.Name("X-API-KEY")!: harness.key])
@@ -69,8 +70,8 @@ import OutboundCore
         #expect(bytes.range(of: Data(SHA256Hasher().hash(harness.key).utf8)) != nil)
     }
 
-    @Test func apiKeyBodyMayBeEmptyButMustBeJSONWhenSent() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func apiKeyBodyMayBeEmptyButMustBeJSONWhenSent(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let empty = try await api.send(.post, "/v1/api-keys", json: "")
             #expect(empty.status == .created)
@@ -83,8 +84,8 @@ import OutboundCore
         }
     }
 
-    @Test func unknownRoutesAreProblem404() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func unknownRoutesAreProblem404(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let reply = try await api.send(.get, "/v1/nothing-here")
             #expect(reply.status == .notFound)

@@ -3,11 +3,12 @@ import HTTPTypes
 import Testing
 import OutboundAPI
 import OutboundCore
+import OutboundTestSupport
 import OutboundStore
 
 @Suite struct CampaignRouteTests {
-    @Test func createWithEveryFieldAndReadItBack() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func createWithEveryFieldAndReadItBack(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let sender = try await api.createSender(channel: "email", slug: "jane")
             let created = try await api.send(.post, "/v1/campaigns", json: """
@@ -34,8 +35,8 @@ import OutboundStore
         }
     }
 
-    @Test func defaultsWhenOnlyNameAndChannelAreGiven() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func defaultsWhenOnlyNameAndChannelAreGiven(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let reply = try await api.send(.post, "/v1/campaigns", json: #"{"name": "Plain", "channel": "linkedin"}"#)
             #expect(reply.status == .created)
@@ -47,8 +48,8 @@ import OutboundStore
         }
     }
 
-    @Test func namesAreUniquePerWorkspace() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func namesAreUniquePerWorkspace(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         let other = try await harness.otherWorkspace()
         try await harness.run { api in
             let first = try await api.createCampaign(name: "Q2")
@@ -66,8 +67,8 @@ import OutboundStore
         }
     }
 
-    @Test func senderOfAnotherChannelIs422NamingItsIndex() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func senderOfAnotherChannelIs422NamingItsIndex(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let email = try await api.createSender(channel: "email", slug: "mail")
             let linkedin = try await api.createSender(channel: "linkedin", slug: "li")
@@ -85,8 +86,8 @@ import OutboundStore
         }
     }
 
-    @Test func malformedAndMistypedBodies() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func malformedAndMistypedBodies(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             #expect(try await api.send(.post, "/v1/campaigns", json: "{\"name\": ").status == .badRequest)
             #expect(try await api.send(.post, "/v1/campaigns", json: "[1, 2]").status == .unprocessableContent)
@@ -101,8 +102,8 @@ import OutboundStore
         }
     }
 
-    @Test func patchIsAllOrNothing() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func patchIsAllOrNothing(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let id = try await api.createCampaign(name: "Keep")
             let reply = try await api.send(.patch, "/v1/campaigns/\(id)", json: """
@@ -119,8 +120,8 @@ import OutboundStore
         }
     }
 
-    @Test func listPaginatesWithCursor() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func listPaginatesWithCursor(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             var ids: [String] = []
             for index in 0..<5 { ids.append(try await api.createCampaign(name: "C\(index)")) }
@@ -139,8 +140,8 @@ import OutboundStore
         }
     }
 
-    @Test func deleteAndMalformedIDsAre404() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func deleteAndMalformedIDsAre404(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let id = try await api.createCampaign(name: "Gone")
             #expect(try await api.send(.delete, "/v1/campaigns/\(id)").status == .noContent)
@@ -152,8 +153,8 @@ import OutboundStore
         }
     }
 
-    @Test func idempotentPostReplaysTheFirstAnswer() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func idempotentPostReplaysTheFirstAnswer(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let body = #"{"name": "Once", "channel": "email"}"#
             let headers: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "create-once-1"]
@@ -173,15 +174,15 @@ import OutboundStore
         }
     }
 
-    @Test func dataSurvivesARestart() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func dataSurvivesARestart(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         let created = LockedBox<String>()
         try await harness.run(keepDatabase: true) { api in
             created.value = try await api.createCampaign(name: "Durable")
         }
         defer { try? FileManager.default.removeItem(at: harness.directory) }
-        // A new store and server over the same file.
-        let reopened = try SQLiteStore(path: harness.databasePath)
+        // A new store and server over the same file or database.
+        let reopened = try await store.open(at: harness.location)
         let services = try await Services(store: reopened)
         let id = try #require(created.value)
         let campaign = try await services.campaigns.get(ID(trusted: id), in: harness.workspace)

@@ -3,6 +3,7 @@ import HTTPTypes
 import OutboundAPI
 import OutboundChannels
 import OutboundCore
+import OutboundTestSupport
 import Testing
 
 /// Unsubscribe links, the open pixel, provider webhooks and sealed secrets, over real HTTP.
@@ -39,8 +40,8 @@ import Testing
         return items.compactMap { if case .string(let value)? = $0.path("value") { value } else { nil } }
     }
 
-    @Test func unsubscribeNeedsThePostAndTheOpenPixelCountsOnce() async throws {
-        let harness = try await Harness.make(publicURL: Self.base)
+    @Test(arguments: StoreKind.covered) func unsubscribeNeedsThePostAndTheOpenPixelCountsOnce(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store, publicURL: Self.base)
         try await harness.run { api in
             let sender = try await api.createSender(channel: "email", name: "Sam", slug: "sam")
             // A follow-up waits two days: the lead is still open when the unsubscribe comes.
@@ -83,8 +84,8 @@ import Testing
         }
     }
 
-    @Test func twilioWebhookChecksTheSignatureAndHandlesKeywords() async throws {
-        let harness = try await Harness.make(publicURL: Self.base)
+    @Test(arguments: StoreKind.covered) func twilioWebhookChecksTheSignatureAndHandlesKeywords(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store, publicURL: Self.base)
         try await harness.run { api in
             let created = try await api.send(.post, "/v1/senders", json: """
                 {"channel": "sms", "display_name": "Texter", "phone": "+14155550100",
@@ -137,8 +138,8 @@ import Testing
         }
     }
 
-    @Test func linkedinWebhookIsSignedAndMovesLeads() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func linkedinWebhookIsSignedAndMovesLeads(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let created = try await api.send(.post, "/v1/senders", json: """
                 {"channel": "linkedin", "display_name": "Seat", "linkedin_url": "https://www.linkedin.com/in/seat",
@@ -164,8 +165,8 @@ import Testing
         }
     }
 
-    @Test func emailWebhookMatchesRepliesAndBounceReports() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func emailWebhookMatchesRepliesAndBounceReports(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let sender = try await api.createSender(channel: "email", name: "Sam", slug: "sam")
             let campaign = try await launched(api, channel: "email", sender: sender,
@@ -253,8 +254,8 @@ import Testing
 }
 
 @Suite struct PublicURLTests {
-    @Test func linksLearnOnlyFromAuthenticatedRequests() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func linksLearnOnlyFromAuthenticatedRequests(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let publicURL = harness.services.delivery.publicURL
             let fallback = publicURL.base

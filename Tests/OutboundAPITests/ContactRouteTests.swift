@@ -3,10 +3,11 @@ import HTTPTypes
 import Testing
 import OutboundAPI
 import OutboundCore
+import OutboundTestSupport
 
 @Suite struct ContactRouteTests {
-    @Test func createNormalisesIdentitiesAndRefusesASecondWithTheSameOne() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func createNormalisesIdentitiesAndRefusesASecondWithTheSameOne(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let created = try await api.send(.post, "/v1/contacts", json: """
                 {"first_name": " Jane ", "email": "Jane@Example.COM", "phone": "(415) 555-0133",
@@ -24,8 +25,8 @@ import OutboundCore
         }
     }
 
-    @Test func badFieldsAreNamed() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func badFieldsAreNamed(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let reply = try await api.send(.post, "/v1/contacts", json: """
                 {"email": "nope", "phone": "12", "custom_fields": {"nested": {"a": 1}, "list": [1]}, "timezone": "Nowhere"}
@@ -37,8 +38,8 @@ import OutboundCore
         }
     }
 
-    @Test func nationalNumbersUseTheWorkspaceRegion() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func nationalNumbersUseTheWorkspaceRegion(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             #expect(try await api.send(.patch, "/v1/workspace", json: #"{"default_phone_region": "DE"}"#).string("default_phone_region") == "DE")
             let contact = try await api.send(.post, "/v1/contacts", json: #"{"phone": "030 1234567"}"#)
@@ -47,8 +48,8 @@ import OutboundCore
         }
     }
 
-    @Test func bulkUpsertSaysWhatHappenedToEachIndex() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func bulkUpsertSaysWhatHappenedToEachIndex(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let existing = try await api.send(.post, "/v1/contacts", json: #"{"email": "old@example.com", "first_name": "Old"}"#)
             let oldID = try #require(existing.string("id"))
@@ -81,8 +82,8 @@ import OutboundCore
         }
     }
 
-    @Test func bulkOverTheLimitWritesNothing() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func bulkOverTheLimitWritesNothing(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let items = (0...10_000).map { "{\"email\": \"u\($0)@example.com\"}" }.joined(separator: ",")
             let reply = try await api.send(.post, "/v1/contacts/bulk", json: "{\"contacts\": [\(items)]}")
@@ -92,8 +93,8 @@ import OutboundCore
         }
     }
 
-    @Test func patchMergesCustomFieldsAndDeleteRemoves() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func patchMergesCustomFieldsAndDeleteRemoves(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let id = try #require(try await api.send(.post, "/v1/contacts", json: """
                 {"email": "a@example.com", "custom_fields": {"plan": "pro", "seats": 3}}

@@ -2,14 +2,15 @@ import Foundation
 import HTTPTypes
 import OutboundAPI
 import OutboundCore
+import OutboundTestSupport
 import Testing
 
 /// `/v1/events` and `/v1/webhook_endpoints` over a live server and a real SQLite file.
 @Suite struct EventRouteTests {
     /// A campaign run from launch to its first sends: every change is an event, numbered 1, 2, 3, …
     /// per workspace, naming who caused it; filters and paging read the same log.
-    @Test func eventsAreNumberedPerWorkspaceWithoutGapsAndNameTheirActor() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func eventsAreNumberedPerWorkspaceWithoutGapsAndNameTheirActor(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         let other = try await harness.otherWorkspace()
         try await harness.run { api in
             let sender = try await api.createSender()
@@ -72,8 +73,8 @@ import Testing
 
     /// Create (the secret once), read (never the secret), change, rotate, delete; bad input is
     /// refused with every field's path and nothing is stored.
-    @Test func webhookEndpointsAreManagedAndValidated() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func webhookEndpointsAreManagedAndValidated(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let bad = try await api.send(.post, "/v1/webhook_endpoints", json: """
                 {"url": "ftp://example.com/x", "types": ["message.*", "bogus.thing", 3], "format": "xml", "enabled": "yes", "colour": 1}

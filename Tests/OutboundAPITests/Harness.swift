@@ -8,12 +8,17 @@ import Testing
 import OutboundAPI
 import OutboundChannels
 import OutboundCore
+import OutboundTestSupport
 import OutboundStore
 
-/// A server over a real SQLite file in a temp directory, reached over real HTTP on loopback.
+/// A server over a real store (a SQLite file in a temp directory, or a fresh database on a real
+/// PostgreSQL server), reached over real HTTP on loopback.
 struct Harness: Sendable {
     let directory: URL
-    let store: SQLiteStore
+    let kind: StoreKind
+    let store: any Store
+    /// Where the store is: the SQLite file's path or the database's URL.
+    let location: String
     let services: Services
     /// The first workspace and its key.
     let workspace: ID
@@ -23,14 +28,15 @@ struct Harness: Sendable {
 
     /// `publicURL` is what links and Twilio signatures use (else the requests' own host).
     /// `clock` is the server's (a `VirtualClock` holds rate-limit buckets still).
-    static func make(publicURL: String? = nil, clock: any TimeSource = WallClock()) async throws -> Harness {
+    static func make(_ kind: StoreKind = .sqlite, publicURL: String? = nil, clock: any TimeSource = WallClock()) async throws -> Harness {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outbound-api-\(UUID().uuidString)")
-        let store = try SQLiteStore(path: directory.appendingPathComponent("outbound.sqlite").path)
+        let (store, location) = try await kind.make(in: directory)
         // Webhook receivers in tests listen on loopback.
         let services = try await Services(store: store, clock: clock, delivery: Delivery(
             keyring: .ephemeral(), clock: clock, publicURL: PublicURL(configured: publicURL)), webhookPoster: WebhookPoster(allowPrivate: true))
         let (workspace, key) = try await services.workspaces.createWorkspace(name: "Acme")
-        return Harness(directory: directory, store: store, services: services, workspace: workspace.id, key: key.secret)
+        return Harness(directory: directory, kind: kind, store: store, location: location, services: services, workspace: workspace.id,
+                       key: key.secret)
     }
 
     /// Another workspace in the same database, with its own key.
@@ -45,9 +51,11 @@ struct Harness: Sendable {
     func run(keepDatabase: Bool = false, logger: Logger? = nil, requestRate: RequestRate = .unthrottled,
              metricsToken: String? = nil, _ body: @escaping @Sendable (APIClient) async throws -> Void) async throws {
         defer { if !keepDatabase { try? FileManager.default.removeItem(at: directory) } }
-        let app = buildApplication(services: services, configuration: ServerConfiguration(host: "127.0.0.1", port: 0, logLevel: .critical,
-                                                                                           requestRate: requestRate, metricsToken: metricsToken),
-                                   logger: logger)
+        var configuration = ServerConfiguration(host: "127.0.0.1", port: 0, logLevel: .critical, requestRate: requestRate,
+                                                metricsToken: metricsToken)
+        // A page shows its forecast once worked out, however busy the machine running the tests.
+        configuration.forecastPatience = .seconds(300)
+        let app = buildApplication(services: services, configuration: configuration, logger: logger)
         try await app.test(.live) { client in
             try await body(APIClient(client: client, key: key))
         }

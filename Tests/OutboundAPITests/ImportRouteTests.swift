@@ -3,14 +3,15 @@ import HTTPTypes
 import Testing
 import OutboundAPI
 import OutboundCore
+import OutboundTestSupport
 
 @Suite struct ImportRouteTests {
     func postCSV(_ api: APIClient, _ csv: String, query: String = "") async throws -> Reply {
         try await api.send(.post, "/v1/imports\(query)", json: nil, headers: [.contentType: "text/csv"], rawBody: csv)
     }
 
-    @Test func aHundredThousandRowsThroughTheAPI() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func aHundredThousandRowsThroughTheAPI(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             var csv = "First Name,E-mail,Phone,Industry\n"
             for i in 0..<100_000 {
@@ -35,8 +36,8 @@ import OutboundCore
         }
     }
 
-    @Test func multipartUploadWithListAndMapping() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func multipartUploadWithListAndMapping(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let list = try #require(try await api.send(.post, "/v1/lists", json: #"{"name": "Imported"}"#).string("id"))
             let boundary = "----outbound-test-boundary"
@@ -70,8 +71,8 @@ import OutboundCore
         }
     }
 
-    @Test func awkwardFilesReportRowsAndNeverAbort() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func awkwardFilesReportRowsAndNeverAbort(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let csv = "\u{FEFF}email,first_name\r\na@example.com,\"A, the first\"\r\nb@example.com,B,extra\r\nc@example.com,\"unterminated\r\n"
             let reply = try await postCSV(api, csv)

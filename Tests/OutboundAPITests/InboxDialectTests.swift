@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import OutboundAPI
 import OutboundCore
+import OutboundTestSupport
 import Testing
 
 /// Inbox at /inbox/api/v1, replayed from its reference pages (IDs swapped for real ones).
@@ -13,8 +14,8 @@ import Testing
             && reply.json.path("error", "message") != nil && reply["type"] == nil
     }
 
-    @Test func createEnableSequenceLeadsPauseWithBothShapes() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func createEnableSequenceLeadsPauseWithBothShapes(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let seat = try await api.createSender(channel: "linkedin", name: "Jane Doe", slug: "jane")
             let list = try #require(try await api.send(.post, "/v1/lists", json: #"{"name": "Founders"}"#).string("id"))
@@ -116,8 +117,8 @@ import Testing
         }
     }
 
-    @Test func errorsKeepInboxsShape() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func errorsKeepInboxsShape(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let keyless = try await api.send(.get, "\(base)/campaigns", authenticated: false)
             #expect(keyless.status == .unauthorized)

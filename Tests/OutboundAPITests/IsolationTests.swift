@@ -2,11 +2,12 @@ import Foundation
 import Testing
 import OutboundAPI
 import OutboundCore
+import OutboundTestSupport
 
 /// Two workspaces in one database must not see each other's IDs on any route.
 @Suite struct IsolationTests {
-    @Test func everyIDRouteAnswers404ForAnotherWorkspacesIDs() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func everyIDRouteAnswers404ForAnotherWorkspacesIDs(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         let other = try await harness.otherWorkspace()
         try await harness.run { api in
             let sender = try await api.createSender()
@@ -49,8 +50,8 @@ import OutboundCore
     /// Every `/v1` route that names a resource in its path, taken from the router (a new route is
     /// probed without editing this test), called with another workspace's key on this
     /// workspace's IDs: never an answer, never a change, never a server error.
-    @Test func theRouterListsNoRouteThatReachesAnotherWorkspace() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func theRouterListsNoRouteThatReachesAnotherWorkspace(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         let other = try await harness.otherWorkspace()
         let routes = buildRouter(services: harness.services).routes.filter { $0.path.hasPrefix("/v1/") && $0.path.contains("{") }
         try await harness.run { api in

@@ -2,10 +2,11 @@ import Foundation
 import Testing
 import OutboundAPI
 import OutboundCore
+import OutboundTestSupport
 
 @Suite struct LeadRouteTests {
-    @Test func addingLeadsCountsAndExplainsEverySkip() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func addingLeadsCountsAndExplainsEverySkip(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let campaign = try await api.createCampaign(name: "LI", channel: "linkedin")
             let good = try #require(try await api.send(.post, "/v1/contacts", json: #"{"linkedin_url": "linkedin.com/in/good"}"#).string("id"))
@@ -39,8 +40,8 @@ import OutboundCore
         }
     }
 
-    @Test func inlineContactsAreCreatedOrMatchedOnTheWay() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func inlineContactsAreCreatedOrMatchedOnTheWay(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let campaign = try await api.createCampaign(name: "Mail", channel: "email")
             let reply = try await api.send(.post, "/v1/campaigns/\(campaign)/leads", json: """
@@ -55,8 +56,8 @@ import OutboundCore
         }
     }
 
-    @Test func leadRulesFollowListsAsTheyChange() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func leadRulesFollowListsAsTheyChange(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             var ids: [String] = []
             for index in 0..<4 {

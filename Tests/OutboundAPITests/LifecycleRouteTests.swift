@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import OutboundAPI
 import OutboundCore
+import OutboundTestSupport
 
 @Suite struct LifecycleRouteTests {
     func allDay() -> String {
@@ -9,8 +10,8 @@ import OutboundCore
         return "{" + days.map { "\"\($0)\": [{\"start\": \"00:00\", \"end\": \"24:00\"}]" }.joined(separator: ", ") + "}"
     }
 
-    @Test func launchSendsAndStatsActionsAndInboundFollow() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func launchSendsAndStatsActionsAndInboundFollow(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let sender = try await api.createSender(channel: "email", name: "Sam Lee", slug: "sam")
             let created = try await api.send(.post, "/v1/campaigns", json: """
@@ -89,8 +90,8 @@ import OutboundCore
         }
     }
 
-    @Test func pauseResumeCompleteAndNoLeadLaunch() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func pauseResumeCompleteAndNoLeadLaunch(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let sender = try await api.createSender(channel: "linkedin", slug: "li")
             let campaign = try await api.createCampaign(name: "LI", channel: "linkedin", senders: [sender])
@@ -121,8 +122,8 @@ import OutboundCore
         }
     }
 
-    @Test func automationsRunWhenSignalsArrive() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func automationsRunWhenSignalsArrive(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let sender = try await api.createSender(channel: "email", name: "Sam Lee", slug: "sam")
             let list = try #require(try await api.send(.post, "/v1/lists", json: #"{"name": "Hot"}"#).string("id"))

@@ -3,11 +3,12 @@ import HTTPTypes
 import Testing
 import OutboundAPI
 import OutboundCore
+import OutboundTestSupport
 
 /// `/metrics`: Prometheus text for whoever holds the metrics token, nothing for anyone else.
 @Suite struct MetricsTests {
-    @Test func closedWithoutATokenAndRefusedWithAnotherOne() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func closedWithoutATokenAndRefusedWithAnotherOne(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let closed = try await api.send(.get, "/metrics")
             #expect(closed.status == .notFound, "no token configured: no metrics")
@@ -21,8 +22,8 @@ import OutboundCore
         }
     }
 
-    @Test func requestsActionsLagAndDueLeadsAreExposed() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func requestsActionsLagAndDueLeadsAreExposed(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run(metricsToken: "scrape-me") { api in
             let sender = try await api.createSender()
             let campaign = try await api.createCampaign(name: "Measured", senders: [sender])

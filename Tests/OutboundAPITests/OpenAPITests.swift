@@ -3,6 +3,7 @@ import HTTPTypes
 import Testing
 import OutboundAPI
 import OutboundCore
+import OutboundTestSupport
 
 @Suite struct OpenAPITests {
     /// (method, path) pairs the document describes.
@@ -18,8 +19,8 @@ import OutboundCore
         return routes
     }
 
-    @Test func documentAndRouterAgreeBothWays() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func documentAndRouterAgreeBothWays(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         let registered = Set(buildRouter(services: harness.services).routes)
         try await harness.run { api in
             let reply = try await api.send(.get, "/openapi.json", authenticated: false)
@@ -45,8 +46,8 @@ import OutboundCore
         }
     }
 
-    @Test func everySchemaReferenceResolves() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func everySchemaReferenceResolves(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let reply = try await api.send(.get, "/openapi.json", authenticated: false)
             guard case .object(let schemas)? = reply.json.path("components", "schemas") else {
@@ -59,8 +60,8 @@ import OutboundCore
         }
     }
 
-    @Test func docsPageListsEveryRoute() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func docsPageListsEveryRoute(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         let registered = buildRouter(services: harness.services).routes
         try await harness.run { api in
             let page = try await api.send(.get, "/docs", authenticated: false)
@@ -96,8 +97,8 @@ import OutboundCore
     /// A documented request body with every member it names (null; an empty object for an object
     /// member; for an array of objects, one element naming every member of its items) is read with
     /// no "unknown field": the document names nothing the server would refuse as unknown.
-    @Test func everyDocumentedRequestMemberIsUnderstood() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func everyDocumentedRequestMemberIsUnderstood(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let document = try await api.send(.get, "/openapi.json", authenticated: false).json
             let (sender, campaign, contact, list) = try await resources(api)
@@ -138,8 +139,8 @@ import OutboundCore
     }
 
     /// What a resource's GET returns has exactly the members its documented schema names.
-    @Test func everyAnswerHasTheMembersItsSchemaNames() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func everyAnswerHasTheMembersItsSchemaNames(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let document = try await api.send(.get, "/openapi.json", authenticated: false).json
             let (sender, campaign, contact, list) = try await resources(api)

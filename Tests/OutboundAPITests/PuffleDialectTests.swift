@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import OutboundAPI
 import OutboundCore
+import OutboundTestSupport
 import Testing
 
 /// Puffle's API at /puffle/api, replayed from its seed page and the reference (IDs swapped for real ones).
@@ -15,8 +16,8 @@ import Testing
         return code == nil || found == code
     }
 
-    @Test func createFollowsTheSeedDefaultsAndRules() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func createFollowsTheSeedDefaultsAndRules(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let mail = try await api.createSender(channel: "email", name: "Sam Lee", slug: "sam")
             let seat = try await api.createSender(channel: "linkedin", name: "Jane Doe", slug: "jane")
@@ -74,8 +75,8 @@ import Testing
         }
     }
 
-    @Test func patchReplacesTheSequenceAndFollowsTheStatusTable() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func patchReplacesTheSequenceAndFollowsTheStatusTable(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let mail = try await api.createSender(channel: "email", name: "Sam Lee", slug: "sam")
             let id = try #require(try await create(api, #"{"type": "email", "name": "Seq", "sender_account_ids": ["\#(mail)"]}"#)["campaign"]?.path("id"))
@@ -113,8 +114,8 @@ import Testing
         }
     }
 
-    @Test func leadsValidateLaunchPauseResume() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func leadsValidateLaunchPauseResume(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let mail = try await api.createSender(channel: "email", name: "Sam Lee", slug: "sam")
             let created = try await create(api, #"{"type": "email", "name": "Run", "sender_account_ids": ["\#(mail)"], "dry_run": true}"#)
@@ -205,8 +206,8 @@ import Testing
         }
     }
 
-    @Test func sequenceNodesByPositionAndSenders() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func sequenceNodesByPositionAndSenders(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let seat = try await api.createSender(channel: "linkedin", name: "Jane Doe", slug: "jane")
             let created = try await create(api, #"{"type": "linkedin", "name": "Nodes", "sender_account_ids": ["\#(seat)"]}"#)
@@ -250,8 +251,8 @@ import Testing
         }
     }
 
-    @Test func everyErrorHasPufflesShapeAndTheDocumentListsTheSurface() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func everyErrorHasPufflesShapeAndTheDocumentListsTheSurface(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let unauthenticated = try await api.send(.get, "/puffle/api/campaigns", authenticated: false)
             #expect(unauthenticated.status == .unauthorized)

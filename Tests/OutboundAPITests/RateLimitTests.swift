@@ -3,6 +3,7 @@ import HTTPTypes
 import Testing
 import OutboundAPI
 import OutboundCore
+import OutboundTestSupport
 
 /// Per-key token buckets: a key's own `rate_limit` or the server's, 429 with `Retry-After` and
 /// `RateLimit-*` in each surface's error shape.
@@ -57,8 +58,8 @@ import OutboundCore
         }
     }
 
-    @Test func aRateMustBeCompleteAndWithinBounds() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func aRateMustBeCompleteAndWithinBounds(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             for (body, field) in [
                 (#"{"rate_limit": {"per_second": 0, "burst": 10}}"#, "rate_limit.per_second"),

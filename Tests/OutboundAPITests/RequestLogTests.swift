@@ -1,4 +1,5 @@
 import Foundation
+import OutboundTestSupport
 import HTTPTypes
 import Logging
 import Synchronization
@@ -31,8 +32,8 @@ import OutboundAPI
         }
     }
 
-    @Test func everyRequestIsOneLineWithItsRouteAndNoSecretOrPersonalData() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func everyRequestIsOneLineWithItsRouteAndNoSecretOrPersonalData(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         let sink = Lines()
         let logger = Logger(label: "outbound") { _ in Capture(sink: sink) }
         let password = "correct horse battery"
@@ -60,8 +61,8 @@ import OutboundAPI
         }
     }
 
-    @Test func aRequestIDIsKeptWhenSentAndMadeWhenNot() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func aRequestIDIsKeptWhenSentAndMadeWhenNot(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let kept = try await api.send(.get, "/v1/workspace", headers: [HTTPField.Name("X-Request-Id")!: "trace-42"])
             #expect(kept.headers[HTTPField.Name("X-Request-Id")!] == "trace-42")

@@ -2,10 +2,11 @@ import Foundation
 import Testing
 import OutboundAPI
 import OutboundCore
+import OutboundTestSupport
 
 @Suite struct SenderRouteTests {
-    @Test func createReadPatchDelete() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func createReadPatchDelete(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let created = try await api.send(.post, "/v1/senders", json: """
                 {"channel": "email", "display_name": "Jane Doe", "email": " Jane@Example.com ",
@@ -46,8 +47,8 @@ import OutboundCore
         }
     }
 
-    @Test func anEmailSenderReadsRepliesFromItsMailbox() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func anEmailSenderReadsRepliesFromItsMailbox(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let created = try await api.send(.post, "/v1/senders", json: """
                 {"channel": "email", "display_name": "Jane", "email": "jane@example.com",
@@ -86,8 +87,8 @@ import OutboundCore
         }
     }
 
-    @Test func aLinkedInSeatThroughUnipileKeepsItsKeysSecret() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func aLinkedInSeatThroughUnipileKeepsItsKeysSecret(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let created = try await api.send(.post, "/v1/senders", json: """
                 {"channel": "linkedin", "display_name": "Seat", "linkedin_url": "https://www.linkedin.com/in/seat",
@@ -108,8 +109,8 @@ import OutboundCore
         }
     }
 
-    @Test func invalidSendersNameEveryField() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func invalidSendersNameEveryField(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let reply = try await api.send(.post, "/v1/senders", json: """
                 {"channel": "linkedin", "display_name": "", "linkedin_url": "https://example.com/jane",
@@ -126,8 +127,8 @@ import OutboundCore
         }
     }
 
-    @Test func channelCannotChangeAndFailedPatchChangesNothing() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func channelCannotChangeAndFailedPatchChangesNothing(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let id = try await api.createSender()
             let before = try await api.send(.get, "/v1/senders/\(id)")
@@ -138,8 +139,8 @@ import OutboundCore
         }
     }
 
-    @Test func duplicateIdentityIsAConflict() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func duplicateIdentityIsAConflict(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             _ = try await api.createSender(slug: "same")
             let reply = try await api.send(.post, "/v1/senders", json: """
@@ -149,8 +150,8 @@ import OutboundCore
         }
     }
 
-    @Test func senderOfAnActiveCampaignCannotBeDeleted() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func senderOfAnActiveCampaignCannotBeDeleted(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let sender = try await api.createSender()
             let campaignID = try await api.createCampaign(name: "Live", senders: [sender])

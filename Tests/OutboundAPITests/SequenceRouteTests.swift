@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import OutboundAPI
 import OutboundCore
+import OutboundTestSupport
 
 @Suite struct SequenceRouteTests {
     func nodeIDs(_ reply: Reply) -> [String] {
@@ -9,8 +10,8 @@ import OutboundCore
         return nodes.compactMap { if case .string(let id)? = $0.path("id") { id } else { nil } }
     }
 
-    @Test func seededThenReplacedWithAutoLinksAndVersions() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func seededThenReplacedWithAutoLinksAndVersions(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let campaign = try await api.createCampaign(name: "Mail", channel: "email")
             let seeded = try await api.send(.get, "/v1/campaigns/\(campaign)/sequence")
@@ -40,8 +41,8 @@ import OutboundCore
         }
     }
 
-    @Test func brokenSequencesAreRefusedWithPathsAndNothingSaved() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func brokenSequencesAreRefusedWithPathsAndNothingSaved(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let campaign = try await api.createCampaign(name: "LI", channel: "linkedin")
             let reply = try await api.send(.put, "/v1/campaigns/\(campaign)/sequence", json: """
@@ -67,8 +68,8 @@ import OutboundCore
         }
     }
 
-    @Test func nodeEditsInsertPatchMoveDelete() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func nodeEditsInsertPatchMoveDelete(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let campaign = try await api.createCampaign(name: "LI", channel: "linkedin")
             let base = "/v1/campaigns/\(campaign)/sequence/nodes"
@@ -104,8 +105,8 @@ import OutboundCore
         }
     }
 
-    @Test func previewRendersTheRealSendAndValidateSaysWhatIsMissing() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func previewRendersTheRealSendAndValidateSaysWhatIsMissing(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let sender = try await api.createSender(channel: "email", name: "Sam Lee", slug: "sam")
             let campaign = try await api.createCampaign(name: "Mail", channel: "email", senders: [sender])
@@ -149,8 +150,8 @@ import OutboundCore
             #expect(try await api.send(.post, "/v1/campaigns/\(campaign)/preview", json: "{}").status == .unprocessableContent)
         }
     }
-    @Test func anEmptyScheduleIsAnErrorAndAnUntrackedOpenConditionAWarning() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func anEmptyScheduleIsAnErrorAndAnUntrackedOpenConditionAWarning(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let sender = try await api.createSender(channel: "email", name: "Sam Lee", slug: "sam-window")
             let campaign = try #require(try await api.send(.post, "/v1/campaigns", json: """
@@ -184,8 +185,8 @@ import OutboundCore
         }
     }
 
-    @Test func aLiveEmailSenderWhoseRepliesAreUnreadIsAWarning() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func aLiveEmailSenderWhoseRepliesAreUnreadIsAWarning(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let sender = try await api.createSender(channel: "email", name: "Sam Lee", slug: "sam-mailbox")
             let live = try #require(try await api.send(.post, "/v1/campaigns", json: """

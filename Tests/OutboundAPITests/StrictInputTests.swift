@@ -3,13 +3,14 @@ import HTTPTypes
 import Testing
 import OutboundAPI
 import OutboundCore
+import OutboundTestSupport
 import OutboundStore
 
 /// What the native API refuses instead of silently accepting, and what it must accept back.
 @Suite struct StrictInputTests {
     /// Every resource's GET body, sent back as it came, is accepted and changes nothing.
-    @Test func everyGetBodyIsAcceptedBackByItsPatchOrPut() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func everyGetBodyIsAcceptedBackByItsPatchOrPut(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let sender = try await api.createSender(channel: "email", slug: "round-trip")
             let list = try #require(try await api.send(.post, "/v1/lists", json: #"{"name": "VIPs", "description": "Best"}"#).string("id"))
@@ -62,8 +63,8 @@ import OutboundStore
         return .object(object)
     }
 
-    @Test func decimalSimulationRatesAreAcceptedOnCreateAndPatch() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func decimalSimulationRatesAreAcceptedOnCreateAndPatch(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let created = try await api.send(.post, "/v1/campaigns", json: """
                 {"name": "Rates", "channel": "linkedin", "simulation": {"accept_rate": 0.3, "reply_rate": 0.125}}
@@ -81,8 +82,8 @@ import OutboundStore
         }
     }
 
-    @Test func unknownFieldsAreNamedWithTheFieldMeant() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func unknownFieldsAreNamedWithTheFieldMeant(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let typo = try await api.send(.post, "/v1/campaigns", json: #"{"name": "Typo", "channel": "linkedin", "dayly_limit": 40}"#)
             #expect(typo.status == .unprocessableContent)
@@ -117,8 +118,8 @@ import OutboundStore
         }
     }
 
-    @Test func aSequenceSentWithTheCampaignMakesAReadyDraftInOneCall() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func aSequenceSentWithTheCampaignMakesAReadyDraftInOneCall(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let created = try await api.send(.post, "/v1/campaigns", json: """
                 {"name": "One call", "channel": "email",
@@ -137,8 +138,8 @@ import OutboundStore
         }
     }
 
-    @Test func bodiesMustBeStrictJSON() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func bodiesMustBeStrictJSON(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let trailing = try await api.send(.post, "/v1/campaigns", json: "{\"name\": \"A\",\n \"channel\": \"email\",\n}")
             #expect(trailing.status == .badRequest)
@@ -158,8 +159,8 @@ import OutboundStore
         }
     }
 
-    @Test func unknownQueryParametersAre400AndLeadsFilterOnState() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func unknownQueryParametersAre400AndLeadsFilterOnState(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let campaign = try await api.createCampaign(name: "Filters")
             let byStatus = try await api.send(.get, "/v1/campaigns/\(campaign)/leads?status=pending")
@@ -175,8 +176,8 @@ import OutboundStore
         }
     }
 
-    @Test func oversizedBodiesAre413OnEveryRouteAndDialect() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func oversizedBodiesAre413OnEveryRouteAndDialect(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let huge = "{\"name\": \"" + String(repeating: "x", count: 17 * 1024 * 1024) + "\"}"
             let plain = try await api.send(.post, "/v1/lists", json: huge)
@@ -195,13 +196,13 @@ import OutboundStore
         }
     }
 
-    @Test func anUnknownKeyIsToldWhichDatabaseTheServerReads() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func anUnknownKeyIsToldWhichDatabaseTheServerReads(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let reply = try await api.send(.get, "/v1/workspace", key: "ob_live_0000000000000000000000000000")
             #expect(reply.status == .unauthorized)
-            let path = URL(fileURLWithPath: harness.databasePath).standardizedFileURL.path
-            #expect(reply.text.contains(path), "\(reply.text)")
+            #expect(reply.text.contains(harness.store.location), "\(reply.text)")
+            #expect(!harness.store.location.isEmpty)
         }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import OutboundAPI
 import OutboundCore
+import OutboundTestSupport
 import Testing
 
 /// Tether at /tether/api: login with a user's password, then seed 003's campaign, quota and review.
@@ -10,8 +11,8 @@ import Testing
         try await api.send(.post, "/tether/api/auth/login", json: #"{"email": "\#(email)", "password": "\#(password)"}"#, authenticated: false)
     }
 
-    @Test func usersSignInAndTheTokenWorksOnlyAsATetherToken() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func usersSignInAndTheTokenWorksOnlyAsATetherToken(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             let created = try await api.send(.post, "/v1/users", json: #"{"email": "Alex@Example.com", "password": "correct horse", "full_name": "Alex Rep"}"#)
             #expect(created.status == .created)
@@ -44,8 +45,8 @@ import Testing
         }
     }
 
-    @Test func theSeedCampaignIsCreatedScheduledAndCounted() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func theSeedCampaignIsCreatedScheduledAndCounted(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await harness.run { api in
             _ = try await api.send(.post, "/v1/users", json: #"{"email": "alex@example.com", "password": "correct horse", "full_name": "Alex Rep"}"#)
             let token = try #require(try await login(api, email: "alex@example.com", password: "correct horse").string("token"))

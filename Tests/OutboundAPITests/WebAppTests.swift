@@ -3,6 +3,7 @@ import HTTPTypes
 import Testing
 import OutboundAPI
 import OutboundCore
+import OutboundTestSupport
 
 /// The web app's sign-in, sessions, CSRF and campaigns page, over real HTTP on loopback.
 @Suite struct WebAppTests {
@@ -50,8 +51,8 @@ import OutboundCore
                                                     in: harness.workspace)
     }
 
-    @Test func signInSetsASafeCookieAndSignOutEndsTheSession() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func signInSetsASafeCookieAndSignOutEndsTheSession(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await user(harness)
         try await harness.run { api in
             var browser = Browser(api: api)
@@ -90,8 +91,8 @@ import OutboundCore
         }
     }
 
-    @Test func guessingPasswordsIsHeldAfterFiveWrongOnes() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func guessingPasswordsIsHeldAfterFiveWrongOnes(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await user(harness)
         try await harness.run { api in
             var browser = Browser(api: api)
@@ -104,8 +105,8 @@ import OutboundCore
         }
     }
 
-    @Test func behindHTTPSTheCookieIsSecureAndALoginFormFromElsewhereIsRefused() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func behindHTTPSTheCookieIsSecureAndALoginFormFromElsewhereIsRefused(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await user(harness)
         try await harness.run { api in
             var browser = Browser(api: api)
@@ -125,8 +126,8 @@ import OutboundCore
         }
     }
 
-    @Test func campaignsAreListedEscapedFilteredAndPausedWithTheirWorkspaceOnly() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func campaignsAreListedEscapedFilteredAndPausedWithTheirWorkspaceOnly(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await user(harness)
         try await harness.run { api in
             let sender = try await api.createSender(channel: "email", name: "Sam", slug: "sam-web")
@@ -168,8 +169,8 @@ import OutboundCore
         }
     }
 
-    @Test func aCampaignsPageDrawsItsDaysItsStepsAndItsLeads() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func aCampaignsPageDrawsItsDaysItsStepsAndItsLeads(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await user(harness)
         try await harness.run { api in
             let sender = try await api.createSender(channel: "email", name: "Sam", slug: "sam-page")
@@ -241,8 +242,8 @@ import OutboundCore
         }
     }
 
-    @Test func sendersShowTheirUsageAgainstEachCapAndTheirCheck() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func sendersShowTheirUsageAgainstEachCapAndTheirCheck(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await user(harness)
         try await harness.run { api in
             let created = try await api.send(.post, "/v1/senders", json: """
@@ -271,8 +272,8 @@ import OutboundCore
         }
     }
 
-    @Test func theDemoWorkspaceRunsACampaignOnEachChannelAndLetsItsUserIn() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func theDemoWorkspaceRunsACampaignOnEachChannelAndLetsItsUserIn(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         let password = try await harness.services.demo.populate(harness.workspace, leadsPerCampaign: 20)
         try await harness.run { api in
             let campaigns = try await api.send(.get, "/v1/campaigns")
@@ -290,8 +291,8 @@ import OutboundCore
         }
     }
 
-    @Test func suppressionsAndAPIKeysAreManagedWithTheirFormsChecked() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func suppressionsAndAPIKeysAreManagedWithTheirFormsChecked(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await user(harness)
         try await harness.run { api in
             var browser = Browser(api: api)
@@ -327,8 +328,8 @@ import OutboundCore
         }
     }
 
-    @Test func theInboxShowsEachConversationWithItsMessagesInOrder() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func theInboxShowsEachConversationWithItsMessagesInOrder(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await user(harness)
         try await harness.run { api in
             let sender = try await api.createSender(channel: "email", name: "Sam", slug: "sam-inbox")
@@ -396,8 +397,8 @@ import OutboundCore
         }
     }
 
-    @Test func contactsAreListedAndSearchedWithoutTheSearchInTheURL() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func contactsAreListedAndSearchedWithoutTheSearchInTheURL(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await user(harness)
         try await harness.run { api in
             _ = try await api.send(.post, "/v1/contacts", json: #"{"email": "ada@example.com", "first_name": "Ada", "last_name": "Lovelace", "company": "Analytical <Engines>"}"#)
@@ -422,8 +423,8 @@ import OutboundCore
         }
     }
 
-    @Test func theFirstRunsLinkSetsTheFirstPasswordOnce() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func theFirstRunsLinkSetsTheFirstPasswordOnce(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         #expect(try await !harness.services.users.hasUsers())
         let token = await harness.services.setup.issue(for: harness.workspace)
         try await harness.run { api in
@@ -446,8 +447,8 @@ import OutboundCore
         }
     }
 
-    @Test func sessionsAreListedAndOneCanBeSignedOutFromAnother() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func sessionsAreListedAndOneCanBeSignedOutFromAnother(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await user(harness)
         try await harness.run { api in
             var laptop = Browser(api: api)
@@ -472,8 +473,8 @@ import OutboundCore
         }
     }
 
-    @Test func aCSVIsImportedIntoAListFromAFormAndListsAndActionsAreExported() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func aCSVIsImportedIntoAListFromAFormAndListsAndActionsAreExported(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await user(harness)
         try await harness.run { api in
             var browser = Browser(api: api)
@@ -537,8 +538,8 @@ import OutboundCore
     }
 
 
-    @Test func webhookEndpointsAndUsersAreManagedFromTheSettings() async throws {
-        let harness = try await Harness.make()
+    @Test(arguments: StoreKind.covered) func webhookEndpointsAndUsersAreManagedFromTheSettings(_ store: StoreKind) async throws {
+        let harness = try await Harness.make(store)
         try await user(harness)
         _ = try await harness.services.users.create(email: "mo@acme.example", password: "member password", fullName: "Mo", accessRole: "MEMBER",
                                                     in: harness.workspace)

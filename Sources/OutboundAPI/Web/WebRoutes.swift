@@ -9,7 +9,7 @@ import OutboundCore
 struct WebRoutes {
     let services: Services
     let pages = WebPages()
-    let forecastCache = ForecastCache()
+    let forecastCache: ForecastCache
     let throttle = LoginThrottle()
 
     static let sessionCookie = "outbound_session"
