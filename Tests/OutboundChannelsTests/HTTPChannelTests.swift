@@ -43,10 +43,10 @@ struct HTTPChannelTests {
                        recipientFirstName: "Ada", recipientLastName: "Lovelace")
     }
 
-    @Test func twilioSendsFormEncodedWithBasicAuthAndClassifiesAnswers() async throws {
+    @Test(arguments: StoreKind.covered) func twilioSendsFormEncodedWithBasicAuthAndClassifiesAnswers(_ store: StoreKind) async throws {
         let peer = try await ProviderPeer.start(default: (201, #"{"sid": "SM0001", "status": "queued"}"#))
         defer { peer.stop() }
-        let engine = try await Engine.make(live: true)
+        let engine = try await Engine.make(store, live: true)
         defer { engine.cleanup() }
         let sender = try await smsSender(engine, peer)
         let sms = engine.services.delivery.sms
@@ -77,10 +77,10 @@ struct HTTPChannelTests {
         #expect(peer.requests.withLock { $0.last?.path } == "/2010-04-01/Accounts/AC123.json")
     }
 
-    @Test func anOptedOutNumberIsSuppressedByTheEngine() async throws {
+    @Test(arguments: StoreKind.covered) func anOptedOutNumberIsSuppressedByTheEngine(_ store: StoreKind) async throws {
         let peer = try await ProviderPeer.start(default: (400, #"{"code": 21610, "message": "Attempt to send to unsubscribed recipient"}"#))
         defer { peer.stop() }
-        let engine = try await Engine.make(live: true)
+        let engine = try await Engine.make(store, live: true)
         defer { engine.cleanup() }
         let sender = try await smsSender(engine, peer)
         var input = CampaignInput()
@@ -105,10 +105,10 @@ struct HTTPChannelTests {
         #expect(suppressed.map(\.value) == ["+14155550123"] && suppressed.first?.kind == .phone)
     }
 
-    @Test func theGatewayGetsSignedIdempotentActionsAndConfirmsAfterACrash() async throws {
+    @Test(arguments: StoreKind.covered) func theGatewayGetsSignedIdempotentActionsAndConfirmsAfterACrash(_ store: StoreKind) async throws {
         let peer = try await ProviderPeer.start(default: (200, #"{"id": "gw-1"}"#))
         defer { peer.stop() }
-        let engine = try await Engine.make(live: true)
+        let engine = try await Engine.make(store, live: true)
         defer { engine.cleanup() }
         let sender = try await gatewaySender(engine, peer)
         let gateway = engine.services.delivery.linkedin
@@ -140,10 +140,10 @@ struct HTTPChannelTests {
         #expect(peer.requests.withLock { $0.last?.path } == "/health")
     }
 
-    @Test func aCrashedGatewayActionTheGatewayConfirmsIsRecordedAsSent() async throws {
+    @Test(arguments: StoreKind.covered) func aCrashedGatewayActionTheGatewayConfirmsIsRecordedAsSent(_ store: StoreKind) async throws {
         let peer = try await ProviderPeer.start(default: (200, #"{"id": "gw-1", "status": "done"}"#))
         defer { peer.stop() }
-        let engine = try await Engine.make(live: true)
+        let engine = try await Engine.make(store, live: true)
         defer { engine.cleanup() }
         let sender = try await gatewaySender(engine, peer)
         var input = CampaignInput()

@@ -107,9 +107,10 @@ import Testing
         }
     }
 
-    private func setup(leads: Int = 3, security: String = "tls", password: String = IMAPServer.password, idle: Bool = true) async throws -> Setup {
+    private func setup(_ store: StoreKind = .sqlite, leads: Int = 3, security: String = "tls", password: String = IMAPServer.password,
+                       idle: Bool = true) async throws -> Setup {
         let server = try IMAPServer.start(idle: idle)
-        let engine = try await Engine.make(router: ScriptedChannel([]))
+        let engine = try await Engine.make(store, router: ScriptedChannel([]))
         var sender = try await engine.emailSender("Sam", gap: 0)
         var input = SenderInput()
         input.imap = .value(server.settings(security: security, password: password))
@@ -128,9 +129,10 @@ import Testing
         return Setup(engine: engine, server: server, sender: sender, campaign: campaign, contacts: contacts, actions: ordered)
     }
 
-    /// Waits (up to 20 s of real time: the server and the watcher run for real) until `condition` holds.
+    /// Waits (up to 90 s of real time: the server and the watcher run for real, beside the rest of
+    /// the suite) until `condition` holds.
     private func eventually(_ what: String, _ condition: () async throws -> Bool) async throws {
-        for _ in 0..<400 {
+        for _ in 0..<1_800 {
             if try await condition() { return }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -166,8 +168,8 @@ import Testing
         #expect(state.uidValidity != nil && state.lastUID == 3 && state.error == nil)
     }
 
-    @Test func anOutOfOfficeIsRecordedAndDoesNotStopTheLeadUnlessAnAutomationSaysSo() async throws {
-        let setup = try await setup()
+    @Test(arguments: StoreKind.covered) func anOutOfOfficeIsRecordedAndDoesNotStopTheLeadUnlessAnAutomationSaysSo(_ store: StoreKind) async throws {
+        let setup = try await setup(store)
         defer { setup.engine.cleanup(); setup.server.stop() }
         let watch = setup.watch()
         defer { watch.cancel() }
@@ -193,8 +195,8 @@ import Testing
         #expect(stopped.state == .stopped)
     }
 
-    @Test func aRestartReadsNothingTwiceAndMissesNothing() async throws {
-        let setup = try await setup()
+    @Test(arguments: StoreKind.covered) func aRestartReadsNothingTwiceAndMissesNothing(_ store: StoreKind) async throws {
+        let setup = try await setup(store)
         defer { setup.engine.cleanup(); setup.server.stop() }
         var watch = setup.watch()
         try await eventually("the mailbox is watched") { try await setup.state()?.status == .watching }
@@ -278,8 +280,8 @@ import Testing
         #expect(state.status == .watching && state.checkedAt >= before)
     }
 
-    @Test func aWrongPasswordReportsTheServersAnswerAndDisconnectsTheSender() async throws {
-        let setup = try await setup(password: "not-the-password")
+    @Test(arguments: StoreKind.covered) func aWrongPasswordReportsTheServersAnswerAndDisconnectsTheSender(_ store: StoreKind) async throws {
+        let setup = try await setup(store, password: "not-the-password")
         defer { setup.engine.cleanup(); setup.server.stop() }
         // The watch ends by itself: a refused login is not tried again until the settings change.
         await setup.watch().value
@@ -302,8 +304,8 @@ import Testing
 
 /// Where reading resumes, on the real SQLite store (no IMAP server needed).
 @Suite struct MailboxStateTests {
-    @Test func theSameUIDValidityResumesAndAnotherStartsAfterWhatIsThere() async throws {
-        let engine = try await Engine.make()
+    @Test(arguments: StoreKind.covered) func theSameUIDValidityResumesAndAnotherStartsAfterWhatIsThere(_ store: StoreKind) async throws {
+        let engine = try await Engine.make(store)
         defer { engine.cleanup() }
         var sender = try await engine.emailSender("Sam")
         var input = SenderInput()
@@ -331,8 +333,8 @@ import Testing
         #expect(try await engine.store.mailboxState(of: sender.id) == nil, "the mailbox goes with its sender")
     }
 
-    @Test func aMessageReadAgainAfterACrashBeforeItsUIDWasSavedCountsOnce() async throws {
-        let engine = try await Engine.make()
+    @Test(arguments: StoreKind.covered) func aMessageReadAgainAfterACrashBeforeItsUIDWasSavedCountsOnce(_ store: StoreKind) async throws {
+        let engine = try await Engine.make(store)
         defer { engine.cleanup() }
         let sender = try await engine.emailSender("Sam", gap: 0)
         let campaign = try await engine.emailCampaign("Twice", senders: [sender], nodes: [

@@ -16,10 +16,10 @@ import Testing
         return campaign
     }
 
-    @Test func anEmailCarriesItsHeadersMIMEPartsAndDotStuffedLines() async throws {
+    @Test(arguments: StoreKind.covered) func anEmailCarriesItsHeadersMIMEPartsAndDotStuffedLines(_ store: StoreKind) async throws {
         let sink = try SMTPSink.start()
         defer { sink.stop() }
-        let engine = try await Engine.make(live: true)
+        let engine = try await Engine.make(store, live: true)
         defer { engine.cleanup() }
         let sender = try await engine.emailSender("Sam", gap: 0, smtp: sink.settings())
         let campaign = try await liveCampaign(engine, "Headers", senders: [sender], nodes: [
@@ -67,11 +67,11 @@ import Testing
         #expect(html.contains("https://outbound.example.com/o/") && html.contains(".gif\""), "open pixel in the HTML part")
     }
 
-    @Test func repliesThreadAndRepliedLeadsStop() async throws {
+    @Test(arguments: StoreKind.covered) func repliesThreadAndRepliedLeadsStop(_ store: StoreKind) async throws {
         // The end-to-end of the channels issue: email → 1 minute → is_reply email, 50 leads, 5 replies.
         let sink = try SMTPSink.start()
         defer { sink.stop() }
-        let engine = try await Engine.make(live: true)
+        let engine = try await Engine.make(store, live: true)
         defer { engine.cleanup() }
         var senders: [Sender] = []
         for index in 0..<5 { senders.append(try await engine.emailSender("Sam\(index)", gap: 0, smtp: sink.settings())) }
@@ -116,10 +116,10 @@ import Testing
         #expect(leads.filter { $0.state == .completed }.count == 45)
     }
 
-    @Test func aReplyWrittenInTheInboxGoesOutOnceThreadedFromTheLeadsSenderAndCountsAgainstItsLimit() async throws {
+    @Test(arguments: StoreKind.covered) func aReplyWrittenInTheInboxGoesOutOnceThreadedFromTheLeadsSenderAndCountsAgainstItsLimit(_ store: StoreKind) async throws {
         let sink = try SMTPSink.start()
         defer { sink.stop() }
-        let engine = try await Engine.make(live: true)
+        let engine = try await Engine.make(store, live: true)
         defer { engine.cleanup() }
         let sender = try await engine.emailSender("Sam", perDay: 2, gap: 0, smtp: sink.settings())
         let campaign = try await liveCampaign(engine, "Manual", senders: [sender], nodes: [
@@ -167,10 +167,10 @@ import Testing
         #expect(sink.messages.last?.headers["in-reply-to"] == first.headers["message-id"])
     }
 
-    @Test func serverAnswersDecideRetryBounceOrFailure() async throws {
+    @Test(arguments: StoreKind.covered) func serverAnswersDecideRetryBounceOrFailure(_ store: StoreKind) async throws {
         let sink = try SMTPSink.start()
         defer { sink.stop() }
-        let engine = try await Engine.make(live: true)
+        let engine = try await Engine.make(store, live: true)
         defer { engine.cleanup() }
         let sender = try await engine.emailSender("Sam", gap: 0, smtp: sink.settings())
         let campaign = try await liveCampaign(engine, "Answers", senders: [sender], nodes: [
@@ -200,10 +200,10 @@ import Testing
         #expect(suppressed == ["bounce0@example.com"], "550 on RCPT suppresses the address; 554 on content does not")
     }
 
-    @Test func refusedAndUnreachableServersAreTransient() async throws {
+    @Test(arguments: StoreKind.covered) func refusedAndUnreachableServersAreTransient(_ store: StoreKind) async throws {
         let refusing = try SMTPSink.start(auth: nil, greeting: 421)
         defer { refusing.stop() }
-        let engine = try await Engine.make(live: true)
+        let engine = try await Engine.make(store, live: true)
         defer { engine.cleanup() }
         let channel = engine.services.delivery.email
         let sender = try await engine.emailSender("Sam", smtp: refusing.settings())
@@ -222,10 +222,10 @@ import Testing
         #expect(message.contains("cannot connect to 127.0.0.1:1"))
     }
 
-    @Test func checkConnectsAuthenticatesAndQuotesTheServer() async throws {
+    @Test(arguments: StoreKind.covered) func checkConnectsAuthenticatesAndQuotesTheServer(_ store: StoreKind) async throws {
         let sink = try SMTPSink.start()
         defer { sink.stop() }
-        let engine = try await Engine.make(live: true)
+        let engine = try await Engine.make(store, live: true)
         defer { engine.cleanup() }
         let good = try await engine.emailSender("Sam", smtp: sink.settings())
         #expect(await engine.services.delivery.check(good) == .connected)
@@ -245,10 +245,10 @@ import Testing
         await #expect(throws: ValidationError.self) { try await engine.services.lifecycle.launch(campaign.id, in: engine.workspace) }
     }
 
-    @Test func aCrashAfterTheServerAcceptedLeavesItUncertainAndARetryKeepsTheMessageID() async throws {
+    @Test(arguments: StoreKind.covered) func aCrashAfterTheServerAcceptedLeavesItUncertainAndARetryKeepsTheMessageID(_ store: StoreKind) async throws {
         let sink = try SMTPSink.start()
         defer { sink.stop() }
-        let engine = try await Engine.make(live: true)
+        let engine = try await Engine.make(store, live: true)
         defer { engine.cleanup() }
         let sender = try await engine.emailSender("Sam", gap: 0, smtp: sink.settings())
         let campaign = try await liveCampaign(engine, "Crash", senders: [sender], nodes: [
@@ -262,8 +262,8 @@ import Testing
         guard case .sent = await engine.services.delivery.email.send(claim.action) else { Issue.record("not sent"); return }
         #expect(sink.messages.count == 1)
 
-        let restarted = try await Services(store: SQLiteStore(path: engine.directory.appendingPathComponent("outbound.sqlite").path),
-                                           clock: engine.clock, delivery: engine.services.delivery)
+        let restarted = try await Services(store: engine.kind.open(at: engine.location), clock: engine.clock,
+                                           delivery: engine.services.delivery)
         #expect(try await restarted.dispatcher.recover().uncertain == 1, "SMTP cannot confirm: uncertain")
         try await engine.run(until: engine.date("2026-12-01T00:00:00Z"))
         #expect(sink.messages.count == 1, "an uncertain action is never resent by itself")

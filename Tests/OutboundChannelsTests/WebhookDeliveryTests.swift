@@ -28,8 +28,8 @@ import Testing
 
     /// A campaign's launch reaches the receiver once, signed, as `{id, seq, type, timestamp, data}`
     /// with the same ID, seq and data as `/v1/events`; filters keep other types away.
-    @Test func anEventIsPostedSignedInTheStandardShape() async throws {
-        let engine = try await Engine.make()
+    @Test(arguments: StoreKind.covered) func anEventIsPostedSignedInTheStandardShape(_ store: StoreKind) async throws {
+        let engine = try await Engine.make(store)
         defer { engine.cleanup() }
         let receiver = try await ProviderPeer.start(default: (200, "{}"))
         defer { receiver.stop() }
@@ -66,8 +66,8 @@ import Testing
     /// A 500 is retried when its backoff is over, a redirect is not followed, a timeout is a
     /// failure with a reason, a 410 turns the endpoint off with an event, and every attempt is
     /// listed with its status and the start of the answer.
-    @Test func failuresAreRetriedWithBackoffAndA410DisablesTheEndpoint() async throws {
-        let engine = try await Engine.make()
+    @Test(arguments: StoreKind.covered) func failuresAreRetriedWithBackoffAndA410DisablesTheEndpoint(_ store: StoreKind) async throws {
+        let engine = try await Engine.make(store)
         defer { engine.cleanup() }
         let receiver = try await ProviderPeer.start(default: (200, "{}"))
         defer { receiver.stop() }
@@ -109,8 +109,8 @@ import Testing
 
     /// A receiver that never answers is given up on at the timeout and retried later, and it
     /// holds up only its own deliveries: another endpoint's event goes out in the same pass.
-    @Test func aSilentEndpointTimesOutAndHoldsUpNoOther() async throws {
-        let engine = try await Engine.make()
+    @Test(arguments: StoreKind.covered) func aSilentEndpointTimesOutAndHoldsUpNoOther(_ store: StoreKind) async throws {
+        let engine = try await Engine.make(store)
         defer { engine.cleanup() }
         let silent = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .childChannelInitializer { _ in MultiThreadedEventLoopGroup.singleton.next().makeSucceededVoidFuture() }
@@ -133,8 +133,8 @@ import Testing
     }
 
     /// During a rotation both secrets sign; after the overlap, only the new one.
-    @Test func aRotatedSecretSignsBesideTheOldOneForTheOverlap() async throws {
-        let engine = try await Engine.make()
+    @Test(arguments: StoreKind.covered) func aRotatedSecretSignsBesideTheOldOneForTheOverlap(_ store: StoreKind) async throws {
+        let engine = try await Engine.make(store)
         defer { engine.cleanup() }
         let receiver = try await ProviderPeer.start(default: (200, "{}"))
         defer { receiver.stop() }
@@ -155,8 +155,8 @@ import Testing
     }
 
     /// An endpoint in Inbox's format gets Inbox's envelope and names, and only the events Inbox has.
-    @Test func anInboxEndpointGetsInboxNamesAndEnvelope() async throws {
-        let engine = try await Engine.make()
+    @Test(arguments: StoreKind.covered) func anInboxEndpointGetsInboxNamesAndEnvelope(_ store: StoreKind) async throws {
+        let engine = try await Engine.make(store)
         defer { engine.cleanup() }
         let receiver = try await ProviderPeer.start(default: (200, "{}"))
         defer { receiver.stop() }
@@ -186,8 +186,8 @@ import Testing
     /// A Tether automation with `sendToWebhook` is a webhook endpoint in Tether's format: a reply
     /// reaches its URL through the same outbox, with its `webhookPayload`; what Outbound cannot do
     /// (changing a status) is refused by name.
-    @Test func aTetherAutomationSendsRepliesToItsWebhook() async throws {
-        let engine = try await Engine.make()
+    @Test(arguments: StoreKind.covered) func aTetherAutomationSendsRepliesToItsWebhook(_ store: StoreKind) async throws {
+        let engine = try await Engine.make(store)
         defer { engine.cleanup() }
         let receiver = try await ProviderPeer.start(default: (200, "{}"))
         defer { receiver.stop() }
@@ -229,8 +229,8 @@ import Testing
 
     /// Retention removes old events but never one a delivery still waits for, and the numbering
     /// goes on from where it was (a consumer's `after_seq` stays valid).
-    @Test func retentionKeepsWhatADeliveryNeedsAndTheNumbering() async throws {
-        let engine = try await Engine.make()
+    @Test(arguments: StoreKind.covered) func retentionKeepsWhatADeliveryNeedsAndTheNumbering(_ store: StoreKind) async throws {
+        let engine = try await Engine.make(store)
         defer { engine.cleanup() }
         let refused = try await endpoint(engine, url: "http://127.0.0.1:9/closed")
         let suppressions = SuppressionService(store: engine.store, clock: engine.clock)
