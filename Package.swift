@@ -99,6 +99,7 @@ let package = Package(
             dependencies: [
                 "OutboundCore",
                 "OutboundStore",
+                "OutboundPostgres",
                 "OutboundAPI",
                 "OutboundChannels",
                 // The bench's own baseline writes a raw SQLite file beside the store it measures.

@@ -27,8 +27,19 @@ public struct DispatcherService: Service {
             ])
         }
         try await cancelWhenGracefulShutdown {
+            var lastRecovery = ContinuousClock.now
             while !Task.isCancelled {
                 do {
+                    // Processes sharing the database: what a gone one left in flight is settled here.
+                    if dispatcher.recoversWhileRunning, ContinuousClock.now - lastRecovery > .seconds(2) {
+                        lastRecovery = .now
+                        let recovered = try await dispatcher.recover()
+                        if recovered.confirmed + recovered.uncertain > 0 {
+                            logger.warning("took over sends of a stopped process", metadata: [
+                                "confirmed": "\(recovered.confirmed)", "uncertain": "\(recovered.uncertain)",
+                            ])
+                        }
+                    }
                     let enrolled = try await lifecycle?.continueEnrolling() ?? false
                     let report = try await dispatcher.tick()
                     ServerMetrics.shared.record(report)

@@ -364,6 +364,11 @@ enum PostgresSchema {
         """,
         "CREATE INDEX inbox_threads_recent ON inbox_threads (workspace_id, (done_at IS NOT NULL), last_reply_at)",
         "CREATE INDEX inbox_threads_contact ON inbox_threads (contact_id)",
+        // The processes serving this database, each alive while its lease lasts (its heartbeat
+        // renews it); an action in flight names the process that sends it.
+        "CREATE TABLE workers (id text PRIMARY KEY, role text NOT NULL, started_at bigint NOT NULL, expires_at bigint NOT NULL)",
+        "ALTER TABLE actions ADD COLUMN owner text",
+        "CREATE INDEX actions_owner ON actions (owner) WHERE state = 'sending'",
     ]
 
     /// An RFC 3339 UTC timestamp with milliseconds from epoch milliseconds (NULL stays NULL), as SQLite's `strftime` writes it.

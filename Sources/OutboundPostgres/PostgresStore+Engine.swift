@@ -133,18 +133,25 @@ extension PostgresStore: EngineStore {
     }
 
     public func nextWake() async throws -> Date? {
-        try await client.withConnection { connection in try await Self.nextWake(SQL(connection: connection, logger: self.logger)) }
+        try await client.withConnection { connection in try await Self.nextWake(SQL(connection: connection, logger: self.logger, owner: nil)) }
     }
 
+    /// The actions left `sending` by processes that are gone (their lease ran out), taken over by
+    /// this one in the same transaction: each is settled by one process only. This process's own
+    /// actions in flight are never among them, so the dispatcher may look while it runs.
     public func inFlightActions() async throws -> [(action: OutboundAction, enrollmentSeq: Int64, nextNodeID: String?)] {
-        try await client.withConnection { connection in
-            let sql = SQL(connection: connection, logger: self.logger)
+        try await engineTransaction { sql in
             var result: [(action: OutboundAction, enrollmentSeq: Int64, nextNodeID: String?)] = []
             for row in try await sql.rows("""
+                WITH adopted AS (
+                    UPDATE actions a SET owner = \(sql.owner)
+                    WHERE a.state = 'sending' AND a.owner IS DISTINCT FROM \(sql.owner) AND NOT EXISTS (
+                        SELECT 1 FROM workers w WHERE w.id = a.owner AND w.expires_at > \(unescaped: Self.databaseNow))
+                    RETURNING a.*)
                 SELECT a.*, k.id AS campaign_id, k.dry_run, k.simulation, k.sequence, k.channel AS campaign_channel, k.open_tracking,
                     c.id AS contact_id
-                FROM actions a JOIN campaigns k ON k.seq = a.campaign_seq JOIN enrollments e ON e.seq = a.enrollment_seq
-                JOIN contacts c ON c.seq = e.contact_seq WHERE a.state = 'sending' ORDER BY a.seq
+                FROM adopted a JOIN campaigns k ON k.seq = a.campaign_seq JOIN enrollments e ON e.seq = a.enrollment_seq
+                JOIN contacts c ON c.seq = e.contact_seq ORDER BY a.seq
                 """) {
                 guard let senderSeq = try row["sender_seq"] as Int64?,
                       let senderRow = try await sql.rows("SELECT * FROM senders WHERE seq = \(senderSeq)").first else { continue }
@@ -164,6 +171,10 @@ extension PostgresStore: EngineStore {
             return result
         }
     }
+
+    /// Several processes share the database: actions in flight name their process, and only a
+    /// gone process's are taken over (`inFlightActions`).
+    public var recoversWhileRunning: Bool { true }
 
     // MARK: Snapshot
 
@@ -390,9 +401,10 @@ extension PostgresStore: EngineStore {
             guard let senderSeq = read.senderSeqs[a.sender.id], let old = read.enrollments[claim.enrollment.seq] else { continue }
             var actionSeq = try await sql.value("""
                 INSERT INTO actions (id, workspace_id, campaign_seq, enrollment_seq, node_id, sender_seq, kind, state, recipient,
-                    subject, body, html, in_reply_to, created_at, updated_at)
+                    subject, body, html, in_reply_to, created_at, updated_at, owner)
                 VALUES (\(a.id.rawValue), \(a.workspaceID.rawValue), \(old.campaignSeq), \(claim.enrollment.seq), \(a.nodeID), \(senderSeq),
-                        \(a.kind.rawValue), 'sending', \(a.recipient), \(a.subject), \(a.body), \(a.html), \(a.inReplyTo), \(nowMs), \(nowMs))
+                        \(a.kind.rawValue), 'sending', \(a.recipient), \(a.subject), \(a.body), \(a.html), \(a.inReplyTo), \(nowMs), \(nowMs),
+                        \(sql.owner))
                 ON CONFLICT (enrollment_seq, node_id) DO NOTHING
                 RETURNING seq
                 """, as: Int64.self)
@@ -408,7 +420,7 @@ extension PostgresStore: EngineStore {
                 try await sql.run("""
                     UPDATE actions SET state = 'sending', attempts = attempts + 1, sender_seq = \(senderSeq), recipient = \(a.recipient),
                         subject = \(a.subject), body = \(a.body), html = \(a.html), in_reply_to = \(a.inReplyTo), created_at = \(nowMs),
-                        updated_at = \(nowMs)
+                        updated_at = \(nowMs), owner = \(sql.owner)
                     WHERE seq = \(seq)
                     """)
             }

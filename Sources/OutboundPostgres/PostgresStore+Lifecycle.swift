@@ -256,10 +256,10 @@ extension PostgresStore {
                 lastSubject: lastSubject, usage: log.usage(at: nowMs), suppressed: try await Self.suppressed([contact], sql).contains(contact.id)))
             let actionSeq = try await sql.value("""
                 INSERT INTO actions (id, workspace_id, campaign_seq, enrollment_seq, node_id, sender_seq, kind, state, recipient,
-                    subject, body, html, in_reply_to, created_at, updated_at)
+                    subject, body, html, in_reply_to, created_at, updated_at, owner)
                 VALUES (\(action.id.rawValue), \(workspace.rawValue), \(campaignSeq), \(enrollmentSeq), \(action.nodeID), \(senderSeq),
                         \(action.kind.rawValue), 'sending', \(action.recipient), \(action.subject), \(action.body), \(action.html),
-                        \(action.inReplyTo), \(nowMs), \(nowMs))
+                        \(action.inReplyTo), \(nowMs), \(nowMs), \(sql.owner))
                 RETURNING seq
                 """, as: Int64.self)
             log.append(at: nowMs, campaign: campaignSeq, kind: action.kind)

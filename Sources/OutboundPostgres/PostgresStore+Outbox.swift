@@ -10,7 +10,7 @@ extension PostgresStore: InboundStore, ActionStore {
     public func signalTargets(actionID: ID?, identity: (IdentityKind, String)?, senderID: ID?, campaignID: ID?, type: SignalType,
                               in workspace: ID, at: Date) async throws -> [PendingSignal] {
         try await client.withConnection { connection in
-            let sql = SQL(connection: connection, logger: self.logger)
+            let sql = SQL(connection: connection, logger: self.logger, owner: nil)
             let column = identity.map { $0.0 == .email ? "email" : $0.0 == .phone ? "phone" : "linkedin_url" } ?? "email"
             let rows = try await sql.rows("""
                 SELECT \(unescaped: Self.enrollmentSelect) FROM enrollments e
@@ -41,7 +41,7 @@ extension PostgresStore: InboundStore, ActionStore {
 
     public func campaignStats(_ campaign: ID, in workspace: ID) async throws -> CampaignStats {
         try await client.withConnection { connection in
-            let sql = SQL(connection: connection, logger: self.logger)
+            let sql = SQL(connection: connection, logger: self.logger, owner: nil)
             guard let seq = try await sql.value("""
                 SELECT seq FROM campaigns WHERE id = \(campaign.rawValue) AND workspace_id = \(workspace.rawValue)
                 """, as: Int64.self) else { return CampaignStats() }
@@ -51,7 +51,7 @@ extension PostgresStore: InboundStore, ActionStore {
 
     public func campaignWithStats(_ campaign: ID, in workspace: ID) async throws -> (campaign: Campaign, stats: CampaignStats)? {
         try await transaction { connection in
-            let sql = SQL(connection: connection, logger: self.logger)
+            let sql = SQL(connection: connection, logger: self.logger, owner: nil)
             guard let value = try await Self.campaigns("""
                 SELECT * FROM campaigns WHERE id = \(campaign.rawValue) AND workspace_id = \(workspace.rawValue)
                 """, on: connection, logger: self.logger).first,
@@ -90,7 +90,7 @@ extension PostgresStore: InboundStore, ActionStore {
 
     public func actions(of campaign: ID, in workspace: ID, page: PageRequest) async throws -> Page<ActionRecord> {
         try await client.withConnection { connection in
-            let sql = SQL(connection: connection, logger: self.logger)
+            let sql = SQL(connection: connection, logger: self.logger, owner: nil)
             guard let campaignSeq = try await sql.value("""
                 SELECT seq FROM campaigns WHERE id = \(campaign.rawValue) AND workspace_id = \(workspace.rawValue)
                 """, as: Int64.self) else { return Page(items: [], hasMore: false) }

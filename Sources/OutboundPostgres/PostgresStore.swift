@@ -14,28 +14,58 @@ public final class PostgresStore: Sendable {
     let client: PostgresClient
     let logger: Logger
     private let running: Task<Void, Never>
+    /// This process among those serving the database: the actions it sends are marked with it.
+    public let owner: String
+    /// How long this process counts as alive after its last heartbeat.
+    public let lease: Duration
+    private let heartbeat: Task<Void, Never>
     /// The URL without its password.
     public let location: String
 
     /// Connects to `url` (`postgres://user:password@host:port/database`, `?sslmode=disable|prefer|require`;
-    /// `disable` unless said) and brings the schema up to date (`migrate`).
-    public init(url: String, logger: Logger = Logger(label: "outbound.postgres")) async throws {
+    /// `disable` unless said), brings the schema up to date (`migrate`) and joins the processes
+    /// serving the database: a heartbeat renews this process's `lease` every third of it. When the
+    /// process stops, its actions still `sending` are taken over once the lease has run out.
+    public init(url: String, role: String = "all", lease: Duration = .seconds(15),
+                logger: Logger = Logger(label: "outbound.postgres")) async throws {
         let (configuration, location) = try Self.configuration(from: url)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         self.logger = logger
         self.location = location
+        self.lease = lease
+        let owner = "worker_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
+        self.owner = owner
         running = Task { await client.run() }
+        let leaseMillis = Int64(lease.components.seconds * 1000 + lease.components.attoseconds / 1_000_000_000_000_000)
+        heartbeat = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: lease / 3)
+                _ = try? await client.query("""
+                    UPDATE workers SET expires_at = \(unescaped: Self.databaseNow) + \(leaseMillis) WHERE id = \(owner)
+                    """, logger: logger)
+            }
+        }
         do {
             try await migrate()
+            try await client.query("""
+                INSERT INTO workers (id, role, started_at, expires_at)
+                VALUES (\(owner), \(role), \(unescaped: Self.databaseNow), \(unescaped: Self.databaseNow) + \(leaseMillis))
+                """, logger: logger)
         } catch {
+            heartbeat.cancel()
             running.cancel()
             throw error
         }
     }
 
-    /// Closes the pool's connections.
+    /// The database server's clock in epoch milliseconds: leases are measured on one clock
+    /// whatever machine each process runs on.
+    static let databaseNow = "(extract(epoch from clock_timestamp()) * 1000)::bigint"
+
+    /// Leaves the processes serving the database and closes the pool's connections.
     public func close() {
+        heartbeat.cancel()
         running.cancel()
     }
 
@@ -90,7 +120,7 @@ public final class PostgresStore: Sendable {
     /// (`REPEATABLE READ`), as a SQLite read transaction does.
     func snapshot<T: Sendable>(_ body: @Sendable (SQL) async throws -> T) async throws -> T {
         try await client.withConnection { connection in
-            let sql = SQL(connection: connection, logger: self.logger)
+            let sql = SQL(connection: connection, logger: self.logger, owner: nil)
             try await sql.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             do {
                 let result = try await body(sql)
@@ -109,7 +139,7 @@ public final class PostgresStore: Sendable {
     /// and records its actions with nothing slipping in between (docs/ARCHITECTURE.md §9).
     func engineTransaction<T: Sendable>(_ body: @Sendable (SQL) async throws -> T) async throws -> T {
         try await transaction { connection in
-            let sql = SQL(connection: connection, logger: self.logger)
+            let sql = SQL(connection: connection, logger: self.logger, owner: self.owner)
             try await sql.run("SELECT pg_advisory_xact_lock(7031997)")
             return try await body(sql)
         }
@@ -119,6 +149,8 @@ public final class PostgresStore: Sendable {
     struct SQL: Sendable {
         let connection: PostgresConnection
         let logger: Logger
+        /// The process the actions this transaction starts are marked with.
+        var owner: String?
 
         func run(_ query: PostgresQuery) async throws {
             try await connection.query(query, logger: logger)

@@ -24,7 +24,7 @@ struct Import: AsyncParsableCommand {
             overrides[String(mapping[..<equals])] = target
         }
         guard let handle = FileHandle(forReadingAtPath: file) else { throw ValidationError("cannot read \(file)") }
-        let store = try database.open()
+        let store = try await database.open()
         let services = try await Services(store: store)
         let workspaceID = try await chooseWorkspace(store)
         var listID: ID?
@@ -45,7 +45,7 @@ struct Import: AsyncParsableCommand {
         if let failure = finished.failure { throw ValidationError(failure) }
     }
 
-    private func chooseWorkspace(_ store: SQLiteStore) async throws -> ID {
+    private func chooseWorkspace(_ store: any Store) async throws -> ID {
         if let workspace {
             guard let id = ID(workspace, kind: .workspace), try await store.workspace(id) != nil else {
                 throw ValidationError("no workspace \(workspace) in \(database.path)")

@@ -35,22 +35,35 @@ struct Serve: AsyncParsableCommand {
     var eventRetentionDays: Int = 30
     @Option(help: "Hours an endpoint may fail every attempt before it is turned off.")
     var webhookDisableAfterHours: Int = 120
+    @Option(help: ArgumentHelp("What this process does: api (HTTP only), worker (sending, webhooks, mailboxes) or all.",
+                               discussion: "Several processes may serve one PostgreSQL database; SQLite allows one process."))
+    var role: Role = .all
+    @Option(help: "PostgreSQL: seconds a stopped process's sends in flight wait before another process takes them over.")
+    var leaseSeconds: Int = 15
+
+    enum Role: String, ExpressibleByArgument, CaseIterable {
+        case api, worker, all
+    }
 
     func validate() throws {
         let issues = RequestRate(perSecond: rateLimit, burst: rateBurst).issues(perSecondField: "--rate-limit", burstField: "--rate-burst")
         if eventRetentionDays < 1 || eventRetentionDays > 3650 { throw ValidationError("--event-retention-days must be from 1 to 3650") }
         if webhookDisableAfterHours < 1 { throw ValidationError("--webhook-disable-after-hours must be 1 or more") }
+        if leaseSeconds < 2 || leaseSeconds > 3600 { throw ValidationError("--lease-seconds must be from 2 to 3600") }
+        if role != .all, !database.isPostgres {
+            throw ValidationError("--role \(role.rawValue) needs a PostgreSQL database: a SQLite file is served by one process doing everything")
+        }
         if !issues.issues.isEmpty {
             throw ValidationError(issues.issues.map { "\($0.field) \($0.message)" }.joined(separator: "; "))
         }
     }
 
     func run() async throws {
-        let store = try database.open()
+        let store = try await database.open(role: role.rawValue, lease: .seconds(leaseSeconds))
         let environment = ProcessInfo.processInfo.environment
-        // Provider secrets are sealed with a key kept beside the database, never inside it.
-        let keyring = try Keyring.load(environment: environment["OUTBOUND_SECRET_KEY"],
-                                       directory: URL(fileURLWithPath: database.path).deletingLastPathComponent().path)
+        // Provider secrets are sealed with a key kept beside the database, never inside it
+        // (processes sharing a PostgreSQL database on several machines share OUTBOUND_SECRET_KEY).
+        let keyring = try Keyring.load(environment: environment["OUTBOUND_SECRET_KEY"], directory: database.folder)
         let clock = WallClock()
         let delivery = Delivery(keyring: keyring, clock: clock, publicURL: PublicURL(
             configured: publicURL ?? environment["OUTBOUND_PUBLIC_URL"], fallback: "http://\(host):\(port)"),
@@ -95,8 +108,12 @@ struct Serve: AsyncParsableCommand {
         let engine = DispatcherService(dispatcher: services.dispatcher, lifecycle: services.lifecycle, clock: services.clock, logger: logger)
         let webhooks = WebhookDeliveryService(deliverer: services.webhookDeliverer, events: services.events, logger: logger)
         let mailboxes = MailboxWatchService(mailboxes: services.mailboxes, watcher: services.delivery.mailboxes, logger: logger)
-        let group = ServiceGroup(
-            configuration: .init(services: [app, engine, webhooks, mailboxes], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let running: [any Service] = switch role {
+        case .api: [app]
+        case .worker: [engine, webhooks, mailboxes]
+        case .all: [app, engine, webhooks, mailboxes]
+        }
+        let group = ServiceGroup(configuration: .init(services: running, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }
@@ -108,8 +125,8 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
-        let store = try database.open()
-        let applied = try store.appliedMigrations()
+        let store = try await database.open()
+        let applied = try await DatabaseOptions.appliedMigrations(of: store)
         print("\(store.location): schema up to date (\(applied.count) migrations: \(applied.joined(separator: ", ")))")
     }
 }
@@ -126,7 +143,7 @@ struct WorkspaceCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let store = try database.open()
+            let store = try await database.open()
             let summaries = try await Services(store: store).workspaces.list()
             if json {
                 for summary in summaries { emit(Self.json(summary)) }
@@ -170,7 +187,7 @@ struct WorkspaceCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let store = try database.open()
+            let store = try await database.open()
             let services = try await Services(store: store)
             do {
                 let (workspace, key) = try await services.workspaces.createWorkspace(name: name)
@@ -203,7 +220,7 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let store = try database.open()
+            let store = try await database.open()
             let services = try await Services(store: store)
             guard let workspaceID = ID(workspace, kind: .workspace), try await store.workspace(workspaceID) != nil else {
                 throw ArgumentParser.ValidationError("--workspace: no workspace \(workspace) in \(database.path)")

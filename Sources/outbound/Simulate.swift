@@ -14,7 +14,7 @@ struct Simulate: AsyncParsableCommand {
 
     func run() async throws {
         guard let id = ID(campaign, kind: .campaign) else { throw ValidationError("\(campaign) is not a campaign ID") }
-        let store = try database.open()
+        let store = try await database.open()
         let services = try await Services(store: store)
         var workspace: ID?
         for candidate in try await store.workspaceIDs(limit: 10_000) where try await store.campaign(id, in: candidate) != nil {

@@ -109,6 +109,10 @@ public struct Dispatcher: Sendable {
 
     /// At start-up: every action left `sending` is asked of its channel; confirmed ones are
     /// recorded as sent, the rest become `uncertain` and their leads stop until an operator acts.
+    /// Whether `recover` may run while this process sends (several processes share the store):
+    /// it then settles only what gone processes left in flight.
+    public var recoversWhileRunning: Bool { store.recoversWhileRunning }
+
     public func recover() async throws -> (confirmed: Int, uncertain: Int) {
         let inFlight = try await store.inFlightActions()
         guard !inFlight.isEmpty else { return (0, 0) }

@@ -46,8 +46,17 @@ public protocol EngineStore: Sendable {
     /// Completes an active campaign that has no open enrollment; returns whether it did.
     func completeIfFinished(_ campaign: Campaign, at now: Date) async throws -> Bool
 
-    /// Actions left `sending` by a crash.
+    /// Actions left `sending` by a crash. A store shared by several processes returns only those
+    /// of processes that are gone, taken over by this one (`recoversWhileRunning`).
     func inFlightActions() async throws -> [(action: OutboundAction, enrollmentSeq: Int64, nextNodeID: String?)]
+    /// Whether `inFlightActions` leaves out the actions of live processes (this one's included),
+    /// so the dispatcher may look for orphans while it runs, not only when it starts.
+    var recoversWhileRunning: Bool { get }
+}
+
+extension EngineStore {
+    /// One process per database: every action in flight at start-up was left by a crash.
+    public var recoversWhileRunning: Bool { false }
 }
 
 /// What one tick asks of the store (see `EngineStore.claim`).
