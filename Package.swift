@@ -59,6 +59,17 @@ let package = Package(
             ],
             path: "Sources/OutboundPostgres"
         ),
+        // `outbound migrate --from FILE --to URL`: a SQLite file copied into PostgreSQL.
+        .target(
+            name: "OutboundMigration",
+            dependencies: [
+                "OutboundPostgres",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/OutboundMigration"
+        ),
         .target(
             name: "OutboundChannels",
             dependencies: [
@@ -100,6 +111,7 @@ let package = Package(
                 "OutboundCore",
                 "OutboundStore",
                 "OutboundPostgres",
+                "OutboundMigration",
                 "OutboundAPI",
                 "OutboundChannels",
                 // The bench's own baseline writes a raw SQLite file beside the store it measures.
@@ -123,7 +135,7 @@ let package = Package(
         // test peers (SMTP, IMAP, PostgreSQL, a browser) that skip or fail as `Scripts/test` decides.
         .target(
             name: "OutboundTestSupport",
-            dependencies: ["OutboundCore", "OutboundChannels", "OutboundStore", "OutboundPostgres", "OutboundAPI",
+            dependencies: ["OutboundCore", "OutboundChannels", "OutboundStore", "OutboundPostgres", "OutboundMigration", "OutboundAPI",
                            .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")],
             path: "Tests/Support"
@@ -131,7 +143,7 @@ let package = Package(
         .testTarget(
             name: "OutboundEngineTests",
             dependencies: [
-                "OutboundTestSupport", "OutboundCore", "OutboundChannels", "OutboundStore", "OutboundAPI",
+                "OutboundTestSupport", "OutboundCore", "OutboundChannels", "OutboundStore", "OutboundMigration", "OutboundAPI",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Tests/OutboundEngineTests"

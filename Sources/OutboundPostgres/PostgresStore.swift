@@ -116,6 +116,11 @@ public final class PostgresStore: Sendable {
         return values
     }
 
+    /// Runs `body` in one transaction on one of the pool's connections (for `outbound migrate`).
+    public func withTransaction<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await transaction(body)
+    }
+
     /// Runs `body` in a read-only transaction that sees one snapshot of the database throughout
     /// (`REPEATABLE READ`), as a SQLite read transaction does.
     func snapshot<T: Sendable>(_ body: @Sendable (SQL) async throws -> T) async throws -> T {

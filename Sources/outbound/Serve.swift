@@ -5,6 +5,7 @@ import Logging
 import OutboundAPI
 import OutboundChannels
 import OutboundCore
+import OutboundMigration
 import OutboundStore
 import ServiceLifecycle
 
@@ -59,6 +60,12 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // One server per SQLite file: the lock is held until this process ends.
+        let lock = database.isPostgres ? nil : try ServerLock.take(database.path)
+        if !database.isPostgres, lock == nil {
+            throw ValidationError("\(database.path) is served by another outbound process (it holds \(database.path).lock); a SQLite file has one server")
+        }
+        defer { lock?.release() }
         let store = try await database.open(role: role.rawValue, lease: .seconds(leaseSeconds))
         let environment = ProcessInfo.processInfo.environment
         // Provider secrets are sealed with a key kept beside the database, never inside it
@@ -118,13 +125,40 @@ struct Serve: AsyncParsableCommand {
     }
 }
 
-/// `outbound migrate`: create or upgrade the database schema, then exit.
+/// `outbound migrate`: create or upgrade the database schema, then exit; or, with `--from` and
+/// `--to`, copy a SQLite file into an empty PostgreSQL database.
 struct Migrate: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Create or upgrade the database schema.")
+    static let configuration = CommandConfiguration(abstract: "Create or upgrade the database schema, or move a SQLite file to PostgreSQL.")
 
     @OptionGroup var database: DatabaseOptions
+    @Option(help: "A SQLite file to copy (with --to); no server may be serving it.") var from: String?
+    @Option(help: "The empty PostgreSQL database to copy --from into (postgres://…).") var to: String?
+
+    func validate() throws {
+        if (from == nil) != (to == nil) { throw ValidationError("--from and --to go together: outbound migrate --from FILE --to postgres://…") }
+        if let to, !["postgres", "postgresql"].contains(DatabaseOptions.urlScheme(to)?.lowercased() ?? "") {
+            throw ValidationError("--to \(to): must be a postgres://user:password@host:port/database URL")
+        }
+        if from != nil, database.database != nil { throw ValidationError("--database has no use with --from and --to") }
+    }
 
     func run() async throws {
+        if let from, let to {
+            guard let lock = try ServerLock.take(from) else {
+                throw ValidationError("\(from) is being served (a server holds \(from).lock): stop it first, then move the file")
+            }
+            defer { lock.release() }
+            let started = ContinuousClock.now
+            let report = try await StoreMove.run(from: from, to: to) { table, rows in emitError("  \(table): \(rows) rows") }
+            let seconds = (ContinuousClock.now - started).components.seconds
+            print("moved \(report.total) rows in \(report.rows.count) tables from \(from) in \(seconds) s; every count verified")
+            let folder = URL(fileURLWithPath: from).deletingLastPathComponent().path
+            print("""
+                Senders' secrets stay sealed with the key the file's server used (\(folder)/secret.key, or OUTBOUND_SECRET_KEY): \
+                serve the database from that folder or with that OUTBOUND_SECRET_KEY.
+                """)
+            return
+        }
         let store = try await database.open()
         let applied = try await DatabaseOptions.appliedMigrations(of: store)
         print("\(store.location): schema up to date (\(applied.count) migrations: \(applied.joined(separator: ", ")))")

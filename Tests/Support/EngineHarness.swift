@@ -37,6 +37,19 @@ public struct Engine {
 
     public func cleanup() { try? FileManager.default.removeItem(at: directory) }
 
+    /// The same workspace and clock over another store (after `outbound migrate` copied this
+    /// one there), as a server restarted on it would run.
+    public func reopened(as kind: StoreKind, at location: String) async throws -> Engine {
+        let store = try await kind.open(at: location)
+        let delivery = Delivery(keyring: Engine.keyring, clock: clock, publicURL: PublicURL(configured: "https://outbound.example.com"),
+                                members: LinkedInMembers(store: store))
+        let services = try await Services(store: store, clock: clock, router: DefaultChannelRouter(clock: clock),
+                                          planner: Planner(random: RandomSource(seed: 7)), delivery: delivery,
+                                          webhookPoster: WebhookPoster(allowPrivate: true, timeout: .seconds(2)))
+        return Engine(directory: directory, kind: kind, store: store, location: location, clock: clock, services: services,
+                      workspace: workspace)
+    }
+
     /// One key for every engine of the test run, so a restarted `Services` opens the same secrets.
     public static let keyring = Keyring.ephemeral()
 
