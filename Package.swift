@@ -110,6 +110,7 @@ let package = Package(
             dependencies: [
                 "OutboundCore",
                 "OutboundStore",
+                "OutboundStoreFormats",
                 "OutboundPostgres",
                 "OutboundMigration",
                 "OutboundAPI",

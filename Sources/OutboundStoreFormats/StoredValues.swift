@@ -134,3 +134,20 @@ package struct StoredAutomation: Codable {
         }
     }
 }
+
+/// What the dispatch bench verifies, counted from the recorded actions alone (either store).
+public struct BenchCheck: Sendable {
+    public var actions: Int
+    public var duplicates: Int
+    public var capViolations: Int
+    public var windowViolations: Int
+    public var open: Int
+
+    public init(actions: Int, duplicates: Int, capViolations: Int, windowViolations: Int, open: Int) {
+        self.actions = actions
+        self.duplicates = duplicates
+        self.capViolations = capViolations
+        self.windowViolations = windowViolations
+        self.open = open
+    }
+}

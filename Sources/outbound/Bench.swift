@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import OutboundAPI
 import OutboundCore
+import OutboundPostgres
 import OutboundStore
 import ServiceLifecycle
 
@@ -149,13 +150,25 @@ struct DispatchBench: AsyncParsableCommand {
     @Flag(help: "Print one JSON line only.") var json = false
     @Flag(help: "Time every SQL statement shape of the dispatch and print the costliest (slows the run a little).")
     var profileSQL = false
+    @Option(help: "An empty PostgreSQL database to run on (postgres://…) instead of a new SQLite file.") var database: String?
+    @Option(help: "PostgreSQL: dispatchers sharing the database, each with its own store and connections, as separate processes have.")
+    var workers: Int = 1
+
+    func validate() throws {
+        if workers < 1 || workers > 16 { throw ValidationError("--workers must be from 1 to 16") }
+        if workers > 1, database == nil { throw ValidationError("--workers needs --database postgres://… (a SQLite file has one dispatcher)") }
+        if profileSQL, database != nil { throw ValidationError("--profile-sql times SQLite's statements; it has no use with --database") }
+    }
 
     func run() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("outbound-bench-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let built = try await BenchWorkspace.build(in: folder, leads: leads, campaigns: campaigns, senders: senders, startIn: 0)
+        let built = try await BenchWorkspace.build(in: folder, database: database, leads: leads, campaigns: campaigns, senders: senders,
+                                                   startIn: 0)
         if !json { emitError("built \(leads) leads, \(campaigns) campaigns, \(senders) senders in \(String(format: "%.1f", built.seconds)) s") }
-        let profile = profileSQL ? built.store.profileStatements() : nil
+        if let database { return try await runOnPostgres(built, url: database) }
+        let sqlite = built.store as! SQLiteStore
+        let profile = profileSQL ? sqlite.profileStatements() : nil
         let services = built.services, clock = built.clock
         let started = Date(), startedCPU = Self.cpuSeconds()
         var ticks = 0, dispatched = 0, visits = 0, moves = 0, signals = 0
@@ -183,7 +196,7 @@ struct DispatchBench: AsyncParsableCommand {
                                  String(entry.sql.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ").prefix(150))))
             }
         }
-        let check = try built.store.benchCheck()
+        let check = try sqlite.benchCheck()
         // The limits, for the same number of actions: in key order (the issue's) and in due order.
         let count = max(check.actions, 1)
         let base = Double(count) / (try SQLiteBaseline.insertUpdate(count: count, batch: baselineBatch,
@@ -201,6 +214,40 @@ struct DispatchBench: AsyncParsableCommand {
 }
 
 extension DispatchBench {
+    /// `workers` dispatchers (each its own `PostgresStore`: its own connections and process name)
+    /// drain what is due at each instant together; the clock moves when none finds more.
+    func runOnPostgres(_ built: BenchWorkspace, url: String) async throws {
+        var dispatchers = [built.services.dispatcher]
+        for _ in 1..<workers {
+            dispatchers.append(try await Services(store: PostgresStore(url: url), clock: built.clock,
+                                                  planner: Planner(random: RandomSource(seed: 42))).dispatcher)
+        }
+        let clock = built.clock
+        let started = Date()
+        var wakes = 0
+        while true {
+            let reports = try await withThrowingTaskGroup(of: TickReport.self) { group in
+                for dispatcher in dispatchers { group.addTask { try await dispatcher.drain() } }
+                return try await group.reduce(into: [TickReport]()) { $0.append($1) }
+            }
+            wakes += 1
+            guard let wake = reports.compactMap(\.nextWake).min() else { break }
+            clock.set(max(wake, clock.now.addingTimeInterval(tickSeconds)))
+        }
+        let seconds = Date().timeIntervalSince(started)
+        let store = built.store as! PostgresStore
+        let check = try await store.benchCheck()
+        let count = max(check.actions, 1)
+        let base = Double(count) / (try await store.insertUpdateBaseline(count: count, batch: baselineBatch))
+        let ours = Double(check.actions) / seconds
+        if !json {
+            emitError("dispatched \(check.actions) actions in \(String(format: "%.1f", seconds)) s with \(workers) worker(s) over \(wakes) wakes; open leads: \(check.open)")
+        }
+        emit(String(format: #"{"bench":"dispatch","database":"postgresql","workers":%d,"leads":%d,"campaigns":%d,"senders":%d,"tick_seconds":%.0f,"actions":%d,"actions_per_s":%.0f,"baseline_per_s":%.0f,"ratio":%.3f,"peak_rss_mb":%.1f,"duplicates":%d,"cap_violations":%d,"window_violations":%d,"open_leads":%d}"#,
+                    workers, leads, campaigns, senders, tickSeconds, check.actions, ours, base, ours / base, ImportBench.peakRSSMegabytes(),
+                    check.duplicates, check.capViolations, check.windowViolations, check.open))
+    }
+
     /// User and system CPU time of this process so far, in seconds.
     static func cpuSeconds() -> Double {
         var usage = rusage()
@@ -267,7 +314,7 @@ struct BenchServer {
 
 /// The workspace both dispatch benches run on.
 struct BenchWorkspace {
-    let store: SQLiteStore
+    let store: any Store
     let services: Services
     let clock: VirtualClock
     let seconds: Double
@@ -276,10 +323,13 @@ struct BenchWorkspace {
     let apiKey: String
     let campaigns: [ID]
 
-    static func build(in folder: URL, leads: Int, campaigns: Int, senders: Int, startIn: TimeInterval) async throws -> BenchWorkspace {
+    /// On a new SQLite file in `folder`, or on the (empty) PostgreSQL database `database`.
+    static func build(in folder: URL, database: String? = nil, leads: Int, campaigns: Int, senders: Int,
+                      startIn: TimeInterval) async throws -> BenchWorkspace {
         let began = Date()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let store = try SQLiteStore(path: folder.appendingPathComponent("outbound.sqlite").path)
+        let store: any Store = if let database { try await PostgresStore(url: database) }
+            else { try SQLiteStore(path: folder.appendingPathComponent("outbound.sqlite").path) }
         // Monday 2026-11-30 00:00 UTC.
         let clock = VirtualClock(Date(timeIntervalSince1970: 1_796_083_200))
         let services = try await Services(store: store, clock: clock, planner: Planner(random: RandomSource(seed: 42)))
@@ -328,7 +378,7 @@ struct BenchWorkspace {
     }
 
     /// `count` email senders with the default limits and pacing (`sender0@bench.example`, …).
-    static func insertEmailSenders(_ count: Int, in workspace: ID, store: SQLiteStore, at now: Date) async throws -> [Sender] {
+    static func insertEmailSenders(_ count: Int, in workspace: ID, store: any Store, at now: Date) async throws -> [Sender] {
         var senders: [Sender] = []
         for index in 0..<count {
             let sender = Sender(id: .generate(.sender), workspaceID: workspace, channel: .email, displayName: "Sender \(index)",

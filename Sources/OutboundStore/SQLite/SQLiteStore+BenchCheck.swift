@@ -3,15 +3,6 @@ import GRDB
 import OutboundCore
 import OutboundStoreFormats
 
-/// What the dispatch bench verifies, counted from the recorded actions alone.
-public struct BenchCheck: Sendable {
-    public var actions: Int
-    public var duplicates: Int
-    public var capViolations: Int
-    public var windowViolations: Int
-    public var open: Int
-}
-
 extension SQLiteStore {
     /// Duplicates (two actions for one lead and step), actions over a sender's rolling hour/day
     /// caps, and actions outside their campaign's window, recomputed from the actions table.
