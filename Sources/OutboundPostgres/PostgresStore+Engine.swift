@@ -41,14 +41,20 @@ extension PostgresStore: EngineStore {
         try await engineTransaction { sql in
             let nowMs = Self.millis(now)
             var ledger = Ledger()
+            if !settlement.actions.isEmpty {
+                // One statement for every outcome (in ID order, as concurrent writers would lock them).
+                let updates = settlement.actions.sorted { $0.action.id.rawValue < $1.action.id.rawValue }
+                try await sql.run("""
+                    UPDATE actions a SET state = u.state, provider_id = coalesce(u.provider_id, a.provider_id), error = u.error,
+                        updated_at = \(nowMs), sent_at = CASE WHEN u.state = 'sent' THEN \(nowMs) ELSE a.sent_at END
+                    FROM unnest(\(updates.map(\.action.id.rawValue)), \(updates.map(\.state.rawValue)),
+                                \(NullableTexts(updates.map(\.providerID))), \(NullableTexts(updates.map(\.error))))
+                        AS u (id, state, provider_id, error)
+                    WHERE a.id = u.id
+                    """)
+            }
             for update in settlement.actions {
                 let action = update.action
-                try await sql.run("""
-                    UPDATE actions SET state = \(update.state.rawValue), provider_id = coalesce(\(update.providerID), provider_id),
-                        error = \(update.error), updated_at = \(nowMs),
-                        sent_at = CASE WHEN \(update.state.rawValue) = 'sent' THEN \(nowMs) ELSE sent_at END
-                    WHERE id = \(action.id.rawValue)
-                    """)
                 switch update.state {
                 case .sent:
                     guard let campaignSeq = try await Self.seq(of: action.campaignID, table: "campaigns", sql) else { continue }
@@ -240,13 +246,24 @@ extension PostgresStore: EngineStore {
         return result
     }
 
-    /// Campaigns decoded at most once per transaction.
+    /// Campaigns decoded at most once per transaction, and once per revision across transactions
+    /// when the store's cache is at hand.
     struct CampaignShelf {
         private var campaigns: [Int64: Campaign?] = [:]
 
         mutating func campaign(_ seq: Int64, _ sql: SQL) async throws -> Campaign? {
             if let hit = campaigns[seq] { return hit }
-            let found = try await PostgresStore.campaigns("SELECT * FROM campaigns WHERE seq = \(seq)", on: sql.connection, logger: sql.logger).first
+            var found: Campaign?
+            if let cache = sql.cache, let revision = try await sql.value("SELECT revision FROM campaigns WHERE seq = \(seq)", as: Int64.self) {
+                if let hit = cache.campaign(seq, revision: revision) {
+                    found = hit
+                } else {
+                    found = try await PostgresStore.campaigns("SELECT * FROM campaigns WHERE seq = \(seq)", on: sql.connection, logger: sql.logger).first
+                    if let found { cache.keep(found, seq: seq, revision: revision) }
+                }
+            } else {
+                found = try await PostgresStore.campaigns("SELECT * FROM campaigns WHERE seq = \(seq)", on: sql.connection, logger: sql.logger).first
+            }
             campaigns[seq] = found
             return found
         }
@@ -527,13 +544,14 @@ extension PostgresStore: EngineStore {
 
     static func nextWake(_ sql: SQL) async throws -> Date? {
         // A rebalance still dealing leads is work now.
-        if try await !sql.rows("SELECT 1 FROM campaigns WHERE rebalance_state IS NOT NULL LIMIT 1").isEmpty { return .distantPast }
-        let slot = try await sql.value("""
-            SELECT next_slot_at FROM senders WHERE next_slot_at IS NOT NULL AND in_flight IS NULL AND status = 'active'
-            ORDER BY next_slot_at LIMIT 1
-            """, as: Int64.self)
-        let signal = try await sql.value("SELECT min(due_at) FROM scheduled_signals", as: Int64.self)
-        return [slot, signal].compactMap { $0 }.min().map(date)
+        guard let row = try await sql.rows("""
+            SELECT EXISTS (SELECT 1 FROM campaigns WHERE rebalance_state IS NOT NULL) AS rebalancing,
+                   (SELECT next_slot_at FROM senders WHERE next_slot_at IS NOT NULL AND in_flight IS NULL AND status = 'active'
+                    ORDER BY next_slot_at LIMIT 1) AS slot,
+                   (SELECT min(due_at) FROM scheduled_signals) AS signal
+            """).first else { return nil }
+        if try row["rebalancing"] as Bool { return .distantPast }
+        return [try row["slot"] as Int64?, try row["signal"] as Int64?].compactMap { $0 }.min().map(date)
     }
 
     // MARK: Shared steps
@@ -563,8 +581,12 @@ extension PostgresStore: EngineStore {
             """)
     }
 
+    /// The seq of a campaign or sender (IDs are never reused, so a mapping never changes).
     static func seq(of id: ID, table: String, _ sql: SQL) async throws -> Int64? {
-        try await sql.value("SELECT seq FROM \(unescaped: table) WHERE id = \(id.rawValue)", as: Int64.self)
+        if let hit = sql.cache?.seq(of: id.rawValue) { return hit }
+        let found = try await sql.value("SELECT seq FROM \(unescaped: table) WHERE id = \(id.rawValue)", as: Int64.self)
+        if let found { sql.cache?.keep(seq: found, of: id.rawValue) }
+        return found
     }
 
     // MARK: Signals

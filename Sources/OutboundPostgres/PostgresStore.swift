@@ -4,6 +4,7 @@ import OutboundCore
 import OutboundStoreFormats
 import OutboundStoreFormats
 import PostgresNIO
+import Synchronization
 
 /// Outbound's data on a PostgreSQL server, through PostgresNIO's connection pool
 /// (docs/ARCHITECTURE.md §9). It is being built one part of the core's `Store` at a time, each
@@ -15,12 +16,16 @@ public final class PostgresStore: Sendable {
     let logger: Logger
     private let running: Task<Void, Never>
     /// This process among those serving the database: the actions it sends are marked with it.
-    public let owner: String
+    public var owner: String { ownerName.value }
+    private let ownerName: ProcessName
+    private let role: String
     /// How long this process counts as alive after its last heartbeat.
     public let lease: Duration
     private let heartbeat: Task<Void, Never>
     /// The URL without its password.
     public let location: String
+    /// Decoded campaigns (valid for one revision) and ID → seq mappings, kept between transactions.
+    let cache = EngineCache()
 
     /// Connects to `url` (`postgres://user:password@host:port/database`, `?sslmode=disable|prefer|require`;
     /// `disable` unless said), brings the schema up to date (`migrate`) and joins the processes
@@ -34,29 +39,52 @@ public final class PostgresStore: Sendable {
         self.logger = logger
         self.location = location
         self.lease = lease
-        let owner = "worker_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
-        self.owner = owner
+        let ownerName = ProcessName(Self.newOwner())
+        self.ownerName = ownerName
+        self.role = role
         running = Task { await client.run() }
-        let leaseMillis = Int64(lease.components.seconds * 1000 + lease.components.attoseconds / 1_000_000_000_000_000)
+        let leaseMillis = Self.millis(lease)
         heartbeat = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: lease / 3)
                 _ = try? await client.query("""
-                    UPDATE workers SET expires_at = \(unescaped: Self.databaseNow) + \(leaseMillis) WHERE id = \(owner)
+                    UPDATE workers SET expires_at = \(unescaped: Self.databaseNow) + \(leaseMillis) WHERE id = \(ownerName.value)
                     """, logger: logger)
             }
         }
         do {
             try await migrate()
-            try await client.query("""
-                INSERT INTO workers (id, role, started_at, expires_at)
-                VALUES (\(owner), \(role), \(unescaped: Self.databaseNow), \(unescaped: Self.databaseNow) + \(leaseMillis))
-                """, logger: logger)
+            try await join()
         } catch {
             heartbeat.cancel()
             running.cancel()
             throw error
         }
+    }
+
+    private static func newOwner() -> String {
+        "worker_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
+    }
+
+    private static func millis(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+    }
+
+    /// Adds this process to the workers table, alive for one lease.
+    private func join() async throws {
+        try await client.query("""
+            INSERT INTO workers (id, role, started_at, expires_at)
+            VALUES (\(owner), \(role), \(unescaped: Self.databaseNow), \(unescaped: Self.databaseNow) + \(Self.millis(lease)))
+            """, logger: logger)
+    }
+
+    /// What a crash and a restart look like to the other processes: this process's lease ends
+    /// now (so what it has in flight may be taken over) and it goes on under a new name. For
+    /// tests of crash recovery, which cannot kill the process they run in.
+    public func rejoinAsNewProcess() async throws {
+        try await client.query("UPDATE workers SET expires_at = 0 WHERE id = \(owner)", logger: logger)
+        ownerName.value = Self.newOwner()
+        try await join()
     }
 
     /// The database server's clock in epoch milliseconds: leases are measured on one clock
@@ -144,7 +172,7 @@ public final class PostgresStore: Sendable {
     /// and records its actions with nothing slipping in between (docs/ARCHITECTURE.md §9).
     func engineTransaction<T: Sendable>(_ body: @Sendable (SQL) async throws -> T) async throws -> T {
         try await transaction { connection in
-            let sql = SQL(connection: connection, logger: self.logger, owner: self.owner)
+            let sql = SQL(connection: connection, logger: self.logger, owner: self.owner, cache: self.cache)
             try await sql.run("SELECT pg_advisory_xact_lock(7031997)")
             return try await body(sql)
         }
@@ -156,6 +184,7 @@ public final class PostgresStore: Sendable {
         let logger: Logger
         /// The process the actions this transaction starts are marked with.
         var owner: String?
+        var cache: EngineCache?
 
         func run(_ query: PostgresQuery) async throws {
             try await connection.query(query, logger: logger)
@@ -215,6 +244,47 @@ public final class PostgresStore: Sendable {
     static func millis(_ date: Date?) -> Int64? { StoredTime.millis(date) }
     static func date(_ millis: Int64) -> Date { StoredTime.date(millis) }
     static func date(_ millis: Int64?) -> Date? { StoredTime.date(millis) }
+}
+
+/// This process's name among the workers (a restart in a test gives it a new one).
+final class ProcessName: Sendable {
+    private let name: Mutex<String>
+
+    init(_ name: String) { self.name = Mutex(name) }
+
+    var value: String {
+        get { name.withLock { $0 } }
+        set { name.withLock { $0 = newValue } }
+    }
+}
+
+/// Decoded campaigns kept between the dispatcher's transactions, each valid for one `revision` of
+/// its row (the schema's triggers bump it on every change of the campaign, its senders or lists),
+/// and the immutable ID → seq mappings of campaigns and senders.
+final class EngineCache: Sendable {
+    private let campaigns = Mutex([Int64: (revision: Int64, value: Campaign)]())
+    private let seqs = Mutex([String: Int64]())
+    private static let capacity = 20_000
+
+    func campaign(_ seq: Int64, revision: Int64) -> Campaign? {
+        campaigns.withLock { $0[seq] }.flatMap { $0.revision == revision ? $0.value : nil }
+    }
+
+    func keep(_ campaign: Campaign, seq: Int64, revision: Int64) {
+        campaigns.withLock { shelf in
+            if shelf.count >= Self.capacity { shelf.removeAll() }
+            shelf[seq] = (revision, campaign)
+        }
+    }
+
+    func seq(of id: String) -> Int64? { seqs.withLock { $0[id] } }
+
+    func keep(seq: Int64, of id: String) {
+        seqs.withLock { map in
+            if map.count >= Self.capacity { map.removeAll() }
+            map[id] = seq
+        }
+    }
 }
 
 /// A `text[]` parameter whose elements may be NULL (PostgresNIO encodes arrays of non-optional

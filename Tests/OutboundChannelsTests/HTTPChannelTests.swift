@@ -160,6 +160,7 @@ struct HTTPChannelTests {
         let claims = try await engine.claimWithoutSending()
         #expect(claims.count == 1)
         // Crash: the outcome was never recorded. At start-up the gateway is asked.
+        try await engine.crash()
         let recovered = try await engine.services.dispatcher.recover()
         #expect(recovered.confirmed == 1 && recovered.uncertain == 0)
         #expect(peer.requests.withLock { $0.last?.path } == "/actions/\(claims[0].action.id)")

@@ -262,6 +262,7 @@ import Testing
         guard case .sent = await engine.services.delivery.email.send(claim.action) else { Issue.record("not sent"); return }
         #expect(sink.messages.count == 1)
 
+        try await engine.crash()
         let restarted = try await Services(store: engine.kind.open(at: engine.location), clock: engine.clock,
                                            delivery: engine.services.delivery)
         #expect(try await restarted.dispatcher.recover().uncertain == 1, "SMTP cannot confirm: uncertain")

@@ -154,6 +154,7 @@ import Testing
         #expect(claims.count == 1)
         // The invitation reached Unipile, then the process died before recording it.
         setup.peer.state.withLock { $0.invited = [UnipilePeer.member("ada-lovelace")] }
+        try await setup.engine.crash()
         let recovered = try await setup.engine.services.dispatcher.recover()
         #expect(recovered.confirmed == 1 && recovered.uncertain == 0)
         #expect(try await setup.engine.actions(campaign).map(\.state) == [.sent])
@@ -163,6 +164,7 @@ import Testing
             Node(id: "invite", kind: .connectionRequest(note: nil), next: "end"), Node(id: "end", kind: .end),
         ], leads: ["grace-hopper"])
         #expect(try await setup.engine.claimWithoutSending().count == 1)
+        try await setup.engine.crash()
         let again = try await setup.engine.services.dispatcher.recover()
         #expect(again.confirmed == 0 && again.uncertain == 1)
         #expect(try await setup.engine.actions(second).map(\.state) == [.uncertain])

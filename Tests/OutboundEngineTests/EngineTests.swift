@@ -325,6 +325,7 @@ import OutboundTestSupport
         // Claim as the dispatcher does, then "crash" before any channel answers.
         let claims = try await engine.claimWithoutSending()
         #expect(claims.count == 1)
+        try await engine.crash()
         let restarted = try await Services(store: engine.kind.open(at: engine.location), clock: engine.clock)
         let recovered = try await restarted.dispatcher.recover()
         #expect(recovered.uncertain == 1)
@@ -742,6 +743,7 @@ import OutboundTestSupport
         #expect(channel.sent.withLock { $0.count } == 1)
 
         // Start-up: the channel cannot confirm it, so it is `uncertain` — shown once, never resent.
+        try await engine.crash()
         let recovered = try await engine.services.dispatcher.recover()
         #expect(recovered.uncertain == 1 && recovered.confirmed == 0)
         #expect(try await engine.services.replies.send(reply, in: engine.workspace) == .uncertain, "the same box posted again")

@@ -61,3 +61,29 @@ import OutboundTestSupport
         #expect(try await target.store.contacts(contacts.map(\.id), in: target.workspace).count == 3, "left as it was")
     }
 }
+
+/// Several processes on one PostgreSQL database: what one has in flight is taken over only once it
+/// is gone, and by one process only.
+@Suite(TestPeer.postgres.trait) struct SharedDatabaseTests {
+    @Test func aLiveProcesssSendsAreLeftAloneAndAGoneOnesAreTakenOverOnce() async throws {
+        let engine = try await Engine.make(.postgres)
+        defer { engine.cleanup() }
+        let sender = try await engine.emailSender("Sam", gap: 0)
+        let campaign = try await engine.emailCampaign("Shared", senders: [sender])
+        _ = try await engine.addLeads(1, to: campaign)
+        _ = try await engine.services.lifecycle.launch(campaign.id, in: engine.workspace)
+        #expect(try await engine.claimWithoutSending().count == 1)
+
+        let second = try await engine.reopened(as: .postgres, at: engine.location)
+        let third = try await engine.reopened(as: .postgres, at: engine.location)
+        #expect(try await second.store.inFlightActions().isEmpty, "the first process is alive: its send is its own")
+        #expect(try await second.services.dispatcher.drain().actions == 0, "nor is its sender free to another")
+
+        try await engine.crash()
+        let takenOver = try await withThrowingTaskGroup(of: Int.self) { group in
+            for other in [second.store, third.store] { group.addTask { try await other.inFlightActions().count } }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(takenOver.sorted() == [0, 1], "one process takes it over: \(takenOver)")
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import OutboundPostgres
 import OutboundAPI
 import OutboundChannels
 import OutboundCore
@@ -36,6 +37,12 @@ public struct Engine {
     }
 
     public func cleanup() { try? FileManager.default.removeItem(at: directory) }
+
+    /// This server dies and starts again: on PostgreSQL, its lease ends now and it goes on as a new
+    /// process, so what it left in flight is a gone process's (on SQLite a restart needs nothing more).
+    public func crash() async throws {
+        if let postgres = store as? PostgresStore { try await postgres.rejoinAsNewProcess() }
+    }
 
     /// The same workspace and clock over another store (after `outbound migrate` copied this
     /// one there), as a server restarted on it would run.
