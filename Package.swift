@@ -48,7 +48,7 @@ let package = Package(
             ],
             path: "Sources/OutboundStore"
         ),
-        // The PostgreSQL store, being built one part of the core's `Store` at a time (issue 17).
+        // The PostgreSQL store: several processes on one database (docs/ARCHITECTURE.md §9).
         .target(
             name: "OutboundPostgres",
             dependencies: [

@@ -6,11 +6,10 @@ import OutboundStoreFormats
 import PostgresNIO
 import Synchronization
 
-/// Outbound's data on a PostgreSQL server, through PostgresNIO's connection pool
-/// (docs/ARCHITECTURE.md §9). It is being built one part of the core's `Store` at a time, each
-/// part passing the same tests as `SQLiteStore`; so far `WorkspaceStore`, `UserStore`,
-/// `WebSessionStore` and `IdempotencyStore`. Times are stored as
-/// milliseconds since 1970 (`bigint`), as in the SQLite file, so a move copies them unchanged.
+/// Outbound's data on a PostgreSQL server, through PostgresNIO's connection pool, shared by any
+/// number of Outbound processes (docs/ARCHITECTURE.md §9). It passes the same suite as
+/// `SQLiteStore`. Times are stored as milliseconds since 1970 (`bigint`), as in the SQLite file,
+/// so a move copies them unchanged.
 public final class PostgresStore: Sendable {
     let client: PostgresClient
     let logger: Logger

@@ -4,8 +4,8 @@ import Foundation
 /// from another workspace reads as absent. Each method is one transaction: it applies whole
 /// or not at all.
 ///
-/// Implementations: `SQLiteStore` (embedded default); `PostgresStore` is being built one part
-/// (protocol) at a time (docs/ARCHITECTURE.md §9).
+/// Implementations: `SQLiteStore` (embedded default, one process) and `PostgresStore` (several
+/// processes on one database; docs/ARCHITECTURE.md §9).
 public protocol Store: WorkspaceStore, UserStore, IdempotencyStore, CampaignStore, ContactStore, LeadStore, EngineStore, InboundStore, ActionStore, EventStore, MailboxStore, LinkedInMemberStore, WebSessionStore, InboxStore, ManualActionStore {}
 
 /// Senders and campaigns, with the workspace summaries that count them.
