@@ -499,13 +499,7 @@ extension PostgresStore: EngineStore {
     static func write(_ e: Enrollment, old: StoredEnrollment, senderSeq: Int64?, rank: Rank?, _ sql: SQL, at now: Date,
                       ledger: inout Ledger) async throws {
         var e = e
-        if old.state.isTerminal {
-            e.state = old.state
-            e.reason = old.reason
-            e.nodeID = old.nodeID
-            e.nodeEnteredAt = old.nodeEnteredAt
-            e.dueAt = nil
-        }
+        e.keepEnd(state: old.state, reason: old.reason, nodeID: old.nodeID, nodeEnteredAt: old.nodeEnteredAt)
         let lane = rank.map { Campaign.lane(started: old.started || e.startedAt != nil, prioritizeNewLeads: $0.prioritizeNewLeads) }
         try await sql.run("""
             UPDATE enrollments SET state = \(e.state.rawValue), reason = \(e.reason), node_id = \(e.nodeID),
@@ -600,15 +594,23 @@ extension PostgresStore: EngineStore {
             JOIN contacts c ON c.seq = e.contact_seq JOIN campaigns k ON k.seq = e.campaign_seq
             WHERE s.due_at <= \(millis(now)) ORDER BY s.due_at, s.seq LIMIT \(limit)
             """)
+        return try await pendingSignals(rows, sql) { row, enrollment, campaign, contact in
+            PendingSignal(seq: try row["signal_seq"], type: SignalType(rawValue: try row["signal_type"]) ?? .opened,
+                          at: date(try row["signal_at"] as Int64), actionID: (try row["signal_action"] as String?).map(ID.init(trusted:)),
+                          enrollment: enrollment, campaign: campaign, contact: contact)
+        }
+    }
+
+    /// Signals from rows selected with `enrollmentSelect`, each given its enrollment, campaign and contact.
+    static func pendingSignals(_ rows: [Row], _ sql: SQL,
+                               make: (Row, Enrollment, Campaign, Contact) throws -> PendingSignal) async throws -> [PendingSignal] {
         let contacts = try await Self.contacts(seqs: try rows.map { try $0["contact_seq"] }, sql)
         var shelf = CampaignShelf()
         var result: [PendingSignal] = []
         for row in rows {
             guard let campaign = try await shelf.campaign(try row["campaign_seq"], sql), let contact = contacts[try row["contact_seq"]]
             else { continue }
-            result.append(PendingSignal(seq: try row["signal_seq"], type: SignalType(rawValue: try row["signal_type"]) ?? .opened,
-                                        at: date(try row["signal_at"] as Int64), actionID: (try row["signal_action"] as String?).map(ID.init(trusted:)),
-                                        enrollment: try enrollment(row), campaign: campaign, contact: contact))
+            result.append(try make(row, try enrollment(row), campaign, contact))
         }
         return result
     }
@@ -695,17 +697,7 @@ extension PostgresStore: EngineStore {
     /// Logs an observed signal as its event, with the resource it is about.
     private static func logSignal(_ type: SignalType, _ sql: SQL, workspace: String, campaign: String, contact: String,
                                   action: String?, text: String?, at: Int64) async throws {
-        let lead: [String: Any] = ["object": "lead", "campaign_id": campaign, "contact_id": contact]
-        let text: Any = text ?? NSNull(), actionValue: Any = action ?? NSNull()
-        let data: [String: Any]
-        switch type {
-        case .replied, .autoReplied:
-            data = ["reply": ["text": text, "action_id": actionValue, "received_at": Timestamp.iso(date(at))] as [String: Any], "lead": lead]
-        case .accepted, .unsubscribed, .interested, .notInterested:
-            data = ["lead": lead, "action_id": actionValue]
-        case .opened, .clicked, .bounced:
-            data = ["message": ["id": actionValue, "object": "action", "campaign_id": campaign, "contact_id": contact] as [String: Any]]
-        }
+        let data = SignalEventData.data(type, campaign: campaign, contact: contact, action: action, text: text, at: date(at))
         try await log(sql.connection, logger: sql.logger, type: EventType.of(type), workspace: workspace, campaign: campaign,
                       contact: contact, action: action, at: at, data: data)
     }

@@ -26,16 +26,9 @@ extension PostgresStore: InboundStore, ActionStore {
                            ELSE true END
                 ORDER BY e.seq
                 """)
-            let contacts = try await Self.contacts(seqs: try rows.map { try $0["contact_seq"] }, sql)
-            var shelf = CampaignShelf()
-            var result: [PendingSignal] = []
-            for row in rows {
-                guard let campaign = try await shelf.campaign(try row["campaign_seq"], sql), let contact = contacts[try row["contact_seq"]]
-                else { continue }
-                result.append(PendingSignal(seq: 0, type: type, at: at, actionID: actionID, enrollment: try Self.enrollment(row),
-                                            campaign: campaign, contact: contact))
+            return try await Self.pendingSignals(rows, sql) { _, enrollment, campaign, contact in
+                PendingSignal(seq: 0, type: type, at: at, actionID: actionID, enrollment: enrollment, campaign: campaign, contact: contact)
             }
-            return result
         }
     }
 
@@ -60,30 +53,10 @@ extension PostgresStore: InboundStore, ActionStore {
         }
     }
 
-    /// The campaign's counters (`state.*`, `sent`, `sent.node.*`, `sent.sender.*`, `signal.*`,
-    /// `contacted`) read into typed statistics.
+    /// The campaign's counters read into typed statistics.
     private static func stats(ofCampaign seq: Int64, _ sql: SQL) async throws -> CampaignStats {
-        var stats = CampaignStats()
-        for row in try await sql.rows("SELECT key, value FROM campaign_counters WHERE campaign_seq = \(seq)") {
-            let key: String = try row["key"], value: Int = try row["value"]
-            if key == "sent" {
-                stats.sent = value
-            } else if key == "contacted" {
-                stats.contacted = value
-            } else if let node = key.removingPrefix("sent.node.") {
-                stats.sentPerNode[node] = value
-            } else if let rest = key.removingPrefix("signal.node."), let dot = rest.firstIndex(of: "."),
-                      let type = SignalType(rawValue: String(rest[..<dot])) {
-                stats.signalsPerNode[String(rest[rest.index(after: dot)...]), default: [:]][type] = value
-            } else if let sender = key.removingPrefix("sent.sender.") {
-                stats.sentPerSender[ID(trusted: sender)] = value
-            } else if let state = key.removingPrefix("state.").flatMap(EnrollmentState.init(rawValue:)) {
-                stats.leads[state] = value
-            } else if let signal = key.removingPrefix("signal.").flatMap(SignalType.init(rawValue:)) {
-                stats.signals[signal] = value
-            }
-        }
-        return stats
+        CampaignStats(counters: try await sql.rows("SELECT key, value FROM campaign_counters WHERE campaign_seq = \(seq)")
+            .map { (try $0["key"], try $0["value"]) })
     }
 
     // MARK: The outbox
@@ -240,12 +213,5 @@ extension PostgresStore: InboundStore, ActionStore {
             buckets[try row["b"], default: (0, [:])].1[signal.rawValue] = try row["n"]
         }
         return buckets.keys.sorted().map { key in (Self.date(fromMs + key * bucket), buckets[key]!.0, buckets[key]!.1) }
-    }
-}
-
-extension String {
-    /// The rest of the string after `prefix`, or nil when it does not start with it.
-    func removingPrefix(_ prefix: String) -> String? {
-        hasPrefix(prefix) ? String(dropFirst(prefix.count)) : nil
     }
 }

@@ -151,3 +151,53 @@ public struct BenchCheck: Sendable {
         self.open = open
     }
 }
+
+extension CampaignStats {
+    /// Statistics from a campaign's counters as both stores keep them: `state.<state>`, `sent`,
+    /// `sent.node.<node>`, `sent.sender.<sender>`, `signal.<type>`, `signal.node.<type>.<node>`,
+    /// `contacted` (keys that never leave the stores).
+    package init(counters: [(key: String, value: Int)]) {
+        self.init()
+        for (key, value) in counters {
+            if key == "sent" {
+                sent = value
+            } else if key == "contacted" {
+                contacted = value
+            } else if let node = key.removingPrefix("sent.node.") {
+                sentPerNode[node] = value
+            } else if let rest = key.removingPrefix("signal.node."), let dot = rest.firstIndex(of: "."),
+                      let type = SignalType(rawValue: String(rest[..<dot])) {
+                signalsPerNode[String(rest[rest.index(after: dot)...]), default: [:]][type] = value
+            } else if let sender = key.removingPrefix("sent.sender.") {
+                sentPerSender[ID(trusted: sender)] = value
+            } else if let state = key.removingPrefix("state.").flatMap(EnrollmentState.init(rawValue:)) {
+                leads[state] = value
+            } else if let signal = key.removingPrefix("signal.").flatMap(SignalType.init(rawValue:)) {
+                signals[signal] = value
+            }
+        }
+    }
+}
+
+/// What an observed signal's event says (`reply.received`, `message.opened`, …), as both stores log it.
+package enum SignalEventData {
+    package static func data(_ type: SignalType, campaign: String, contact: String, action: String?, text: String?, at: Date) -> [String: Any] {
+        let lead: [String: Any] = ["object": "lead", "campaign_id": campaign, "contact_id": contact]
+        let text: Any = text ?? NSNull(), actionValue: Any = action ?? NSNull()
+        switch type {
+        case .replied, .autoReplied:
+            return ["reply": ["text": text, "action_id": actionValue, "received_at": Timestamp.iso(at)] as [String: Any], "lead": lead]
+        case .accepted, .unsubscribed, .interested, .notInterested:
+            return ["lead": lead, "action_id": actionValue]
+        case .opened, .clicked, .bounced:
+            return ["message": ["id": actionValue, "object": "action", "campaign_id": campaign, "contact_id": contact] as [String: Any]]
+        }
+    }
+}
+
+extension String {
+    /// The rest of the string after `prefix`, or nil when it does not start with it.
+    package func removingPrefix(_ prefix: String) -> String? {
+        hasPrefix(prefix) ? String(dropFirst(prefix.count)) : nil
+    }
+}

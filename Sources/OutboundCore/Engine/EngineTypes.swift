@@ -40,6 +40,20 @@ public struct Enrollment: Sendable, Hashable {
     }
 }
 
+extension Enrollment {
+    /// An ended lead is never reopened: written over a lead that ended meanwhile (a reply or a stop
+    /// while its action was in flight), an enrollment keeps that end — its state, reason and step —
+    /// and is due no more; only what the send taught (first contact, the thread, signals) is written.
+    public mutating func keepEnd(state: EnrollmentState, reason: String?, nodeID: String?, nodeEnteredAt: Date?) {
+        guard state.isTerminal else { return }
+        self.state = state
+        self.reason = reason
+        self.nodeID = nodeID
+        self.nodeEnteredAt = nodeEnteredAt
+        dueAt = nil
+    }
+}
+
 /// A due sender and everything needed to decide its next action, read in one go.
 public struct SenderSnapshot: Sendable {
     public var sender: Sender

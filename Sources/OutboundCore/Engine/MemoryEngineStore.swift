@@ -394,13 +394,7 @@ private struct Tables {
         var e = e
         let old = enrollments[e.seq]?.value
         if let old {
-            if old.state.isTerminal {
-                e.state = old.state
-                e.reason = old.reason
-                e.nodeID = old.nodeID
-                e.nodeEnteredAt = old.nodeEnteredAt
-                e.dueAt = nil
-            }
+            e.keepEnd(state: old.state, reason: old.reason, nodeID: old.nodeID, nodeEnteredAt: old.nodeEnteredAt)
             e.startedAt = old.startedAt ?? e.startedAt
             e.lastMessageID = e.lastMessageID ?? old.lastMessageID
             e.senderID = e.senderID ?? old.senderID

@@ -398,13 +398,7 @@ extension SQLiteStore {
     static func write(_ e: Enrollment, old: StoredEnrollment, senderSeq: Int64?, rank: Rank?, _ db: Database, at now: Date,
                       ledger: inout CounterLedger) throws {
         var e = e
-        if old.state.isTerminal {
-            e.state = old.state
-            e.reason = old.reason
-            e.nodeID = old.nodeID
-            e.nodeEnteredAt = old.nodeEnteredAt
-            e.dueAt = nil
-        }
+        e.keepEnd(state: old.state, reason: old.reason, nodeID: old.nodeID, nodeEnteredAt: old.nodeEnteredAt)
         try db.cachedStatement(sql: """
             UPDATE enrollments SET state = ?, reason = ?, node_id = ?, node_entered_at = ?, due_at = ?, attempts = ?,
                 started_at = coalesce(started_at, ?), signals = ?, last_message_id = coalesce(?, last_message_id),

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import OutboundCore
+import OutboundStoreFormats
 
 // Inbound signal targets, campaign statistics and the outbox as operators see it.
 
@@ -62,27 +63,8 @@ extension SQLiteStore {
     }
 
     private static func stats(ofCampaign seq: Int64, _ db: Database) throws -> CampaignStats {
-        var stats = CampaignStats()
-        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT key, value FROM campaign_counters WHERE campaign_seq = ?"), arguments: [seq]) {
-            let key: String = row[0], value: Int = row[1]
-            if key == "sent" {
-                stats.sent = value
-            } else if key == "contacted" {
-                stats.contacted = value
-            } else if let node = key.dropPrefix("sent.node.") {
-                stats.sentPerNode[node] = value
-            } else if let rest = key.dropPrefix("signal.node."), let dot = rest.firstIndex(of: "."),
-                      let type = SignalType(rawValue: String(rest[..<dot])) {
-                stats.signalsPerNode[String(rest[rest.index(after: dot)...]), default: [:]][type] = value
-            } else if let sender = key.dropPrefix("sent.sender.") {
-                stats.sentPerSender[ID(trusted: sender)] = value
-            } else if let state = key.dropPrefix("state.").flatMap(EnrollmentState.init(rawValue:)) {
-                stats.leads[state] = value
-            } else if let signal = key.dropPrefix("signal.").flatMap(SignalType.init(rawValue:)) {
-                stats.signals[signal] = value
-            }
-        }
-        return stats
+        CampaignStats(counters: try Row.fetchAll(db.cachedStatement(sql: "SELECT key, value FROM campaign_counters WHERE campaign_seq = ?"),
+                                                 arguments: [seq]).map { ($0[0], $0[1]) })
     }
 }
 

@@ -140,18 +140,8 @@ extension SQLiteStore {
     /// Logs an observed signal as its event, with the resource it is about.
     private static func logSignal(_ type: SignalType, _ db: Database, workspace: String, campaign: String, contact: String,
                                   action: String?, text: String?, at: Int64) throws {
-        let lead: [String: Any] = ["object": "lead", "campaign_id": campaign, "contact_id": contact]
-        let text: Any = text ?? NSNull(), action: Any = action ?? NSNull()
-        var data: [String: Any]
-        switch type {
-        case .replied, .autoReplied:
-            data = ["reply": ["text": text, "action_id": action, "received_at": Timestamp.iso(date(at))] as [String: Any], "lead": lead]
-        case .accepted, .unsubscribed, .interested, .notInterested:
-            data = ["lead": lead, "action_id": action]
-        case .opened, .clicked, .bounced:
-            data = ["message": ["id": action, "object": "action", "campaign_id": campaign, "contact_id": contact] as [String: Any]]
-        }
+        let data = SignalEventData.data(type, campaign: campaign, contact: contact, action: action, text: text, at: date(at))
         try EventSchema.log(db, type: EventType.of(type), workspace: workspace, campaign: campaign, contact: contact,
-                            action: action as? String, at: at, data: data)
+                            action: action, at: at, data: data)
     }
 }

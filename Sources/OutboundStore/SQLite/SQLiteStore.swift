@@ -157,10 +157,3 @@ extension SQLiteStore {
         return Page(items: try rows.prefix(page.limit).map { try map(db, $0) }, hasMore: rows.count > page.limit)
     }
 }
-
-extension String {
-    /// The rest of the string after `prefix`, or nil when it does not start with it.
-    func dropPrefix(_ prefix: String) -> String? {
-        hasPrefix(prefix) ? String(dropFirst(prefix.count)) : nil
-    }
-}
