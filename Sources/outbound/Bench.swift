@@ -20,6 +20,9 @@ struct ImportBench: AsyncParsableCommand {
     @Option(help: "Rows in the generated CSV.") var rows: Int = 100_000
     @Flag(help: "Print one JSON line only.") var json = false
     @Option(help: "Keep the generated files in this directory (default: a temporary one, removed).") var directory: String?
+    @Option(help: "An empty PostgreSQL database to import into (postgres://…); the limit is then psql's COPY of the same file.")
+    var database: String?
+    @Option(help: "The psql program (with --database).") var psql: String = "psql"
 
     func run() async throws {
         let folder = directory.map { URL(fileURLWithPath: $0) }
@@ -31,7 +34,8 @@ struct ImportBench: AsyncParsableCommand {
         if !json { emitError("generated \(rows) rows in \(csv.path)") }
 
         // Ours: the same ImportService that serves POST /v1/imports and `outbound import`.
-        let store = try SQLiteStore(path: folder.appendingPathComponent("outbound.sqlite").path)
+        let store: any Store = if let database { try await PostgresStore(url: database) }
+            else { try SQLiteStore(path: folder.appendingPathComponent("outbound.sqlite").path) }
         let services = try await Services(store: store)
         let (workspace, _) = try await services.workspaces.createWorkspace(name: "bench")
         let handle = try FileHandle(forReadingFrom: csv)
@@ -41,6 +45,27 @@ struct ImportBench: AsyncParsableCommand {
         let ours = Date().timeIntervalSince(started)
         guard finished.created == rows else {
             throw ValidationError("import created \(finished.created) of \(rows) rows: \(finished.errors.prefix(3))")
+        }
+
+        if let database {
+            // The limit: PostgreSQL's own CSV loader (COPY, through psql) into a table with no index, same file.
+            let copy = Process()
+            copy.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            copy.arguments = [psql, database, "-q", "-v", "ON_ERROR_STOP=1",
+                              "-c", "CREATE TABLE contacts_raw (first text, last text, email text, phone text, company text, title text, linkedin text, industry text)",
+                              "-c", "\\copy contacts_raw FROM '\(csv.path)' WITH (FORMAT csv, HEADER true)",
+                              "-c", "DROP TABLE contacts_raw"]
+            copy.standardOutput = FileHandle.nullDevice
+            let copyStart = Date()
+            try copy.run()
+            copy.waitUntilExit()
+            let baseline = Date().timeIntervalSince(copyStart)
+            guard copy.terminationStatus == 0 else { throw ValidationError("psql's COPY failed (is psql installed? --psql PATH)") }
+            let ourRate = Double(rows) / ours, baseRate = Double(rows) / baseline
+            if !json { emitError("ours \(String(format: "%.2f", ours)) s, psql COPY \(String(format: "%.2f", baseline)) s") }
+            emit(String(format: #"{"bench":"import","database":"postgresql","rows":%d,"rows_per_s":%.0f,"baseline_rows_per_s":%.0f,"ratio":%.3f,"peak_rss_mb":%.1f}"#,
+                        rows, ourRate, baseRate, ourRate / baseRate, Self.peakRSSMegabytes()))
+            return
         }
 
         // The limit: sqlite3's own CSV loader into a table with no index, same disk, same file.
