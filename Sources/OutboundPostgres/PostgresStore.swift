@@ -32,7 +32,8 @@ public final class PostgresStore: Sendable {
     /// process stops, its actions still `sending` are taken over once the lease has run out.
     public init(url: String, role: String = "all", lease: Duration = .seconds(15),
                 logger: Logger = Logger(label: "outbound.postgres")) async throws {
-        let (configuration, location) = try Self.configuration(from: url)
+        let (configuration, location, probeTLS) = try Self.configuration(from: url)
+        try await Self.probe(configuration, tls: probeTLS, location: location)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         self.logger = logger
@@ -57,8 +58,37 @@ public final class PostgresStore: Sendable {
         } catch {
             heartbeat.cancel()
             running.cancel()
-            throw error
+            throw Self.unreachable(location, error)
         }
+    }
+
+    /// One connection, opened and closed before the pool starts: a server that is not there, or
+    /// refuses, is said at once (the pool would retry with growing pauses for a minute).
+    private static func probe(_ configuration: PostgresClient.Configuration, tls: PostgresConnection.Configuration.TLS,
+                              location: String) async throws {
+        let quiet = Logger(label: "outbound.postgres.probe", factory: { _ in SwiftLogNoOpLogHandler() })
+        do {
+            let connection = try await PostgresConnection.connect(
+                configuration: .init(host: configuration.host ?? "127.0.0.1", port: configuration.port ?? 5432, username: configuration.username,
+                                     password: configuration.password, database: configuration.database, tls: tls),
+                id: 0, logger: quiet)
+            try await connection.close()
+        } catch {
+            throw unreachable(location, error)
+        }
+    }
+
+    /// What went wrong opening the database, said for an operator: the server's own message when it
+    /// answered (a wrong password, no such database), else that it took no connection.
+    private static func unreachable(_ location: String, _ error: any Error) -> any Error {
+        if error is ValidationError { return error }
+        if let error = error as? PSQLError, let message = error.serverInfo?[.message] {
+            return ValidationError("database", "\(location): the PostgreSQL server said: \(message)")
+        }
+        return ValidationError("database", """
+            cannot connect to PostgreSQL at \(location) (is the server running, and are the host, port, user, password and \
+            database right?)
+            """)
     }
 
     private static func newOwner() -> String {
@@ -98,7 +128,7 @@ public final class PostgresStore: Sendable {
 
     /// The pool's configuration from a `postgres://` (or `postgresql://`) URL, and the URL as it
     /// is shown (no password). A wrong URL is a `ValidationError` on `database`.
-    static func configuration(from url: String) throws -> (PostgresClient.Configuration, String) {
+    static func configuration(from url: String) throws -> (PostgresClient.Configuration, String, PostgresConnection.Configuration.TLS) {
         guard let parts = URLComponents(string: url), let scheme = parts.scheme?.lowercased(), scheme == "postgres" || scheme == "postgresql",
               let host = parts.host, !host.isEmpty
         else { throw ValidationError("database", "must be a postgres://user:password@host:port/database URL") }
@@ -106,16 +136,18 @@ public final class PostgresStore: Sendable {
         let password = parts.password.flatMap { $0.removingPercentEncoding }
         let database = parts.path.split(separator: "/").first.map(String.init) ?? user
         let tls: PostgresClient.Configuration.TLS
+        let probeTLS: PostgresConnection.Configuration.TLS
         switch parts.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "disable" {
-        case "disable": tls = .disable
-        case "prefer", "allow": tls = .prefer(.makeClientConfiguration())
-        case "require", "verify-ca", "verify-full": tls = .require(.makeClientConfiguration())
+        case "disable": (tls, probeTLS) = (.disable, .disable)
+        case "prefer", "allow": (tls, probeTLS) = (.prefer(.makeClientConfiguration()), .prefer(try .init(configuration: .makeClientConfiguration())))
+        case "require", "verify-ca", "verify-full":
+            (tls, probeTLS) = (.require(.makeClientConfiguration()), .require(try .init(configuration: .makeClientConfiguration())))
         case let other: throw ValidationError("database", "sslmode \(other) is not one of disable, prefer, require")
         }
         var configuration = PostgresClient.Configuration(host: host, port: parts.port ?? 5432, username: user, password: password,
                                                          database: database, tls: tls)
         configuration.options.maximumConnections = 20
-        return (configuration, "postgres://\(user)@\(host):\(parts.port ?? 5432)/\(database)")
+        return (configuration, "postgres://\(user)@\(host):\(parts.port ?? 5432)/\(database)", probeTLS)
     }
 
     /// Runs `body` in one transaction (`BEGIN` … `COMMIT`, rolled back when it throws). What went

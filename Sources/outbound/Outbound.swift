@@ -45,7 +45,12 @@ struct DatabaseOptions: ParsableArguments {
         let path = self.path
         let store: any Store
         if isPostgres {
-            store = try await PostgresStore(url: path, role: role, lease: lease)
+            do {
+                store = try await PostgresStore(url: path, role: role, lease: lease)
+            } catch let error as OutboundCore.ValidationError {
+                let origin = database == nil ? "OUTBOUND_DATABASE" : "--database"
+                throw ValidationError("\(origin): " + (error.issues.first?.message ?? "\(error)"))
+            }
         } else if let scheme = DatabaseOptions.urlScheme(path) {
             let origin = database == nil ? "OUTBOUND_DATABASE" : "--database"
             throw ValidationError("""
