@@ -30,9 +30,10 @@ public final class PostgresStore: Sendable {
     /// `disable` unless said), brings the schema up to date (`migrate`) and joins the processes
     /// serving the database: a heartbeat renews this process's `lease` every third of it. When the
     /// process stops, its actions still `sending` are taken over once the lease has run out.
-    public init(url: String, role: String = "all", lease: Duration = .seconds(15),
+    public init(url: String, role: String = "all", lease: Duration = .seconds(15), maximumConnections: Int = 20,
                 logger: Logger = Logger(label: "outbound.postgres")) async throws {
-        let (configuration, location, probeTLS) = try Self.configuration(from: url)
+        var (configuration, location, probeTLS) = try Self.configuration(from: url)
+        configuration.options.maximumConnections = maximumConnections
         try await Self.probe(configuration, tls: probeTLS, location: location)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client

@@ -200,43 +200,43 @@ enum WebSessionChecks {
 /// The shared checks on a real PostgreSQL server, a fresh database each; and what only PostgreSQL has.
 @Suite(TestPeer.postgres.trait) struct PostgresStoreTests {
     @Test func workspacesKeysAndTheSecret() async throws {
-        let store = try await PostgresStore(url: try await PostgresServer.freshDatabase())
+        let store = try await PostgresStore(url: try await PostgresServer.freshDatabase(), maximumConnections: 4)
         defer { store.close() }
         try await WorkspaceStoreChecks.run(store)
     }
 
     @Test func usersAndIdempotencyKeys() async throws {
-        let store = try await PostgresStore(url: try await PostgresServer.freshDatabase())
+        let store = try await PostgresStore(url: try await PostgresServer.freshDatabase(), maximumConnections: 4)
         defer { store.close() }
         try await UserAndIdempotencyChecks.run(store)
     }
 
     @Test func webSessions() async throws {
-        let store = try await PostgresStore(url: try await PostgresServer.freshDatabase())
+        let store = try await PostgresStore(url: try await PostgresServer.freshDatabase(), maximumConnections: 4)
         defer { store.close() }
         try await WebSessionChecks.run(store)
     }
 
     @Test func sendersAndCampaigns() async throws {
-        let store = try await PostgresStore(url: try await PostgresServer.freshDatabase())
+        let store = try await PostgresStore(url: try await PostgresServer.freshDatabase(), maximumConnections: 4)
         defer { store.close() }
         try await CampaignStoreChecks.run(store)
     }
 
     @Test func contactsListsSuppressionsAndImports() async throws {
-        let store = try await PostgresStore(url: try await PostgresServer.freshDatabase())
+        let store = try await PostgresStore(url: try await PostgresServer.freshDatabase(), maximumConnections: 4)
         defer { store.close() }
         try await ContactStoreChecks.run(store)
     }
 
     @Test func leads() async throws {
-        let store = try await PostgresStore(url: try await PostgresServer.freshDatabase())
+        let store = try await PostgresStore(url: try await PostgresServer.freshDatabase(), maximumConnections: 4)
         defer { store.close() }
         try await LeadStoreChecks.run(store)
     }
 
     @Test func eventsAndWebhooks() async throws {
-        let store = try await PostgresStore(url: try await PostgresServer.freshDatabase())
+        let store = try await PostgresStore(url: try await PostgresServer.freshDatabase(), maximumConnections: 4)
         defer { store.close() }
         try await EventStoreChecks.run(store)
     }

@@ -31,7 +31,8 @@ public enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertib
     public func open(at location: String) async throws -> any Store {
         switch self {
         case .sqlite: try SQLiteStore(path: location)
-        case .postgres: try await PostgresStore(url: location)
+        // A few connections each: a test run opens hundreds of stores on one server.
+        case .postgres: try await PostgresStore(url: location, maximumConnections: 4)
         }
     }
 }
