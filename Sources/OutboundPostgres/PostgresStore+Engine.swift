@@ -9,16 +9,24 @@ import PostgresNIO
 
 extension PostgresStore: EngineStore {
     public func claim(_ request: ClaimRequest) async throws -> ClaimResult {
-        try await engineTransaction { sql in
-            let now = request.at
-            var ledger = Ledger()
-            var result = ClaimResult()
-            let pending = try await Self.dueSignals(sql, at: now, limit: request.maxSignals)
-            if !pending.isEmpty {
-                try await Self.applySignals(request.react(pending), sql, at: now, ledger: &ledger)
-                result.signals = pending.count
+        let now = request.at
+        var result = ClaimResult()
+        // Signals and a rebalance move leads of any sender: they run alone, before the claim.
+        if try await hasWorkAlone(at: now) {
+            (result.signals, result.moves) = try await engineTransaction { sql in
+                var ledger = Ledger()
+                let pending = try await Self.dueSignals(sql, at: now, limit: request.maxSignals)
+                if !pending.isEmpty { try await Self.applySignals(request.react(pending), sql, at: now, ledger: &ledger) }
+                let moves = try await Self.rebalanceStep(sql, at: now)
+                try await ledger.flush(sql)
+                try await Self.completeFinished(ledger.ended, sql, at: now)
+                return (pending.count, moves)
             }
-            result.moves = try await Self.rebalanceStep(sql, at: now)
+        }
+        let alone = result
+        return try await engineTransaction(.sending) { sql in
+            var result = alone
+            var ledger = Ledger()
             var read = DispatchRead()
             let snapshots = try await Self.snapshot(sql, at: now, maxSenders: request.maxSenders,
                                                     candidatesPerSender: request.candidatesPerSender, read: &read)
@@ -29,16 +37,26 @@ extension PostgresStore: EngineStore {
                 result.claims = applied.claims
                 result.moves += plan.moves.count + applied.deferred
             }
-            try await Self.completeFinished(ledger.ended, sql, at: now)
             try await ledger.flush(sql)
+            try await Self.completeFinished(ledger.ended, sql, at: now)
             if result.claims.isEmpty { result.nextWake = try await Self.nextWake(sql) }
             return result
         }
     }
 
+    /// Whether scheduled signals are due or a rebalance is dealing leads (one read, outside any transaction).
+    private func hasWorkAlone(at now: Date) async throws -> Bool {
+        try await client.withConnection { connection in
+            try await SQL(connection: connection, logger: self.logger, owner: nil).value("""
+                SELECT EXISTS (SELECT 1 FROM scheduled_signals WHERE due_at <= \(Self.millis(now)))
+                    OR EXISTS (SELECT 1 FROM campaigns WHERE rebalance_state IS NOT NULL)
+                """, as: Bool.self) ?? false
+        }
+    }
+
     @discardableResult
     public func record(_ settlement: Settlement, at now: Date) async throws -> Date? {
-        try await engineTransaction { sql in
+        try await engineTransaction(.sending) { sql in
             let nowMs = Self.millis(now)
             var ledger = Ledger()
             if !settlement.actions.isEmpty {
@@ -74,12 +92,15 @@ extension PostgresStore: EngineStore {
                 }
             }
             var touched: Set<Int64> = []
+            let stored = try await Self.stored(settlement.moves.map(\.seq), sql)
+            var writes: [EnrollmentWrite] = []
             for move in settlement.moves {
-                guard let old = try await Self.stored(move.seq, sql) else { continue }
+                guard let old = stored[move.seq] else { continue }
                 let senderSeq = try await move.senderID.asyncFlatMap { try await Self.seq(of: $0, table: "senders", sql) }
-                try await Self.write(move, old: old, senderSeq: senderSeq, rank: nil, sql, at: now, ledger: &ledger)
+                writes.append(EnrollmentWrite(enrollment: move, old: old, senderSeq: senderSeq, rank: nil))
                 if let sender = old.senderSeq { touched.insert(sender) }
             }
+            try await Self.write(writes, sql, at: now, ledger: &ledger)
             for suppression in settlement.suppressions {
                 try await sql.run("""
                     INSERT INTO suppressions (id, workspace_id, kind, value, reason, created_at)
@@ -88,10 +109,12 @@ extension PostgresStore: EngineStore {
                     ON CONFLICT DO NOTHING
                     """)
             }
-            for (enrollmentSeq, actionID, signal) in settlement.signals {
+            if !settlement.signals.isEmpty {
+                let signals = settlement.signals
                 try await sql.run("""
                     INSERT INTO scheduled_signals (enrollment_seq, action_id, type, due_at)
-                    VALUES (\(enrollmentSeq), \(actionID.rawValue), \(signal.type.rawValue), \(Self.millis(signal.at)))
+                    SELECT * FROM unnest(\(signals.map(\.enrollmentSeq)), \(signals.map(\.actionID.rawValue)),
+                                         \(signals.map(\.signal.type.rawValue)), \(signals.map { Self.millis($0.signal.at) }))
                     """)
             }
             for (sender, until) in settlement.senderHolds {
@@ -108,10 +131,12 @@ extension PostgresStore: EngineStore {
             // leads now: it nearly always has one, and a look that finds none sets the exact slot.
             var freed: Set<Int64> = []
             for sender in settlement.freedSenders {
-                guard let seq = try await Self.seq(of: sender, table: "senders", sql) else { continue }
-                freed.insert(seq)
+                if let seq = try await Self.seq(of: sender, table: "senders", sql) { freed.insert(seq) }
+            }
+            if !freed.isEmpty {
                 try await sql.run("""
-                    UPDATE senders SET in_flight = NULL, next_slot_at = coalesce(pacing_until, 0) WHERE seq = \(seq) AND in_flight IS NOT NULL
+                    UPDATE senders SET in_flight = NULL, next_slot_at = coalesce(pacing_until, 0)
+                    WHERE seq = ANY(\(freed.sorted())) AND in_flight IS NOT NULL
                     """)
             }
             try await Self.refreshSlots(senderSeqs: touched.subtracting(freed), sql)
@@ -190,6 +215,9 @@ extension PostgresStore: EngineStore {
         var senderSeqs: [ID: Int64] = [:]
         var ranks: [ID: Rank] = [:]
         var logs: [Int64: SenderUsageLog] = [:]
+        var campaigns: [Int64: Campaign] = [:]
+        /// Workspaces with a daily quota, and it.
+        var quotas: [ID: Int] = [:]
     }
 
     /// The engine columns of an enrollment as stored: its state before this transaction's change.
@@ -210,13 +238,15 @@ extension PostgresStore: EngineStore {
     }
 
     static func stored(_ seq: Int64, _ sql: SQL) async throws -> StoredEnrollment? {
-        guard let row = try await sql.rows("""
-            SELECT state, reason, node_id, node_entered_at, campaign_seq, sender_seq, started_at FROM enrollments WHERE seq = \(seq)
-            """).first else { return nil }
-        return StoredEnrollment(state: EnrollmentState(rawValue: try row["state"]) ?? .pending, reason: try row["reason"],
-                                nodeID: try row["node_id"], nodeEnteredAt: date(try row["node_entered_at"] as Int64?),
-                                campaignSeq: try row["campaign_seq"], senderSeq: try row["sender_seq"],
-                                started: (try row["started_at"] as Int64?) != nil)
+        try await stored([seq], sql)[seq]
+    }
+
+    /// An enrollment's engine columns from a row of `enrollments`.
+    static func storedEnrollment(_ row: Row) throws -> StoredEnrollment {
+        StoredEnrollment(state: EnrollmentState(rawValue: try row["state"]) ?? .pending, reason: try row["reason"],
+                         nodeID: try row["node_id"], nodeEnteredAt: date(try row["node_entered_at"] as Int64?),
+                         campaignSeq: try row["campaign_seq"], senderSeq: try row["sender_seq"],
+                         started: (try row["started_at"] as Int64?) != nil)
     }
 
     /// The enrollment columns with the IDs an `Enrollment` names: select `e.*` from `enrollments e`
@@ -272,80 +302,179 @@ extension PostgresStore: EngineStore {
     private static func snapshot(_ sql: SQL, at now: Date, maxSenders: Int, candidatesPerSender: Int,
                                  read: inout DispatchRead) async throws -> [SenderSnapshot] {
         let nowMs = millis(now)
+        // The due senders no other process holds, each locked to this transaction (so driven by one
+        // process at a time), and no more than this process's share of those due: the processes
+        // that dispatch claim apart, side by side.
         let senderRows = try await sql.rows("""
             SELECT * FROM senders WHERE next_slot_at <= \(nowMs) AND in_flight IS NULL AND status = 'active'
-            ORDER BY next_slot_at LIMIT \(maxSenders)
+            ORDER BY next_slot_at
+            LIMIT least(\(maxSenders), (
+                SELECT ceil(count(*)::numeric / greatest(1, (
+                    SELECT count(*) FROM workers WHERE role <> 'api' AND expires_at > \(unescaped: Self.databaseNow))))::bigint
+                FROM senders WHERE next_slot_at <= \(nowMs) AND in_flight IS NULL AND status = 'active'))
+            FOR UPDATE SKIP LOCKED
             """)
-        // Each due sender with its most urgent due enrollments…
-        var due: [(sender: Sender, log: SenderUsageLog, leads: [DueLead])] = []
-        for senderRow in senderRows {
-            let senderSeq: Int64 = try senderRow["seq"]
-            let sender = try Self.sender(senderRow)
-            read.senderSeqs[sender.id] = senderSeq
-            let log = SenderUsageLog(try senderRow["recent"] as Data?)
-            read.logs[senderSeq] = log
-            due.append((sender, log, try await dueLeads(of: senderSeq, at: nowMs, limit: candidatesPerSender, sql)))
+        var senders: [(sender: Sender, seq: Int64, log: SenderUsageLog)] = []
+        for row in senderRows {
+            let seq: Int64 = try row["seq"], sender = try Self.sender(row), log = SenderUsageLog(try row["recent"] as Data?)
+            read.senderSeqs[sender.id] = seq
+            read.logs[seq] = log
+            senders.append((sender, seq, log))
         }
-        // …then their contacts' suppressions.
-        let suppressed = try await Self.suppressed(due.flatMap { $0.leads.map(\.contact) }, sql)
-        var shelf = CampaignShelf()
-        var campaigns: [Int64: Campaign] = [:]
-        var startedToday: [Int64: Int] = [:]
-        var workspaceToday: [ID: (sent: Int, quota: Int?)] = [:]
-        var channelsByCampaign: [Int64: [ChannelKind: [ID]]] = [:]
-        var snapshots: [SenderSnapshot] = []
-        for (sender, log, leads) in due {
-            let senderSeq = read.senderSeqs[sender.id]!
-            var candidates: [Candidate] = []
-            for lead in leads {
-                let campaignSeq = lead.campaignSeq, enrollment = lead.enrollment, contact = lead.contact
-                if campaigns[campaignSeq] == nil {
-                    guard let campaign = try await shelf.campaign(campaignSeq, sql) else { continue }
-                    campaigns[campaignSeq] = campaign
-                    read.ranks[campaign.id] = Rank(priority: campaign.priority, prioritizeNewLeads: campaign.prioritizeNewLeads)
-                }
-                guard let campaign = campaigns[campaignSeq] else { continue }
-                if startedToday[campaignSeq] == nil {
-                    let dayStart = millis(Planner.startOfDay(now, in: campaign.timezone))
-                    startedToday[campaignSeq] = try await sql.value("""
-                        SELECT count(*) FROM enrollments WHERE campaign_seq = \(campaignSeq) AND started_at >= \(dayStart)
-                        """, as: Int.self) ?? 0
-                }
-                if workspaceToday[campaign.workspaceID] == nil {
-                    let quota = try await sql.value("SELECT daily_quota FROM workspaces WHERE id = \(campaign.workspaceID.rawValue)", as: Int.self)
-                    var sent = 0
-                    if quota != nil {
-                        sent = try await sql.value("""
-                            SELECT count(*) FROM actions WHERE workspace_id = \(campaign.workspaceID.rawValue)
-                              AND created_at >= \(millis(Planner.startOfDay(now, in: .utc))) AND state IN ('sending', 'sent', 'uncertain')
-                            """, as: Int.self) ?? 0
-                    }
-                    workspaceToday[campaign.workspaceID] = (sent, quota)
-                }
-                if campaign.channel == .multichannel, channelsByCampaign[campaignSeq] == nil {
-                    var byChannel: [ChannelKind: [ID]] = [:]
-                    for row in try await sql.rows("""
-                        SELECT s.id, s.channel FROM campaign_senders cs JOIN senders s ON s.seq = cs.sender_seq
-                        WHERE cs.campaign_seq = \(campaignSeq) AND s.status = 'active' ORDER BY cs.position
-                        """) {
-                        if let channel = ChannelKind(rawValue: try row["channel"]) { byChannel[channel, default: []].append(ID(trusted: try row["id"])) }
-                    }
-                    channelsByCampaign[campaignSeq] = byChannel
-                }
-                read.enrollments[enrollment.seq] = StoredEnrollment(
-                    state: enrollment.state, reason: enrollment.reason, nodeID: enrollment.nodeID, nodeEnteredAt: enrollment.nodeEnteredAt,
-                    campaignSeq: campaignSeq, senderSeq: senderSeq, started: enrollment.startedAt != nil)
-                let (sent, quota) = workspaceToday[campaign.workspaceID]!
-                var candidate = Candidate(
-                    enrollment: enrollment, campaign: campaign, contact: contact, suppressed: suppressed.contains(contact.id),
-                    campaignSenderRecent: log.times(of: campaignSeq, since: nowMs - 3_600_000),
-                    campaignStartedToday: startedToday[campaignSeq]!, workspaceSentToday: sent, workspaceDailyQuota: quota)
-                candidate.campaignSenders = channelsByCampaign[campaignSeq] ?? [:]
-                candidates.append(candidate)
+        guard !senders.isEmpty else { return [] }
+        // Their most urgent due leads, a few per sender: the highest priority level first, the
+        // higher lane within it, the earliest due within that (an index seek per level and sender)…
+        let leadRows = try await sql.rows("""
+            WITH levels AS MATERIALIZED (SELECT DISTINCT k.priority, l.lane FROM campaigns k CROSS JOIN (VALUES (0), (1)) AS l(lane))
+            SELECT \(unescaped: enrollmentSelect), k.revision AS campaign_revision, w.daily_quota
+            FROM unnest(\(senders.map(\.seq))) AS s(seq)
+            CROSS JOIN LATERAL (
+                SELECT d.* FROM levels v CROSS JOIN LATERAL (
+                    SELECT * FROM enrollments WHERE sender_seq = s.seq AND priority = v.priority AND lane = v.lane AND due_at <= \(nowMs)
+                    ORDER BY due_at, seq LIMIT \(candidatesPerSender)) d
+                ORDER BY d.priority DESC, d.lane DESC, d.due_at, d.seq LIMIT \(candidatesPerSender)) e
+            JOIN contacts c ON c.seq = e.contact_seq JOIN campaigns k ON k.seq = e.campaign_seq
+            JOIN workspaces w ON w.id = k.workspace_id LEFT JOIN senders x ON x.seq = e.sender_seq
+            ORDER BY e.sender_seq, e.priority DESC, e.lane DESC, e.due_at, e.seq
+            """)
+        // …their contacts, each with whether any of its addresses is suppressed…
+        let contactSeqs: [Int64] = try Array(Set(leadRows.map { try $0["contact_seq"] as Int64 }))
+        var contacts: [Int64: (contact: Contact, suppressed: Bool)] = [:]
+        if !contactSeqs.isEmpty {
+            for row in try await sql.rows("""
+                SELECT c.*, EXISTS (
+                    SELECT 1 FROM suppressions s WHERE s.workspace_id = c.workspace_id AND (s.kind, s.value) IN (
+                        ('email', c.email), ('domain', substring(c.email from '[^@]*$')), ('phone', c.phone), ('linkedin_url', c.linkedin_url))
+                ) AS suppressed
+                FROM contacts c WHERE c.seq = ANY(\(contactSeqs))
+                """) {
+                contacts[try row["seq"]] = (try Self.contact(row), try row["suppressed"])
             }
-            snapshots.append(SenderSnapshot(sender: sender, usage: log.usage(at: nowMs), candidates: candidates))
         }
-        return snapshots
+        // …their campaigns (decoded once per revision)…
+        var campaigns: [Int64: Campaign] = [:]
+        var missing: [Int64: Int64] = [:]
+        var quotas: [ID: Int] = [:]
+        for row in leadRows {
+            let seq: Int64 = try row["campaign_seq"], revision: Int64 = try row["campaign_revision"]
+            if campaigns[seq] == nil, missing[seq] == nil {
+                if let hit = sql.cache?.campaign(seq, revision: revision) { campaigns[seq] = hit } else { missing[seq] = revision }
+            }
+        }
+        if !missing.isEmpty {
+            var seqByID: [ID: Int64] = [:]
+            for row in leadRows { seqByID[ID(trusted: try row["campaign_id"])] = try row["campaign_seq"] }
+            for campaign in try await Self.campaigns("SELECT * FROM campaigns WHERE seq = ANY(\(Array(missing.keys)))",
+                                                      on: sql.connection, logger: sql.logger) {
+                guard let seq = seqByID[campaign.id], let revision = missing[seq] else { continue }
+                campaigns[seq] = campaign
+                sql.cache?.keep(campaign, seq: seq, revision: revision)
+            }
+        }
+        for row in leadRows {
+            guard let campaign = campaigns[try row["campaign_seq"]] else { continue }
+            if let quota = try row["daily_quota"] as Int? { quotas[campaign.workspaceID] = quota }
+        }
+        // …and what their limits that span senders have used today.
+        let counts = try await Self.sharedLimitCounts(campaigns: campaigns, workspaces: Set(quotas.keys), sql, at: now)
+        var channelsByCampaign: [Int64: [ChannelKind: [ID]]] = [:]
+        for (seq, campaign) in campaigns where campaign.channel == .multichannel {
+            var byChannel: [ChannelKind: [ID]] = [:]
+            for row in try await sql.rows("""
+                SELECT s.id, s.channel FROM campaign_senders cs JOIN senders s ON s.seq = cs.sender_seq
+                WHERE cs.campaign_seq = \(seq) AND s.status = 'active' ORDER BY cs.position
+                """) {
+                if let channel = ChannelKind(rawValue: try row["channel"]) { byChannel[channel, default: []].append(ID(trusted: try row["id"])) }
+            }
+            channelsByCampaign[seq] = byChannel
+        }
+        for (seq, campaign) in campaigns {
+            read.campaigns[seq] = campaign
+            read.ranks[campaign.id] = Rank(priority: campaign.priority, prioritizeNewLeads: campaign.prioritizeNewLeads)
+        }
+        read.quotas = quotas
+        var bySender: [Int64: [Candidate]] = [:]
+        for row in leadRows {
+            let senderSeq: Int64 = try row["sender_seq"], campaignSeq: Int64 = try row["campaign_seq"]
+            guard let campaign = campaigns[campaignSeq], let found = contacts[try row["contact_seq"] as Int64],
+                  let log = read.logs[senderSeq] else { continue }
+            let (contact, suppressed) = found
+            let enrollment = try Self.enrollment(row)
+            read.enrollments[enrollment.seq] = StoredEnrollment(
+                state: enrollment.state, reason: enrollment.reason, nodeID: enrollment.nodeID, nodeEnteredAt: enrollment.nodeEnteredAt,
+                campaignSeq: campaignSeq, senderSeq: senderSeq, started: enrollment.startedAt != nil)
+            var candidate = Candidate(
+                enrollment: enrollment, campaign: campaign, contact: contact, suppressed: suppressed,
+                campaignSenderRecent: log.times(of: campaignSeq, since: nowMs - 3_600_000),
+                campaignStartedToday: counts.started[campaignSeq] ?? 0, workspaceSentToday: counts.sent[campaign.workspaceID] ?? 0,
+                workspaceDailyQuota: quotas[campaign.workspaceID])
+            candidate.campaignSenders = channelsByCampaign[campaignSeq] ?? [:]
+            bySender[senderSeq, default: []].append(candidate)
+        }
+        return senders.map { SenderSnapshot(sender: $0.sender, usage: $0.log.usage(at: nowMs), candidates: bySender[$0.seq] ?? []) }
+    }
+
+    /// Leads of each campaign started today (in its zone) — those whose first action is in flight
+    /// included — and actions of each workspace today (UTC), in one statement.
+    private static func sharedLimitCounts(campaigns: [Int64: Campaign], workspaces: Set<ID>, _ sql: SQL,
+                                          at now: Date) async throws -> (started: [Int64: Int], sent: [ID: Int]) {
+        guard !campaigns.isEmpty || !workspaces.isEmpty else { return ([:], [:]) }
+        let campaignSeqs = Array(campaigns.keys)
+        let dayStarts = campaignSeqs.map { millis(Planner.startOfDay(now, in: campaigns[$0]!.timezone)) }
+        var started: [Int64: Int] = [:], sent: [ID: Int] = [:]
+        for row in try await sql.rows("""
+            SELECT t.seq::text AS key, 'campaign' AS kind,
+                   (SELECT count(*) FROM enrollments WHERE campaign_seq = t.seq AND started_at >= t.day)
+                 + (SELECT count(*) FROM actions a JOIN enrollments e ON e.seq = a.enrollment_seq
+                    WHERE a.state = 'sending' AND a.campaign_seq = t.seq AND e.started_at IS NULL) AS n
+            FROM unnest(\(campaignSeqs), \(dayStarts)) AS t(seq, day)
+            UNION ALL
+            SELECT w.id, 'workspace', (SELECT count(*) FROM actions WHERE workspace_id = w.id
+                AND created_at >= \(millis(Planner.startOfDay(now, in: .utc))) AND state IN ('sending', 'sent', 'uncertain'))
+            FROM unnest(\(workspaces.map(\.rawValue))) AS w(id)
+            """) {
+            let key: String = try row["key"], n: Int = try row["n"]
+            if try row["kind"] as String == "campaign" { started[Int64(key) ?? 0] = n } else { sent[ID(trusted: key)] = n }
+        }
+        return (started, sent)
+    }
+
+    /// The claims that the campaigns' daily new-lead limits and the workspaces' daily quotas still
+    /// allow, counted again under a lock per campaign and workspace (held to the end of this
+    /// transaction): another process's claim of other senders may have started leads of the same
+    /// campaign since the snapshot. The claims beyond a limit are left out; their leads stay due.
+    private static func withinSharedLimits(_ claims: [Claim], read: DispatchRead, _ sql: SQL, at now: Date) async throws -> [Claim] {
+        var starting: [Int64: Campaign] = [:]
+        var quotaWorkspaces: Set<ID> = []
+        for claim in claims {
+            guard let campaignSeq = read.enrollments[claim.enrollment.seq]?.campaignSeq, let campaign = read.campaigns[campaignSeq] else { continue }
+            if claim.startsLead { starting[campaignSeq] = campaign }
+            if read.quotas[campaign.workspaceID] != nil { quotaWorkspaces.insert(campaign.workspaceID) }
+        }
+        guard !starting.isEmpty || !quotaWorkspaces.isEmpty else { return claims }
+        // In one order in every process (campaigns, then workspaces, each by key), so two never wait on each other.
+        try await sql.run("""
+            SELECT pg_advisory_xact_lock(k.space, k.key) FROM (
+                SELECT \(unescaped: String(limitLockSpace)) AS space, (seq % 2147483647)::integer AS key FROM unnest(\(Array(starting.keys))) AS c(seq)
+                UNION ALL
+                SELECT \(unescaped: String(limitLockSpace + 1)), hashtext(id) FROM unnest(\(quotaWorkspaces.map(\.rawValue))) AS w(id)
+                ORDER BY 1, 2) k
+            """)
+        let counts = try await sharedLimitCounts(campaigns: starting, workspaces: quotaWorkspaces, sql, at: now)
+        var started = counts.started, sent = counts.sent
+        return claims.filter { claim in
+            guard let campaignSeq = read.enrollments[claim.enrollment.seq]?.campaignSeq, let campaign = read.campaigns[campaignSeq]
+            else { return false }
+            if let quota = read.quotas[campaign.workspaceID] {
+                guard sent[campaign.workspaceID, default: 0] < quota else { return false }
+            }
+            if claim.startsLead {
+                guard started[campaignSeq, default: 0] < campaign.dailyLimit else { return false }
+                started[campaignSeq, default: 0] += 1
+            }
+            if read.quotas[campaign.workspaceID] != nil { sent[campaign.workspaceID, default: 0] += 1 }
+            return true
+        }
     }
 
     /// The contacts any of whose addresses (or email domain) is suppressed: one query for all.
@@ -368,63 +497,45 @@ extension PostgresStore: EngineStore {
             """, as: String.self).map(ID.init(trusted:)))
     }
 
-    /// A due enrollment with its contact and its campaign's seq.
-    struct DueLead {
-        var enrollment: Enrollment
-        var campaignSeq: Int64
-        var contact: Contact
-    }
-
-    /// A sender's most urgent due enrollments: the highest priority level first, the higher lane
-    /// within it, the earliest due within that (a seek of the due index per level).
-    private static func dueLeads(of senderSeq: Int64, at nowMs: Int64, limit: Int, _ sql: SQL) async throws -> [DueLead] {
-        var rows: [Row] = []
-        var level = try await sql.rows("""
-            SELECT priority, lane FROM enrollments WHERE sender_seq = \(senderSeq) AND due_at IS NOT NULL
-            ORDER BY priority DESC, lane DESC LIMIT 1
-            """).first
-        while let found = level, rows.count < limit {
-            let priority: Int = try found["priority"], lane: Int = try found["lane"]
-            rows += try await sql.rows("""
-                SELECT \(unescaped: enrollmentSelect) FROM enrollments e
-                JOIN contacts c ON c.seq = e.contact_seq JOIN campaigns k ON k.seq = e.campaign_seq LEFT JOIN senders x ON x.seq = e.sender_seq
-                WHERE e.sender_seq = \(senderSeq) AND e.priority = \(priority) AND e.lane = \(lane) AND e.due_at <= \(nowMs)
-                ORDER BY e.due_at, e.seq LIMIT \(limit - rows.count)
-                """)
-            level = try await sql.rows("""
-                SELECT priority, lane FROM enrollments WHERE sender_seq = \(senderSeq) AND (priority, lane) < (\(priority), \(lane))
-                  AND due_at IS NOT NULL
-                ORDER BY priority DESC, lane DESC LIMIT 1
-                """).first
-        }
-        let contacts = try await Self.contacts(seqs: try rows.map { try $0["contact_seq"] }, sql)
-        return try rows.compactMap { row in
-            guard let contact = contacts[try row["contact_seq"]] else { return nil }
-            return DueLead(enrollment: try enrollment(row), campaignSeq: try row["campaign_seq"], contact: contact)
-        }
-    }
-
     // MARK: Apply
 
     private static func apply(_ plan: DispatchPlan, read: DispatchRead, _ sql: SQL, at now: Date,
                               ledger: inout Ledger) async throws -> (claims: [Claim], deferred: Int) {
-        var recorded: [Claim] = []
         let nowMs = millis(now)
         var logs = read.logs
         var busy: [Int64: Int64] = [:]
-        for claim in plan.claims {
-            var claim = claim
-            let a = claim.action
-            guard let senderSeq = read.senderSeqs[a.sender.id], let old = read.enrollments[claim.enrollment.seq] else { continue }
-            var actionSeq = try await sql.value("""
+        let planned = plan.claims.filter { read.senderSeqs[$0.action.sender.id] != nil && read.enrollments[$0.enrollment.seq] != nil }
+        let allowed = try await withinSharedLimits(planned, read: read, sql, at: now)
+        let dropped = Set(planned.map(\.action.id)).subtracting(allowed.map(\.action.id))
+        // Every action in one statement, in lead order; a lead whose step already has an action is
+        // left out by the unique key and looked at below.
+        let claims = allowed.sorted { $0.enrollment.seq < $1.enrollment.seq }
+        var inserted: [Int64: Int64] = [:]
+        if !claims.isEmpty {
+            let actions = claims.map(\.action)
+            for row in try await sql.rows("""
                 INSERT INTO actions (id, workspace_id, campaign_seq, enrollment_seq, node_id, sender_seq, kind, state, recipient,
                     subject, body, html, in_reply_to, created_at, updated_at, owner)
-                VALUES (\(a.id.rawValue), \(a.workspaceID.rawValue), \(old.campaignSeq), \(claim.enrollment.seq), \(a.nodeID), \(senderSeq),
-                        \(a.kind.rawValue), 'sending', \(a.recipient), \(a.subject), \(a.body), \(a.html), \(a.inReplyTo), \(nowMs), \(nowMs),
-                        \(sql.owner))
+                SELECT u.id, u.workspace_id, u.campaign_seq, u.enrollment_seq, u.node_id, u.sender_seq, u.kind, 'sending', u.recipient,
+                    u.subject, u.body, u.html, u.in_reply_to, \(nowMs), \(nowMs), \(sql.owner)
+                FROM unnest(\(actions.map(\.id.rawValue)), \(actions.map(\.workspaceID.rawValue)),
+                            \(claims.map { read.enrollments[$0.enrollment.seq]!.campaignSeq }), \(claims.map(\.enrollment.seq)),
+                            \(actions.map(\.nodeID)), \(actions.map { read.senderSeqs[$0.sender.id]! }), \(actions.map(\.kind.rawValue)),
+                            \(actions.map(\.recipient)), \(NullableTexts(actions.map(\.subject))), \(NullableTexts(actions.map(\.body))),
+                            \(NullableTexts(actions.map(\.html))), \(NullableTexts(actions.map(\.inReplyTo))))
+                    AS u (id, workspace_id, campaign_seq, enrollment_seq, node_id, sender_seq, kind, recipient, subject, body, html, in_reply_to)
                 ON CONFLICT (enrollment_seq, node_id) DO NOTHING
-                RETURNING seq
-                """, as: Int64.self)
+                RETURNING enrollment_seq, seq
+                """) {
+                inserted[try row["enrollment_seq"]] = try row["seq"]
+            }
+        }
+        var recorded: [Claim] = []
+        for claim in claims {
+            var claim = claim
+            let a = claim.action
+            let senderSeq = read.senderSeqs[a.sender.id]!, old = read.enrollments[claim.enrollment.seq]!
+            var actionSeq = inserted[claim.enrollment.seq]
             if actionSeq == nil {
                 guard let existing = try await sql.rows("""
                     SELECT seq, id, state FROM actions WHERE enrollment_seq = \(claim.enrollment.seq) AND node_id = \(a.nodeID)
@@ -447,6 +558,7 @@ extension PostgresStore: EngineStore {
             recorded.append(claim)
         }
         var touched: Set<Int64> = []
+        var writes: [EnrollmentWrite] = []
         for move in plan.moves {
             guard let old = read.enrollments[move.seq] else { continue }
             var target = old.senderSeq
@@ -457,9 +569,10 @@ extension PostgresStore: EngineStore {
                     target = found
                 }
             }
-            try await write(move, old: old, senderSeq: target, rank: read.ranks[move.campaignID], sql, at: now, ledger: &ledger)
+            writes.append(EnrollmentWrite(enrollment: move, old: old, senderSeq: target, rank: read.ranks[move.campaignID]))
             if let target { touched.insert(target) }
         }
+        try await write(writes, sql, at: now, ledger: &ledger)
         var deferred = 0
         for deferral in plan.deferrals where !deferral.nodeIDs.isEmpty {
             guard let senderSeq = read.senderSeqs[deferral.senderID], let priority = read.ranks[deferral.campaignID]?.priority,
@@ -475,54 +588,104 @@ extension PostgresStore: EngineStore {
                 """)
             touched.insert(senderSeq)
         }
+        // The senders looked at, in one statement: busy ones with their action and usage, the
+        // others with their pacing (a claim left out above paces nothing).
+        var busySeqs: [Int64] = [], actions: [Int64] = [], usage: [ByteBuffer] = [], paced: [Int64] = []
+        var pacedSeqs: [Int64] = [], pacing: [Int64] = []
         for sender in plan.senders {
             guard let seq = read.senderSeqs[sender] else { continue }
-            let pacing = plan.pacing[sender].map { millis($0) }
+            let until = plan.pacing[sender].map { millis($0) }
             if let action = busy[seq] {
-                try await sql.run("""
-                    UPDATE senders SET in_flight = \(action), pacing_until = coalesce(\(pacing), pacing_until), next_slot_at = NULL,
-                        recent = \(logs[seq]?.data)
-                    WHERE seq = \(seq)
-                    """)
+                busySeqs.append(seq)
+                actions.append(action)
+                usage.append(ByteBuffer(bytes: logs[seq]?.data ?? Data()))
+                paced.append(until ?? -1)
             } else {
-                if let pacing { try await sql.run("UPDATE senders SET pacing_until = \(pacing) WHERE seq = \(seq)") }
+                if let until, !planned.contains(where: { $0.action.sender.id == sender && dropped.contains($0.action.id) }) {
+                    pacedSeqs.append(seq)
+                    pacing.append(until)
+                }
                 touched.insert(seq)
             }
+        }
+        if !busySeqs.isEmpty || !pacedSeqs.isEmpty {
+            try await sql.run("""
+                UPDATE senders s SET in_flight = u.in_flight, next_slot_at = CASE WHEN u.in_flight IS NULL THEN s.next_slot_at END,
+                    pacing_until = CASE WHEN u.pacing >= 0 THEN u.pacing ELSE s.pacing_until END,
+                    recent = CASE WHEN u.in_flight IS NULL THEN s.recent ELSE u.recent END
+                FROM (SELECT * FROM unnest(\(busySeqs), \(actions), \(paced), \(usage))
+                      UNION ALL SELECT seq, NULL, pacing, NULL FROM unnest(\(pacedSeqs), \(pacing)) AS p(seq, pacing)
+                     ) AS u (seq, in_flight, pacing, recent)
+                WHERE s.seq = u.seq
+                """)
         }
         try await refreshSlots(senderSeqs: touched.subtracting(busy.keys), sql)
         return (recorded, deferred)
     }
 
-    /// Writes an enrollment's engine fields over `old` (read in the same transaction) and counts
-    /// the change of state and a first contact. An ended lead is never reopened (see the SQLite
-    /// store's `write`, whose rules this follows).
-    static func write(_ e: Enrollment, old: StoredEnrollment, senderSeq: Int64?, rank: Rank?, _ sql: SQL, at now: Date,
-                      ledger: inout Ledger) async throws {
-        var e = e
-        e.keepEnd(state: old.state, reason: old.reason, nodeID: old.nodeID, nodeEnteredAt: old.nodeEnteredAt)
-        let lane = rank.map { Campaign.lane(started: old.started || e.startedAt != nil, prioritizeNewLeads: $0.prioritizeNewLeads) }
-        try await sql.run("""
-            UPDATE enrollments SET state = \(e.state.rawValue), reason = \(e.reason), node_id = \(e.nodeID),
-                node_entered_at = \(millis(e.nodeEnteredAt)), due_at = \(millis(e.dueAt)), attempts = \(e.attempts),
-                started_at = coalesce(started_at, \(millis(e.startedAt))), signals = \(e.signals.map(\.rawValue).sorted().joined(separator: ",")),
-                last_message_id = coalesce(\(e.lastMessageID), last_message_id), sender_seq = coalesce(\(senderSeq), sender_seq),
-                priority = coalesce(\(rank?.priority), priority), lane = coalesce(\(lane), lane), updated_at = \(millis(now))
-            WHERE seq = \(e.seq)
-            """)
-        if !old.started, e.startedAt != nil {
-            ledger.add(old.campaignSeq, "contacted")
-            if rank == nil {
-                try await sql.run("""
-                    UPDATE enrollments SET lane = CASE WHEN (SELECT prioritize_new_leads FROM campaigns WHERE seq = \(old.campaignSeq)) THEN 0 ELSE 1 END
-                    WHERE seq = \(e.seq)
-                    """)
+    /// An enrollment to write over what it was (read in the same transaction), with the seq of
+    /// its sender and its campaign's rank when known.
+    struct EnrollmentWrite {
+        var enrollment: Enrollment
+        var old: StoredEnrollment
+        var senderSeq: Int64?
+        var rank: Rank?
+    }
+
+    /// Writes enrollments' engine fields (one statement for all, in seq order) and counts each
+    /// change of state and first contact. An ended lead is never reopened (see the SQLite store's
+    /// `write`, whose rules this follows); a lead first contacted goes to its campaign's lane for
+    /// leads under way.
+    static func write(_ writes: [EnrollmentWrite], _ sql: SQL, at now: Date, ledger: inout Ledger) async throws {
+        guard !writes.isEmpty else { return }
+        var last: [Int64: EnrollmentWrite] = [:]
+        for write in writes { last[write.enrollment.seq] = write }
+        var rows: [Enrollment] = [], senders: [Int64?] = [], priorities: [Int64?] = [], lanes: [Int64?] = []
+        for var write in last.values.sorted(by: { $0.enrollment.seq < $1.enrollment.seq }) {
+            let old = write.old
+            write.enrollment.keepEnd(state: old.state, reason: old.reason, nodeID: old.nodeID, nodeEnteredAt: old.nodeEnteredAt)
+            let e = write.enrollment
+            rows.append(e)
+            senders.append(write.senderSeq)
+            priorities.append(write.rank.map { Int64($0.priority) })
+            lanes.append(write.rank.map { Int64(Campaign.lane(started: old.started || e.startedAt != nil, prioritizeNewLeads: $0.prioritizeNewLeads)) })
+            if !old.started, e.startedAt != nil { ledger.add(old.campaignSeq, "contacted") }
+            if old.state != e.state {
+                ledger.add(old.campaignSeq, "state.\(old.state.rawValue)", by: -1)
+                ledger.add(old.campaignSeq, "state.\(e.state.rawValue)")
+                if e.state.isTerminal { ledger.ended.insert(old.campaignSeq) }
             }
         }
-        if old.state != e.state {
-            ledger.add(old.campaignSeq, "state.\(old.state.rawValue)", by: -1)
-            ledger.add(old.campaignSeq, "state.\(e.state.rawValue)")
-            if e.state.isTerminal { ledger.ended.insert(old.campaignSeq) }
+        try await sql.run("""
+            UPDATE enrollments e SET state = u.state, reason = u.reason, node_id = u.node_id, node_entered_at = u.node_entered_at,
+                due_at = u.due_at, attempts = u.attempts, started_at = coalesce(e.started_at, u.started_at), signals = u.signals,
+                last_message_id = coalesce(u.last_message_id, e.last_message_id), sender_seq = coalesce(u.sender_seq, e.sender_seq),
+                priority = coalesce(u.priority, e.priority),
+                lane = coalesce(u.lane, CASE WHEN e.started_at IS NULL AND u.started_at IS NOT NULL
+                    THEN (SELECT CASE WHEN prioritize_new_leads THEN 0 ELSE 1 END FROM campaigns WHERE seq = e.campaign_seq)
+                    ELSE e.lane END),
+                updated_at = \(millis(now))
+            FROM unnest(\(rows.map(\.seq)), \(rows.map(\.state.rawValue)), \(NullableTexts(rows.map(\.reason))), \(NullableTexts(rows.map(\.nodeID))),
+                        \(NullableInts(rows.map { millis($0.nodeEnteredAt) })), \(NullableInts(rows.map { millis($0.dueAt) })),
+                        \(rows.map { Int64($0.attempts) }), \(NullableInts(rows.map { millis($0.startedAt) })),
+                        \(rows.map { $0.signals.map(\.rawValue).sorted().joined(separator: ",") }), \(NullableTexts(rows.map(\.lastMessageID))),
+                        \(NullableInts(senders)), \(NullableInts(priorities)), \(NullableInts(lanes)))
+                AS u (seq, state, reason, node_id, node_entered_at, due_at, attempts, started_at, signals, last_message_id, sender_seq,
+                      priority, lane)
+            WHERE e.seq = u.seq
+            """)
+    }
+
+    /// The engine columns of these enrollments as stored, by seq.
+    static func stored(_ seqs: [Int64], _ sql: SQL) async throws -> [Int64: StoredEnrollment] {
+        guard !seqs.isEmpty else { return [:] }
+        var result: [Int64: StoredEnrollment] = [:]
+        for row in try await sql.rows("""
+            SELECT seq, state, reason, node_id, node_entered_at, campaign_seq, sender_seq, started_at FROM enrollments WHERE seq = ANY(\(seqs))
+            """) {
+            result[try row["seq"]] = try storedEnrollment(row)
         }
+        return result
     }
 
     /// Removes a transiently failed action from its sender's usage log.
@@ -720,7 +883,8 @@ extension PostgresStore: EngineStore {
                 ranks[old.campaignSeq] = try await sql.rows("SELECT priority, prioritize_new_leads FROM campaigns WHERE seq = \(old.campaignSeq)")
                     .first.map { Rank(priority: try $0["priority"], prioritizeNewLeads: try $0["prioritize_new_leads"]) }
             }
-            try await PostgresStore.write(e, old: old, senderSeq: senderSeq, rank: ranks[old.campaignSeq] ?? nil, sql, at: now, ledger: &ledger)
+            try await PostgresStore.write([EnrollmentWrite(enrollment: e, old: old, senderSeq: senderSeq, rank: ranks[old.campaignSeq] ?? nil)],
+                                          sql, at: now, ledger: &ledger)
         }
     }
 

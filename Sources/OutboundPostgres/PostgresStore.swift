@@ -202,12 +202,45 @@ public final class PostgresStore: Sendable {
     /// advisory lock), so engine writes from every process on this database apply one after
     /// another, as the SQLite file's single writer applies them. A claim then checks every limit
     /// and records its actions with nothing slipping in between (docs/ARCHITECTURE.md §9).
-    func engineTransaction<T: Sendable>(_ body: @Sendable (SQL) async throws -> T) async throws -> T {
-        try await transaction { connection in
-            let sql = SQL(connection: connection, logger: self.logger, owner: self.owner, cache: self.cache)
-            try await sql.run("SELECT pg_advisory_xact_lock(7031997)")
-            return try await body(sql)
+    ///
+    /// The dispatcher's own two, claiming and recording (`.sending`), take the lock shared: they
+    /// run side by side in several processes, kept apart by the rows they lock — a claim takes its
+    /// senders `FOR UPDATE SKIP LOCKED`, so no sender is claimed by two processes, and takes a lock
+    /// per campaign and workspace before it counts the leads it starts and the actions it adds
+    /// against their daily limits. Everything else (lifecycle, signals, recovery) takes it alone.
+    /// Two dispatch transactions that still lock the same rows in opposite orders are ended by
+    /// the server (a deadlock) and the loser is run again, from the start.
+    func engineTransaction<T: Sendable>(_ mode: EngineLock = .exclusive, _ body: @Sendable (SQL) async throws -> T) async throws -> T {
+        for attempt in 1... {
+            do {
+                return try await transaction { connection in
+                    let sql = SQL(connection: connection, logger: self.logger, owner: self.owner, cache: self.cache)
+                    switch mode {
+                    case .exclusive: try await sql.run("SELECT pg_advisory_xact_lock(\(Self.engineLockKey))")
+                    case .sending: try await sql.run("SELECT pg_advisory_xact_lock_shared(\(Self.engineLockKey))")
+                    }
+                    return try await body(sql)
+                }
+            } catch let error as PSQLError where attempt < 5 && Self.mayRetry(error) {
+                try await Task.sleep(for: .milliseconds(Int.random(in: 1...10) * attempt))
+            }
         }
+        fatalError("unreachable")
+    }
+
+    /// The engine lock's key, and the first half of the per-campaign and per-workspace limit locks' keys.
+    static let engineLockKey: Int64 = 7_031_997
+    static let limitLockSpace: Int32 = 7_031_998
+
+    /// A deadlock or a serialization failure: the transaction did nothing and may run again.
+    private static func mayRetry(_ error: PSQLError) -> Bool {
+        guard let code = error.serverInfo?[.sqlState] else { return false }
+        return code == "40P01" || code == "40001"
+    }
+
+    /// How an engine transaction shares the engine lock (see `engineTransaction`).
+    enum EngineLock {
+        case exclusive, sending
     }
 
     /// Statements on one connection (inside a transaction or not), read the way the store reads them.
@@ -319,34 +352,61 @@ final class EngineCache: Sendable {
     }
 }
 
-/// A `text[]` parameter whose elements may be NULL (PostgresNIO encodes arrays of non-optional
+/// An array parameter whose elements may be NULL (PostgresNIO encodes arrays of non-optional
 /// values only): a batch's optional column, for `unnest`.
-struct NullableTexts: PostgresNonThrowingEncodable, Sendable {
-    var values: [String?]
+struct NullableArray<Element: NullableArrayElement>: PostgresNonThrowingEncodable, Sendable {
+    var values: [Element?]
 
-    init(_ values: [String?]) { self.values = values }
+    init(_ values: [Element?]) { self.values = values }
 
-    static var psqlType: PostgresDataType { .textArray }
+    static var psqlType: PostgresDataType { Element.arrayType }
     static var psqlFormat: PostgresFormat { .binary }
 
     func encode<JSONEncoder: PostgresJSONEncoder>(into buffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>) {
         // The binary array format: dimensions, has-NULL flag, element type, then per dimension
         // its length and lower bound, then each element as a length (-1: NULL) and its bytes.
         buffer.writeInteger(values.isEmpty ? 0 : 1, as: Int32.self)
-        buffer.writeInteger(values.contains(nil) ? 1 : 0, as: Int32.self)
-        buffer.writeInteger(PostgresDataType.text.rawValue)
+        buffer.writeInteger(values.contains(where: { $0 == nil }) ? 1 : 0, as: Int32.self)
+        buffer.writeInteger(Element.elementType.rawValue)
         guard !values.isEmpty else { return }
         buffer.writeInteger(Int32(values.count))
         buffer.writeInteger(1, as: Int32.self)
         for value in values {
             if let value {
-                buffer.writeInteger(Int32(value.utf8.count))
-                buffer.writeString(value)
+                value.writeElement(into: &buffer)
             } else {
                 buffer.writeInteger(-1, as: Int32.self)
             }
         }
     }
 }
+
+/// A value `NullableArray` can carry: its types and its binary form, length first.
+protocol NullableArrayElement: Sendable {
+    static var arrayType: PostgresDataType { get }
+    static var elementType: PostgresDataType { get }
+    func writeElement(into buffer: inout ByteBuffer)
+}
+
+extension String: NullableArrayElement {
+    static var arrayType: PostgresDataType { .textArray }
+    static var elementType: PostgresDataType { .text }
+    func writeElement(into buffer: inout ByteBuffer) {
+        buffer.writeInteger(Int32(utf8.count))
+        buffer.writeString(self)
+    }
+}
+
+extension Int64: NullableArrayElement {
+    static var arrayType: PostgresDataType { .int8Array }
+    static var elementType: PostgresDataType { .int8 }
+    func writeElement(into buffer: inout ByteBuffer) {
+        buffer.writeInteger(Int32(8))
+        buffer.writeInteger(self)
+    }
+}
+
+typealias NullableTexts = NullableArray<String>
+typealias NullableInts = NullableArray<Int64>
 
 extension PostgresStore: Store, ManualActionStore {}
