@@ -4,8 +4,10 @@ import OutboundCore
 import ServiceLifecycle
 
 /// Runs the dispatcher in the server: recovers interrupted sends at start, then ticks, sleeping
-/// until the next thing is due (at most a second, so new work is picked up quickly). Between
-/// ticks it admits the next batch of any campaign still enrolling leads.
+/// until the next thing is due — at most a second, so new work is picked up quickly, or, on a
+/// store that says when new work comes (PostgreSQL's notifications), until it does, polling
+/// every ten seconds as a fallback. Between ticks it admits the next batch of any campaign still
+/// enrolling leads.
 public struct DispatcherService: Service {
     let dispatcher: Dispatcher
     let lifecycle: LifecycleService?
@@ -44,9 +46,10 @@ public struct DispatcherService: Service {
                     let report = try await dispatcher.tick()
                     ServerMetrics.shared.record(report)
                     if enrolled || report.dueAgain(at: clock.now) { continue }
+                    let poll = Double(dispatcher.idlePoll.components.seconds)
                     let wake = report.nextWake
-                    let wait = min(1.0, max(0.05, (wake ?? clock.now.addingTimeInterval(1)).timeIntervalSince(clock.now)))
-                    try await Task.sleep(for: .milliseconds(Int(wait * 1000)))
+                    let wait = min(poll, max(0.05, (wake ?? clock.now.addingTimeInterval(poll)).timeIntervalSince(clock.now)))
+                    try await dispatcher.awaitWork(upTo: .milliseconds(Int(wait * 1000)))
                 } catch is CancellationError {
                     return
                 } catch {

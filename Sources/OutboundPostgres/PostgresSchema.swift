@@ -14,6 +14,26 @@ import OutboundCore
 enum PostgresSchema {
     static var outreach: [String] { tables + functions + triggers.flatMap { $0 } }
 
+    /// Migration `v5-wake-ups`: the dispatching processes hear, on the channel `outbound_wake`, of
+    /// work that is due now and that they did not plan — a sender due within a second whose slot
+    /// came earlier (a launch, a resume, a reply that met a condition, a freed sender), a campaign
+    /// launched, resumed or given leads to admit, a rebalance begun — and tick at once instead of at their next poll
+    /// (`PostgresStore.awaitWork`). A transaction's notifications go out once, when it commits.
+    static var wakeUps: [String] {
+        trigger("senders_wake", on: "AFTER UPDATE OF next_slot_at ON senders", when: """
+            NEW.next_slot_at IS NOT NULL AND NEW.in_flight IS NULL AND NEW.status = 'active'
+              AND (OLD.next_slot_at IS NULL OR NEW.next_slot_at < OLD.next_slot_at)
+              AND NEW.next_slot_at <= (extract(epoch from clock_timestamp()) * 1000)::bigint + 1000
+            """, body: "PERFORM pg_notify('\(wakeChannel)', '');")
+        + trigger("campaigns_wake", on: "AFTER UPDATE OF status, rebalance_state, enrolling ON campaigns", when: """
+            (NEW.status = 'active' AND OLD.status IS DISTINCT FROM 'active')
+              OR (NEW.rebalance_state IS NOT NULL AND OLD.rebalance_state IS NULL) OR (NEW.enrolling AND NOT OLD.enrolling)
+            """, body: "PERFORM pg_notify('\(wakeChannel)', '');")
+    }
+
+    /// The channel of `wakeUps`.
+    static let wakeChannel = "outbound_wake"
+
     private static let tables = [
         "ALTER TABLE workspaces ADD COLUMN event_seq bigint NOT NULL DEFAULT 0",
         """

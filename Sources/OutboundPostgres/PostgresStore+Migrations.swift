@@ -83,6 +83,7 @@ extension PostgresStore {
             "CREATE INDEX web_sessions_user ON web_sessions (user_id, seq)",
         ]),
         ("v4-outreach", PostgresSchema.outreach),
+        ("v5-wake-ups", PostgresSchema.wakeUps),
     ]
 
     /// Brings the schema up to date; returns the names of the migrations it applied.

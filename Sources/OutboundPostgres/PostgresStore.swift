@@ -25,6 +25,8 @@ public final class PostgresStore: Sendable {
     public let location: String
     /// Decoded campaigns (valid for one revision) and ID → seq mappings, kept between transactions.
     let cache = EngineCache()
+    /// What this process hears on `outbound_wake` once its dispatcher first waits (`awaitWork`).
+    private let wakeUps = WakeUps()
 
     /// Connects to `url` (`postgres://user:password@host:port/database`, `?sslmode=disable|prefer|require`;
     /// `disable` unless said), brings the schema up to date (`migrate`) and joins the processes
@@ -123,9 +125,40 @@ public final class PostgresStore: Sendable {
 
     /// Leaves the processes serving the database and closes the pool's connections.
     public func close() {
+        wakeUps.stop()
         heartbeat.cancel()
         running.cancel()
     }
+
+    /// Returns after `duration`, or as soon as any process's transaction that makes work due now
+    /// commits (the schema's `outbound_wake` notifications). The first call starts listening, on
+    /// one connection of the pool kept for it; a lost connection is listened on again after a second.
+    public func awaitWork(upTo duration: Duration) async throws {
+        wakeUps.start { [client, logger, wakeUps] heard in
+            while !Task.isCancelled {
+                do {
+                    try await client.withConnection { connection in
+                        try await connection.listen(on: PostgresSchema.wakeChannel) { notifications in
+                            wakeUps.listening = true
+                            defer { wakeUps.listening = false }
+                            for try await _ in notifications { heard() }
+                        }
+                    }
+                } catch {
+                    if Task.isCancelled { return }
+                    logger.debug("listening for wake-ups failed; again in a second", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
+        }
+        try await wakeUps.wait(upTo: duration)
+    }
+
+    public var hearsOfWork: Bool { true }
+
+    /// Whether this process listens for wake-ups now (its dispatcher has waited once, and the
+    /// server took its `LISTEN`).
+    public var listensForWork: Bool { wakeUps.listening }
 
     /// The pool's configuration from a `postgres://` (or `postgresql://`) URL, and the URL as it
     /// is shown (no password). A wrong URL is a `ValidationError` on `database`.
@@ -309,6 +342,49 @@ public final class PostgresStore: Sendable {
     static func millis(_ date: Date?) -> Int64? { StoredTime.millis(date) }
     static func date(_ millis: Int64) -> Date { StoredTime.date(millis) }
     static func date(_ millis: Int64?) -> Date? { StoredTime.date(millis) }
+}
+
+/// Wake-ups heard from the database, for one waiting dispatcher: a wake-up heard while it was
+/// busy ends its next wait at once (one is kept, however many came).
+final class WakeUps: Sendable {
+    private let stream: AsyncStream<Void>
+    private let heard: AsyncStream<Void>.Continuation
+    private let listener = Mutex<Task<Void, Never>?>(nil)
+    private let listens = Mutex(false)
+
+    var listening: Bool {
+        get { listens.withLock { $0 } }
+        set { listens.withLock { $0 = newValue } }
+    }
+
+    init() {
+        (stream, heard) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Starts `listen` (given what to call on each notification) unless it runs already.
+    func start(_ listen: @escaping @Sendable (@escaping @Sendable () -> Void) async -> Void) {
+        listener.withLock { task in
+            guard task == nil else { return }
+            let heard = heard
+            task = Task { await listen { heard.yield() } }
+        }
+    }
+
+    /// Returns after `duration` or at the first wake-up, whichever comes first.
+    func wait(upTo duration: Duration) async throws {
+        let stream = stream
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await Task.sleep(for: duration) }
+            group.addTask { for await _ in stream { return } }
+            await group.next()
+            group.cancelAll()
+        }
+        try Task.checkCancellation()
+    }
+
+    func stop() {
+        listener.withLock { $0?.cancel() }
+    }
 }
 
 /// This process's name among the workers (a restart in a test gives it a new one).

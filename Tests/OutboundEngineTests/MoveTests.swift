@@ -86,4 +86,70 @@ import OutboundTestSupport
         }
         #expect(takenOver.sorted() == [0, 1], "one process takes it over: \(takenOver)")
     }
+
+    @Test func processesClaimingTogetherDriveEachSenderOnceAndStartNoMoreLeadsThanTheDailyLimit() async throws {
+        let engine = try await Engine.make(.postgres)
+        defer { engine.cleanup() }
+        var senders: [Sender] = []
+        for index in 0..<8 { senders.append(try await engine.emailSender("S\(index)", gap: 0)) }
+        let campaign = try await engine.emailCampaign("Shared limit", senders: senders, dailyLimit: 5)
+        _ = try await engine.addLeads(40, to: campaign)
+        _ = try await engine.services.lifecycle.launch(campaign.id, in: engine.workspace)
+        var dispatchers = [engine.services.dispatcher]
+        for _ in 0..<3 { dispatchers.append(try await engine.reopened(as: .postgres, at: engine.location).services.dispatcher) }
+        // Four dispatchers claim at the same instant, several times over, each from its own store.
+        for _ in 0..<3 {
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for dispatcher in dispatchers { group.addTask { try await dispatcher.drain().actions } }
+                try await group.waitForAll()
+            }
+        }
+        let started = try await engine.counts("SELECT 'started', count(*) FROM enrollments WHERE started_at IS NOT NULL")
+        #expect(started["started"] == 5, "the daily limit holds across processes: \(started)")
+        let twice = try await engine.counts("""
+            SELECT 'twice', count(*) FROM (SELECT enrollment_seq, node_id FROM actions GROUP BY 1, 2 HAVING count(*) > 1) d
+            """)
+        #expect(twice["twice"] == 0)
+
+        // The next day the limit starts again, whichever process claims.
+        engine.clock.advance(by: 86_400)
+        for _ in 0..<3 {
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for dispatcher in dispatchers { group.addTask { try await dispatcher.drain().actions } }
+                try await group.waitForAll()
+            }
+        }
+        let later = try await engine.counts("SELECT 'started', count(*) FROM enrollments WHERE started_at IS NOT NULL")
+        #expect(later["started"] == 10)
+    }
+
+    @Test func aWaitingDispatcherHearsOfALaunchInAnotherProcess() async throws {
+        let engine = try await Engine.make(.postgres)
+        defer { engine.cleanup() }
+        let sender = try await engine.emailSender("Sam", gap: 0)
+        let campaign = try await engine.emailCampaign("Heard", senders: [sender])
+        _ = try await engine.addLeads(1, to: campaign)
+        let worker = try await engine.reopened(as: .postgres, at: engine.location)
+        // The worker listens first (its first wait starts it), then waits far longer than the test may take.
+        try await worker.store.awaitWork(upTo: .milliseconds(10))
+        while !worker.listensForWork { try await Task.sleep(for: .milliseconds(20)) }
+        let store = worker.store
+        let heard = Task { () -> Bool in
+            try await store.awaitWork(upTo: .seconds(600))
+            return !Task.isCancelled
+        }
+        _ = try await engine.services.lifecycle.launch(campaign.id, in: engine.workspace)
+        let woke = try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask { try await heard.value }
+            group.addTask {
+                try await Task.sleep(for: .seconds(60))
+                return false
+            }
+            let first = try await group.next() ?? false
+            group.cancelAll()
+            heard.cancel()
+            return first
+        }
+        #expect(woke, "the launch's notification ended the wait")
+    }
 }

@@ -44,6 +44,9 @@ public struct Engine {
         if let postgres = store as? PostgresStore { try await postgres.rejoinAsNewProcess() }
     }
 
+    /// On PostgreSQL: whether this engine's store listens for other processes' wake-ups.
+    public var listensForWork: Bool { (store as? PostgresStore)?.listensForWork ?? false }
+
     /// The same workspace and clock over another store (after `outbound migrate` copied this
     /// one there), as a server restarted on it would run.
     public func reopened(as kind: StoreKind, at location: String) async throws -> Engine {

@@ -178,5 +178,14 @@ public struct Dispatcher: Sendable {
     public func nextWake() async throws -> Date? {
         try await store.nextWake()
     }
+
+    /// How long an idle dispatcher waits at most before it looks again: a second, or ten when the
+    /// store tells it of new work (`EngineStore.hearsOfWork`) and the look is only a fallback.
+    public var idlePoll: Duration { store.hearsOfWork ? .seconds(10) : .seconds(1) }
+
+    /// Waits `duration`, or less when the store hears of new work.
+    public func awaitWork(upTo duration: Duration) async throws {
+        try await store.awaitWork(upTo: duration)
+    }
 }
 

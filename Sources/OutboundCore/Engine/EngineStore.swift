@@ -52,11 +52,24 @@ public protocol EngineStore: Sendable {
     /// Whether `inFlightActions` leaves out the actions of live processes (this one's included),
     /// so the dispatcher may look for orphans while it runs, not only when it starts.
     var recoversWhileRunning: Bool { get }
+
+    /// Returns after `duration`, or sooner when the store hears that new work may be due now (a
+    /// launch, a resume, a reply) from any process sharing it.
+    func awaitWork(upTo duration: Duration) async throws
+    /// Whether `awaitWork` hears of new work: an idle dispatcher may then poll seldom.
+    var hearsOfWork: Bool { get }
 }
 
 extension EngineStore {
     /// One process per database: every action in flight at start-up was left by a crash.
     public var recoversWhileRunning: Bool { false }
+
+    /// A store of one process hears of nothing: it sleeps, and the dispatcher polls often.
+    public func awaitWork(upTo duration: Duration) async throws {
+        try await Task.sleep(for: duration)
+    }
+
+    public var hearsOfWork: Bool { false }
 }
 
 /// What one tick asks of the store (see `EngineStore.claim`).
