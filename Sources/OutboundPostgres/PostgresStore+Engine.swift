@@ -10,23 +10,16 @@ import PostgresNIO
 extension PostgresStore: EngineStore {
     public func claim(_ request: ClaimRequest) async throws -> ClaimResult {
         let now = request.at
-        var result = ClaimResult()
-        // Signals and a rebalance move leads of any sender: they run alone, before the claim.
-        if try await hasWorkAlone(at: now) {
-            (result.signals, result.moves) = try await engineTransaction { sql in
-                var ledger = Ledger()
-                let pending = try await Self.dueSignals(sql, at: now, limit: request.maxSignals)
-                if !pending.isEmpty { try await Self.applySignals(request.react(pending), sql, at: now, ledger: &ledger) }
-                let moves = try await Self.rebalanceStep(sql, at: now)
-                try await ledger.flush(sql)
-                try await Self.completeFinished(ledger.ended, sql, at: now)
-                return (pending.count, moves)
-            }
-        }
-        let alone = result
-        return try await engineTransaction(.sending) { sql in
-            var result = alone
+        var (result, rebalancing) = try await engineTransaction(.sending) { sql in
+            var result = ClaimResult()
             var ledger = Ledger()
+            // Due signals no other process holds, each locked with its lead: a lead is moved by one
+            // transaction at a time, and a claim reading it waits for the signal's to commit.
+            let pending = try await Self.dueSignals(sql, at: now, limit: request.maxSignals)
+            if !pending.isEmpty {
+                try await Self.applySignals(request.react(pending), sql, at: now, ledger: &ledger)
+                result.signals = pending.count
+            }
             var read = DispatchRead()
             let snapshots = try await Self.snapshot(sql, at: now, maxSenders: request.maxSenders,
                                                     candidatesPerSender: request.candidatesPerSender, read: &read)
@@ -40,18 +33,13 @@ extension PostgresStore: EngineStore {
             try await ledger.flush(sql)
             try await Self.completeFinished(ledger.ended, sql, at: now)
             if result.claims.isEmpty { result.nextWake = try await Self.nextWake(sql) }
-            return result
+            return (result, read.rebalancing || result.nextWake == .distantPast)
         }
-    }
-
-    /// Whether scheduled signals are due or a rebalance is dealing leads (one read, outside any transaction).
-    private func hasWorkAlone(at now: Date) async throws -> Bool {
-        try await client.withConnection { connection in
-            try await SQL(connection: connection, logger: self.logger, owner: nil).value("""
-                SELECT EXISTS (SELECT 1 FROM scheduled_signals WHERE due_at <= \(Self.millis(now)))
-                    OR EXISTS (SELECT 1 FROM campaigns WHERE rebalance_state IS NOT NULL)
-                """, as: Bool.self) ?? false
+        // A rebalance moves leads between senders: its next step runs alone, after the claim.
+        if rebalancing {
+            result.moves += try await engineTransaction { sql in try await Self.rebalanceStep(sql, at: now) }
         }
+        return result
     }
 
     @discardableResult
@@ -170,8 +158,10 @@ extension PostgresStore: EngineStore {
     /// The actions left `sending` by processes that are gone (their lease ran out), taken over by
     /// this one in the same transaction: each is settled by one process only. This process's own
     /// actions in flight are never among them, so the dispatcher may look while it runs.
+    /// It shares the engine lock with claims: the `UPDATE` that adopts the actions is what makes
+    /// one process take each (a second one finds them owned by a live process).
     public func inFlightActions() async throws -> [(action: OutboundAction, enrollmentSeq: Int64, nextNodeID: String?)] {
-        try await engineTransaction { sql in
+        try await engineTransaction(.sending) { sql in
             var result: [(action: OutboundAction, enrollmentSeq: Int64, nextNodeID: String?)] = []
             for row in try await sql.rows("""
                 WITH adopted AS (
@@ -216,6 +206,8 @@ extension PostgresStore: EngineStore {
         var ranks: [ID: Rank] = [:]
         var logs: [Int64: SenderUsageLog] = [:]
         var campaigns: [Int64: Campaign] = [:]
+        /// Whether a campaign's rebalance is dealing leads (its next step runs after the claim).
+        var rebalancing = false
         /// Workspaces with a daily quota, and it.
         var quotas: [ID: Int] = [:]
     }
@@ -306,7 +298,8 @@ extension PostgresStore: EngineStore {
         // process at a time), and no more than this process's share of those due: the processes
         // that dispatch claim apart, side by side.
         let senderRows = try await sql.rows("""
-            SELECT * FROM senders WHERE next_slot_at <= \(nowMs) AND in_flight IS NULL AND status = 'active'
+            SELECT *, (SELECT EXISTS (SELECT 1 FROM campaigns WHERE rebalance_state IS NOT NULL)) AS rebalancing
+            FROM senders WHERE next_slot_at <= \(nowMs) AND in_flight IS NULL AND status = 'active'
             ORDER BY next_slot_at
             LIMIT least(\(maxSenders), (
                 SELECT ceil(count(*)::numeric / greatest(1, (
@@ -316,6 +309,7 @@ extension PostgresStore: EngineStore {
             """)
         var senders: [(sender: Sender, seq: Int64, log: SenderUsageLog)] = []
         for row in senderRows {
+            if try row["rebalancing"] as Bool { read.rebalancing = true }
             let seq: Int64 = try row["seq"], sender = try Self.sender(row), log = SenderUsageLog(try row["recent"] as Data?)
             read.senderSeqs[sender.id] = seq
             read.logs[seq] = log
@@ -323,7 +317,9 @@ extension PostgresStore: EngineStore {
         }
         guard !senders.isEmpty else { return [] }
         // Their most urgent due leads, a few per sender: the highest priority level first, the
-        // higher lane within it, the earliest due within that (an index seek per level and sender)…
+        // higher lane within it, the earliest due within that (an index seek per level and sender),
+        // locked, so a signal moving one waits for this claim (the lead's action is then in flight,
+        // as when a reply crosses a send) or this claim for the signal (and skips a lead it ended)…
         let leadRows = try await sql.rows("""
             WITH levels AS MATERIALIZED (SELECT DISTINCT k.priority, l.lane FROM campaigns k CROSS JOIN (VALUES (0), (1)) AS l(lane))
             SELECT \(unescaped: enrollmentSelect), k.revision AS campaign_revision, w.daily_quota
@@ -331,7 +327,7 @@ extension PostgresStore: EngineStore {
             CROSS JOIN LATERAL (
                 SELECT d.* FROM levels v CROSS JOIN LATERAL (
                     SELECT * FROM enrollments WHERE sender_seq = s.seq AND priority = v.priority AND lane = v.lane AND due_at <= \(nowMs)
-                    ORDER BY due_at, seq LIMIT \(candidatesPerSender)) d
+                    ORDER BY due_at, seq LIMIT \(candidatesPerSender) FOR NO KEY UPDATE) d
                 ORDER BY d.priority DESC, d.lane DESC, d.due_at, d.seq LIMIT \(candidatesPerSender)) e
             JOIN contacts c ON c.seq = e.contact_seq JOIN campaigns k ON k.seq = e.campaign_seq
             JOIN workspaces w ON w.id = k.workspace_id LEFT JOIN senders x ON x.seq = e.sender_seq
@@ -748,7 +744,8 @@ extension PostgresStore: EngineStore {
 
     // MARK: Signals
 
-    /// Scheduled (simulated) signals that are due, with their enrollments.
+    /// Scheduled (simulated) signals that are due, with their enrollments, each locked with its
+    /// enrollment; those another transaction holds are left for the next look.
     static func dueSignals(_ sql: SQL, at now: Date, limit: Int) async throws -> [PendingSignal] {
         let rows = try await sql.rows("""
             SELECT \(unescaped: enrollmentSelect), s.seq AS signal_seq, s.type AS signal_type, s.due_at AS signal_at,
@@ -756,6 +753,7 @@ extension PostgresStore: EngineStore {
             FROM scheduled_signals s JOIN enrollments e ON e.seq = s.enrollment_seq LEFT JOIN senders x ON x.seq = e.sender_seq
             JOIN contacts c ON c.seq = e.contact_seq JOIN campaigns k ON k.seq = e.campaign_seq
             WHERE s.due_at <= \(millis(now)) ORDER BY s.due_at, s.seq LIMIT \(limit)
+            FOR UPDATE OF s, e SKIP LOCKED
             """)
         return try await pendingSignals(rows, sql) { row, enrollment, campaign, contact in
             PendingSignal(seq: try row["signal_seq"], type: SignalType(rawValue: try row["signal_type"]) ?? .opened,
