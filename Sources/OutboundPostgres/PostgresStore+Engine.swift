@@ -10,15 +10,18 @@ import PostgresNIO
 extension PostgresStore: EngineStore {
     public func claim(_ request: ClaimRequest) async throws -> ClaimResult {
         let now = request.at
-        var (result, rebalancing) = try await engineTransaction(.sending) { sql in
+        let (claimed, rebalancing) = try await engineTransaction(.sending) { sql in
             var result = ClaimResult()
             var ledger = Ledger()
             // Due signals no other process holds, each locked with its lead: a lead is moved by one
             // transaction at a time, and a claim reading it waits for the signal's to commit.
-            let pending = try await Self.dueSignals(sql, at: now, limit: request.maxSignals)
-            if !pending.isEmpty {
-                try await Self.applySignals(request.react(pending), sql, at: now, ledger: &ledger)
-                result.signals = pending.count
+            if sql.cache?.signalsMayBeDue(at: Self.millis(now)) ?? true {
+                let pending = try await Self.dueSignals(sql, at: now, limit: request.maxSignals)
+                if !pending.isEmpty {
+                    try await Self.applySignals(request.react(pending), sql, at: now, ledger: &ledger)
+                    result.signals = pending.count
+                    sql.cache?.lookForSignalsAgain()
+                }
             }
             var read = DispatchRead()
             let snapshots = try await Self.snapshot(sql, at: now, maxSenders: request.maxSenders,
@@ -36,6 +39,7 @@ extension PostgresStore: EngineStore {
             return (result, read.rebalancing || result.nextWake == .distantPast)
         }
         // A rebalance moves leads between senders: its next step runs alone, after the claim.
+        var result = claimed
         if rebalancing {
             result.moves += try await engineTransaction { sql in try await Self.rebalanceStep(sql, at: now) }
         }
@@ -152,7 +156,9 @@ extension PostgresStore: EngineStore {
     }
 
     public func nextWake() async throws -> Date? {
-        try await client.withConnection { connection in try await Self.nextWake(SQL(connection: connection, logger: self.logger, owner: nil)) }
+        try await client.withConnection { connection in
+            try await Self.nextWake(SQL(connection: connection, logger: self.logger, owner: nil, cache: self.cache))
+        }
     }
 
     /// The actions left `sending` by processes that are gone (their lease ran out), taken over by
@@ -704,7 +710,9 @@ extension PostgresStore: EngineStore {
                    (SELECT min(due_at) FROM scheduled_signals) AS signal
             """).first else { return nil }
         if try row["rebalancing"] as Bool { return .distantPast }
-        return [try row["slot"] as Int64?, try row["signal"] as Int64?].compactMap { $0 }.min().map(date)
+        let signal: Int64? = try row["signal"]
+        sql.cache?.noteEarliestSignal(signal)
+        return [try row["slot"] as Int64?, signal].compactMap { $0 }.min().map(date)
     }
 
     // MARK: Shared steps

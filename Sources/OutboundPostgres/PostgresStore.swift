@@ -406,6 +406,17 @@ final class EngineCache: Sendable {
     private let campaigns = Mutex([Int64: (revision: Int64, value: Campaign)]())
     private let seqs = Mutex([String: Int64]())
     private static let capacity = 20_000
+    /// The earliest scheduled signal as this process last read it (`Int64.min`: look again).
+    private let earliestSignal = Mutex(Int64.min)
+
+    /// Whether a claim at `now` should look for due signals: one was due by this process's last
+    /// look (which every transaction of its dispatcher ends with), or it has not looked since it
+    /// applied some. Signals are scheduled by dispatchers only, each of which sees its own.
+    func signalsMayBeDue(at now: Int64) -> Bool { earliestSignal.withLock { $0 <= now } }
+
+    /// Notes the earliest scheduled signal read (nil: none), or that the next claim should look.
+    func noteEarliestSignal(_ at: Int64?) { earliestSignal.withLock { $0 = at ?? .max } }
+    func lookForSignalsAgain() { earliestSignal.withLock { $0 = .min } }
 
     func campaign(_ seq: Int64, revision: Int64) -> Campaign? {
         campaigns.withLock { $0[seq] }.flatMap { $0.revision == revision ? $0.value : nil }
