@@ -678,12 +678,15 @@ extension PostgresStore: EngineStore {
             """)
     }
 
-    /// The engine columns of these enrollments as stored, by seq.
+    /// The engine columns of these enrollments as stored, by seq, each locked to this transaction
+    /// (in seq order): it is about to write them over what it read, and a transaction of another
+    /// process that changes one meanwhile (a signal applied in its claim) is waited for and read.
     static func stored(_ seqs: [Int64], _ sql: SQL) async throws -> [Int64: StoredEnrollment] {
         guard !seqs.isEmpty else { return [:] }
         var result: [Int64: StoredEnrollment] = [:]
         for row in try await sql.rows("""
-            SELECT seq, state, reason, node_id, node_entered_at, campaign_seq, sender_seq, started_at FROM enrollments WHERE seq = ANY(\(seqs))
+            SELECT seq, state, reason, node_id, node_entered_at, campaign_seq, sender_seq, started_at FROM enrollments
+            WHERE seq = ANY(\(seqs)) ORDER BY seq FOR NO KEY UPDATE
             """) {
             result[try row["seq"]] = try storedEnrollment(row)
         }
