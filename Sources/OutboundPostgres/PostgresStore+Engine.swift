@@ -323,9 +323,7 @@ extension PostgresStore: EngineStore {
         }
         guard !senders.isEmpty else { return [] }
         // Their most urgent due leads, a few per sender: the highest priority level first, the
-        // higher lane within it, the earliest due within that (an index seek per level and sender),
-        // locked, so a signal moving one waits for this claim (the lead's action is then in flight,
-        // as when a reply crosses a send) or this claim for the signal (and skips a lead it ended)…
+        // higher lane within it, the earliest due within that (an index seek per level and sender)…
         let leadRows = try await sql.rows("""
             WITH levels AS MATERIALIZED (SELECT DISTINCT k.priority, l.lane FROM campaigns k CROSS JOIN (VALUES (0), (1)) AS l(lane))
             SELECT \(unescaped: enrollmentSelect), k.revision AS campaign_revision, w.daily_quota
@@ -333,7 +331,7 @@ extension PostgresStore: EngineStore {
             CROSS JOIN LATERAL (
                 SELECT d.* FROM levels v CROSS JOIN LATERAL (
                     SELECT * FROM enrollments WHERE sender_seq = s.seq AND priority = v.priority AND lane = v.lane AND due_at <= \(nowMs)
-                    ORDER BY due_at, seq LIMIT \(candidatesPerSender) FOR NO KEY UPDATE) d
+                    ORDER BY due_at, seq LIMIT \(candidatesPerSender)) d
                 ORDER BY d.priority DESC, d.lane DESC, d.due_at, d.seq LIMIT \(candidatesPerSender)) e
             JOIN contacts c ON c.seq = e.contact_seq JOIN campaigns k ON k.seq = e.campaign_seq
             JOIN workspaces w ON w.id = k.workspace_id LEFT JOIN senders x ON x.seq = e.sender_seq
@@ -506,7 +504,15 @@ extension PostgresStore: EngineStore {
         let nowMs = millis(now)
         var logs = read.logs
         var busy: [Int64: Int64] = [:]
-        let planned = plan.claims.filter { read.senderSeqs[$0.action.sender.id] != nil && read.enrollments[$0.enrollment.seq] != nil }
+        // The leads this plan writes or sends to, locked and read again: a signal another process
+        // applied since the snapshot (its claim takes the lead's row too) is waited for, a lead it
+        // moved or ended is not sent to, and a move is written over what the lead is now.
+        let fresh = try await stored(plan.claims.map(\.enrollment.seq) + plan.moves.map(\.seq), sql)
+        let planned = plan.claims.filter { claim in
+            guard read.senderSeqs[claim.action.sender.id] != nil, let was = read.enrollments[claim.enrollment.seq],
+                  let now = fresh[claim.enrollment.seq] else { return false }
+            return now.state == was.state && now.nodeID == was.nodeID
+        }
         let allowed = try await withinSharedLimits(planned, read: read, sql, at: now)
         let dropped = Set(planned.map(\.action.id)).subtracting(allowed.map(\.action.id))
         // Every action in one statement, in lead order; a lead whose step already has an action is
@@ -562,7 +568,7 @@ extension PostgresStore: EngineStore {
         var touched: Set<Int64> = []
         var writes: [EnrollmentWrite] = []
         for move in plan.moves {
-            guard let old = read.enrollments[move.seq] else { continue }
+            guard read.enrollments[move.seq] != nil, let old = fresh[move.seq] else { continue }
             var target = old.senderSeq
             if let sender = move.senderID {
                 if let known = read.senderSeqs[sender] {
