@@ -231,16 +231,17 @@ public final class PostgresStore: Sendable {
         }
     }
 
-    /// A transaction of the dispatcher's kind: it first takes the engine's lock (a transaction-level
-    /// advisory lock), so engine writes from every process on this database apply one after
-    /// another, as the SQLite file's single writer applies them. A claim then checks every limit
-    /// and records its actions with nothing slipping in between (docs/ARCHITECTURE.md §9).
+    /// A transaction of the engine's kind: it first takes the engine's lock (a transaction-level
+    /// advisory lock). Taken alone, it makes engine writes from every process on this database
+    /// apply one after another, as the SQLite file's single writer applies them
+    /// (docs/ARCHITECTURE.md §9).
     ///
-    /// The dispatcher's own two, claiming and recording (`.sending`), take the lock shared: they
-    /// run side by side in several processes, kept apart by the rows they lock — a claim takes its
-    /// senders `FOR UPDATE SKIP LOCKED`, so no sender is claimed by two processes, and takes a lock
-    /// per campaign and workspace before it counts the leads it starts and the actions it adds
-    /// against their daily limits. Everything else (lifecycle, signals, recovery) takes it alone.
+    /// The dispatcher's own — claiming, recording, taking over a gone process's sends
+    /// (`.sending`) — take the lock shared: they run side by side in several processes, kept apart
+    /// by the rows they lock — a claim takes its senders `FOR UPDATE SKIP LOCKED`, so no sender is
+    /// claimed by two processes, and takes a lock per campaign and workspace before it counts the
+    /// leads it starts and the actions it adds against their daily limits. Everything else
+    /// (lifecycle, inbound signals, a rebalance step) takes it alone.
     /// Two dispatch transactions that still lock the same rows in opposite orders are ended by
     /// the server (a deadlock) and the loser is run again, from the start.
     func engineTransaction<T: Sendable>(_ mode: EngineLock = .exclusive, _ body: @Sendable (SQL) async throws -> T) async throws -> T {
