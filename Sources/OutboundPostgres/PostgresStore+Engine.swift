@@ -218,23 +218,6 @@ extension PostgresStore: EngineStore {
         var quotas: [ID: Int] = [:]
     }
 
-    /// The engine columns of an enrollment as stored: its state before this transaction's change.
-    struct StoredEnrollment {
-        var state: EnrollmentState
-        var reason: String?
-        var nodeID: String?
-        var nodeEnteredAt: Date?
-        var campaignSeq: Int64
-        var senderSeq: Int64?
-        var started: Bool
-    }
-
-    /// What orders a campaign's enrollments on their sender: its priority and which lane goes first.
-    struct Rank {
-        var priority: Int
-        var prioritizeNewLeads: Bool
-    }
-
     static func stored(_ seq: Int64, _ sql: SQL) async throws -> StoredEnrollment? {
         try await stored([seq], sql)[seq]
     }

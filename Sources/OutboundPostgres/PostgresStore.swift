@@ -2,7 +2,6 @@ import Foundation
 import Logging
 import OutboundCore
 import OutboundStoreFormats
-import OutboundStoreFormats
 import PostgresNIO
 import Synchronization
 

@@ -123,17 +123,6 @@ extension SQLiteStore {
         var logs: [Int64: SenderUsageLog] = [:]
     }
 
-    /// The engine columns of an enrollment as stored: its state before this transaction's change.
-    struct StoredEnrollment {
-        var state: EnrollmentState
-        var reason: String?
-        var nodeID: String?
-        var nodeEnteredAt: Date?
-        var campaignSeq: Int64
-        var senderSeq: Int64?
-        var started: Bool
-    }
-
     static func stored(_ seq: Int64, _ db: Database) throws -> StoredEnrollment? {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT state, reason, node_id, node_entered_at, campaign_seq, sender_seq, started_at FROM enrollments WHERE seq = ?

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import OutboundCore
+import OutboundStoreFormats
 
 /// The steps every engine transaction shares: counters, the enrollment writer, slots.
 extension SQLiteStore {
@@ -97,12 +98,6 @@ extension SQLiteStore {
 struct DueLevel {
     var priority: Int
     var lane: Int
-}
-
-/// What orders a campaign's enrollments on their sender: its priority and which lane goes first.
-struct Rank {
-    var priority: Int
-    var prioritizeNewLeads: Bool
 }
 
 /// What writing an enrollment needs beyond the enrollment itself (its sender's seq, its
