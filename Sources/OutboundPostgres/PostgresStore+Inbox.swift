@@ -9,6 +9,26 @@ extension PostgresStore: MailboxStore, LinkedInMemberStore, InboxStore {
         try await rows("SELECT * FROM senders WHERE channel = 'email' AND settings::json -> 'imap' IS NOT NULL ORDER BY seq").map(Self.sender)
     }
 
+    /// Each mailbox is read by one process (`mailbox_watches`): the ones no live process reads
+    /// become this one's, and this one's stay its own while it lives. A process that stops loses
+    /// them when its lease runs out; the next look of another (its watch service looks every few
+    /// seconds) takes them over.
+    public func mailboxesToWatch() async throws -> [Sender] {
+        try await transaction { connection in
+            try await connection.query("""
+                INSERT INTO mailbox_watches (sender_seq, owner)
+                SELECT seq, \(self.owner) FROM senders WHERE channel = 'email' AND settings::json -> 'imap' IS NOT NULL ORDER BY seq
+                ON CONFLICT (sender_seq) DO UPDATE SET owner = excluded.owner
+                WHERE mailbox_watches.owner <> excluded.owner AND NOT EXISTS (
+                    SELECT 1 FROM workers w WHERE w.id = mailbox_watches.owner AND w.expires_at > \(unescaped: Self.databaseNow))
+                """, logger: self.logger)
+            return try await Self.rows("""
+                SELECT s.* FROM senders s JOIN mailbox_watches m ON m.sender_seq = s.seq
+                WHERE m.owner = \(self.owner) AND s.channel = 'email' AND s.settings::json -> 'imap' IS NOT NULL ORDER BY s.seq
+                """, on: connection, logger: self.logger).map(Self.sender)
+        }
+    }
+
     public func mailboxState(of sender: ID) async throws -> MailboxState? {
         try await rows("SELECT * FROM mailboxes WHERE sender_id = \(sender.rawValue)").first.map { row in
             MailboxState(senderID: ID(trusted: try row["sender_id"]), uidValidity: try row["uid_validity"], lastUID: try row["last_uid"],

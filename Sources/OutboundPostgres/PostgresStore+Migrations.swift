@@ -84,6 +84,15 @@ extension PostgresStore {
         ]),
         ("v4-outreach", PostgresSchema.outreach),
         ("v5-wake-ups", PostgresSchema.wakeUps),
+        ("v6-mailbox-watches", [
+            // Which process reads each mailbox (`mailboxesToWatch`).
+            """
+            CREATE TABLE mailbox_watches (
+                sender_seq bigint PRIMARY KEY REFERENCES senders(seq) ON DELETE CASCADE,
+                owner text NOT NULL
+            )
+            """,
+        ]),
     ]
 
     /// Brings the schema up to date; returns the names of the migrations it applied.

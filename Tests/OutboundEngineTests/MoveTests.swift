@@ -123,6 +123,28 @@ import OutboundTestSupport
         #expect(later["started"] == 10)
     }
 
+    @Test func oneProcessReadsEachMailboxAndAnotherTakesItOverWhenItIsGone() async throws {
+        let engine = try await Engine.make(.postgres)
+        defer { engine.cleanup() }
+        var senders: [Sender] = []
+        for name in ["Sam", "Kim"] {
+            var input = SenderInput()
+            var imap = IMAPInput()
+            imap.host = .value("imap.example.com")
+            input.imap = .value(imap)
+            let sender = try await engine.emailSender(name)
+            senders.append(try await engine.services.senders.update(sender.id, with: input, in: engine.workspace))
+        }
+        let other = try await engine.reopened(as: .postgres, at: engine.location)
+        #expect(try await engine.services.mailboxes.watchedSenders().map(\.id) == senders.map(\.id))
+        #expect(try await other.services.mailboxes.watchedSenders().isEmpty, "a live process reads them")
+        #expect(try await engine.services.mailboxes.watchedSenders().map(\.id) == senders.map(\.id), "and keeps them")
+
+        try await engine.crash()
+        #expect(try await other.services.mailboxes.watchedSenders().map(\.id) == senders.map(\.id), "a gone one's are taken over")
+        #expect(try await engine.services.mailboxes.watchedSenders().isEmpty, "the restarted process reads none of them now")
+    }
+
     @Test func aWaitingDispatcherHearsOfALaunchInAnotherProcess() async throws {
         let engine = try await Engine.make(.postgres)
         defer { engine.cleanup() }

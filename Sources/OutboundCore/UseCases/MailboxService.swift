@@ -36,8 +36,19 @@ public struct MailboxState: Sendable, Equatable {
 public protocol MailboxStore: Sendable {
     /// Every email sender, in any workspace, that has a mailbox to read (`imap` settings).
     func mailboxSenders() async throws -> [Sender]
+    /// The senders whose mailboxes this process reads: all of them, unless several processes
+    /// share the store — then each mailbox is read by one live process, and a gone one's are
+    /// taken over.
+    func mailboxesToWatch() async throws -> [Sender]
     func mailboxState(of sender: ID) async throws -> MailboxState?
     func saveMailboxState(_ state: MailboxState) async throws
+}
+
+extension MailboxStore {
+    /// One process per store: it reads every mailbox.
+    public func mailboxesToWatch() async throws -> [Sender] {
+        try await mailboxSenders()
+    }
 }
 
 /// Reading replies from senders' mailboxes: what a mailbox watcher (IMAP, in OutboundChannels)
@@ -59,7 +70,7 @@ public struct MailboxService: Sendable {
 
     /// The senders whose mailboxes should be read now.
     public func watchedSenders() async throws -> [Sender] {
-        try await store.mailboxSenders()
+        try await store.mailboxesToWatch()
     }
 
     /// A sender's mailbox state, for the API (404 for another workspace's sender).
