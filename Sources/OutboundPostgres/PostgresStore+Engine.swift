@@ -4,8 +4,9 @@ import OutboundStoreFormats
 import PostgresNIO
 
 // The dispatcher's transactions on PostgreSQL: the same steps as the SQLite store's (claim:
-// signals, snapshot, plan, actions; record: outcomes), each in an engine transaction, so
-// processes sharing the database never interleave two of them (docs/ARCHITECTURE.md §9).
+// signals, snapshot, plan, actions; record: outcomes), each a few statements over sets of rows.
+// Claims and records of several processes run side by side, kept apart by the rows they lock;
+// everything else the engine writes applies alone (docs/ARCHITECTURE.md §9).
 
 extension PostgresStore: EngineStore {
     public func claim(_ request: ClaimRequest) async throws -> ClaimResult {
