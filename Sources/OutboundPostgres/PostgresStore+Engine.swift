@@ -13,7 +13,7 @@ extension PostgresStore: EngineStore {
         let now = request.at
         let (claimed, rebalancing) = try await engineTransaction(.sending) { sql in
             var result = ClaimResult()
-            var ledger = Ledger()
+            var ledger = CounterLedger()
             // Due signals no other process holds, each locked with its lead: a lead is moved by one
             // transaction at a time, and a claim reading it waits for the signal's to commit.
             if sql.cache?.signalsMayBeDue(at: Self.millis(now)) ?? true {
@@ -51,7 +51,7 @@ extension PostgresStore: EngineStore {
     public func record(_ settlement: Settlement, at now: Date) async throws -> Date? {
         try await engineTransaction(.sending) { sql in
             let nowMs = Self.millis(now)
-            var ledger = Ledger()
+            var ledger = CounterLedger()
             if !settlement.actions.isEmpty {
                 // One statement for every outcome (in ID order, as concurrent writers would lock them).
                 let updates = settlement.actions.sorted { $0.action.id.rawValue < $1.action.id.rawValue }
@@ -69,14 +69,7 @@ extension PostgresStore: EngineStore {
                 switch update.state {
                 case .sent:
                     guard let campaignSeq = try await Self.seq(of: action.campaignID, table: "campaigns", sql) else { continue }
-                    // A reply written in the inbox is no step of the sequence: counted apart.
-                    if action.isManual {
-                        ledger.add(campaignSeq, "sent.manual")
-                        continue
-                    }
-                    ledger.add(campaignSeq, "sent")
-                    ledger.add(campaignSeq, "sent.node.\(action.nodeID)")
-                    ledger.add(campaignSeq, "sent.sender.\(action.sender.id.rawValue)")
+                    ledger.addSent(action, campaignSeq: campaignSeq)
                 case .queued:
                     // Proven not to have gone out: it no longer counts against the sender's limits.
                     try await Self.forgetUsage(of: action.id, sql)
@@ -149,7 +142,7 @@ extension PostgresStore: EngineStore {
                     """)
                 if fresh == 0 { return }
             }
-            var ledger = Ledger()
+            var ledger = CounterLedger()
             try await Self.applySignals(effects, sql, at: now, ledger: &ledger)
             try await ledger.flush(sql)
             try await Self.completeFinished(ledger.ended, sql, at: now)
@@ -484,7 +477,7 @@ extension PostgresStore: EngineStore {
     // MARK: Apply
 
     private static func apply(_ plan: DispatchPlan, read: DispatchRead, _ sql: SQL, at now: Date,
-                              ledger: inout Ledger) async throws -> (claims: [Claim], deferred: Int) {
+                              ledger: inout CounterLedger) async throws -> (claims: [Claim], deferred: Int) {
         let nowMs = millis(now)
         var logs = read.logs
         var busy: [Int64: Int64] = [:]
@@ -498,7 +491,9 @@ extension PostgresStore: EngineStore {
             return now.state == was.state && now.nodeID == was.nodeID
         }
         let allowed = try await withinSharedLimits(planned, read: read, sql, at: now)
-        let dropped = Set(planned.map(\.action.id)).subtracting(allowed.map(\.action.id))
+        // Senders whose claim the limits left out: they pace nothing.
+        let allowedIDs = Set(allowed.map(\.action.id))
+        let leftOut = Set(planned.filter { !allowedIDs.contains($0.action.id) }.map(\.action.sender.id))
         // Every action in one statement, in lead order; a lead whose step already has an action is
         // left out by the unique key and looked at below.
         let claims = allowed.sorted { $0.enrollment.seq < $1.enrollment.seq }
@@ -593,7 +588,7 @@ extension PostgresStore: EngineStore {
                 usage.append(ByteBuffer(bytes: logs[seq]?.data ?? Data()))
                 paced.append(until ?? -1)
             } else {
-                if let until, !planned.contains(where: { $0.action.sender.id == sender && dropped.contains($0.action.id) }) {
+                if let until, !leftOut.contains(sender) {
                     pacedSeqs.append(seq)
                     pacing.append(until)
                 }
@@ -628,7 +623,7 @@ extension PostgresStore: EngineStore {
     /// change of state and first contact. An ended lead is never reopened (see the SQLite store's
     /// `write`, whose rules this follows); a lead first contacted goes to its campaign's lane for
     /// leads under way.
-    static func write(_ writes: [EnrollmentWrite], _ sql: SQL, at now: Date, ledger: inout Ledger) async throws {
+    static func write(_ writes: [EnrollmentWrite], _ sql: SQL, at now: Date, ledger: inout CounterLedger) async throws {
         guard !writes.isEmpty else { return }
         var last: [Int64: EnrollmentWrite] = [:]
         for write in writes { last[write.enrollment.seq] = write }
@@ -779,7 +774,7 @@ extension PostgresStore: EngineStore {
 
     /// Applies reactions to signals in the caller's transaction; the caller completes the
     /// campaigns in `ledger.ended` once it has written everything else.
-    static func applySignals(_ effects: SignalEffects, _ sql: SQL, at now: Date, ledger: inout Ledger) async throws {
+    static func applySignals(_ effects: SignalEffects, _ sql: SQL, at now: Date, ledger: inout CounterLedger) async throws {
         let nowMs = millis(now)
         if !effects.fired.isEmpty { try await sql.run("DELETE FROM scheduled_signals WHERE seq = ANY(\(effects.fired))") }
         for (enrollmentSeq, campaignID, type, actionID) in effects.observed {
@@ -871,7 +866,7 @@ extension PostgresStore: EngineStore {
         private var ranks: [Int64: Rank?] = [:]
 
         /// Writes `e` over what it was (read in this transaction, for the counters).
-        mutating func update(_ e: Enrollment, _ sql: SQL, at now: Date, ledger: inout Ledger) async throws {
+        mutating func update(_ e: Enrollment, _ sql: SQL, at now: Date, ledger: inout CounterLedger) async throws {
             guard let old = try await PostgresStore.stored(e.seq, sql) else { return }
             var senderSeq: Int64?
             if let sender = e.senderID {
@@ -887,32 +882,18 @@ extension PostgresStore: EngineStore {
         }
     }
 
-    /// Counter changes of one transaction, written once per key at the end.
-    struct Ledger {
-        private var deltas: [Int64: [String: Int]] = [:]
-        /// Campaigns a lead of which ended in this transaction: only they can have just finished.
-        var ended: Set<Int64> = []
+}
 
-        mutating func add(_ campaignSeq: Int64, _ key: String, by delta: Int = 1) {
-            deltas[campaignSeq, default: [:]][key, default: 0] += delta
-        }
-
-        func flush(_ sql: SQL) async throws {
-            var campaigns: [Int64] = [], keys: [String] = [], values: [Int] = []
-            for (campaign, byKey) in deltas {
-                for (key, delta) in byKey where delta != 0 {
-                    campaigns.append(campaign)
-                    keys.append(key)
-                    values.append(delta)
-                }
-            }
-            guard !campaigns.isEmpty else { return }
-            try await sql.run("""
-                INSERT INTO campaign_counters (campaign_seq, key, value)
-                SELECT * FROM unnest(\(campaigns), \(keys), \(values)) ORDER BY 1, 2
-                ON CONFLICT (campaign_seq, key) DO UPDATE SET value = campaign_counters.value + excluded.value
-                """)
-        }
+extension CounterLedger {
+    /// Writes the changes in one statement, in key order.
+    func flush(_ sql: PostgresStore.SQL) async throws {
+        let changes = changes
+        guard !changes.isEmpty else { return }
+        try await sql.run("""
+            INSERT INTO campaign_counters (campaign_seq, key, value)
+            SELECT * FROM unnest(\(changes.map(\.campaignSeq)), \(changes.map(\.key)), \(changes.map(\.delta)))
+            ON CONFLICT (campaign_seq, key) DO UPDATE SET value = campaign_counters.value + excluded.value
+            """)
     }
 }
 

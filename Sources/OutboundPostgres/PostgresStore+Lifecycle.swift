@@ -33,7 +33,7 @@ extension PostgresStore {
 
     public func activate(_ enrollments: [Enrollment], at now: Date) async throws {
         try await engineTransaction { sql in
-            var ledger = Ledger()
+            var ledger = CounterLedger()
             var keys = EnrollmentKeys()
             for e in enrollments { try await keys.update(e, sql, at: now, ledger: &ledger) }
             try await ledger.flush(sql)
@@ -88,7 +88,7 @@ extension PostgresStore {
                     RETURNING open.state AS was, open.sender_seq)
                 SELECT was, sender_seq FROM stopped
                 """)
-            var ledger = Ledger()
+            var ledger = CounterLedger()
             var senders: Set<Int64> = []
             for row in stopped {
                 ledger.add(seq, "state.\(try row["was"] as String)", by: -1)

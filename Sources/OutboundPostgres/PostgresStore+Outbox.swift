@@ -105,7 +105,7 @@ extension PostgresStore: InboundStore, ActionStore {
                 UPDATE campaigns SET status = 'active', completed_at = NULL, updated_at = \(nowMs) WHERE seq = \(campaignSeq) AND status = 'completed'
                 """)
             if state != "active" {
-                var ledger = Ledger()
+                var ledger = CounterLedger()
                 ledger.add(campaignSeq, "state.\(state)", by: -1)
                 ledger.add(campaignSeq, "state.active")
                 try await ledger.flush(sql)
@@ -128,7 +128,7 @@ extension PostgresStore: InboundStore, ActionStore {
                 WHERE seq = \(seq)
                 """)
             if state != "stopped" {
-                var ledger = Ledger()
+                var ledger = CounterLedger()
                 ledger.add(campaignSeq, "state.\(state)", by: -1)
                 ledger.add(campaignSeq, "state.stopped")
                 try await ledger.flush(sql)

@@ -55,14 +55,7 @@ extension SQLiteStore {
                 switch update.state {
                 case .sent:
                     guard let campaignSeq = try cache.seq(of: action.campaignID, table: "campaigns", db) else { continue }
-                    // A reply written in the inbox is no step of the sequence: counted apart.
-                    if action.isManual {
-                        ledger.add(campaignSeq, "sent.manual")
-                        continue
-                    }
-                    ledger.add(campaignSeq, "sent")
-                    ledger.add(campaignSeq, "sent.node.\(action.nodeID)")
-                    ledger.add(campaignSeq, "sent.sender.\(action.sender.id.rawValue)")
+                    ledger.addSent(action, campaignSeq: campaignSeq)
                     // message.sent is logged by the actions trigger (EventSchema).
                 case .queued:
                     // Proven not to have gone out: it no longer counts against the sender's limits.
@@ -438,20 +431,10 @@ extension SQLiteStore {
     }
 }
 
-/// Counter changes of one transaction, written once per key at the end.
-struct CounterLedger {
-    private var deltas: [Int64: [String: Int]] = [:]
-    /// Campaigns a lead of which ended in this transaction: only they can have just finished.
-    var ended: Set<Int64> = []
-
-    mutating func add(_ campaignSeq: Int64, _ key: String, by delta: Int = 1) {
-        deltas[campaignSeq, default: [:]][key, default: 0] += delta
-    }
-
+extension CounterLedger {
+    /// Writes the changes, one upsert per key.
     func flush(_ db: Database) throws {
-        for (campaign, keys) in deltas {
-            for (key, delta) in keys where delta != 0 { try SQLiteStore.count(campaign, key, db, by: delta) }
-        }
+        for (campaign, key, delta) in changes { try SQLiteStore.count(campaign, key, db, by: delta) }
     }
 }
 

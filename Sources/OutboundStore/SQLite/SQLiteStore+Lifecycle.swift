@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import OutboundCore
+import OutboundStoreFormats
 
 extension SQLiteStore {
     public func pendingLeads(of campaign: Campaign, after afterSeq: Int64, limit: Int) async throws -> [(seq: Int64, candidate: LeadCandidate)] {
