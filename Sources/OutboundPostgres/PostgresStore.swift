@@ -49,8 +49,11 @@ public final class PostgresStore: Sendable {
         heartbeat = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: lease / 3)
+                // A lease ended on purpose (`rejoinAsNewProcess`) stays ended, even when this
+                // renewal was already on its way under the old name.
                 _ = try? await client.query("""
-                    UPDATE workers SET expires_at = \(unescaped: Self.databaseNow) + \(leaseMillis) WHERE id = \(ownerName.value)
+                    UPDATE workers SET expires_at = \(unescaped: Self.databaseNow) + \(leaseMillis)
+                    WHERE id = \(ownerName.value) AND expires_at > 0
                     """, logger: logger)
             }
         }
