@@ -8,8 +8,9 @@ import OutboundCore
 /// (`OutboundStoreFormats`), so a move copies every value unchanged.
 ///
 /// As in SQLite, every event is written by a trigger on the row whose change it reports (or by
-/// the store method that makes the change) through `outbound_emit`, which takes the workspace's
-/// next event number and queues the deliveries in the same transaction. The actor is the
+/// the store method that makes the change) through `outbound_emit`, which queues the deliveries
+/// in the same transaction; the event takes the workspace's next number when the transaction
+/// commits (`eventsNumberedAtCommit`). The actor is the
 /// transaction's `outbound.actor` setting (`PostgresStore.transaction`).
 enum PostgresSchema {
     static var outreach: [String] { tables + functions + triggers.flatMap { $0 } }
@@ -29,6 +30,57 @@ enum PostgresSchema {
             (NEW.status = 'active' AND OLD.status IS DISTINCT FROM 'active')
               OR (NEW.rebalance_state IS NOT NULL AND OLD.rebalance_state IS NULL) OR (NEW.enrolling AND NOT OLD.enrolling)
             """, body: "PERFORM pg_notify('\(wakeChannel)', '');")
+    }
+
+    /// Migration `v7-events-numbered-at-commit`: an event is written unnumbered and gets the
+    /// workspace's next number when its transaction commits (a deferred trigger), so the
+    /// workspace's row — the counter every event of the workspace takes its number from — is held
+    /// for the commit only, not from a transaction's first event to its end: processes that send
+    /// for one workspace side by side no longer wait for each other's whole transactions. Numbers
+    /// still follow commit order, which is what a reader of `wseq > n` relies on: no event it has
+    /// not seen can commit below a number it has. The first of a transaction's events to reach the
+    /// trigger numbers them all, workspace by workspace in ID order (so two transactions never take
+    /// two workspaces' rows in opposite orders), each workspace's in the order they were written.
+    static var eventsNumberedAtCommit: [String] {
+        [
+            "ALTER TABLE events ALTER COLUMN wseq DROP NOT NULL",
+            "CREATE INDEX events_unnumbered ON events (workspace_id, seq) WHERE wseq IS NULL",
+            """
+            CREATE OR REPLACE FUNCTION outbound_emit(p_type text, p_workspace text, p_campaign text, p_contact text, p_action text,
+                                                     p_at bigint, p_data json) RETURNS bigint LANGUAGE plpgsql AS $$
+            DECLARE row_seq bigint;
+            BEGIN
+                INSERT INTO events (id, workspace_id, wseq, type, campaign_id, contact_id, action_id, at, actor, data)
+                SELECT 'event_' || substr(replace(gen_random_uuid()::text, '-', ''), 1, 20), p_workspace, NULL, p_type,
+                       p_campaign, p_contact, p_action, p_at, outbound_actor(), p_data::text
+                FROM workspaces WHERE id = p_workspace
+                RETURNING seq INTO row_seq;
+                RETURN row_seq;
+            END $$
+            """,
+            """
+            CREATE FUNCTION outbound_number_events() RETURNS trigger LANGUAGE plpgsql AS $$
+            DECLARE w record; last_seq bigint;
+            BEGIN
+                IF NOT EXISTS (SELECT 1 FROM events WHERE seq = NEW.seq AND wseq IS NULL) THEN RETURN NULL; END IF;
+                FOR w IN SELECT workspace_id, count(*) AS n FROM events WHERE wseq IS NULL GROUP BY workspace_id ORDER BY workspace_id LOOP
+                    UPDATE workspaces SET event_seq = event_seq + w.n WHERE id = w.workspace_id RETURNING event_seq INTO last_seq;
+                    IF last_seq IS NULL THEN
+                        DELETE FROM events WHERE wseq IS NULL AND workspace_id = w.workspace_id;
+                        CONTINUE;
+                    END IF;
+                    UPDATE events e SET wseq = last_seq - w.n + r.n FROM (
+                        SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM events WHERE wseq IS NULL AND workspace_id = w.workspace_id) r
+                    WHERE e.seq = r.seq;
+                END LOOP;
+                RETURN NULL;
+            END $$
+            """,
+            """
+            CREATE CONSTRAINT TRIGGER events_numbering AFTER INSERT ON events DEFERRABLE INITIALLY DEFERRED
+            FOR EACH ROW WHEN (NEW.wseq IS NULL) EXECUTE FUNCTION outbound_number_events()
+            """,
+        ]
     }
 
     /// The channel of `wakeUps`.

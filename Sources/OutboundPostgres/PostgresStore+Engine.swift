@@ -741,14 +741,18 @@ extension PostgresStore: EngineStore {
     // MARK: Signals
 
     /// Scheduled (simulated) signals that are due, with their enrollments, each locked with its
-    /// enrollment; those another transaction holds are left for the next look.
+    /// enrollment; those another transaction holds are left for the next look. The due signals
+    /// are picked first and their leads looked up one by one (`OFFSET 0` keeps the lookup a
+    /// lateral one): the table churns faster than its statistics, and a join planned from stale
+    /// ones read every enrollment on each claim.
     static func dueSignals(_ sql: SQL, at now: Date, limit: Int) async throws -> [PendingSignal] {
         let rows = try await sql.rows("""
             SELECT \(unescaped: enrollmentSelect), s.seq AS signal_seq, s.type AS signal_type, s.due_at AS signal_at,
                    s.action_id AS signal_action
-            FROM scheduled_signals s JOIN enrollments e ON e.seq = s.enrollment_seq LEFT JOIN senders x ON x.seq = e.sender_seq
-            JOIN contacts c ON c.seq = e.contact_seq JOIN campaigns k ON k.seq = e.campaign_seq
-            WHERE s.due_at <= \(millis(now)) ORDER BY s.due_at, s.seq LIMIT \(limit)
+            FROM (SELECT * FROM scheduled_signals WHERE due_at <= \(millis(now)) ORDER BY due_at, seq LIMIT \(limit)) s
+            CROSS JOIN LATERAL (SELECT * FROM enrollments WHERE seq = s.enrollment_seq OFFSET 0) e
+            LEFT JOIN senders x ON x.seq = e.sender_seq JOIN contacts c ON c.seq = e.contact_seq JOIN campaigns k ON k.seq = e.campaign_seq
+            ORDER BY s.due_at, s.seq
             FOR UPDATE OF s, e SKIP LOCKED
             """)
         return try await pendingSignals(rows, sql) { row, enrollment, campaign, contact in
@@ -798,7 +802,7 @@ extension PostgresStore: EngineStore {
                                 action: actionID?.rawValue, text: effects.text, at: nowMs)
         }
         var keys = EnrollmentKeys()
-        for move in effects.moves { try await keys.update(move, sql, at: now, ledger: &ledger) }
+        try await keys.update(effects.moves, sql, at: now, ledger: &ledger)
         // Automations act in the same transaction as the signal that triggered them.
         for (contact, status) in effects.contactStatuses {
             try await sql.run("UPDATE contacts SET status = \(status), updated_at = \(nowMs) WHERE id = \(contact.rawValue)")
@@ -865,20 +869,37 @@ extension PostgresStore: EngineStore {
         private var senders: [ID: Int64?] = [:]
         private var ranks: [Int64: Rank?] = [:]
 
-        /// Writes `e` over what it was (read in this transaction, for the counters).
-        mutating func update(_ e: Enrollment, _ sql: SQL, at now: Date, ledger: inout CounterLedger) async throws {
-            guard let old = try await PostgresStore.stored(e.seq, sql) else { return }
-            var senderSeq: Int64?
-            if let sender = e.senderID {
-                if senders[sender] == nil { senders[sender] = try await PostgresStore.seq(of: sender, table: "senders", sql) }
-                senderSeq = senders[sender] ?? nil
+        /// Writes each enrollment over what it was (read in this transaction, for the counters), in
+        /// order, in a few statements: one read and one write per run of distinct leads (a lead
+        /// moved twice is written twice, the second time over the first, as one at a time would).
+        mutating func update(_ list: [Enrollment], _ sql: SQL, at now: Date, ledger: inout CounterLedger) async throws {
+            var start = list.startIndex
+            while start < list.endIndex {
+                var seen: Set<Int64> = []
+                var end = start
+                while end < list.endIndex, seen.insert(list[end].seq).inserted { end += 1 }
+                try await write(Array(list[start..<end]), sql, at: now, ledger: &ledger)
+                start = end
             }
-            if ranks[old.campaignSeq] == nil {
-                ranks[old.campaignSeq] = try await sql.rows("SELECT priority, prioritize_new_leads FROM campaigns WHERE seq = \(old.campaignSeq)")
-                    .first.map { Rank(priority: try $0["priority"], prioritizeNewLeads: try $0["prioritize_new_leads"]) }
+        }
+
+        private mutating func write(_ run: [Enrollment], _ sql: SQL, at now: Date, ledger: inout CounterLedger) async throws {
+            let stored = try await PostgresStore.stored(run.map(\.seq), sql)
+            var writes: [EnrollmentWrite] = []
+            for e in run {
+                guard let old = stored[e.seq] else { continue }
+                var senderSeq: Int64?
+                if let sender = e.senderID {
+                    if senders[sender] == nil { senders[sender] = try await PostgresStore.seq(of: sender, table: "senders", sql) }
+                    senderSeq = senders[sender] ?? nil
+                }
+                if ranks[old.campaignSeq] == nil {
+                    ranks[old.campaignSeq] = try await sql.rows("SELECT priority, prioritize_new_leads FROM campaigns WHERE seq = \(old.campaignSeq)")
+                        .first.map { Rank(priority: try $0["priority"], prioritizeNewLeads: try $0["prioritize_new_leads"]) }
+                }
+                writes.append(EnrollmentWrite(enrollment: e, old: old, senderSeq: senderSeq, rank: ranks[old.campaignSeq] ?? nil))
             }
-            try await PostgresStore.write([EnrollmentWrite(enrollment: e, old: old, senderSeq: senderSeq, rank: ranks[old.campaignSeq] ?? nil)],
-                                          sql, at: now, ledger: &ledger)
+            try await PostgresStore.write(writes, sql, at: now, ledger: &ledger)
         }
     }
 

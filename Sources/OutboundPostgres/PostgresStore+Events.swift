@@ -4,8 +4,9 @@ import OutboundStoreFormats
 import PostgresNIO
 
 extension PostgresStore {
-    /// Logs one event from Swift, in the caller's transaction (`outbound_emit`: the workspace's
-    /// next number, the row, its deliveries); returns its row's `seq`.
+    /// Logs one event from Swift, in the caller's transaction (`outbound_emit`: the row and its
+    /// deliveries; its number comes at the commit, `PostgresSchema.eventsNumberedAtCommit`);
+    /// returns its row's `seq`.
     @discardableResult
     static func log(_ connection: PostgresConnection, logger: Logger, type: String, workspace: String, campaign: String? = nil,
                     contact: String? = nil, action: String? = nil, at: Int64, data: [String: Any]) async throws -> Int64 {
@@ -177,6 +178,8 @@ extension PostgresStore: EventStore {
             try await connection.query("""
                 INSERT INTO webhook_deliveries (endpoint_seq, event_seq, next_at, created_at) VALUES (\(endpointSeq), \(seq), \(now), \(now))
                 """, logger: self.logger)
+            // Numbered now rather than at the commit, to be answered with its number.
+            try await connection.query("SET CONSTRAINTS events_numbering IMMEDIATE", logger: self.logger)
             return try Self.event(try await Self.rows("SELECT * FROM events WHERE seq = \(seq)", on: connection, logger: self.logger)[0])
         }
     }

@@ -35,7 +35,7 @@ extension PostgresStore {
         try await engineTransaction { sql in
             var ledger = CounterLedger()
             var keys = EnrollmentKeys()
-            for e in enrollments { try await keys.update(e, sql, at: now, ledger: &ledger) }
+            try await keys.update(enrollments, sql, at: now, ledger: &ledger)
             try await ledger.flush(sql)
             var senders: Set<Int64> = []
             for sender in Set(enrollments.compactMap(\.senderID)) {

@@ -93,6 +93,7 @@ extension PostgresStore {
             )
             """,
         ]),
+        ("v7-events-numbered-at-commit", PostgresSchema.eventsNumberedAtCommit),
     ]
 
     /// Brings the schema up to date; returns the names of the migrations it applied.

@@ -145,6 +145,28 @@ import OutboundTestSupport
         #expect(try await engine.services.mailboxes.watchedSenders().isEmpty, "the restarted process reads none of them now")
     }
 
+    @Test func eventsAreNumberedInCommitOrderAndTransactionsDoNotWaitForEachOthersNumbers() async throws {
+        let engine = try await Engine.make(.postgres)
+        defer { engine.cleanup() }
+        let workspace = engine.workspace.rawValue
+        func emit(_ type: String) -> String {
+            "SELECT outbound_emit('\(type)', '\(workspace)', NULL, NULL, NULL, 0, '{}'::json)::text"
+        }
+        let before = try await engine.counts("SELECT 'last', event_seq FROM workspaces WHERE id = '\(workspace)'")["last"] ?? 0
+        let first = try await OpenTransaction(on: engine.location)
+        try await first.run(emit("test.first"))
+        // Another transaction of the same workspace writes and commits while the first is open:
+        // were the number taken at the write, it would wait for the first (and give up here).
+        let second = try await OpenTransaction(on: engine.location)
+        try await second.run("SET LOCAL lock_timeout = '5s'")
+        try await second.run(emit("test.second"))
+        try await second.run(emit("test.third"))
+        try await second.commit()
+        try await first.commit()
+        let numbers = try await engine.counts("SELECT type, wseq FROM events WHERE type LIKE 'test.%'")
+        #expect(numbers == ["test.second": before + 1, "test.third": before + 2, "test.first": before + 3])
+    }
+
     @Test func aWaitingDispatcherHearsOfALaunchInAnotherProcess() async throws {
         let engine = try await Engine.make(.postgres)
         defer { engine.cleanup() }

@@ -23,14 +23,20 @@ public enum PostgresServer {
         }
     }
 
-    /// Runs `sql` on the database of `url` (one of `freshDatabase`'s) and returns each row's first
-    /// two columns as text and integer (a test's own look at the tables).
-    public static func counts(_ sql: String, in url: String) async throws -> [String: Int] {
+    /// A connection of the test's own to the database of `url` (one of `freshDatabase`'s); the
+    /// caller closes it.
+    public static func connection(to url: String) async throws -> PostgresConnection {
         let name = String(url.split(separator: "/").last ?? "")
         let configuration = PostgresConnection.Configuration(host: "127.0.0.1", port: try port(), username: "outbound", password: nil,
                                                              database: name, tls: .disable)
+        return try await PostgresConnection.connect(configuration: configuration, id: 2, logger: Logger(label: "test.postgres"))
+    }
+
+    /// Runs `sql` on the database of `url` (one of `freshDatabase`'s) and returns each row's first
+    /// two columns as text and integer (a test's own look at the tables).
+    public static func counts(_ sql: String, in url: String) async throws -> [String: Int] {
         let logger = Logger(label: "test.postgres")
-        let connection = try await PostgresConnection.connect(configuration: configuration, id: 2, logger: logger)
+        let connection = try await connection(to: url)
         defer { Task { try? await connection.close() } }
         var result: [String: Int] = [:]
         for try await (key, value) in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).decode((String, Int).self) {
@@ -71,5 +77,32 @@ public enum PostgresServer {
             throw error
         }
         return "postgres://outbound@127.0.0.1:\(port)/\(name)"
+    }
+}
+
+/// A transaction of a test's own on a test database, open until `commit()`: for what another
+/// transaction meanwhile may or may not do.
+public final class OpenTransaction: Sendable {
+    private let connection: PostgresConnection
+    private let logger = Logger(label: "test.postgres")
+
+    public init(on url: String) async throws {
+        connection = try await PostgresServer.connection(to: url)
+        try await connection.query("BEGIN", logger: logger)
+    }
+
+    /// Runs `sql` (a test's own text) and returns the first column of its rows as text.
+    @discardableResult
+    public func run(_ sql: String) async throws -> [String?] {
+        var values: [String?] = []
+        for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger) {
+            values.append(try row.makeRandomAccess()[0].decode(String?.self))
+        }
+        return values
+    }
+
+    public func commit() async throws {
+        try await connection.query("COMMIT", logger: logger)
+        try await connection.close()
     }
 }
