@@ -52,17 +52,14 @@ extension PostgresStore: EngineStore {
         try await engineTransaction(.sending) { sql in
             let nowMs = Self.millis(now)
             var ledger = CounterLedger()
-            if !settlement.actions.isEmpty {
-                // One statement for every outcome (in ID order, as concurrent writers would lock them).
+            // Every outcome and the leads it moves, locked and read, in one statement (outcomes in
+            // ID order, as concurrent writers would lock them).
+            let stored: [Int64: StoredEnrollment]
+            if settlement.actions.isEmpty {
+                stored = try await Self.stored(settlement.moves.map(\.seq), sql)
+            } else {
                 let updates = settlement.actions.sorted { $0.action.id.rawValue < $1.action.id.rawValue }
-                try await sql.run("""
-                    UPDATE actions a SET state = u.state, provider_id = coalesce(u.provider_id, a.provider_id), error = u.error,
-                        updated_at = \(nowMs), sent_at = CASE WHEN u.state = 'sent' THEN \(nowMs) ELSE a.sent_at END
-                    FROM unnest(\(updates.map(\.action.id.rawValue)), \(updates.map(\.state.rawValue)),
-                                \(NullableTexts(updates.map(\.providerID))), \(NullableTexts(updates.map(\.error))))
-                        AS u (id, state, provider_id, error)
-                    WHERE a.id = u.id
-                    """)
+                stored = try Self.stored(await sql.rows(SettleAndLock(updates, moves: settlement.moves.map(\.seq), at: nowMs)))
             }
             for update in settlement.actions {
                 let action = update.action
@@ -78,7 +75,6 @@ extension PostgresStore: EngineStore {
                 }
             }
             var touched: Set<Int64> = []
-            let stored = try await Self.stored(settlement.moves.map(\.seq), sql)
             var writes: [EnrollmentWrite] = []
             for move in settlement.moves {
                 guard let old = stored[move.seq] else { continue }
@@ -224,9 +220,13 @@ extension PostgresStore: EngineStore {
                          started: (try row["started_at"] as Int64?) != nil)
     }
 
-    /// The enrollment columns with the IDs an `Enrollment` names: select `e.*` from `enrollments e`
-    /// joined with `contacts c`, `campaigns k` and (left) `senders x`.
-    static let enrollmentSelect = "e.*, c.id AS contact_id, k.id AS campaign_id, x.id AS sender_id"
+    /// The enrollment columns with the IDs an `Enrollment` names, from `enrollments e` joined with
+    /// `contacts c`, `campaigns k` and (left) `senders x` (named one by one: `PreparedStatement`).
+    static let enrollmentSelect = """
+        e.seq, e.campaign_seq, e.contact_seq, e.state, e.reason, e.created_at, e.updated_at, e.sender_seq, e.node_id, \
+        e.node_entered_at, e.due_at, e.held_due_at, e.attempts, e.started_at, e.signals, e.last_message_id, e.priority, e.lane, \
+        c.id AS contact_id, k.id AS campaign_id, x.id AS sender_id
+        """
 
     /// An enrollment from a row selected with `enrollmentSelect`.
     static func enrollment(_ row: Row) throws -> Enrollment {
@@ -301,19 +301,7 @@ extension PostgresStore: EngineStore {
         guard !senders.isEmpty else { return [] }
         // Their most urgent due leads, a few per sender: the highest priority level first, the
         // higher lane within it, the earliest due within that (an index seek per level and sender)…
-        let leadRows = try await sql.rows("""
-            WITH levels AS MATERIALIZED (SELECT DISTINCT k.priority, l.lane FROM campaigns k CROSS JOIN (VALUES (0), (1)) AS l(lane))
-            SELECT \(unescaped: enrollmentSelect), k.revision AS campaign_revision, w.daily_quota
-            FROM unnest(\(senders.map(\.seq))) AS s(seq)
-            CROSS JOIN LATERAL (
-                SELECT d.* FROM levels v CROSS JOIN LATERAL (
-                    SELECT * FROM enrollments WHERE sender_seq = s.seq AND priority = v.priority AND lane = v.lane AND due_at <= \(nowMs)
-                    ORDER BY due_at, seq LIMIT \(candidatesPerSender)) d
-                ORDER BY d.priority DESC, d.lane DESC, d.due_at, d.seq LIMIT \(candidatesPerSender)) e
-            JOIN contacts c ON c.seq = e.contact_seq JOIN campaigns k ON k.seq = e.campaign_seq
-            JOIN workspaces w ON w.id = k.workspace_id LEFT JOIN senders x ON x.seq = e.sender_seq
-            ORDER BY e.sender_seq, e.priority DESC, e.lane DESC, e.due_at, e.seq
-            """)
+        let leadRows = try await sql.rows(DueLeads(senders: senders.map(\.seq), now: nowMs, perSender: candidatesPerSender))
         // …their contacts, each with whether any of its addresses is suppressed…
         let contactSeqs: [Int64] = try Array(Set(leadRows.map { try $0["contact_seq"] as Int64 }))
         var contacts: [Int64: (contact: Contact, suppressed: Bool)] = [:]
@@ -399,17 +387,9 @@ extension PostgresStore: EngineStore {
         let campaignSeqs = Array(campaigns.keys)
         let dayStarts = campaignSeqs.map { millis(Planner.startOfDay(now, in: campaigns[$0]!.timezone)) }
         var started: [Int64: Int] = [:], sent: [ID: Int] = [:]
-        for row in try await sql.rows("""
-            SELECT t.seq::text AS key, 'campaign' AS kind,
-                   (SELECT count(*) FROM enrollments WHERE campaign_seq = t.seq AND started_at >= t.day)
-                 + (SELECT count(*) FROM actions a JOIN enrollments e ON e.seq = a.enrollment_seq
-                    WHERE a.state = 'sending' AND a.campaign_seq = t.seq AND e.started_at IS NULL) AS n
-            FROM unnest(\(campaignSeqs), \(dayStarts)) AS t(seq, day)
-            UNION ALL
-            SELECT w.id, 'workspace', (SELECT count(*) FROM actions WHERE workspace_id = w.id
-                AND created_at >= \(millis(Planner.startOfDay(now, in: .utc))) AND state IN ('sending', 'sent', 'uncertain'))
-            FROM unnest(\(workspaces.map(\.rawValue))) AS w(id)
-            """) {
+        for row in try await sql.rows(SharedLimitCounts(campaigns: campaignSeqs, dayStarts: dayStarts,
+                                                         workspaceDay: millis(Planner.startOfDay(now, in: .utc)),
+                                                         workspaces: workspaces.map(\.rawValue))) {
             let key: String = try row["key"], n: Int = try row["n"]
             if try row["kind"] as String == "campaign" { started[Int64(key) ?? 0] = n } else { sent[ID(trusted: key)] = n }
         }
@@ -668,13 +648,13 @@ extension PostgresStore: EngineStore {
     /// process that changes one meanwhile (a signal applied in its claim) is waited for and read.
     static func stored(_ seqs: [Int64], _ sql: SQL) async throws -> [Int64: StoredEnrollment] {
         guard !seqs.isEmpty else { return [:] }
+        return try stored(await sql.rows(StoredEnrollments(seqs)))
+    }
+
+    /// The rows of `StoredEnrollments` (or of `SettleAndLock`), by seq.
+    private static func stored(_ rows: [Row]) throws -> [Int64: StoredEnrollment] {
         var result: [Int64: StoredEnrollment] = [:]
-        for row in try await sql.rows("""
-            SELECT seq, state, reason, node_id, node_entered_at, campaign_seq, sender_seq, started_at FROM enrollments
-            WHERE seq = ANY(\(seqs)) ORDER BY seq FOR NO KEY UPDATE
-            """) {
-            result[try row["seq"]] = try storedEnrollment(row)
-        }
+        for row in rows { result[try row["seq"]] = try storedEnrollment(row) }
         return result
     }
 
@@ -691,12 +671,7 @@ extension PostgresStore: EngineStore {
 
     static func nextWake(_ sql: SQL) async throws -> Date? {
         // A rebalance still dealing leads is work now.
-        guard let row = try await sql.rows("""
-            SELECT EXISTS (SELECT 1 FROM campaigns WHERE rebalance_state IS NOT NULL) AS rebalancing,
-                   (SELECT next_slot_at FROM senders WHERE next_slot_at IS NOT NULL AND in_flight IS NULL AND status = 'active'
-                    ORDER BY next_slot_at LIMIT 1) AS slot,
-                   (SELECT min(due_at) FROM scheduled_signals) AS signal
-            """).first else { return nil }
+        guard let row = try await sql.rows(NextWake()).first else { return nil }
         if try row["rebalancing"] as Bool { return .distantPast }
         let signal: Int64? = try row["signal"]
         sql.cache?.noteEarliestSignal(signal)
@@ -746,15 +721,7 @@ extension PostgresStore: EngineStore {
     /// lateral one): the table churns faster than its statistics, and a join planned from stale
     /// ones read every enrollment on each claim.
     static func dueSignals(_ sql: SQL, at now: Date, limit: Int) async throws -> [PendingSignal] {
-        let rows = try await sql.rows("""
-            SELECT \(unescaped: enrollmentSelect), s.seq AS signal_seq, s.type AS signal_type, s.due_at AS signal_at,
-                   s.action_id AS signal_action
-            FROM (SELECT * FROM scheduled_signals WHERE due_at <= \(millis(now)) ORDER BY due_at, seq LIMIT \(limit)) s
-            CROSS JOIN LATERAL (SELECT * FROM enrollments WHERE seq = s.enrollment_seq OFFSET 0) e
-            LEFT JOIN senders x ON x.seq = e.sender_seq JOIN contacts c ON c.seq = e.contact_seq JOIN campaigns k ON k.seq = e.campaign_seq
-            ORDER BY s.due_at, s.seq
-            FOR UPDATE OF s, e SKIP LOCKED
-            """)
+        let rows = try await sql.rows(DueSignals(now: millis(now), limit: limit))
         return try await pendingSignals(rows, sql) { row, enrollment, campaign, contact in
             PendingSignal(seq: try row["signal_seq"], type: SignalType(rawValue: try row["signal_type"]) ?? .opened,
                           at: date(try row["signal_at"] as Int64), actionID: (try row["signal_action"] as String?).map(ID.init(trusted:)),
@@ -903,6 +870,116 @@ extension PostgresStore: EngineStore {
         }
     }
 
+}
+
+// MARK: Prepared statements
+
+extension PostgresStore {
+    /// The due senders' most urgent due leads, a few per sender: the highest priority level first,
+    /// the higher lane within it, the earliest due within that (an index seek per level and
+    /// sender; the levels are the campaigns' distinct priorities, each with both lanes).
+    struct DueLeads: PreparedStatement {
+        static let sql = """
+            WITH levels AS MATERIALIZED (SELECT DISTINCT k.priority, l.lane FROM campaigns k CROSS JOIN (VALUES (0), (1)) AS l(lane))
+            SELECT \(enrollmentSelect), k.revision AS campaign_revision, w.daily_quota
+            FROM unnest($1::bigint[]) AS s(seq)
+            CROSS JOIN LATERAL (
+                SELECT d.* FROM levels v CROSS JOIN LATERAL (
+                    SELECT * FROM enrollments WHERE sender_seq = s.seq AND priority = v.priority AND lane = v.lane AND due_at <= $2
+                    ORDER BY due_at, seq LIMIT $3) d
+                ORDER BY d.priority DESC, d.lane DESC, d.due_at, d.seq LIMIT $3) e
+            JOIN contacts c ON c.seq = e.contact_seq JOIN campaigns k ON k.seq = e.campaign_seq
+            JOIN workspaces w ON w.id = k.workspace_id LEFT JOIN senders x ON x.seq = e.sender_seq
+            ORDER BY e.sender_seq, e.priority DESC, e.lane DESC, e.due_at, e.seq
+            """
+        let bindings: PostgresBindings
+
+        init(senders: [Int64], now: Int64, perSender: Int) {
+            bindings = PostgresBindings(senders, now, Int64(perSender))
+        }
+    }
+
+    /// Leads of each campaign started since its day began (those whose first action is in flight
+    /// included), and actions of each workspace since the UTC day began.
+    struct SharedLimitCounts: PreparedStatement {
+        static let sql = """
+            SELECT t.seq::text AS key, 'campaign' AS kind,
+                   (SELECT count(*) FROM enrollments WHERE campaign_seq = t.seq AND started_at >= t.day)
+                 + (SELECT count(*) FROM actions a JOIN enrollments e ON e.seq = a.enrollment_seq
+                    WHERE a.state = 'sending' AND a.campaign_seq = t.seq AND e.started_at IS NULL) AS n
+            FROM unnest($1::bigint[], $2::bigint[]) AS t(seq, day)
+            UNION ALL
+            SELECT w.id, 'workspace', (SELECT count(*) FROM actions WHERE workspace_id = w.id
+                AND created_at >= $3 AND state IN ('sending', 'sent', 'uncertain'))
+            FROM unnest($4::text[]) AS w(id)
+            """
+        let bindings: PostgresBindings
+
+        init(campaigns: [Int64], dayStarts: [Int64], workspaceDay: Int64, workspaces: [String]) {
+            bindings = PostgresBindings(campaigns, dayStarts, workspaceDay, workspaces)
+        }
+    }
+
+    /// Scheduled signals due, with their leads, each locked with its lead (`dueSignals`).
+    struct DueSignals: PreparedStatement {
+        static let sql = """
+            SELECT \(enrollmentSelect), s.seq AS signal_seq, s.type AS signal_type, s.due_at AS signal_at,
+                   s.action_id AS signal_action
+            FROM (SELECT seq, enrollment_seq, type, due_at, action_id FROM scheduled_signals WHERE due_at <= $1
+                  ORDER BY due_at, seq LIMIT $2) s
+            CROSS JOIN LATERAL (SELECT * FROM enrollments WHERE seq = s.enrollment_seq OFFSET 0) e
+            LEFT JOIN senders x ON x.seq = e.sender_seq JOIN contacts c ON c.seq = e.contact_seq JOIN campaigns k ON k.seq = e.campaign_seq
+            ORDER BY s.due_at, s.seq
+            FOR UPDATE OF s, e SKIP LOCKED
+            """
+        let bindings: PostgresBindings
+
+        init(now: Int64, limit: Int) {
+            bindings = PostgresBindings(now, Int64(limit))
+        }
+    }
+
+    /// The engine columns of these enrollments, locked in seq order (`stored`).
+    struct StoredEnrollments: PreparedStatement {
+        static let sql = """
+            SELECT \(storedColumns) FROM enrollments WHERE seq = ANY($1::bigint[]) ORDER BY seq FOR NO KEY UPDATE
+            """
+        static let storedColumns = "seq, state, reason, node_id, node_entered_at, campaign_seq, sender_seq, started_at"
+        let bindings: PostgresBindings
+
+        init(_ seqs: [Int64]) { bindings = PostgresBindings(seqs) }
+    }
+
+    /// Outcomes written to their actions, and the leads they move locked and read as
+    /// `StoredEnrollments` does: a record's first two steps in one round trip.
+    struct SettleAndLock: PreparedStatement {
+        static let sql = """
+            WITH settled AS (
+                UPDATE actions a SET state = u.state, provider_id = coalesce(u.provider_id, a.provider_id), error = u.error,
+                    updated_at = $1, sent_at = CASE WHEN u.state = 'sent' THEN $1 ELSE a.sent_at END
+                FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS u (id, state, provider_id, error)
+                WHERE a.id = u.id
+                RETURNING 1)
+            SELECT \(StoredEnrollments.storedColumns) FROM enrollments WHERE seq = ANY($6::bigint[]) ORDER BY seq FOR NO KEY UPDATE
+            """
+        let bindings: PostgresBindings
+
+        init(_ updates: [Settlement.ActionUpdate], moves: [Int64], at now: Int64) {
+            bindings = PostgresBindings(now, updates.map(\.action.id.rawValue), updates.map(\.state.rawValue),
+                                        NullableTexts(updates.map(\.providerID)), NullableTexts(updates.map(\.error)), moves)
+        }
+    }
+
+    /// Whether a rebalance is dealing leads, the earliest slot of a free sender, the earliest signal.
+    struct NextWake: PreparedStatement {
+        static let sql = """
+            SELECT EXISTS (SELECT 1 FROM campaigns WHERE rebalance_state IS NOT NULL) AS rebalancing,
+                   (SELECT next_slot_at FROM senders WHERE next_slot_at IS NOT NULL AND in_flight IS NULL AND status = 'active'
+                    ORDER BY next_slot_at LIMIT 1) AS slot,
+                   (SELECT min(due_at) FROM scheduled_signals) AS signal
+            """
+        let bindings = PostgresBindings()
+    }
 }
 
 extension CounterLedger {
