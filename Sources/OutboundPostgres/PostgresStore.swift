@@ -44,7 +44,8 @@ public final class PostgresStore: Sendable {
         let ownerName = ProcessName(Self.newOwner())
         self.ownerName = ownerName
         self.role = role
-        running = Task { await client.run() }
+        // Started at once, so the pool counts as running before the first lease below.
+        running = Task.immediate { await client.run() }
         let leaseMillis = Self.millis(lease)
         heartbeat = Task {
             while !Task.isCancelled {
