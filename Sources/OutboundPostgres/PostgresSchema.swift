@@ -7,11 +7,12 @@ import OutboundCore
 /// PostgreSQL's types: `boolean` flags, `bytea` blobs, JSON kept as the text the stores share
 /// (`OutboundStoreFormats`), so a move copies every value unchanged.
 ///
-/// As in SQLite, every event is written by a trigger on the row whose change it reports (or by
-/// the store method that makes the change) through `outbound_emit`, which queues the deliveries
-/// in the same transaction; the event takes the workspace's next number when the transaction
-/// commits (`eventsNumberedAtCommit`). The actor is the
-/// transaction's `outbound.actor` setting (`PostgresStore.transaction`).
+/// As in SQLite, every event is written by a trigger on the row whose change it reports (a
+/// message's by a statement trigger over the rows its statement changed:
+/// `messageEventsPerStatement`), or by the store method that makes the change, through
+/// `outbound_emit`; its deliveries are queued in the same transaction, and it takes the
+/// workspace's next number when the transaction commits (`eventsNumberedAtCommit`). The actor is
+/// the transaction's `outbound.actor` setting (`PostgresStore.transaction`).
 enum PostgresSchema {
     static var outreach: [String] { tables + functions + triggers.flatMap { $0 } }
 
@@ -79,6 +80,42 @@ enum PostgresSchema {
             """
             CREATE CONSTRAINT TRIGGER events_numbering AFTER INSERT ON events DEFERRABLE INITIALLY DEFERRED
             FOR EACH ROW WHEN (NEW.wseq IS NULL) EXECUTE FUNCTION outbound_number_events()
+            """,
+        ]
+    }
+
+    /// Migration `v8-message-events-per-statement`: the events of messages that went out, failed or
+    /// became uncertain are written by one `INSERT … SELECT` per statement that settles actions (a
+    /// statement trigger reading the rows it changed), not by a function call per action: a
+    /// dispatcher's record settles its actions in one statement, and the per-row trigger was the
+    /// largest part of that statement's time. What each event says is unchanged; a statement's
+    /// events are written in the order its actions were made.
+    static var messageEventsPerStatement: [String] {
+        [
+            "DROP TRIGGER message_events ON actions",
+            "DROP FUNCTION message_events()",
+            """
+            CREATE FUNCTION message_events() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                INSERT INTO events (id, workspace_id, wseq, type, campaign_id, contact_id, action_id, at, actor, data)
+                SELECT 'event_' || substr(replace(gen_random_uuid()::text, '-', ''), 1, 20), n.workspace_id, NULL,
+                       'message.' || n.state, k.id, c.id, n.id, n.updated_at, outbound_actor(),
+                       json_build_object('message', json_build_object('id', n.id, 'object', 'action', 'campaign_id', k.id,
+                           'contact_id', c.id, 'node_id', n.node_id, 'sender_id', s.id, 'kind', n.kind, 'state', n.state,
+                           'subject', n.subject, 'error', n.error, 'attempts', n.attempts, 'sent_at', \(iso("n.sent_at")),
+                           'first_contact', NOT EXISTS (SELECT 1 FROM actions p WHERE p.enrollment_seq = n.enrollment_seq
+                               AND p.seq < n.seq AND p.state IN ('sent', 'uncertain'))))::text
+                FROM new_rows n JOIN old_rows o ON o.seq = n.seq JOIN workspaces w ON w.id = n.workspace_id
+                JOIN campaigns k ON k.seq = n.campaign_seq JOIN enrollments e ON e.seq = n.enrollment_seq
+                JOIN contacts c ON c.seq = e.contact_seq LEFT JOIN senders s ON s.seq = n.sender_seq
+                WHERE o.state != n.state AND n.state IN ('sent', 'failed', 'uncertain')
+                ORDER BY n.seq;
+                RETURN NULL;
+            END $$
+            """,
+            """
+            CREATE TRIGGER message_events AFTER UPDATE ON actions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION message_events()
             """,
         ]
     }

@@ -94,6 +94,7 @@ extension PostgresStore {
             """,
         ]),
         ("v7-events-numbered-at-commit", PostgresSchema.eventsNumberedAtCommit),
+        ("v8-message-events-per-statement", PostgresSchema.messageEventsPerStatement),
     ]
 
     /// Brings the schema up to date; returns the names of the migrations it applied.
