@@ -59,7 +59,7 @@ extension PostgresStore: EngineStore {
                 stored = try await Self.stored(settlement.moves.map(\.seq), sql)
             } else {
                 let updates = settlement.actions.sorted { $0.action.id.rawValue < $1.action.id.rawValue }
-                stored = try Self.stored(await sql.rows(SettleAndLock(updates, moves: settlement.moves.map(\.seq), at: nowMs)))
+                stored = try Self.storedEnrollments(from: await sql.rows(SettleAndLock(updates, moves: settlement.moves.map(\.seq), at: nowMs)))
             }
             for update in settlement.actions {
                 let action = update.action
@@ -648,11 +648,11 @@ extension PostgresStore: EngineStore {
     /// process that changes one meanwhile (a signal applied in its claim) is waited for and read.
     static func stored(_ seqs: [Int64], _ sql: SQL) async throws -> [Int64: StoredEnrollment] {
         guard !seqs.isEmpty else { return [:] }
-        return try stored(await sql.rows(StoredEnrollments(seqs)))
+        return try storedEnrollments(from: await sql.rows(StoredEnrollments(seqs)))
     }
 
     /// The rows of `StoredEnrollments` (or of `SettleAndLock`), by seq.
-    private static func stored(_ rows: [Row]) throws -> [Int64: StoredEnrollment] {
+    private static func storedEnrollments(from rows: [Row]) throws -> [Int64: StoredEnrollment] {
         var result: [Int64: StoredEnrollment] = [:]
         for row in rows { result[try row["seq"]] = try storedEnrollment(row) }
         return result
