@@ -208,10 +208,6 @@ extension PostgresStore: EngineStore {
         var quotas: [ID: Int] = [:]
     }
 
-    static func stored(_ seq: Int64, _ sql: SQL) async throws -> StoredEnrollment? {
-        try await stored([seq], sql)[seq]
-    }
-
     /// An enrollment's engine columns from a row of `enrollments`.
     static func storedEnrollment(_ row: Row) throws -> StoredEnrollment {
         StoredEnrollment(state: EnrollmentState(rawValue: try row["state"]) ?? .pending, reason: try row["reason"],

@@ -150,7 +150,7 @@ import OutboundTestSupport
         defer { engine.cleanup() }
         let workspace = engine.workspace.rawValue
         func emit(_ type: String) -> String {
-            "SELECT outbound_emit('\(type)', '\(workspace)', NULL, NULL, NULL, 0, '{}'::json)::text"
+            "SELECT outbound_emit('\(type)', '\(workspace)', NULL, NULL, NULL, 0, '{}'::json)"
         }
         let before = try await engine.counts("SELECT 'last', event_seq FROM workspaces WHERE id = '\(workspace)'")["last"] ?? 0
         let first = try await OpenTransaction(on: engine.location)

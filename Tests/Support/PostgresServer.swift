@@ -91,14 +91,9 @@ public final class OpenTransaction: Sendable {
         try await connection.query("BEGIN", logger: logger)
     }
 
-    /// Runs `sql` (a test's own text) and returns the first column of its rows as text.
-    @discardableResult
-    public func run(_ sql: String) async throws -> [String?] {
-        var values: [String?] = []
-        for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger) {
-            values.append(try row.makeRandomAccess()[0].decode(String?.self))
-        }
-        return values
+    /// Runs `sql` (a test's own text).
+    public func run(_ sql: String) async throws {
+        try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
     }
 
     public func commit() async throws {
