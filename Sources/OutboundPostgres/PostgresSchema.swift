@@ -120,6 +120,59 @@ enum PostgresSchema {
         ]
     }
 
+    /// Migration `v9-lead-events-and-deliveries-per-statement`: a lead's events (enrolled, retried,
+    /// ended) are written by one `INSERT … SELECT` per statement that changes leads' states, and an
+    /// event's webhook deliveries by one per statement that writes events — statement triggers over
+    /// the rows the statement changed, as `messageEventsPerStatement` does for messages. A
+    /// dispatcher's record ends its leads and writes their events in two statements, and the
+    /// function called per lead and per event was most of those statements' time. What is written
+    /// is unchanged: the same events, in lead order, and a delivery per event and endpoint that takes it.
+    static var leadEventsAndDeliveriesPerStatement: [String] {
+        [
+            "DROP TRIGGER lead_events ON enrollments",
+            "DROP FUNCTION lead_events()",
+            """
+            CREATE FUNCTION lead_events() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                INSERT INTO events (id, workspace_id, wseq, type, campaign_id, contact_id, action_id, at, actor, data)
+                SELECT 'event_' || substr(replace(gen_random_uuid()::text, '-', ''), 1, 20), k.workspace_id, NULL,
+                       CASE WHEN n.state IN ('active', 'waiting') AND o.state = 'pending' THEN 'lead.enrolled'
+                            WHEN n.state IN ('active', 'waiting') THEN 'lead.retried'
+                            ELSE 'lead.' || n.state END,
+                       k.id, c.id, NULL, n.updated_at, outbound_actor(),
+                       json_build_object('lead', json_build_object('contact_id', c.id, 'object', 'lead', 'campaign_id', k.id,
+                           'state', n.state, 'reason', n.reason, 'node_id', n.node_id))::text
+                FROM new_rows n JOIN old_rows o ON o.seq = n.seq JOIN campaigns k ON k.seq = n.campaign_seq
+                JOIN workspaces w ON w.id = k.workspace_id JOIN contacts c ON c.seq = n.contact_seq
+                WHERE o.state != n.state AND (n.state NOT IN ('pending', 'active', 'waiting') OR o.state NOT IN ('active', 'waiting'))
+                ORDER BY n.seq;
+                RETURN NULL;
+            END $$
+            """,
+            """
+            CREATE TRIGGER lead_events AFTER UPDATE ON enrollments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION lead_events()
+            """,
+            "DROP TRIGGER event_deliveries ON events",
+            "DROP FUNCTION event_deliveries()",
+            """
+            CREATE FUNCTION event_deliveries() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                INSERT INTO webhook_deliveries (endpoint_seq, event_seq, next_at, created_at)
+                SELECT p.seq, e.seq, e.at, e.at FROM new_events e JOIN webhook_endpoints p ON p.workspace_id = e.workspace_id
+                WHERE p.enabled AND outbound_endpoint_takes(p.types, p.format, e.type)
+                  AND NOT (e.type LIKE 'webhook%' AND (e.data::json #>> '{webhook_endpoint,id}') IS NOT DISTINCT FROM p.id)
+                ORDER BY e.seq, p.seq;
+                RETURN NULL;
+            END $$
+            """,
+            """
+            CREATE TRIGGER event_deliveries AFTER INSERT ON events REFERENCING NEW TABLE AS new_events
+            FOR EACH STATEMENT EXECUTE FUNCTION event_deliveries()
+            """,
+        ]
+    }
+
     /// The channel of `wakeUps`.
     static let wakeChannel = "outbound_wake"
 

@@ -349,14 +349,26 @@ extension PostgresStore: ContactStore {
         return "ARRAY[" + fields.map { "lower(\($0))" }.joined(separator: ", ") + "]"
     }
 
-    static func contact(_ row: Row) throws -> Contact {
-        let custom: String = try row["custom_fields"]
+    /// A contact from a row of `contacts`.
+    static func contact(_ row: Row) throws -> Contact { try contact(row, prefix: "") }
+
+    /// A contact from a join whose contact columns are named with `prefix` before them (`contactColumns(as:)`).
+    static func contact(_ row: Row, prefix: String) throws -> Contact {
+        let custom: String = try row[prefix + "custom_fields"]
         return Contact(
-            id: ID(trusted: try row["id"]), workspaceID: ID(trusted: try row["workspace_id"]), firstName: try row["first_name"],
-            lastName: try row["last_name"], email: try row["email"], phone: try row["phone"], linkedinURL: try row["linkedin_url"],
-            company: try row["company"], title: try row["title"], timezone: (try row["timezone"] as String?).flatMap { Zone($0) },
-            status: try row["status"], customFields: custom == "{}" ? [:] : try StoredJSON.decode([String: CustomValue].self, custom),
-            createdAt: date(try row["created_at"] as Int64), updatedAt: date(try row["updated_at"] as Int64))
+            id: ID(trusted: try row[prefix + "id"]), workspaceID: ID(trusted: try row[prefix + "workspace_id"]),
+            firstName: try row[prefix + "first_name"], lastName: try row[prefix + "last_name"], email: try row[prefix + "email"],
+            phone: try row[prefix + "phone"], linkedinURL: try row[prefix + "linkedin_url"], company: try row[prefix + "company"],
+            title: try row[prefix + "title"], timezone: (try row[prefix + "timezone"] as String?).flatMap { Zone($0) },
+            status: try row[prefix + "status"],
+            customFields: custom == "{}" ? [:] : try StoredJSON.decode([String: CustomValue].self, custom),
+            createdAt: date(try row[prefix + "created_at"] as Int64), updatedAt: date(try row[prefix + "updated_at"] as Int64))
+    }
+
+    /// The columns `contact(_:prefix:)` reads, from `contacts c`, each named with `prefix` before it.
+    static func contactColumns(as prefix: String) -> String {
+        ["id", "workspace_id", "first_name", "last_name", "email", "phone", "linkedin_url", "company", "title", "timezone", "status",
+         "custom_fields", "created_at", "updated_at"].map { "c.\($0) AS \(prefix)\($0)" }.joined(separator: ", ")
     }
 }
 

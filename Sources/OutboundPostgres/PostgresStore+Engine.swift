@@ -296,21 +296,13 @@ extension PostgresStore: EngineStore {
         }
         guard !senders.isEmpty else { return [] }
         // Their most urgent due leads, a few per sender: the highest priority level first, the
-        // higher lane within it, the earliest due within that (an index seek per level and sender)…
+        // higher lane within it, the earliest due within that (an index seek per level and sender),
+        // each with its contact and whether any of the contact's addresses is suppressed…
         let leadRows = try await sql.rows(DueLeads(senders: senders.map(\.seq), now: nowMs, perSender: candidatesPerSender))
-        // …their contacts, each with whether any of its addresses is suppressed…
-        let contactSeqs: [Int64] = try Array(Set(leadRows.map { try $0["contact_seq"] as Int64 }))
         var contacts: [Int64: (contact: Contact, suppressed: Bool)] = [:]
-        if !contactSeqs.isEmpty {
-            for row in try await sql.rows("""
-                SELECT c.*, EXISTS (
-                    SELECT 1 FROM suppressions s WHERE s.workspace_id = c.workspace_id AND (s.kind, s.value) IN (
-                        ('email', c.email), ('domain', substring(c.email from '[^@]*$')), ('phone', c.phone), ('linkedin_url', c.linkedin_url))
-                ) AS suppressed
-                FROM contacts c WHERE c.seq = ANY(\(contactSeqs))
-                """) {
-                contacts[try row["seq"]] = (try Self.contact(row), try row["suppressed"])
-            }
+        for row in leadRows {
+            let seq: Int64 = try row["contact_seq"]
+            if contacts[seq] == nil { contacts[seq] = (try Self.contact(row, prefix: DueLeads.contactPrefix), try row["suppressed"]) }
         }
         // …their campaigns (decoded once per revision)…
         var campaigns: [Int64: Campaign] = [:]
@@ -536,21 +528,18 @@ extension PostgresStore: EngineStore {
             if let target { touched.insert(target) }
         }
         try await write(writes, sql, at: now, ledger: &ledger)
-        var deferred = 0
-        for deferral in plan.deferrals where !deferral.nodeIDs.isEmpty {
+        // Every deferral in one statement, one row per step it holds: the sender's due range at the
+        // campaign's priority, narrowed to the campaign's steps on this channel (leads at a delay or
+        // condition are not held); a lead two deferrals cover is held by the plan's first, as
+        // applying them one after the other would.
+        var held = HeldSteps()
+        for (order, deferral) in plan.deferrals.enumerated() where !deferral.nodeIDs.isEmpty {
             guard let senderSeq = read.senderSeqs[deferral.senderID], let priority = read.ranks[deferral.campaignID]?.priority,
                   let campaignSeq = try await Self.seq(of: deferral.campaignID, table: "campaigns", sql) else { continue }
-            // The sender's due range at the campaign's priority, narrowed to the campaign's steps on
-            // this channel: leads at a delay or condition are not held.
-            deferred += try await sql.changes("""
-                UPDATE enrollments SET due_at = \(millis(deferral.until)), updated_at = \(nowMs)
-                WHERE sender_seq = \(senderSeq) AND priority = \(priority) AND lane IN (0, 1) AND due_at <= \(nowMs)
-                    AND campaign_seq = \(campaignSeq) AND node_id = ANY(\(deferral.nodeIDs))
-                    AND (NOT \(deferral.newLeadsOnly) OR started_at IS NULL)
-                RETURNING 1
-                """)
+            held.append(deferral, order: order, senderSeq: senderSeq, priority: priority, campaignSeq: campaignSeq)
             touched.insert(senderSeq)
         }
+        let deferred = held.isEmpty ? 0 : try await sql.changes(held.update(at: nowMs))
         // The senders looked at, in one statement: busy ones with their action and usage, the
         // others with their pacing (a claim left out above paces nothing).
         var busySeqs: [Int64] = [], actions: [Int64] = [], usage: [ByteBuffer] = [], paced: [Int64] = []
@@ -584,6 +573,43 @@ extension PostgresStore: EngineStore {
         }
         try await refreshSlots(senderSeqs: touched.subtracting(busy.keys), sql)
         return (recorded, deferred)
+    }
+
+    /// A plan's deferrals as one array per column, a row per step held (`update` holds them all).
+    struct HeldSteps {
+        private var senders: [Int64] = [], priorities: [Int64] = [], campaigns: [Int64] = [], until: [Int64] = []
+        private var newLeadsOnly: [Bool] = [], nodes: [String] = [], orders: [Int64] = []
+
+        var isEmpty: Bool { nodes.isEmpty }
+
+        mutating func append(_ deferral: Deferral, order: Int, senderSeq: Int64, priority: Int, campaignSeq: Int64) {
+            for node in deferral.nodeIDs {
+                senders.append(senderSeq)
+                priorities.append(Int64(priority))
+                campaigns.append(campaignSeq)
+                until.append(PostgresStore.millis(deferral.until))
+                newLeadsOnly.append(deferral.newLeadsOnly)
+                nodes.append(node)
+                orders.append(Int64(order))
+            }
+        }
+
+        /// The leads due now that a row covers moved to its end, each by the first row (in plan
+        /// order) that covers it; returns a row per lead held.
+        func update(at now: Int64) -> PostgresQuery {
+            """
+            UPDATE enrollments e SET due_at = m.until, updated_at = \(now)
+            FROM (SELECT DISTINCT ON (e.seq) e.seq, d.until
+                  FROM unnest(\(senders), \(priorities), \(campaigns), \(until), \(newLeadsOnly), \(nodes), \(orders))
+                      AS d (sender_seq, priority, campaign_seq, until, new_leads_only, node_id, ord)
+                  JOIN enrollments e ON e.sender_seq = d.sender_seq AND e.priority = d.priority AND e.lane IN (0, 1)
+                      AND e.due_at <= \(now) AND e.campaign_seq = d.campaign_seq AND e.node_id = d.node_id
+                      AND (NOT d.new_leads_only OR e.started_at IS NULL)
+                  ORDER BY e.seq, d.ord) m
+            WHERE e.seq = m.seq
+            RETURNING 1
+            """
+        }
     }
 
     /// An enrollment to write over what it was (read in the same transaction), with the seq of
@@ -873,11 +899,15 @@ extension PostgresStore: EngineStore {
 extension PostgresStore {
     /// The due senders' most urgent due leads, a few per sender: the highest priority level first,
     /// the higher lane within it, the earliest due within that (an index seek per level and
-    /// sender; the levels are the campaigns' distinct priorities, each with both lanes).
+    /// sender; the levels are the campaigns' distinct priorities, each with both lanes); each with
+    /// its contact (columns named `c_…`) and whether any of the contact's addresses is suppressed.
     struct DueLeads: PreparedStatement {
         static let sql = """
             WITH levels AS MATERIALIZED (SELECT DISTINCT k.priority, l.lane FROM campaigns k CROSS JOIN (VALUES (0), (1)) AS l(lane))
-            SELECT \(enrollmentSelect), k.revision AS campaign_revision, w.daily_quota
+            SELECT \(enrollmentSelect), k.revision AS campaign_revision, w.daily_quota, \(contactColumns(as: contactPrefix)),
+                EXISTS (SELECT 1 FROM suppressions s WHERE s.workspace_id = c.workspace_id AND (s.kind, s.value) IN (
+                    ('email', c.email), ('domain', substring(c.email from '[^@]*$')), ('phone', c.phone), ('linkedin_url', c.linkedin_url))
+                ) AS suppressed
             FROM unnest($1::bigint[]) AS s(seq)
             CROSS JOIN LATERAL (
                 SELECT d.* FROM levels v CROSS JOIN LATERAL (
@@ -888,6 +918,8 @@ extension PostgresStore {
             JOIN workspaces w ON w.id = k.workspace_id LEFT JOIN senders x ON x.seq = e.sender_seq
             ORDER BY e.sender_seq, e.priority DESC, e.lane DESC, e.due_at, e.seq
             """
+        /// What the contact's columns are named with before them.
+        static let contactPrefix = "c_"
         let bindings: PostgresBindings
 
         init(senders: [Int64], now: Int64, perSender: Int) {

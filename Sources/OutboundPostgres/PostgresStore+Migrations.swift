@@ -95,6 +95,7 @@ extension PostgresStore {
         ]),
         ("v7-events-numbered-at-commit", PostgresSchema.eventsNumberedAtCommit),
         ("v8-message-events-per-statement", PostgresSchema.messageEventsPerStatement),
+        ("v9-lead-events-and-deliveries-per-statement", PostgresSchema.leadEventsAndDeliveriesPerStatement),
     ]
 
     /// Brings the schema up to date; returns the names of the migrations it applied.
