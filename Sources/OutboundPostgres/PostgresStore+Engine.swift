@@ -17,9 +17,9 @@ extension PostgresStore: EngineStore {
             // Due signals no other process holds, each locked with its lead: a lead is moved by one
             // transaction at a time, and a claim reading it waits for the signal's to commit.
             if sql.cache?.signalsMayBeDue(at: Self.millis(now)) ?? true {
-                let pending = try await Self.dueSignals(sql, at: now, limit: request.maxSignals)
+                let (pending, keys) = try await Self.dueSignals(sql, at: now, limit: request.maxSignals)
                 if !pending.isEmpty {
-                    try await Self.applySignals(request.react(pending), sql, at: now, ledger: &ledger)
+                    try await Self.applySignals(request.react(pending), sql, at: now, ledger: &ledger, keys: keys)
                     result.signals = pending.count
                     sql.cache?.lookForSignalsAgain()
                 }
@@ -252,10 +252,15 @@ extension PostgresStore: EngineStore {
     struct CampaignShelf {
         private var campaigns: [Int64: Campaign?] = [:]
 
-        mutating func campaign(_ seq: Int64, _ sql: SQL) async throws -> Campaign? {
+        /// The campaign with this seq; `revision`, when the caller read it, saves reading it again.
+        mutating func campaign(_ seq: Int64, revision known: Int64? = nil, _ sql: SQL) async throws -> Campaign? {
             if let hit = campaigns[seq] { return hit }
             var found: Campaign?
-            if let cache = sql.cache, let revision = try await sql.value("SELECT revision FROM campaigns WHERE seq = \(seq)", as: Int64.self) {
+            var revision = known
+            if sql.cache != nil, revision == nil {
+                revision = try await sql.value("SELECT revision FROM campaigns WHERE seq = \(seq)", as: Int64.self)
+            }
+            if let cache = sql.cache, let revision {
                 if let hit = cache.campaign(seq, revision: revision) {
                     found = hit
                 } else {
@@ -742,55 +747,70 @@ extension PostgresStore: EngineStore {
     /// are picked first and their leads looked up one by one (`OFFSET 0` keeps the lookup a
     /// lateral one): the table churns faster than its statistics, and a join planned from stale
     /// ones read every enrollment on each claim.
-    static func dueSignals(_ sql: SQL, at now: Date, limit: Int) async throws -> [PendingSignal] {
+    /// Returns them with what writing their leads needs, as read here (`EnrollmentKeys`).
+    static func dueSignals(_ sql: SQL, at now: Date, limit: Int) async throws -> (signals: [PendingSignal], keys: EnrollmentKeys) {
         let rows = try await sql.rows(DueSignals(now: millis(now), limit: limit))
-        return try await pendingSignals(rows, sql) { row, enrollment, campaign, contact in
-            PendingSignal(seq: try row["signal_seq"], type: SignalType(rawValue: try row["signal_type"]) ?? .opened,
-                          at: date(try row["signal_at"] as Int64), actionID: (try row["signal_action"] as String?).map(ID.init(trusted:)),
-                          enrollment: enrollment, campaign: campaign, contact: contact)
+        var keys = EnrollmentKeys()
+        let signals = try await pendingSignals(rows, sql) { row, enrollment, campaign, contact in
+            keys.know(try storedEnrollment(row), seq: enrollment.seq, campaign: campaign)
+            return PendingSignal(seq: try row["signal_seq"], type: SignalType(rawValue: try row["signal_type"]) ?? .opened,
+                                 at: date(try row["signal_at"] as Int64), actionID: (try row["signal_action"] as String?).map(ID.init(trusted:)),
+                                 enrollment: enrollment, campaign: campaign, contact: contact)
         }
+        return (signals, keys)
     }
 
-    /// Signals from rows selected with `enrollmentSelect`, each given its enrollment, campaign and contact.
+    /// What a signal's lead is selected with: `enrollmentSelect`, its campaign's revision and its
+    /// contact's columns (named `c_…`), from `enrollments e` joined as `enrollmentSelect` says.
+    static let signalLeadSelect = "\(enrollmentSelect), k.revision AS campaign_revision, \(contactColumns(as: "c_"))"
+
+    /// Signals from rows selected with `signalLeadSelect`, each given its enrollment, campaign and contact.
     static func pendingSignals(_ rows: [Row], _ sql: SQL,
                                make: (Row, Enrollment, Campaign, Contact) throws -> PendingSignal) async throws -> [PendingSignal] {
-        let contacts = try await Self.contacts(seqs: try rows.map { try $0["contact_seq"] }, sql)
         var shelf = CampaignShelf()
         var result: [PendingSignal] = []
         for row in rows {
-            guard let campaign = try await shelf.campaign(try row["campaign_seq"], sql), let contact = contacts[try row["contact_seq"]]
+            guard let campaign = try await shelf.campaign(try row["campaign_seq"], revision: try row["campaign_revision"], sql)
             else { continue }
-            result.append(try make(row, try enrollment(row), campaign, contact))
+            result.append(try make(row, try enrollment(row), campaign, try contact(row, prefix: "c_")))
         }
         return result
     }
 
     /// Applies reactions to signals in the caller's transaction; the caller completes the
     /// campaigns in `ledger.ended` once it has written everything else.
-    static func applySignals(_ effects: SignalEffects, _ sql: SQL, at now: Date, ledger: inout CounterLedger) async throws {
+    /// `keys` may know some leads and campaigns already (`dueSignals`).
+    static func applySignals(_ effects: SignalEffects, _ sql: SQL, at now: Date, ledger: inout CounterLedger,
+                             keys known: EnrollmentKeys = EnrollmentKeys()) async throws {
         let nowMs = millis(now)
         if !effects.fired.isEmpty { try await sql.run("DELETE FROM scheduled_signals WHERE seq = ANY(\(effects.fired))") }
         for (enrollmentSeq, campaignID, type, actionID) in effects.observed {
-            if let actionID {
-                let fresh = try await sql.changes("""
-                    INSERT INTO signal_receipts (action_id, type, at) VALUES (\(actionID.rawValue), \(type.rawValue), \(nowMs))
-                    ON CONFLICT DO NOTHING RETURNING 1
-                    """)
-                if fresh == 0 { continue }
-            }
+            // In one statement: the receipt of a signal about an action (which counts once per
+            // type: a second open of the same email is not a second open), the lead's campaign,
+            // workspace and contact, and the step the signal answers — its action's, else the
+            // lead's last step that went out.
             guard let row = try await sql.rows("""
-                SELECT e.campaign_seq, k.workspace_id, c.id FROM enrollments e JOIN campaigns k ON k.seq = e.campaign_seq
-                JOIN contacts c ON c.seq = e.contact_seq WHERE e.seq = \(enrollmentSeq)
+                WITH receipt AS (
+                    INSERT INTO signal_receipts (action_id, type, at)
+                    SELECT \(actionID?.rawValue), \(type.rawValue), \(nowMs) WHERE \(actionID?.rawValue)::text IS NOT NULL
+                    ON CONFLICT DO NOTHING RETURNING 1)
+                SELECT e.campaign_seq, k.workspace_id, c.id, EXISTS (SELECT 1 FROM receipt) AS fresh,
+                    CASE WHEN \(actionID?.rawValue)::text IS NOT NULL THEN (SELECT node_id FROM actions WHERE id = \(actionID?.rawValue))
+                         ELSE (SELECT node_id FROM actions WHERE enrollment_seq = e.seq AND state IN ('sent', 'uncertain')
+                                 AND node_id NOT LIKE \(ReplyService.nodePrefix + "%") ORDER BY seq DESC LIMIT 1) END AS answered
+                FROM enrollments e JOIN campaigns k ON k.seq = e.campaign_seq JOIN contacts c ON c.seq = e.contact_seq
+                WHERE e.seq = \(enrollmentSeq)
                 """).first else { continue }
+            if actionID != nil, !(try row["fresh"] as Bool) { continue }
             let campaignSeq: Int64 = try row["campaign_seq"]
             ledger.add(campaignSeq, "signal.\(type.rawValue)")
-            if funnelSignals.contains(type), let node = try await answeredNode(actionID, enrollmentSeq: enrollmentSeq, sql) {
+            if funnelSignals.contains(type), let node = try row["answered"] as String? {
                 ledger.add(campaignSeq, "signal.node.\(type.rawValue).\(node)")
             }
             try await logSignal(type, sql, workspace: try row["workspace_id"], campaign: campaignID.rawValue, contact: try row["id"],
                                 action: actionID?.rawValue, text: effects.text, at: nowMs)
         }
-        var keys = EnrollmentKeys()
+        var keys = known
         try await keys.update(effects.moves, sql, at: now, ledger: &ledger)
         // Automations act in the same transaction as the signal that triggered them.
         for (contact, status) in effects.contactStatuses {
@@ -832,18 +852,6 @@ extension PostgresStore: EngineStore {
     /// The signals the campaign page's funnel counts per step.
     static let funnelSignals: Set<SignalType> = [.opened, .clicked, .accepted, .replied]
 
-    /// The step a signal answers: its action's, else the lead's last step that went out.
-    private static func answeredNode(_ actionID: ID?, enrollmentSeq: Int64, _ sql: SQL) async throws -> String? {
-        if let actionID {
-            return try await sql.value("SELECT node_id FROM actions WHERE id = \(actionID.rawValue)", as: String.self)
-        }
-        return try await sql.value("""
-            SELECT node_id FROM actions WHERE enrollment_seq = \(enrollmentSeq) AND state IN ('sent', 'uncertain')
-              AND node_id NOT LIKE \(ReplyService.nodePrefix + "%")
-            ORDER BY seq DESC LIMIT 1
-            """, as: String.self)
-    }
-
     /// Logs an observed signal as its event, with the resource it is about.
     private static func logSignal(_ type: SignalType, _ sql: SQL, workspace: String, campaign: String, contact: String,
                                   action: String?, text: String?, at: Int64) async throws {
@@ -857,6 +865,14 @@ extension PostgresStore: EngineStore {
     struct EnrollmentKeys {
         private var senders: [ID: Int64?] = [:]
         private var ranks: [Int64: Rank?] = [:]
+        /// Leads read (and locked) in this transaction and not written since.
+        private var known: [Int64: StoredEnrollment] = [:]
+
+        /// Notes a lead read and locked in this transaction, and its campaign.
+        mutating func know(_ lead: StoredEnrollment, seq: Int64, campaign: Campaign) {
+            known[seq] = lead
+            ranks[lead.campaignSeq] = Rank(priority: campaign.priority, prioritizeNewLeads: campaign.prioritizeNewLeads)
+        }
 
         /// Writes each enrollment over what it was (read in this transaction, for the counters), in
         /// order, in a few statements: one read and one write per run of distinct leads (a lead
@@ -873,7 +889,9 @@ extension PostgresStore: EngineStore {
         }
 
         private mutating func write(_ run: [Enrollment], _ sql: SQL, at now: Date, ledger: inout CounterLedger) async throws {
-            let stored = try await PostgresStore.stored(run.map(\.seq), sql)
+            let seqs = run.map(\.seq)
+            let stored = seqs.allSatisfy { known[$0] != nil } ? known : try await PostgresStore.stored(seqs, sql)
+            for seq in seqs { known[seq] = nil }
             var writes: [EnrollmentWrite] = []
             for e in run {
                 guard let old = stored[e.seq] else { continue }
@@ -951,7 +969,7 @@ extension PostgresStore {
     /// Scheduled signals due, with their leads, each locked with its lead (`dueSignals`).
     struct DueSignals: PreparedStatement {
         static let sql = """
-            SELECT \(enrollmentSelect), s.seq AS signal_seq, s.type AS signal_type, s.due_at AS signal_at,
+            SELECT \(signalLeadSelect), s.seq AS signal_seq, s.type AS signal_type, s.due_at AS signal_at,
                    s.action_id AS signal_action
             FROM (SELECT seq, enrollment_seq, type, due_at, action_id FROM scheduled_signals WHERE due_at <= $1
                   ORDER BY due_at, seq LIMIT $2) s

@@ -13,7 +13,7 @@ extension PostgresStore: InboundStore, ActionStore {
             let sql = SQL(connection: connection, logger: self.logger, owner: nil)
             let column = identity.map { $0.0 == .email ? "email" : $0.0 == .phone ? "phone" : "linkedin_url" } ?? "email"
             let rows = try await sql.rows("""
-                SELECT \(unescaped: Self.enrollmentSelect) FROM enrollments e
+                SELECT \(unescaped: Self.signalLeadSelect) FROM enrollments e
                 JOIN contacts c ON c.seq = e.contact_seq JOIN campaigns k ON k.seq = e.campaign_seq
                 LEFT JOIN senders x ON x.seq = e.sender_seq
                 WHERE k.workspace_id = \(workspace.rawValue)
