@@ -279,16 +279,19 @@ extension PostgresStore: EngineStore {
                                  read: inout DispatchRead) async throws -> [SenderSnapshot] {
         let nowMs = millis(now)
         // The due senders no other process holds, each locked to this transaction (so driven by one
-        // process at a time), and no more than this process's share of those due: the processes
-        // that dispatch claim apart, side by side.
+        // process at a time), and no more than this process's share of the work: the senders due
+        // and those in flight (another process's sends, which it records next), over the live
+        // dispatching processes. Processes that wake together claim apart, side by side; one
+        // that finds the others busy recording takes what is due rather than a half, then a
+        // quarter of it in claim after claim.
         let senderRows = try await sql.rows("""
             SELECT *, (SELECT EXISTS (SELECT 1 FROM campaigns WHERE rebalance_state IS NOT NULL)) AS rebalancing
             FROM senders WHERE next_slot_at <= \(nowMs) AND in_flight IS NULL AND status = 'active'
             ORDER BY next_slot_at
             LIMIT least(\(maxSenders), (
-                SELECT ceil(count(*)::numeric / greatest(1, (
-                    SELECT count(*) FROM workers WHERE role <> 'api' AND expires_at > \(unescaped: Self.databaseNow))))::bigint
-                FROM senders WHERE next_slot_at <= \(nowMs) AND in_flight IS NULL AND status = 'active'))
+                SELECT ceil(((SELECT count(*) FROM senders WHERE next_slot_at <= \(nowMs) AND in_flight IS NULL AND status = 'active')
+                           + (SELECT count(*) FROM senders WHERE in_flight IS NOT NULL))::numeric
+                       / greatest(1, (SELECT count(*) FROM workers WHERE role <> 'api' AND expires_at > \(unescaped: Self.databaseNow))))::bigint))
             FOR UPDATE SKIP LOCKED
             """)
         var senders: [(sender: Sender, seq: Int64, log: SenderUsageLog)] = []

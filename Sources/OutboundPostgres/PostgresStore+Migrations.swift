@@ -96,6 +96,8 @@ extension PostgresStore {
         ("v7-events-numbered-at-commit", PostgresSchema.eventsNumberedAtCommit),
         ("v8-message-events-per-statement", PostgresSchema.messageEventsPerStatement),
         ("v9-lead-events-and-deliveries-per-statement", PostgresSchema.leadEventsAndDeliveriesPerStatement),
+        // The senders in flight, counted by every claim (its share of the work, `PostgresStore.snapshot`).
+        ("v10-senders-in-flight", ["CREATE INDEX senders_in_flight ON senders (seq) WHERE in_flight IS NOT NULL"]),
     ]
 
     /// Brings the schema up to date; returns the names of the migrations it applied.

@@ -239,9 +239,10 @@ struct DispatchBench: AsyncParsableCommand {
 }
 
 extension DispatchBench {
-    /// `workers` dispatchers (each its own `PostgresStore`: its own connections and process name),
-    /// each in its own loop on the shared virtual clock, as processes run against real time
-    /// (`SharedPace`).
+    /// `workers` dispatchers (each its own `PostgresStore`: its own connections and process name)
+    /// drain what is due at each instant together; the clock moves when none finds more. Real time
+    /// moves the same way for them: a process that has sent what is due waits for what falls due
+    /// next while the others finish theirs.
     func runOnPostgres(_ built: BenchWorkspace, url: String) async throws {
         var dispatchers = [built.services.dispatcher]
         for _ in 1..<workers {
@@ -249,21 +250,17 @@ extension DispatchBench {
                                                   planner: Planner(random: RandomSource(seed: 42))).dispatcher)
         }
         let clock = built.clock
-        let pace = SharedPace(clock: clock, tick: tickSeconds, workers: workers)
         let started = Date()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for dispatcher in dispatchers {
-                group.addTask {
-                    while true {
-                        let began = clock.now
-                        let report = try await dispatcher.drain()
-                        guard await pace.drained(began: began, nextWake: report.nextWake, didWork: report.didWork) else { return }
-                    }
-                }
+        var wakes = 0
+        while true {
+            let reports = try await withThrowingTaskGroup(of: TickReport.self) { group in
+                for dispatcher in dispatchers { group.addTask { try await dispatcher.drain() } }
+                return try await group.reduce(into: [TickReport]()) { $0.append($1) }
             }
-            try await group.waitForAll()
+            wakes += 1
+            guard let wake = reports.compactMap(\.nextWake).min() else { break }
+            clock.set(max(wake, clock.now.addingTimeInterval(tickSeconds)))
         }
-        let wakes = await pace.moves
         let seconds = Date().timeIntervalSince(started)
         let store = built.store as! PostgresStore
         let check = try await store.benchCheck()
@@ -283,55 +280,6 @@ extension DispatchBench {
         var usage = rusage()
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
-    }
-}
-
-/// The virtual clock shared by dispatchers that each run their own loop, as separate processes do
-/// against real time: one that finds nothing more due moves the clock to its next wake (a tick on
-/// at least) unless another has moved it since its look began, and looks again — so one can claim
-/// the next instant's work while another still records the last. One that sees nothing scheduled
-/// at all (what others hold in flight may yet schedule more) waits for the clock to move; the run
-/// ends when every dispatcher waits so. With one dispatcher this is the plain loop: drain, move the
-/// clock, drain again.
-actor SharedPace {
-    private let clock: VirtualClock
-    private let tick: TimeInterval
-    private let workers: Int
-    private var waiting: [CheckedContinuation<Bool, Never>] = []
-    private var finished = false
-    /// How many times the clock moved: the run's wakes.
-    private(set) var moves = 0
-
-    init(clock: VirtualClock, tick: TimeInterval, workers: Int) {
-        self.clock = clock
-        self.tick = tick
-        self.workers = workers
-    }
-
-    /// After a drain that began at `began` and left `nextWake` next: whether to look again.
-    func drained(began: Date, nextWake: Date?, didWork: Bool) async -> Bool {
-        if finished { return false }
-        if let nextWake {
-            if clock.now == began {
-                clock.set(max(nextWake, began.addingTimeInterval(tick)))
-                moves += 1
-                resumeWaiting(true)
-            }
-            return true
-        }
-        if didWork || clock.now != began { return true }
-        if waiting.count + 1 == workers {
-            finished = true
-            resumeWaiting(false)
-            return false
-        }
-        return await withCheckedContinuation { waiting.append($0) }
-    }
-
-    private func resumeWaiting(_ lookAgain: Bool) {
-        let all = waiting
-        waiting = []
-        for continuation in all { continuation.resume(returning: lookAgain) }
     }
 }
 
