@@ -254,7 +254,14 @@ public final class PostgresStore: Sendable {
                     let sql = SQL(connection: connection, logger: self.logger, owner: self.owner, cache: self.cache)
                     switch mode {
                     case .exclusive: try await sql.run("SELECT pg_advisory_xact_lock(\(Self.engineLockKey))")
-                    case .sending: try await sql.run("SELECT pg_advisory_xact_lock_shared(\(Self.engineLockKey))")
+                    case .sending:
+                        // Its statements run with their generic plans (`plan_cache_mode`, for this
+                        // transaction only): they are the same few shapes over keys on every wake, and
+                        // the server otherwise plans the due leads and the limit counts anew for each
+                        // call's values, which costs more than running them.
+                        try await sql.run("""
+                            SELECT pg_advisory_xact_lock_shared(\(Self.engineLockKey)), set_config('plan_cache_mode', 'force_generic_plan', true)
+                            """)
                     }
                     return try await body(sql)
                 }
