@@ -278,26 +278,19 @@ extension PostgresStore: EngineStore {
     private static func snapshot(_ sql: SQL, at now: Date, maxSenders: Int, candidatesPerSender: Int,
                                  read: inout DispatchRead) async throws -> [SenderSnapshot] {
         let nowMs = millis(now)
-        // The due senders no other process holds, each locked to this transaction (so driven by one
-        // process at a time), and no more than this process's share of the work: the senders due
-        // and those in flight (another process's sends, which it records next), over the live
-        // dispatching processes. Processes that wake together claim apart, side by side; one
-        // that finds the others busy recording takes what is due rather than a half, then a
-        // quarter of it in claim after claim.
-        let senderRows = try await sql.rows("""
-            SELECT *, (SELECT EXISTS (SELECT 1 FROM campaigns WHERE rebalance_state IS NOT NULL)) AS rebalancing
-            FROM senders WHERE next_slot_at <= \(nowMs) AND in_flight IS NULL AND status = 'active'
-            ORDER BY next_slot_at
-            LIMIT least(\(maxSenders), (
-                SELECT ceil(((SELECT count(*) FROM senders WHERE next_slot_at <= \(nowMs) AND in_flight IS NULL AND status = 'active')
-                           + (SELECT count(*) FROM senders WHERE in_flight IS NOT NULL))::numeric
-                       / greatest(1, (SELECT count(*) FROM workers WHERE role <> 'api' AND expires_at > \(unescaped: Self.databaseNow))))::bigint))
-            FOR UPDATE SKIP LOCKED
-            """)
+        // The due senders this process may drive now (`DueSenders`), decoded once per revision.
+        let senderRows = try await sql.rows(DueSenders(now: nowMs, maxSenders: maxSenders))
         var senders: [(sender: Sender, seq: Int64, log: SenderUsageLog)] = []
         for row in senderRows {
             if try row["rebalancing"] as Bool { read.rebalancing = true }
-            let seq: Int64 = try row["seq"], sender = try Self.sender(row), log = SenderUsageLog(try row["recent"] as Data?)
+            let seq: Int64 = try row["seq"], revision: Int64 = try row["revision"], log = SenderUsageLog(try row["recent"] as Data?)
+            let sender: Sender
+            if let kept = sql.cache?.senders.value(seq, revision: revision) {
+                sender = kept
+            } else {
+                sender = try Self.sender(row)
+                sql.cache?.senders.keep(sender, seq: seq, revision: revision)
+            }
             read.senderSeqs[sender.id] = seq
             read.logs[seq] = log
             senders.append((sender, seq, log))
@@ -918,6 +911,30 @@ extension PostgresStore: EngineStore {
 // MARK: Prepared statements
 
 extension PostgresStore {
+    /// The due senders no other process holds, each locked to this transaction (so driven by one
+    /// process at a time), and no more than this process's share of the work: the senders due and
+    /// those in flight (another process's sends, which it records next), over the live
+    /// dispatching processes. Processes that wake together claim apart, side by side; one that
+    /// finds the others busy recording takes what is due rather than a half, then a quarter of it
+    /// in claim after claim. With each: whether a rebalance is dealing leads.
+    struct DueSenders: PreparedStatement {
+        static let sql = """
+            SELECT seq, revision, recent, id, workspace_id, channel, display_name, linkedin_url, email, phone, timezone, status,
+                limits, pacing, settings, created_at, updated_at,
+                (SELECT EXISTS (SELECT 1 FROM campaigns WHERE rebalance_state IS NOT NULL)) AS rebalancing
+            FROM senders WHERE next_slot_at <= $1 AND in_flight IS NULL AND status = 'active'
+            ORDER BY next_slot_at
+            LIMIT least($2, (
+                SELECT ceil(((SELECT count(*) FROM senders WHERE next_slot_at <= $1 AND in_flight IS NULL AND status = 'active')
+                           + (SELECT count(*) FROM senders WHERE in_flight IS NOT NULL))::numeric
+                       / greatest(1, (SELECT count(*) FROM workers WHERE role <> 'api' AND expires_at > \(databaseNow))))::bigint))
+            FOR UPDATE SKIP LOCKED
+            """
+        let bindings: PostgresBindings
+
+        init(now: Int64, maxSenders: Int) { bindings = PostgresBindings(now, Int64(maxSenders)) }
+    }
+
     /// The due senders' most urgent due leads, a few per sender: the highest priority level first,
     /// the higher lane within it, the earliest due within that (an index seek per level and
     /// sender; the levels are the campaigns' distinct priorities, each with both lanes); each with

@@ -428,11 +428,13 @@ final class ProcessName: Sendable {
     }
 }
 
-/// Decoded campaigns kept between the dispatcher's transactions, each valid for one `revision` of
-/// its row (the schema's triggers bump it on every change of the campaign, its senders or lists),
-/// and the immutable ID → seq mappings of campaigns and senders.
+/// Decoded campaigns and senders kept between the dispatcher's transactions, each valid for one
+/// `revision` of its row (the schema's triggers bump it on every change of the campaign, its
+/// senders or lists, and of the sender's settings), and the immutable ID → seq mappings of
+/// campaigns and senders.
 final class EngineCache: Sendable {
-    private let campaigns = Mutex([Int64: (revision: Int64, value: Campaign)]())
+    private let campaigns = RevisionShelf<Campaign>()
+    let senders = RevisionShelf<Sender>()
     private let seqs = Mutex([String: Int64]())
     private static let capacity = 20_000
     /// The earliest scheduled signal as this process last read it (`Int64.min`: look again).
@@ -447,16 +449,9 @@ final class EngineCache: Sendable {
     func noteEarliestSignal(_ at: Int64?) { earliestSignal.withLock { $0 = at ?? .max } }
     func lookForSignalsAgain() { earliestSignal.withLock { $0 = .min } }
 
-    func campaign(_ seq: Int64, revision: Int64) -> Campaign? {
-        campaigns.withLock { $0[seq] }.flatMap { $0.revision == revision ? $0.value : nil }
-    }
+    func campaign(_ seq: Int64, revision: Int64) -> Campaign? { campaigns.value(seq, revision: revision) }
 
-    func keep(_ campaign: Campaign, seq: Int64, revision: Int64) {
-        campaigns.withLock { shelf in
-            if shelf.count >= Self.capacity { shelf.removeAll() }
-            shelf[seq] = (revision, campaign)
-        }
-    }
+    func keep(_ campaign: Campaign, seq: Int64, revision: Int64) { campaigns.keep(campaign, seq: seq, revision: revision) }
 
     func seq(of id: String) -> Int64? { seqs.withLock { $0[id] } }
 
@@ -464,6 +459,24 @@ final class EngineCache: Sendable {
         seqs.withLock { map in
             if map.count >= Self.capacity { map.removeAll() }
             map[id] = seq
+        }
+    }
+}
+
+/// Values decoded from rows of one table, by seq, each valid while its row's `revision` is the one
+/// it was decoded at.
+final class RevisionShelf<Value: Sendable>: Sendable {
+    private let values = Mutex([Int64: (revision: Int64, value: Value)]())
+    private static var capacity: Int { 20_000 }
+
+    func value(_ seq: Int64, revision: Int64) -> Value? {
+        values.withLock { $0[seq] }.flatMap { $0.revision == revision ? $0.value : nil }
+    }
+
+    func keep(_ value: Value, seq: Int64, revision: Int64) {
+        values.withLock { shelf in
+            if shelf.count >= Self.capacity { shelf.removeAll() }
+            shelf[seq] = (revision, value)
         }
     }
 }
