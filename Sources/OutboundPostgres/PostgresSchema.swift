@@ -173,6 +173,55 @@ enum PostgresSchema {
         ]
     }
 
+    /// Migration `v11-events-numbered-once-per-transaction`: the numbering of
+    /// `eventsNumberedAtCommit` runs once per transaction instead of once per event. A statement
+    /// that writes events marks its transaction in `events_to_number` (one row per transaction,
+    /// which the numbering deletes), and the deferred trigger is on that row. Before, every event
+    /// queued a deferred trigger of its own, and all but the first found nothing left to number:
+    /// about 50 µs per event at commit, more than writing the event. What is numbered, in what
+    /// order, and when, is unchanged; `SET CONSTRAINTS events_numbering IMMEDIATE` still numbers
+    /// what the transaction has written so far.
+    static var eventsNumberedOncePerTransaction: [String] {
+        [
+            "DROP TRIGGER events_numbering ON events",
+            "CREATE UNLOGGED TABLE events_to_number (xid xid8 PRIMARY KEY)",
+            """
+            CREATE OR REPLACE FUNCTION outbound_number_events() RETURNS trigger LANGUAGE plpgsql AS $$
+            DECLARE w record; last_seq bigint;
+            BEGIN
+                DELETE FROM events_to_number WHERE xid = NEW.xid;
+                FOR w IN SELECT workspace_id, count(*) AS n FROM events WHERE wseq IS NULL GROUP BY workspace_id ORDER BY workspace_id LOOP
+                    UPDATE workspaces SET event_seq = event_seq + w.n WHERE id = w.workspace_id RETURNING event_seq INTO last_seq;
+                    IF last_seq IS NULL THEN
+                        DELETE FROM events WHERE wseq IS NULL AND workspace_id = w.workspace_id;
+                        CONTINUE;
+                    END IF;
+                    UPDATE events e SET wseq = last_seq - w.n + r.n FROM (
+                        SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM events WHERE wseq IS NULL AND workspace_id = w.workspace_id) r
+                    WHERE e.seq = r.seq;
+                END LOOP;
+                RETURN NULL;
+            END $$
+            """,
+            """
+            CREATE CONSTRAINT TRIGGER events_numbering AFTER INSERT ON events_to_number DEFERRABLE INITIALLY DEFERRED
+            FOR EACH ROW EXECUTE FUNCTION outbound_number_events()
+            """,
+            """
+            CREATE FUNCTION outbound_mark_events() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                INSERT INTO events_to_number (xid) SELECT pg_current_xact_id() WHERE EXISTS (SELECT 1 FROM new_events WHERE wseq IS NULL)
+                ON CONFLICT DO NOTHING;
+                RETURN NULL;
+            END $$
+            """,
+            """
+            CREATE TRIGGER events_to_number AFTER INSERT ON events REFERENCING NEW TABLE AS new_events
+            FOR EACH STATEMENT EXECUTE FUNCTION outbound_mark_events()
+            """,
+        ]
+    }
+
     /// The channel of `wakeUps`.
     static let wakeChannel = "outbound_wake"
 

@@ -98,6 +98,7 @@ extension PostgresStore {
         ("v9-lead-events-and-deliveries-per-statement", PostgresSchema.leadEventsAndDeliveriesPerStatement),
         // The senders in flight, counted by every claim (its share of the work, `PostgresStore.snapshot`).
         ("v10-senders-in-flight", ["CREATE INDEX senders_in_flight ON senders (seq) WHERE in_flight IS NOT NULL"]),
+        ("v11-events-numbered-once-per-transaction", PostgresSchema.eventsNumberedOncePerTransaction),
     ]
 
     /// Brings the schema up to date; returns the names of the migrations it applied.
