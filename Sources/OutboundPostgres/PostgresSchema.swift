@@ -8,11 +8,12 @@ import OutboundCore
 /// (`OutboundStoreFormats`), so a move copies every value unchanged.
 ///
 /// As in SQLite, every event is written by a trigger on the row whose change it reports (a
-/// message's by a statement trigger over the rows its statement changed:
-/// `messageEventsPerStatement`), or by the store method that makes the change, through
-/// `outbound_emit`; its deliveries are queued in the same transaction, and it takes the
-/// workspace's next number when the transaction commits (`eventsNumberedAtCommit`). The actor is
-/// the transaction's `outbound.actor` setting (`PostgresStore.transaction`).
+/// message's and a lead's by a statement trigger over the rows its statement changed:
+/// `messageEventsPerStatement`, `leadEventsAndDeliveriesPerStatement`), or by the store method
+/// that makes the change, through `outbound_emit`; its deliveries are queued in the same
+/// transaction, and it takes the workspace's next number when the transaction commits
+/// (`eventsNumberedAtCommit`, once per transaction: `eventsNumberedOncePerTransaction`). The
+/// actor is the transaction's `outbound.actor` setting (`PostgresStore.transaction`).
 enum PostgresSchema {
     static var outreach: [String] { tables + functions + triggers.flatMap { $0 } }
 
@@ -59,29 +60,52 @@ enum PostgresSchema {
                 RETURN row_seq;
             END $$
             """,
-            """
-            CREATE FUNCTION outbound_number_events() RETURNS trigger LANGUAGE plpgsql AS $$
-            DECLARE w record; last_seq bigint;
-            BEGIN
-                IF NOT EXISTS (SELECT 1 FROM events WHERE seq = NEW.seq AND wseq IS NULL) THEN RETURN NULL; END IF;
-                FOR w IN SELECT workspace_id, count(*) AS n FROM events WHERE wseq IS NULL GROUP BY workspace_id ORDER BY workspace_id LOOP
-                    UPDATE workspaces SET event_seq = event_seq + w.n WHERE id = w.workspace_id RETURNING event_seq INTO last_seq;
-                    IF last_seq IS NULL THEN
-                        DELETE FROM events WHERE wseq IS NULL AND workspace_id = w.workspace_id;
-                        CONTINUE;
-                    END IF;
-                    UPDATE events e SET wseq = last_seq - w.n + r.n FROM (
-                        SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM events WHERE wseq IS NULL AND workspace_id = w.workspace_id) r
-                    WHERE e.seq = r.seq;
-                END LOOP;
-                RETURN NULL;
-            END $$
-            """,
+            numberEvents("CREATE", first: "IF NOT EXISTS (SELECT 1 FROM events WHERE seq = NEW.seq AND wseq IS NULL) THEN RETURN NULL; END IF;"),
             """
             CREATE CONSTRAINT TRIGGER events_numbering AFTER INSERT ON events DEFERRABLE INITIALLY DEFERRED
             FOR EACH ROW WHEN (NEW.wseq IS NULL) EXECUTE FUNCTION outbound_number_events()
             """,
         ]
+    }
+
+    /// A statement trigger's function `name` that writes an event, unnumbered, for each row of
+    /// `select` (workspace, type, campaign, contact, action, at, data — over the statement's
+    /// `old_rows` and `new_rows`), in the order `select` gives them, as `outbound_emit` writes one.
+    private static func eventsFromRows(_ name: String, select: String) -> String {
+        """
+        CREATE FUNCTION \(name)() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO events (id, workspace_id, wseq, type, campaign_id, contact_id, action_id, at, actor, data)
+            SELECT 'event_' || substr(replace(gen_random_uuid()::text, '-', ''), 1, 20), r.workspace_id, NULL, r.type,
+                   r.campaign_id, r.contact_id, r.action_id, r.at, outbound_actor(), r.data
+            FROM (\(select)) AS r (workspace_id, type, campaign_id, contact_id, action_id, at, data);
+            RETURN NULL;
+        END $$
+        """
+    }
+
+    /// The trigger function that numbers the transaction's unnumbered events, workspace by
+    /// workspace in ID order, each workspace's in the order they were written (a vanished
+    /// workspace's are dropped); `first` is the statement it begins with.
+    private static func numberEvents(_ create: String, first: String) -> String {
+        """
+        \(create) FUNCTION outbound_number_events() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE w record; last_seq bigint;
+        BEGIN
+            \(first)
+            FOR w IN SELECT workspace_id, count(*) AS n FROM events WHERE wseq IS NULL GROUP BY workspace_id ORDER BY workspace_id LOOP
+                UPDATE workspaces SET event_seq = event_seq + w.n WHERE id = w.workspace_id RETURNING event_seq INTO last_seq;
+                IF last_seq IS NULL THEN
+                    DELETE FROM events WHERE wseq IS NULL AND workspace_id = w.workspace_id;
+                    CONTINUE;
+                END IF;
+                UPDATE events e SET wseq = last_seq - w.n + r.n FROM (
+                    SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM events WHERE wseq IS NULL AND workspace_id = w.workspace_id) r
+                WHERE e.seq = r.seq;
+            END LOOP;
+            RETURN NULL;
+        END $$
+        """
     }
 
     /// Migration `v8-message-events-per-statement`: the events of messages that went out, failed or
@@ -94,12 +118,8 @@ enum PostgresSchema {
         [
             "DROP TRIGGER message_events ON actions",
             "DROP FUNCTION message_events()",
-            """
-            CREATE FUNCTION message_events() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                INSERT INTO events (id, workspace_id, wseq, type, campaign_id, contact_id, action_id, at, actor, data)
-                SELECT 'event_' || substr(replace(gen_random_uuid()::text, '-', ''), 1, 20), n.workspace_id, NULL,
-                       'message.' || n.state, k.id, c.id, n.id, n.updated_at, outbound_actor(),
+            eventsFromRows("message_events", select: """
+                SELECT n.workspace_id, 'message.' || n.state, k.id, c.id, n.id, n.updated_at,
                        json_build_object('message', json_build_object('id', n.id, 'object', 'action', 'campaign_id', k.id,
                            'contact_id', c.id, 'node_id', n.node_id, 'sender_id', s.id, 'kind', n.kind, 'state', n.state,
                            'subject', n.subject, 'error', n.error, 'attempts', n.attempts, 'sent_at', \(iso("n.sent_at")),
@@ -109,10 +129,8 @@ enum PostgresSchema {
                 JOIN campaigns k ON k.seq = n.campaign_seq JOIN enrollments e ON e.seq = n.enrollment_seq
                 JOIN contacts c ON c.seq = e.contact_seq LEFT JOIN senders s ON s.seq = n.sender_seq
                 WHERE o.state != n.state AND n.state IN ('sent', 'failed', 'uncertain')
-                ORDER BY n.seq;
-                RETURN NULL;
-            END $$
-            """,
+                ORDER BY n.seq
+                """),
             """
             CREATE TRIGGER message_events AFTER UPDATE ON actions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
             FOR EACH STATEMENT EXECUTE FUNCTION message_events()
@@ -131,24 +149,19 @@ enum PostgresSchema {
         [
             "DROP TRIGGER lead_events ON enrollments",
             "DROP FUNCTION lead_events()",
-            """
-            CREATE FUNCTION lead_events() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                INSERT INTO events (id, workspace_id, wseq, type, campaign_id, contact_id, action_id, at, actor, data)
-                SELECT 'event_' || substr(replace(gen_random_uuid()::text, '-', ''), 1, 20), k.workspace_id, NULL,
+            eventsFromRows("lead_events", select: """
+                SELECT k.workspace_id,
                        CASE WHEN n.state IN ('active', 'waiting') AND o.state = 'pending' THEN 'lead.enrolled'
                             WHEN n.state IN ('active', 'waiting') THEN 'lead.retried'
                             ELSE 'lead.' || n.state END,
-                       k.id, c.id, NULL, n.updated_at, outbound_actor(),
+                       k.id, c.id, NULL, n.updated_at,
                        json_build_object('lead', json_build_object('contact_id', c.id, 'object', 'lead', 'campaign_id', k.id,
                            'state', n.state, 'reason', n.reason, 'node_id', n.node_id))::text
                 FROM new_rows n JOIN old_rows o ON o.seq = n.seq JOIN campaigns k ON k.seq = n.campaign_seq
                 JOIN workspaces w ON w.id = k.workspace_id JOIN contacts c ON c.seq = n.contact_seq
                 WHERE o.state != n.state AND (n.state NOT IN ('pending', 'active', 'waiting') OR o.state NOT IN ('active', 'waiting'))
-                ORDER BY n.seq;
-                RETURN NULL;
-            END $$
-            """,
+                ORDER BY n.seq
+                """),
             """
             CREATE TRIGGER lead_events AFTER UPDATE ON enrollments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
             FOR EACH STATEMENT EXECUTE FUNCTION lead_events()
@@ -185,24 +198,7 @@ enum PostgresSchema {
         [
             "DROP TRIGGER events_numbering ON events",
             "CREATE UNLOGGED TABLE events_to_number (xid xid8 PRIMARY KEY)",
-            """
-            CREATE OR REPLACE FUNCTION outbound_number_events() RETURNS trigger LANGUAGE plpgsql AS $$
-            DECLARE w record; last_seq bigint;
-            BEGIN
-                DELETE FROM events_to_number WHERE xid = NEW.xid;
-                FOR w IN SELECT workspace_id, count(*) AS n FROM events WHERE wseq IS NULL GROUP BY workspace_id ORDER BY workspace_id LOOP
-                    UPDATE workspaces SET event_seq = event_seq + w.n WHERE id = w.workspace_id RETURNING event_seq INTO last_seq;
-                    IF last_seq IS NULL THEN
-                        DELETE FROM events WHERE wseq IS NULL AND workspace_id = w.workspace_id;
-                        CONTINUE;
-                    END IF;
-                    UPDATE events e SET wseq = last_seq - w.n + r.n FROM (
-                        SELECT seq, row_number() OVER (ORDER BY seq) AS n FROM events WHERE wseq IS NULL AND workspace_id = w.workspace_id) r
-                    WHERE e.seq = r.seq;
-                END LOOP;
-                RETURN NULL;
-            END $$
-            """,
+            numberEvents("CREATE OR REPLACE", first: "DELETE FROM events_to_number WHERE xid = NEW.xid;"),
             """
             CREATE CONSTRAINT TRIGGER events_numbering AFTER INSERT ON events_to_number DEFERRABLE INITIALLY DEFERRED
             FOR EACH ROW EXECUTE FUNCTION outbound_number_events()
