@@ -459,6 +459,36 @@ extension PostgresStore: EngineStore {
                   let now = fresh[claim.enrollment.seq] else { return false }
             return now.state == was.state && now.nodeID == was.nodeID
         }
+        // The plan's moves and holds first: they do not depend on the limits below, whose locks
+        // (per campaign and workspace) are then held for as few statements as possible.
+        var touched: Set<Int64> = []
+        var writes: [EnrollmentWrite] = []
+        for move in plan.moves {
+            guard read.enrollments[move.seq] != nil, let old = fresh[move.seq] else { continue }
+            var target = old.senderSeq
+            if let sender = move.senderID {
+                if let known = read.senderSeqs[sender] {
+                    target = known
+                } else if let found = try await Self.seq(of: sender, table: "senders", sql) {
+                    target = found
+                }
+            }
+            writes.append(EnrollmentWrite(enrollment: move, old: old, senderSeq: target, rank: read.ranks[move.campaignID]))
+            if let target { touched.insert(target) }
+        }
+        try await write(writes, sql, at: now, ledger: &ledger)
+        // Every deferral in one statement, one row per step it holds: the sender's due range at the
+        // campaign's priority, narrowed to the campaign's steps on this channel (leads at a delay or
+        // condition are not held); a lead two deferrals cover is held by the plan's first, as
+        // applying them one after the other would.
+        var held = HeldSteps()
+        for (order, deferral) in plan.deferrals.enumerated() where !deferral.nodeIDs.isEmpty {
+            guard let senderSeq = read.senderSeqs[deferral.senderID], let priority = read.ranks[deferral.campaignID]?.priority,
+                  let campaignSeq = try await Self.seq(of: deferral.campaignID, table: "campaigns", sql) else { continue }
+            held.append(deferral, order: order, senderSeq: senderSeq, priority: priority, campaignSeq: campaignSeq)
+            touched.insert(senderSeq)
+        }
+        let deferred = held.isEmpty ? 0 : try await sql.changes(held.update(at: nowMs))
         let allowed = try await withinSharedLimits(planned, read: read, sql, at: now)
         // Senders whose claim the limits left out: they pace nothing.
         let allowedIDs = Set(allowed.map(\.action.id))
@@ -513,34 +543,6 @@ extension PostgresStore: EngineStore {
             busy[senderSeq] = actionSeq
             recorded.append(claim)
         }
-        var touched: Set<Int64> = []
-        var writes: [EnrollmentWrite] = []
-        for move in plan.moves {
-            guard read.enrollments[move.seq] != nil, let old = fresh[move.seq] else { continue }
-            var target = old.senderSeq
-            if let sender = move.senderID {
-                if let known = read.senderSeqs[sender] {
-                    target = known
-                } else if let found = try await Self.seq(of: sender, table: "senders", sql) {
-                    target = found
-                }
-            }
-            writes.append(EnrollmentWrite(enrollment: move, old: old, senderSeq: target, rank: read.ranks[move.campaignID]))
-            if let target { touched.insert(target) }
-        }
-        try await write(writes, sql, at: now, ledger: &ledger)
-        // Every deferral in one statement, one row per step it holds: the sender's due range at the
-        // campaign's priority, narrowed to the campaign's steps on this channel (leads at a delay or
-        // condition are not held); a lead two deferrals cover is held by the plan's first, as
-        // applying them one after the other would.
-        var held = HeldSteps()
-        for (order, deferral) in plan.deferrals.enumerated() where !deferral.nodeIDs.isEmpty {
-            guard let senderSeq = read.senderSeqs[deferral.senderID], let priority = read.ranks[deferral.campaignID]?.priority,
-                  let campaignSeq = try await Self.seq(of: deferral.campaignID, table: "campaigns", sql) else { continue }
-            held.append(deferral, order: order, senderSeq: senderSeq, priority: priority, campaignSeq: campaignSeq)
-            touched.insert(senderSeq)
-        }
-        let deferred = held.isEmpty ? 0 : try await sql.changes(held.update(at: nowMs))
         // The senders looked at, in one statement: busy ones with their action and usage, the
         // others with their pacing (a claim left out above paces nothing).
         var busySeqs: [Int64] = [], actions: [Int64] = [], usage: [ByteBuffer] = [], paced: [Int64] = []
