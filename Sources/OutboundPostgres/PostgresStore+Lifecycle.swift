@@ -43,6 +43,17 @@ extension PostgresStore {
             }
             try await Self.refreshSlots(senderSeqs: senders, sql)
         }
+        try await noteRowsAdded(enrollments.count, to: "enrollments")
+    }
+
+    /// After a commit that added `count` rows to `table`: refreshes its statistics when this process
+    /// has added enough since the last refresh (`TableStatistics`).
+    func noteRowsAdded(_ count: Int, to table: String) async throws {
+        guard statistics.added(count, to: table) else { return }
+        try await client.query(PostgresQuery(unsafeSQL: "ANALYZE \(table)"), logger: logger)
+        let rows = try await Self.values(client.query("SELECT reltuples::float8 FROM pg_class WHERE relname = \(table)", logger: logger),
+                                         as: Double.self).first ?? 0
+        statistics.refreshed(table, rows: rows)
     }
 
     public func hold(_ campaign: Campaign, at now: Date) async throws {
