@@ -39,7 +39,7 @@ extension PostgresStore: EngineStore {
             if result.claims.isEmpty { result.nextWake = try await Self.nextWake(sql) }
             return (result, read.rebalancing || result.nextWake == .distantPast)
         }
-        try await noteRowsAdded(claimed.claims.count, to: "actions")
+        await noteRowsWritten(claimed.claims.count, to: "actions")
         // A rebalance moves leads between senders: its next step runs alone, after the claim.
         var result = claimed
         if rebalancing {

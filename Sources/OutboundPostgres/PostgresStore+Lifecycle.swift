@@ -43,17 +43,23 @@ extension PostgresStore {
             }
             try await Self.refreshSlots(senderSeqs: senders, sql)
         }
-        try await noteRowsAdded(enrollments.count, to: "enrollments")
+        await noteRowsWritten(enrollments.count, to: "enrollments")
     }
 
-    /// After a commit that added `count` rows to `table`: refreshes its statistics when this process
-    /// has added enough since the last refresh (`TableStatistics`).
-    func noteRowsAdded(_ count: Int, to table: String) async throws {
-        guard statistics.added(count, to: table) else { return }
-        try await client.query(PostgresQuery(unsafeSQL: "ANALYZE \(table)"), logger: logger)
-        let rows = try await Self.values(client.query("SELECT reltuples::float8 FROM pg_class WHERE relname = \(table)", logger: logger),
-                                         as: Double.self).first ?? 0
-        statistics.refreshed(table, rows: rows)
+    /// After a commit that wrote `count` rows of `table` (added them, or changed what the dispatcher
+    /// looks them up by): refreshes its statistics when this process has written enough since the
+    /// last refresh (`TableStatistics`). What was committed stands whatever happens here: a refresh
+    /// that fails is logged and left to autovacuum.
+    func noteRowsWritten(_ count: Int, to table: String) async {
+        guard statistics.wrote(count, to: table) else { return }
+        do {
+            try await client.query(PostgresQuery(unsafeSQL: "ANALYZE \(table)"), logger: logger)
+            let rows = try await Self.values(client.query("SELECT reltuples::float8 FROM pg_class WHERE relname = \(table)", logger: logger),
+                                             as: Double.self).first ?? 0
+            statistics.refreshed(table, rows: rows)
+        } catch {
+            logger.warning("could not refresh the statistics of \(table): \(String(reflecting: error))")
+        }
     }
 
     public func hold(_ campaign: Campaign, at now: Date) async throws {

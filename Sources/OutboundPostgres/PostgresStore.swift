@@ -26,7 +26,7 @@ public final class PostgresStore: Sendable {
     let cache = EngineCache()
     /// What this process hears on `outbound_wake` once its dispatcher first waits (`awaitWork`).
     private let wakeUps = WakeUps()
-    /// Rows this process has added to fast-growing tables since it last refreshed their statistics.
+    /// Rows this process has written in fast-changing tables since it last refreshed their statistics.
     let statistics = TableStatistics()
 
     /// Connects to `url` (`postgres://user:password@host:port/database`, `?sslmode=disable|prefer|require`;
@@ -465,23 +465,24 @@ final class EngineCache: Sendable {
     }
 }
 
-/// Rows added to the tables that grow by thousands at once — leads by a launch, actions by the
-/// dispatcher — since this process last refreshed each one's statistics, and how many rows the
-/// table had then. Until the server's statistics know of the new rows (autovacuum looks once a
-/// minute), the dispatcher's statements over them are planned blind, and a generic plan made then is
-/// kept: `bench dispatch` ran at three quarters of its speed until autovacuum had looked. So the
-/// store refreshes a table's statistics itself once this process has added a fifth of the table
-/// (and at least a thousand rows) since the last refresh (`PostgresStore.noteRowsAdded`).
+/// Rows written in the tables that change by thousands at once — leads added and then activated
+/// by a launch, actions added by the dispatcher — since this process last refreshed each one's
+/// statistics, and how many rows the table had then. Until the server's statistics know of those
+/// rows (autovacuum looks once a minute), the dispatcher's statements over them are planned blind,
+/// and a generic plan made then is kept: `bench dispatch` ran at three quarters of its speed until
+/// autovacuum had looked. So the store refreshes a table's statistics itself once this process has
+/// written a fifth of the table (and at least a thousand rows) since the last refresh
+/// (`PostgresStore.noteRowsWritten`).
 final class TableStatistics: Sendable {
-    private let tables = Mutex([String: (added: Int, rows: Double)]())
+    private let tables = Mutex([String: (written: Int, rows: Double)]())
 
-    /// Notes `count` rows added to `table`; whether its statistics are now due for a refresh.
-    func added(_ count: Int, to table: String) -> Bool {
+    /// Notes `count` rows of `table` written; whether its statistics are now due for a refresh.
+    func wrote(_ count: Int, to table: String) -> Bool {
         tables.withLock { tables in
             var entry = tables[table] ?? (0, 0)
-            entry.added += count
+            entry.written += count
             tables[table] = entry
-            return Double(entry.added) >= max(1_000, entry.rows / 5)
+            return Double(entry.written) >= max(1_000, entry.rows / 5)
         }
     }
 
