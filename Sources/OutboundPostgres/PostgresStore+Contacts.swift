@@ -352,7 +352,10 @@ extension PostgresStore: ContactStore {
     /// A contact from a row of `contacts`.
     static func contact(_ row: Row) throws -> Contact { try contact(row, prefix: "") }
 
-    /// A contact from a join whose contact columns are named with `prefix` before them (`contactColumns(as:)`).
+    /// What a join names the contact's columns with before them (`contactColumns`).
+    static let contactPrefix = "c_"
+
+    /// A contact from a join whose contact columns are named with `prefix` before them (`contactColumns`).
     static func contact(_ row: Row, prefix: String) throws -> Contact {
         let custom: String = try row[prefix + "custom_fields"]
         return Contact(
@@ -365,10 +368,10 @@ extension PostgresStore: ContactStore {
             createdAt: date(try row[prefix + "created_at"] as Int64), updatedAt: date(try row[prefix + "updated_at"] as Int64))
     }
 
-    /// The columns `contact(_:prefix:)` reads, from `contacts c`, each named with `prefix` before it.
-    static func contactColumns(as prefix: String) -> String {
+    /// The columns `contact(_:prefix:)` reads, from `contacts c`, each named with `contactPrefix` before it.
+    static var contactColumns: String {
         ["id", "workspace_id", "first_name", "last_name", "email", "phone", "linkedin_url", "company", "title", "timezone", "status",
-         "custom_fields", "created_at", "updated_at"].map { "c.\($0) AS \(prefix)\($0)" }.joined(separator: ", ")
+         "custom_fields", "created_at", "updated_at"].map { "c.\($0) AS \(contactPrefix)\($0)" }.joined(separator: ", ")
     }
 }
 

@@ -304,7 +304,7 @@ extension PostgresStore: EngineStore {
         var contacts: [Int64: (contact: Contact, suppressed: Bool)] = [:]
         for row in leadRows {
             let seq: Int64 = try row["contact_seq"]
-            if contacts[seq] == nil { contacts[seq] = (try Self.contact(row, prefix: DueLeads.contactPrefix), try row["suppressed"]) }
+            if contacts[seq] == nil { contacts[seq] = (try Self.contact(row, prefix: contactPrefix), try row["suppressed"]) }
         }
         // …their campaigns (decoded once per revision)…
         var campaigns: [Int64: Campaign] = [:]
@@ -761,7 +761,7 @@ extension PostgresStore: EngineStore {
 
     /// What a signal's lead is selected with: `enrollmentSelect`, its campaign's revision and its
     /// contact's columns (named `c_…`), from `enrollments e` joined as `enrollmentSelect` says.
-    static let signalLeadSelect = "\(enrollmentSelect), k.revision AS campaign_revision, \(contactColumns(as: "c_"))"
+    static let signalLeadSelect = "\(enrollmentSelect), k.revision AS campaign_revision, \(contactColumns)"
 
     /// Signals from rows selected with `signalLeadSelect`, each given its enrollment, campaign and contact.
     static func pendingSignals(_ rows: [Row], _ sql: SQL,
@@ -771,7 +771,7 @@ extension PostgresStore: EngineStore {
         for row in rows {
             guard let campaign = try await shelf.campaign(try row["campaign_seq"], revision: try row["campaign_revision"], sql)
             else { continue }
-            result.append(try make(row, try enrollment(row), campaign, try contact(row, prefix: "c_")))
+            result.append(try make(row, try enrollment(row), campaign, try contact(row, prefix: contactPrefix)))
         }
         return result
     }
@@ -945,7 +945,7 @@ extension PostgresStore {
     struct DueLeads: PreparedStatement {
         static let sql = """
             WITH levels AS MATERIALIZED (SELECT DISTINCT k.priority, l.lane FROM campaigns k CROSS JOIN (VALUES (0), (1)) AS l(lane))
-            SELECT \(enrollmentSelect), k.revision AS campaign_revision, w.daily_quota, \(contactColumns(as: contactPrefix)),
+            SELECT \(enrollmentSelect), k.revision AS campaign_revision, w.daily_quota, \(contactColumns),
                 EXISTS (SELECT 1 FROM suppressions s WHERE s.workspace_id = c.workspace_id AND (s.kind, s.value) IN (
                     ('email', c.email), ('domain', substring(c.email from '[^@]*$')), ('phone', c.phone), ('linkedin_url', c.linkedin_url))
                 ) AS suppressed
@@ -959,8 +959,6 @@ extension PostgresStore {
             JOIN workspaces w ON w.id = k.workspace_id LEFT JOIN senders x ON x.seq = e.sender_seq
             ORDER BY e.sender_seq, e.priority DESC, e.lane DESC, e.due_at, e.seq
             """
-        /// What the contact's columns are named with before them.
-        static let contactPrefix = "c_"
         let bindings: PostgresBindings
 
         init(senders: [Int64], now: Int64, perSender: Int) {

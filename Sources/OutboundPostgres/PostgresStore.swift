@@ -332,11 +332,10 @@ public final class PostgresStore: Sendable {
 
     /// A statement the dispatcher runs on every claim or record, kept prepared on each connection
     /// (PostgresNIO prepares it under its type's name the first time a connection runs it): the
-    /// server parses and analyses it once, and plans it once where its generic plan is as cheap as
-    /// one made for the values at hand (the server still plans the due leads and the limit counts
-    /// for their values each time: their generic plans, blind to the arrays' lengths, look
-    /// dearer). Its SQL names its columns (no `*` in what it returns), so a migration that adds a
-    /// column never changes the result of a statement already prepared.
+    /// server parses and analyses it once, and — since the dispatcher's transactions ask for
+    /// generic plans (`engineTransaction`) — plans it once per connection and statistics. Its SQL
+    /// names its columns (no `*` in what it returns), so a migration that adds a column never
+    /// changes the result of a statement already prepared.
     protocol PreparedStatement: PostgresPreparedStatement where Row == PostgresStore.Row {
         var bindings: PostgresBindings { get }
     }
@@ -430,6 +429,9 @@ final class ProcessName: Sendable {
     }
 }
 
+/// How many entries each of the engine's caches keeps before it starts again empty.
+private let engineCacheCapacity = 20_000
+
 /// Decoded campaigns and senders kept between the dispatcher's transactions, each valid for one
 /// `revision` of its row (the schema's triggers bump it on every change of the campaign, its
 /// senders or lists, and of the sender's settings), and the immutable ID → seq mappings of
@@ -438,7 +440,6 @@ final class EngineCache: Sendable {
     private let campaigns = RevisionShelf<Campaign>()
     let senders = RevisionShelf<Sender>()
     private let seqs = Mutex([String: Int64]())
-    private static let capacity = 20_000
     /// The earliest scheduled signal as this process last read it (`Int64.min`: look again).
     private let earliestSignal = Mutex(Int64.min)
 
@@ -459,7 +460,7 @@ final class EngineCache: Sendable {
 
     func keep(seq: Int64, of id: String) {
         seqs.withLock { map in
-            if map.count >= Self.capacity { map.removeAll() }
+            if map.count >= engineCacheCapacity { map.removeAll() }
             map[id] = seq
         }
     }
@@ -494,7 +495,6 @@ final class TableStatistics: Sendable {
 /// it was decoded at.
 final class RevisionShelf<Value: Sendable>: Sendable {
     private let values = Mutex([Int64: (revision: Int64, value: Value)]())
-    private static var capacity: Int { 20_000 }
 
     func value(_ seq: Int64, revision: Int64) -> Value? {
         values.withLock { $0[seq] }.flatMap { $0.revision == revision ? $0.value : nil }
@@ -502,7 +502,7 @@ final class RevisionShelf<Value: Sendable>: Sendable {
 
     func keep(_ value: Value, seq: Int64, revision: Int64) {
         values.withLock { shelf in
-            if shelf.count >= Self.capacity { shelf.removeAll() }
+            if shelf.count >= engineCacheCapacity { shelf.removeAll() }
             shelf[seq] = (revision, value)
         }
     }
