@@ -37,7 +37,12 @@ import Testing
 
             let verified = try await api.send(.get, "/tether/api/auth/verify-token", key: token)
             #expect(verified["message"] == "Token is good")
-            let forged = try await api.send(.get, "/tether/api/auth/verify-token", key: token.dropLast(2) + "xx")
+            // The signature's first character changed: its six bits are all significant, so this
+            // never decodes to the same signature (a changed last character can: it carries padding).
+            let signatureStart = token.distance(from: token.startIndex, to: try #require(token.lastIndex(of: "."))) + 1
+            var forgedToken = Array(token)
+            forgedToken[signatureStart] = forgedToken[signatureStart] == "A" ? "B" : "A"
+            let forged = try await api.send(.get, "/tether/api/auth/verify-token", key: String(forgedToken))
             #expect(forged.status == .unauthorized)
             #expect(forged["error"] == "Invalid or expired token")
             #expect(try await api.send(.get, "/tether/api/campaigns")["success"] == true, "an API key works too")
