@@ -942,6 +942,9 @@ extension PostgresStore {
     /// the higher lane within it, the earliest due within that (an index seek per level and
     /// sender; the levels are the campaigns' distinct priorities, each with both lanes); each with
     /// its contact (columns named `c_…`) and whether any of the contact's addresses is suppressed.
+    /// The sender's ID is an index seek per lead (`OFFSET 0` keeps the planner from making it a
+    /// join): as a join, the generic plan hashed the whole senders table once per due sender — at
+    /// 400 senders, 3.5 of the statement's 4 ms.
     struct DueLeads: PreparedStatement {
         static let sql = """
             WITH levels AS MATERIALIZED (SELECT DISTINCT k.priority, l.lane FROM campaigns k CROSS JOIN (VALUES (0), (1)) AS l(lane))
@@ -956,7 +959,8 @@ extension PostgresStore {
                     ORDER BY due_at, seq LIMIT $3) d
                 ORDER BY d.priority DESC, d.lane DESC, d.due_at, d.seq LIMIT $3) e
             JOIN contacts c ON c.seq = e.contact_seq JOIN campaigns k ON k.seq = e.campaign_seq
-            JOIN workspaces w ON w.id = k.workspace_id LEFT JOIN senders x ON x.seq = e.sender_seq
+            JOIN workspaces w ON w.id = k.workspace_id
+            LEFT JOIN LATERAL (SELECT id FROM senders WHERE seq = e.sender_seq OFFSET 0) x ON true
             ORDER BY e.sender_seq, e.priority DESC, e.lane DESC, e.due_at, e.seq
             """
         let bindings: PostgresBindings
