@@ -71,9 +71,9 @@ enum PostgresSchema {
     /// A statement trigger's function `name` that writes an event, unnumbered, for each row of
     /// `select` (workspace, type, campaign, contact, action, at, data — over the statement's
     /// `old_rows` and `new_rows`), in the order `select` gives them, as `outbound_emit` writes one.
-    private static func eventsFromRows(_ name: String, select: String) -> String {
+    private static func eventsFromRows(_ name: String, select: String, create: String = "CREATE") -> String {
         """
-        CREATE FUNCTION \(name)() RETURNS trigger LANGUAGE plpgsql AS $$
+        \(create) FUNCTION \(name)() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             INSERT INTO events (id, workspace_id, wseq, type, campaign_id, contact_id, action_id, at, actor, data)
             SELECT 'event_' || substr(replace(gen_random_uuid()::text, '-', ''), 1, 20), r.workspace_id, NULL, r.type,
@@ -118,19 +118,11 @@ enum PostgresSchema {
         [
             "DROP TRIGGER message_events ON actions",
             "DROP FUNCTION message_events()",
-            eventsFromRows("message_events", select: """
-                SELECT n.workspace_id, 'message.' || n.state, k.id, c.id, n.id, n.updated_at,
-                       json_build_object('message', json_build_object('id', n.id, 'object', 'action', 'campaign_id', k.id,
-                           'contact_id', c.id, 'node_id', n.node_id, 'sender_id', s.id, 'kind', n.kind, 'state', n.state,
-                           'subject', n.subject, 'error', n.error, 'attempts', n.attempts, 'sent_at', \(iso("n.sent_at")),
-                           'first_contact', NOT EXISTS (SELECT 1 FROM actions p WHERE p.enrollment_seq = n.enrollment_seq
-                               AND p.seq < n.seq AND p.state IN ('sent', 'uncertain'))))::text
-                FROM new_rows n JOIN old_rows o ON o.seq = n.seq JOIN workspaces w ON w.id = n.workspace_id
+            eventsFromRows("message_events", select: messageEvents(from: """
+                new_rows n JOIN old_rows o ON o.seq = n.seq JOIN workspaces w ON w.id = n.workspace_id
                 JOIN campaigns k ON k.seq = n.campaign_seq JOIN enrollments e ON e.seq = n.enrollment_seq
                 JOIN contacts c ON c.seq = e.contact_seq LEFT JOIN senders s ON s.seq = n.sender_seq
-                WHERE o.state != n.state AND n.state IN ('sent', 'failed', 'uncertain')
-                ORDER BY n.seq
-                """),
+                """)),
             """
             CREATE TRIGGER message_events AFTER UPDATE ON actions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
             FOR EACH STATEMENT EXECUTE FUNCTION message_events()
@@ -149,19 +141,10 @@ enum PostgresSchema {
         [
             "DROP TRIGGER lead_events ON enrollments",
             "DROP FUNCTION lead_events()",
-            eventsFromRows("lead_events", select: """
-                SELECT k.workspace_id,
-                       CASE WHEN n.state IN ('active', 'waiting') AND o.state = 'pending' THEN 'lead.enrolled'
-                            WHEN n.state IN ('active', 'waiting') THEN 'lead.retried'
-                            ELSE 'lead.' || n.state END,
-                       k.id, c.id, NULL, n.updated_at,
-                       json_build_object('lead', json_build_object('contact_id', c.id, 'object', 'lead', 'campaign_id', k.id,
-                           'state', n.state, 'reason', n.reason, 'node_id', n.node_id))::text
-                FROM new_rows n JOIN old_rows o ON o.seq = n.seq JOIN campaigns k ON k.seq = n.campaign_seq
+            eventsFromRows("lead_events", select: leadEvents(from: """
+                new_rows n JOIN old_rows o ON o.seq = n.seq JOIN campaigns k ON k.seq = n.campaign_seq
                 JOIN workspaces w ON w.id = k.workspace_id JOIN contacts c ON c.seq = n.contact_seq
-                WHERE o.state != n.state AND (n.state NOT IN ('pending', 'active', 'waiting') OR o.state NOT IN ('active', 'waiting'))
-                ORDER BY n.seq
-                """),
+                """)),
             """
             CREATE TRIGGER lead_events AFTER UPDATE ON enrollments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
             FOR EACH STATEMENT EXECUTE FUNCTION lead_events()
@@ -215,6 +198,65 @@ enum PostgresSchema {
             CREATE TRIGGER events_to_number AFTER INSERT ON events REFERENCING NEW TABLE AS new_events
             FOR EACH STATEMENT EXECUTE FUNCTION outbound_mark_events()
             """,
+        ]
+    }
+
+    /// The events of the settled messages among a statement's changed actions (`new_rows n`,
+    /// `old_rows o`), `from` joining each with its workspace `w`, campaign `k`, lead `e`, contact
+    /// `c` and (left) sender `s`.
+    private static func messageEvents(from: String) -> String {
+        """
+        SELECT n.workspace_id, 'message.' || n.state, k.id, c.id, n.id, n.updated_at,
+               json_build_object('message', json_build_object('id', n.id, 'object', 'action', 'campaign_id', k.id,
+                   'contact_id', c.id, 'node_id', n.node_id, 'sender_id', s.id, 'kind', n.kind, 'state', n.state,
+                   'subject', n.subject, 'error', n.error, 'attempts', n.attempts, 'sent_at', \(iso("n.sent_at")),
+                   'first_contact', NOT EXISTS (SELECT 1 FROM actions p WHERE p.enrollment_seq = n.enrollment_seq
+                       AND p.seq < n.seq AND p.state IN ('sent', 'uncertain'))))::text
+        FROM \(from)
+        WHERE o.state != n.state AND n.state IN ('sent', 'failed', 'uncertain')
+        ORDER BY n.seq
+        """
+    }
+
+    /// The events of a statement's changed leads (`new_rows n`, `old_rows o`), `from` joining
+    /// each with its campaign `k`, workspace `w` and contact `c`.
+    private static func leadEvents(from: String) -> String {
+        """
+        SELECT k.workspace_id,
+               CASE WHEN n.state IN ('active', 'waiting') AND o.state = 'pending' THEN 'lead.enrolled'
+                    WHEN n.state IN ('active', 'waiting') THEN 'lead.retried'
+                    ELSE 'lead.' || n.state END,
+               k.id, c.id, NULL, n.updated_at,
+               json_build_object('lead', json_build_object('contact_id', c.id, 'object', 'lead', 'campaign_id', k.id,
+                   'state', n.state, 'reason', n.reason, 'node_id', n.node_id))::text
+        FROM \(from)
+        WHERE o.state != n.state AND (n.state NOT IN ('pending', 'active', 'waiting') OR o.state NOT IN ('active', 'waiting'))
+        ORDER BY n.seq
+        """
+    }
+
+    /// Migration `v12-events-look-rows-up-by-key`: the statement triggers of `messageEventsPerStatement`
+    /// and `leadEventsAndDeliveriesPerStatement` look each changed row's workspace, campaign, lead,
+    /// contact and sender up by key (an index seek each; `OFFSET 0` keeps the planner from turning
+    /// them into joins). Planned as joins, they hashed whole tables for a few rows — the contacts,
+    /// 0.6 of the 0.9 ms a dispatcher took to move one lead — whenever the statistics were older
+    /// than the rows. The events are unchanged.
+    static var eventsLookRowsUpByKey: [String] {
+        [
+            eventsFromRows("message_events", select: messageEvents(from: """
+                new_rows n JOIN old_rows o ON o.seq = n.seq
+                CROSS JOIN LATERAL (SELECT 1 FROM workspaces WHERE id = n.workspace_id OFFSET 0) w
+                CROSS JOIN LATERAL (SELECT id FROM campaigns WHERE seq = n.campaign_seq OFFSET 0) k
+                CROSS JOIN LATERAL (SELECT contact_seq FROM enrollments WHERE seq = n.enrollment_seq OFFSET 0) e
+                CROSS JOIN LATERAL (SELECT id FROM contacts WHERE seq = e.contact_seq OFFSET 0) c
+                LEFT JOIN LATERAL (SELECT id FROM senders WHERE seq = n.sender_seq OFFSET 0) s ON true
+                """), create: "CREATE OR REPLACE"),
+            eventsFromRows("lead_events", select: leadEvents(from: """
+                new_rows n JOIN old_rows o ON o.seq = n.seq
+                CROSS JOIN LATERAL (SELECT id, workspace_id FROM campaigns WHERE seq = n.campaign_seq OFFSET 0) k
+                CROSS JOIN LATERAL (SELECT 1 FROM workspaces WHERE id = k.workspace_id OFFSET 0) w
+                CROSS JOIN LATERAL (SELECT id FROM contacts WHERE seq = n.contact_seq OFFSET 0) c
+                """), create: "CREATE OR REPLACE"),
         ]
     }
 

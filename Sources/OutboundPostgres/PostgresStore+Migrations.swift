@@ -99,6 +99,7 @@ extension PostgresStore {
         // The senders in flight, counted by every claim (its share of the work, `PostgresStore.snapshot`).
         ("v10-senders-in-flight", ["CREATE INDEX senders_in_flight ON senders (seq) WHERE in_flight IS NOT NULL"]),
         ("v11-events-numbered-once-per-transaction", PostgresSchema.eventsNumberedOncePerTransaction),
+        ("v12-events-look-rows-up-by-key", PostgresSchema.eventsLookRowsUpByKey),
     ]
 
     /// Brings the schema up to date; returns the names of the migrations it applied.
