@@ -39,7 +39,8 @@ extension PostgresStore: EngineStore {
             if result.claims.isEmpty { result.nextWake = try await Self.nextWake(sql) }
             return (result, read.rebalancing || result.nextWake == .distantPast)
         }
-        await noteRowsWritten(claimed.claims.count, to: "actions")
+        // Refreshed beside the dispatcher, not in its way: its next claim needs no fresher plan.
+        await noteRowsWritten(claimed.claims.count, to: "actions", waiting: false)
         // A rebalance moves leads between senders: its next step runs alone, after the claim.
         var result = claimed
         if rebalancing {
@@ -951,9 +952,7 @@ extension PostgresStore {
         static let sql = """
             WITH levels AS MATERIALIZED (SELECT DISTINCT k.priority, l.lane FROM campaigns k CROSS JOIN (VALUES (0), (1)) AS l(lane))
             SELECT \(enrollmentSelect), k.revision AS campaign_revision, w.daily_quota, \(contactColumns),
-                EXISTS (SELECT 1 FROM suppressions s WHERE s.workspace_id = c.workspace_id AND (s.kind, s.value) IN (
-                    ('email', c.email), ('domain', substring(c.email from '[^@]*$')), ('phone', c.phone), ('linkedin_url', c.linkedin_url))
-                ) AS suppressed
+                (\(contactSuppressed)) AS suppressed
             FROM unnest($1::bigint[]) AS s(seq)
             CROSS JOIN LATERAL (
                 SELECT d.* FROM levels v CROSS JOIN LATERAL (

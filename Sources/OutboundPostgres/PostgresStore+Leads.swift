@@ -10,10 +10,7 @@ extension PostgresStore: LeadStore {
             return try await Self.rows("""
                 SELECT c.*,
                   EXISTS (SELECT 1 FROM enrollments e WHERE e.campaign_seq = \(campaignSeq) AND e.contact_seq = c.seq) AS in_campaign,
-                  EXISTS (SELECT 1 FROM suppressions s WHERE s.workspace_id = c.workspace_id
-                          AND ((s.kind = 'email' AND s.value = c.email) OR (s.kind = 'domain' AND s.value = split_part(c.email, '@', 2))
-                               OR (s.kind = 'phone' AND s.value = c.phone) OR (s.kind = 'linkedin_url' AND s.value = c.linkedin_url)))
-                    AS suppressed,
+                  (\(unescaped: Self.contactSuppressed)) AS suppressed,
                   EXISTS (SELECT 1 FROM enrollments e JOIN campaigns k ON k.seq = e.campaign_seq
                           WHERE e.contact_seq = c.seq AND e.campaign_seq != \(campaignSeq) AND k.status = 'active'
                             AND e.state IN ('pending', 'active', 'waiting')) AS active_elsewhere,

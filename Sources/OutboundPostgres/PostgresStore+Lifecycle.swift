@@ -48,10 +48,19 @@ extension PostgresStore {
 
     /// After a commit that wrote `count` rows of `table` (added them, or changed what the dispatcher
     /// looks them up by): refreshes its statistics when this process has written enough since the
-    /// last refresh (`TableStatistics`). What was committed stands whatever happens here: a refresh
-    /// that fails is logged and left to autovacuum.
-    func noteRowsWritten(_ count: Int, to table: String) async {
+    /// last refresh (`TableStatistics`) — before returning, or (`waiting: false`) in a task of its
+    /// own. What was committed stands whatever happens here: a refresh that fails is logged and
+    /// left to autovacuum.
+    func noteRowsWritten(_ count: Int, to table: String, waiting: Bool = true) async {
         guard statistics.wrote(count, to: table) else { return }
+        if waiting {
+            await refreshStatistics(of: table)
+        } else {
+            Task { await self.refreshStatistics(of: table) }
+        }
+    }
+
+    private func refreshStatistics(of table: String) async {
         do {
             try await client.query(PostgresQuery(unsafeSQL: "ANALYZE \(table)"), logger: logger)
             let rows = try await Self.values(client.query("SELECT reltuples::float8 FROM pg_class WHERE relname = \(table)", logger: logger),

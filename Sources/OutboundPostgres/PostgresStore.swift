@@ -482,18 +482,21 @@ final class EngineCache: Sendable {
 final class TableStatistics: Sendable {
     private let tables = Mutex([String: (written: Int, rows: Double)]())
 
-    /// Notes `count` rows of `table` written; whether its statistics are now due for a refresh.
+    /// Notes `count` rows of `table` written; whether its statistics are now due for a refresh
+    /// (the count starts again from there, so a refresh under way is not asked for twice).
     func wrote(_ count: Int, to table: String) -> Bool {
         tables.withLock { tables in
             var entry = tables[table] ?? (0, 0)
             entry.written += count
+            let due = Double(entry.written) >= max(1_000, entry.rows / 5)
+            if due { entry.written = 0 }
             tables[table] = entry
-            return Double(entry.written) >= max(1_000, entry.rows / 5)
+            return due
         }
     }
 
     /// Notes a refresh of `table` that found `rows` rows.
-    func refreshed(_ table: String, rows: Double) { tables.withLock { $0[table] = (0, rows) } }
+    func refreshed(_ table: String, rows: Double) { tables.withLock { $0[table]?.rows = rows } }
 }
 
 /// Values decoded from rows of one table, by seq, each valid while its row's `revision` is the one

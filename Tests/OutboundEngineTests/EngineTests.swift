@@ -254,6 +254,19 @@ import OutboundTestSupport
         #expect(try await engine.leads(campaign).map(\.state).sorted { $0.rawValue < $1.rawValue } == [.completed, .stopped])
     }
 
+    @Test(arguments: StoreKind.covered) func aDomainSuppressedAfterLaunchBlocksEverySendToIt(_ store: StoreKind) async throws {
+        let engine = try await Engine.make(store)
+        defer { engine.cleanup() }
+        let sender = try await engine.emailSender("Sam")
+        let campaign = try await engine.emailCampaign("Domain", senders: [sender])
+        _ = try await engine.addLeads(2, to: campaign)
+        _ = try await engine.services.lifecycle.launch(campaign.id, in: engine.workspace)
+        _ = try await engine.services.suppressions.add(kind: .value("domain"), value: .value("example.com"), reason: .absent, in: engine.workspace)
+        try await engine.run(until: engine.date("2026-11-30T16:00:00Z"))
+        #expect(try await engine.actions(campaign).isEmpty)
+        #expect(try await engine.leads(campaign).map(\.state) == [.stopped, .stopped])
+    }
+
     @Test(arguments: StoreKind.covered) func pauseKeepsPositionsAndResumeContinues(_ store: StoreKind) async throws {
         let engine = try await Engine.make(store)
         defer { engine.cleanup() }
