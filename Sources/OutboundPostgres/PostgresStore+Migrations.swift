@@ -100,6 +100,12 @@ extension PostgresStore {
         ("v10-senders-in-flight", ["CREATE INDEX senders_in_flight ON senders (seq) WHERE in_flight IS NOT NULL"]),
         ("v11-events-numbered-once-per-transaction", PostgresSchema.eventsNumberedOncePerTransaction),
         ("v12-events-look-rows-up-by-key", PostgresSchema.eventsLookRowsUpByKey),
+        // The due leads' seek (`DueLeads`) reads each level's leads in the index's order,
+        // tie-broken by seq, with no sort of its own.
+        ("v13-due-rank-by-seq", [
+            "DROP INDEX enrollments_due_rank",
+            "CREATE INDEX enrollments_due_rank ON enrollments (sender_seq, priority, lane, due_at, seq) WHERE due_at IS NOT NULL",
+        ]),
     ]
 
     /// Brings the schema up to date; returns the names of the migrations it applied.
