@@ -250,7 +250,7 @@ extension DispatchBench {
                                                   planner: Planner(random: RandomSource(seed: 42))).dispatcher)
         }
         let clock = built.clock
-        let started = Date()
+        let started = Date(), cpuBefore = Self.cpuSeconds()
         var wakes = 0
         while true {
             let reports = try await withThrowingTaskGroup(of: TickReport.self) { group in
@@ -261,14 +261,14 @@ extension DispatchBench {
             guard let wake = reports.compactMap(\.nextWake).min() else { break }
             clock.set(max(wake, clock.now.addingTimeInterval(tickSeconds)))
         }
-        let seconds = Date().timeIntervalSince(started)
+        let seconds = Date().timeIntervalSince(started), cpu = Self.cpuSeconds() - cpuBefore
         let store = built.store as! PostgresStore
         let check = try await store.benchCheck()
         let count = max(check.actions, 1)
         let base = Double(count) / (try await store.insertUpdateBaseline(count: count, batch: baselineBatch))
         let ours = Double(check.actions) / seconds
         if !json {
-            emitError("dispatched \(check.actions) actions in \(String(format: "%.1f", seconds)) s with \(workers) worker(s) over \(wakes) wakes; open leads: \(check.open)")
+            emitError("dispatched \(check.actions) actions in \(String(format: "%.1f", seconds)) s (\(String(format: "%.1f", cpu)) s of this process's CPU) with \(workers) worker(s) over \(wakes) wakes; open leads: \(check.open)")
         }
         emit(String(format: #"{"bench":"dispatch","database":"postgresql","workers":%d,"leads":%d,"campaigns":%d,"senders":%d,"tick_seconds":%.0f,"actions":%d,"actions_per_s":%.0f,"baseline_per_s":%.0f,"ratio":%.3f,"peak_rss_mb":%.1f,"duplicates":%d,"cap_violations":%d,"window_violations":%d,"open_leads":%d}"#,
                     workers, leads, campaigns, senders, tickSeconds, check.actions, ours, base, ours / base, ImportBench.peakRSSMegabytes(),
