@@ -993,7 +993,8 @@ extension PostgresStore {
         }
     }
 
-    /// Scheduled signals due, with their leads, each locked with its lead (`dueSignals`).
+    /// Scheduled signals due, with their leads, each locked with its lead (`dueSignals`); the
+    /// lead's sender, contact and campaign are each an index seek, as in `DueLeads`.
     struct DueSignals: PreparedStatement {
         static let sql = """
             SELECT \(signalLeadSelect), s.seq AS signal_seq, s.type AS signal_type, s.due_at AS signal_at,
@@ -1001,7 +1002,9 @@ extension PostgresStore {
             FROM (SELECT seq, enrollment_seq, type, due_at, action_id FROM scheduled_signals WHERE due_at <= $1
                   ORDER BY due_at, seq LIMIT $2) s
             CROSS JOIN LATERAL (SELECT * FROM enrollments WHERE seq = s.enrollment_seq OFFSET 0) e
-            LEFT JOIN senders x ON x.seq = e.sender_seq JOIN contacts c ON c.seq = e.contact_seq JOIN campaigns k ON k.seq = e.campaign_seq
+            LEFT JOIN LATERAL (SELECT id FROM senders WHERE seq = e.sender_seq OFFSET 0) x ON true
+            CROSS JOIN LATERAL (SELECT * FROM contacts WHERE seq = e.contact_seq OFFSET 0) c
+            CROSS JOIN LATERAL (SELECT * FROM campaigns WHERE seq = e.campaign_seq OFFSET 0) k
             ORDER BY s.due_at, s.seq
             FOR UPDATE OF s, e SKIP LOCKED
             """
