@@ -567,7 +567,7 @@ extension PostgresStore: EngineStore {
         }
         if !busySeqs.isEmpty || !pacedSeqs.isEmpty {
             try await sql.run("""
-                UPDATE senders s SET in_flight = u.in_flight, next_slot_at = CASE WHEN u.in_flight IS NULL THEN s.next_slot_at END,
+                UPDATE senders s SET in_flight = u.in_flight,
                     pacing_until = CASE WHEN u.pacing >= 0 THEN u.pacing ELSE s.pacing_until END,
                     recent = CASE WHEN u.in_flight IS NULL THEN s.recent ELSE u.recent END
                 FROM (SELECT * FROM unnest(\(busySeqs), \(actions), \(paced), \(usage))
@@ -920,7 +920,10 @@ extension PostgresStore {
     /// those in flight (another process's sends, which it records next), over the live
     /// dispatching processes. Processes that wake together claim apart, side by side; one that
     /// finds the others busy recording takes what is due rather than a half, then a quarter of it
-    /// in claim after claim. With each: whether a rebalance is dealing leads.
+    /// in claim after claim. The senders in flight are counted by their actions in flight (one
+    /// each, `actions_sending`): `in_flight` itself has no index, so that marking a sender in
+    /// flight — which leaves its slot as it was — is an update the server can make in place
+    /// (migration `v14-senders-in-flight-unindexed`). With each: whether a rebalance is dealing leads.
     struct DueSenders: PreparedStatement {
         static let sql = """
             SELECT seq, revision, recent, id, workspace_id, channel, display_name, linkedin_url, email, phone, timezone, status,
@@ -930,7 +933,7 @@ extension PostgresStore {
             ORDER BY next_slot_at
             LIMIT least($2, (
                 SELECT ceil(((SELECT count(*) FROM senders WHERE next_slot_at <= $1 AND in_flight IS NULL AND status = 'active')
-                           + (SELECT count(*) FROM senders WHERE in_flight IS NOT NULL))::numeric
+                           + (SELECT count(*) FROM actions WHERE state = 'sending'))::numeric
                        / greatest(1, (SELECT count(*) FROM workers WHERE role <> 'api' AND expires_at > \(databaseNow))))::bigint))
             FOR UPDATE SKIP LOCKED
             """

@@ -106,6 +106,8 @@ extension PostgresStore {
             "DROP INDEX enrollments_due_rank",
             "CREATE INDEX enrollments_due_rank ON enrollments (sender_seq, priority, lane, due_at, seq) WHERE due_at IS NOT NULL",
         ]),
+        // Marking a sender in flight changes no indexed column (`DueSenders`).
+        ("v14-senders-in-flight-unindexed", ["DROP INDEX senders_in_flight"]),
     ]
 
     /// Brings the schema up to date; returns the names of the migrations it applied.

@@ -156,7 +156,8 @@ extension PostgresStore: InboundStore, ActionStore {
 
     public func senderActivity(_ sender: ID, in workspace: ID, at now: Date) async throws -> (usage: [ActionKind: RollingUsage], nextSlotAt: Date?, inFlight: Bool) {
         guard let row = try await rows("""
-            SELECT recent, next_slot_at, in_flight FROM senders WHERE id = \(sender.rawValue) AND workspace_id = \(workspace.rawValue)
+            SELECT recent, CASE WHEN in_flight IS NULL THEN next_slot_at END AS next_slot_at, in_flight FROM senders
+            WHERE id = \(sender.rawValue) AND workspace_id = \(workspace.rawValue)
             """).first else { return ([:], nil, false) }
         return (SenderUsageLog(try row["recent"] as Data?).usage(at: Self.millis(now)), Self.date(try row["next_slot_at"] as Int64?),
                 (try row["in_flight"] as Int64?) != nil)
