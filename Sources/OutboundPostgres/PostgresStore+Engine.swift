@@ -19,7 +19,9 @@ extension PostgresStore: EngineStore {
             if sql.cache?.signalsMayBeDue(at: Self.millis(now)) ?? true {
                 let (pending, keys) = try await Self.dueSignals(sql, at: now, limit: request.maxSignals)
                 if !pending.isEmpty {
-                    try await Self.applySignals(request.react(pending), sql, at: now, ledger: &ledger, keys: keys)
+                    var effects = request.react(pending)
+                    effects.fired = []  // every signal read was taken off the schedule as it was read
+                    try await Self.applySignals(effects, sql, at: now, ledger: &ledger, keys: keys)
                     result.signals = pending.count
                     sql.cache?.lookForSignalsAgain()
                 }
@@ -743,7 +745,9 @@ extension PostgresStore: EngineStore {
     // MARK: Signals
 
     /// Scheduled (simulated) signals that are due, with their enrollments, each locked with its
-    /// enrollment; those another transaction holds are left for the next look. The due signals
+    /// enrollment and taken off the schedule (a signal read is a signal fired: `Reactions.react`
+    /// fires every one it is given, and a rollback puts them back); those another transaction holds
+    /// are left for the next look. The due signals
     /// are picked first and their leads looked up one by one (`OFFSET 0` keeps the lookup a
     /// lateral one): the table churns faster than its statistics, and a join planned from stale
     /// ones read every enrollment on each claim.
@@ -996,20 +1000,23 @@ extension PostgresStore {
         }
     }
 
-    /// Scheduled signals due, with their leads, each locked with its lead (`dueSignals`); the
-    /// lead's sender, contact and campaign are each an index seek, as in `DueLeads`.
+    /// Scheduled signals due, with their leads, each locked with its lead and taken off the
+    /// schedule in the same statement (`dueSignals`); the lead's sender, contact and campaign are
+    /// each an index seek, as in `DueLeads`.
     struct DueSignals: PreparedStatement {
         static let sql = """
-            SELECT \(signalLeadSelect), s.seq AS signal_seq, s.type AS signal_type, s.due_at AS signal_at,
-                   s.action_id AS signal_action
-            FROM (SELECT seq, enrollment_seq, type, due_at, action_id FROM scheduled_signals WHERE due_at <= $1
-                  ORDER BY due_at, seq LIMIT $2) s
-            CROSS JOIN LATERAL (SELECT * FROM enrollments WHERE seq = s.enrollment_seq OFFSET 0) e
-            LEFT JOIN LATERAL (SELECT id FROM senders WHERE seq = e.sender_seq OFFSET 0) x ON true
-            CROSS JOIN LATERAL (SELECT * FROM contacts WHERE seq = e.contact_seq OFFSET 0) c
-            CROSS JOIN LATERAL (SELECT * FROM campaigns WHERE seq = e.campaign_seq OFFSET 0) k
-            ORDER BY s.due_at, s.seq
-            FOR UPDATE OF s, e SKIP LOCKED
+            WITH picked AS (
+                SELECT \(signalLeadSelect), s.seq AS signal_seq, s.type AS signal_type, s.due_at AS signal_at,
+                       s.action_id AS signal_action
+                FROM (SELECT seq, enrollment_seq, type, due_at, action_id FROM scheduled_signals WHERE due_at <= $1
+                      ORDER BY due_at, seq LIMIT $2) s
+                CROSS JOIN LATERAL (SELECT * FROM enrollments WHERE seq = s.enrollment_seq OFFSET 0) e
+                LEFT JOIN LATERAL (SELECT id FROM senders WHERE seq = e.sender_seq OFFSET 0) x ON true
+                CROSS JOIN LATERAL (SELECT * FROM contacts WHERE seq = e.contact_seq OFFSET 0) c
+                CROSS JOIN LATERAL (SELECT * FROM campaigns WHERE seq = e.campaign_seq OFFSET 0) k
+                FOR UPDATE OF s, e SKIP LOCKED),
+            taken AS (DELETE FROM scheduled_signals WHERE seq IN (SELECT signal_seq FROM picked))
+            SELECT * FROM picked ORDER BY signal_at, signal_seq
             """
         let bindings: PostgresBindings
 
