@@ -115,17 +115,23 @@ enum PostgresSchema {
     /// largest part of that statement's time. What each event says is unchanged; a statement's
     /// events are written in the order its actions were made.
     static var messageEventsPerStatement: [String] {
+        eventsPerStatement("message_events", on: "actions", select: messageEvents(from: """
+            new_rows n JOIN old_rows o ON o.seq = n.seq JOIN workspaces w ON w.id = n.workspace_id
+            JOIN campaigns k ON k.seq = n.campaign_seq JOIN enrollments e ON e.seq = n.enrollment_seq
+            JOIN contacts c ON c.seq = e.contact_seq LEFT JOIN senders s ON s.seq = n.sender_seq
+            """))
+    }
+
+    /// The row trigger `name` on `table` (and its function) replaced by a statement trigger of the
+    /// same name, on updates, whose function writes an event for each row of `select`.
+    private static func eventsPerStatement(_ name: String, on table: String, select: String) -> [String] {
         [
-            "DROP TRIGGER message_events ON actions",
-            "DROP FUNCTION message_events()",
-            eventsFromRows("message_events", select: messageEvents(from: """
-                new_rows n JOIN old_rows o ON o.seq = n.seq JOIN workspaces w ON w.id = n.workspace_id
-                JOIN campaigns k ON k.seq = n.campaign_seq JOIN enrollments e ON e.seq = n.enrollment_seq
-                JOIN contacts c ON c.seq = e.contact_seq LEFT JOIN senders s ON s.seq = n.sender_seq
-                """)),
+            "DROP TRIGGER \(name) ON \(table)",
+            "DROP FUNCTION \(name)()",
+            eventsFromRows(name, select: select),
             """
-            CREATE TRIGGER message_events AFTER UPDATE ON actions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-            FOR EACH STATEMENT EXECUTE FUNCTION message_events()
+            CREATE TRIGGER \(name) AFTER UPDATE ON \(table) REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION \(name)()
             """,
         ]
     }
@@ -138,17 +144,10 @@ enum PostgresSchema {
     /// function called per lead and per event was most of those statements' time. What is written
     /// is unchanged: the same events, in lead order, and a delivery per event and endpoint that takes it.
     static var leadEventsAndDeliveriesPerStatement: [String] {
-        [
-            "DROP TRIGGER lead_events ON enrollments",
-            "DROP FUNCTION lead_events()",
-            eventsFromRows("lead_events", select: leadEvents(from: """
-                new_rows n JOIN old_rows o ON o.seq = n.seq JOIN campaigns k ON k.seq = n.campaign_seq
-                JOIN workspaces w ON w.id = k.workspace_id JOIN contacts c ON c.seq = n.contact_seq
-                """)),
-            """
-            CREATE TRIGGER lead_events AFTER UPDATE ON enrollments REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-            FOR EACH STATEMENT EXECUTE FUNCTION lead_events()
-            """,
+        eventsPerStatement("lead_events", on: "enrollments", select: leadEvents(from: """
+            new_rows n JOIN old_rows o ON o.seq = n.seq JOIN campaigns k ON k.seq = n.campaign_seq
+            JOIN workspaces w ON w.id = k.workspace_id JOIN contacts c ON c.seq = n.contact_seq
+            """)) + [
             "DROP TRIGGER event_deliveries ON events",
             "DROP FUNCTION event_deliveries()",
             """
