@@ -186,11 +186,6 @@ public final class PostgresStore: Sendable {
         var configuration = PostgresClient.Configuration(host: host, port: parts.port ?? 5432, username: user, password: password,
                                                          database: database, tls: tls)
         configuration.options.maximumConnections = 20
-        // No JIT compiling: the server compiles a plan whose *estimated* cost passes
-        // `jit_above_cost`, and a generic plan's estimate is blind to how few rows it will meet —
-        // the dispatcher's due leads (six rows, 0.2 ms of work) spent 15 ms compiling. Outbound's
-        // statements are short key lookups, which JIT never pays off for.
-        configuration.options.additionalStartupParameters = [("jit", "off")]
         return (configuration, "postgres://\(user)@\(host):\(parts.port ?? 5432)/\(database)", probeTLS)
     }
 
@@ -265,9 +260,13 @@ public final class PostgresStore: Sendable {
                         // Its statements run with their generic plans (`plan_cache_mode`, for this
                         // transaction only): they are the same few shapes over keys on every wake, and
                         // the server otherwise plans the due leads and the limit counts anew for each
-                        // call's values, which costs more than running them.
+                        // call's values, which costs more than running them. And with no JIT compiling:
+                        // the server compiles a plan whose *estimated* cost passes `jit_above_cost`, and a
+                        // generic plan's estimate is blind to how few rows it will meet — the due leads
+                        // (six rows, 0.2 ms of work) spent 15 ms compiling.
                         try await sql.run("""
-                            SELECT pg_advisory_xact_lock_shared(\(Self.engineLockKey)), set_config('plan_cache_mode', 'force_generic_plan', true)
+                            SELECT pg_advisory_xact_lock_shared(\(Self.engineLockKey)),
+                                   set_config('plan_cache_mode', 'force_generic_plan', true), set_config('jit', 'off', true)
                             """)
                     }
                     return try await body(sql)
