@@ -19,9 +19,7 @@ extension PostgresStore: EngineStore {
             if sql.cache?.signalsMayBeDue(at: Self.millis(now)) ?? true {
                 let (pending, keys) = try await Self.dueSignals(sql, at: now, limit: request.maxSignals)
                 if !pending.isEmpty {
-                    var effects = request.react(pending)
-                    effects.fired = []  // every signal read was taken off the schedule as it was read
-                    try await Self.applySignals(effects, sql, at: now, ledger: &ledger, keys: keys)
+                    try await Self.applySignals(request.react(pending), sql, at: now, ledger: &ledger, keys: keys)
                     result.signals = pending.count
                     sql.cache?.lookForSignalsAgain()
                 }
@@ -226,6 +224,17 @@ extension PostgresStore: EngineStore {
         e.seq, e.campaign_seq, e.contact_seq, e.state, e.reason, e.created_at, e.updated_at, e.sender_seq, e.node_id, \
         e.node_entered_at, e.due_at, e.held_due_at, e.attempts, e.started_at, e.signals, e.last_message_id, e.priority, e.lane, \
         c.id AS contact_id, k.id AS campaign_id, x.id AS sender_id
+        """
+
+    /// The joins `enrollmentSelect` reads for a statement the dispatcher prepares: lead `e`'s
+    /// sender `x`, contact `c` and campaign `k`, each an index seek by key (`OFFSET 0` keeps the
+    /// planner from turning them into joins: a generic plan, which guesses the leads' number blind,
+    /// made them hash joins that read whole tables for a few leads — the senders once per due
+    /// sender, 3.5 of the due leads' 4 ms at 400 senders; all 10,000 contacts for six leads).
+    static let enrollmentLookups = """
+        LEFT JOIN LATERAL (SELECT id FROM senders WHERE seq = e.sender_seq OFFSET 0) x ON true
+        CROSS JOIN LATERAL (SELECT * FROM contacts WHERE seq = e.contact_seq OFFSET 0) c
+        CROSS JOIN LATERAL (SELECT * FROM campaigns WHERE seq = e.campaign_seq OFFSET 0) k
         """
 
     /// An enrollment from a row selected with `enrollmentSelect`.
@@ -787,7 +796,7 @@ extension PostgresStore: EngineStore {
     static func applySignals(_ effects: SignalEffects, _ sql: SQL, at now: Date, ledger: inout CounterLedger,
                              keys known: EnrollmentKeys = EnrollmentKeys()) async throws {
         let nowMs = millis(now)
-        if !effects.fired.isEmpty { try await sql.run("DELETE FROM scheduled_signals WHERE seq = ANY(\(effects.fired))") }
+        // `effects.fired` is already off the schedule: `DueSignals` takes each signal as it reads it.
         for (enrollmentSeq, campaignID, type, actionID) in effects.observed {
             // In one statement: the receipt of a signal about an action (which counts once per
             // type: a second open of the same email is not a second open), the lead's campaign,
@@ -950,11 +959,7 @@ extension PostgresStore {
     /// the higher lane within it, the earliest due within that (an index seek per level and
     /// sender; the levels are the campaigns' distinct priorities, each with both lanes); each with
     /// its contact (columns named `c_…`) and whether any of the contact's addresses is suppressed.
-    /// Each lead's contact, campaign, workspace and sender are an index seek each (`OFFSET 0`
-    /// keeps the planner from turning them into joins): the generic plan, which guesses the leads'
-    /// number blind, made them hash joins that read whole tables for a few leads — the senders
-    /// once per due sender (3.5 of the statement's 4 ms at 400 senders), all 10,000 contacts for
-    /// six leads (2.5 of 2.7 ms at 40).
+    /// Each lead's sender, contact, campaign and workspace are an index seek each (`enrollmentLookups`).
     struct DueLeads: PreparedStatement {
         static let sql = """
             WITH levels AS MATERIALIZED (SELECT DISTINCT k.priority, l.lane FROM campaigns k CROSS JOIN (VALUES (0), (1)) AS l(lane))
@@ -966,10 +971,8 @@ extension PostgresStore {
                     SELECT * FROM enrollments WHERE sender_seq = s.seq AND priority = v.priority AND lane = v.lane AND due_at <= $2
                     ORDER BY due_at, seq LIMIT $3) d
                 ORDER BY d.priority DESC, d.lane DESC, d.due_at, d.seq LIMIT $3) e
-            CROSS JOIN LATERAL (SELECT * FROM contacts WHERE seq = e.contact_seq OFFSET 0) c
-            CROSS JOIN LATERAL (SELECT * FROM campaigns WHERE seq = e.campaign_seq OFFSET 0) k
+            \(enrollmentLookups)
             CROSS JOIN LATERAL (SELECT * FROM workspaces WHERE id = k.workspace_id OFFSET 0) w
-            LEFT JOIN LATERAL (SELECT id FROM senders WHERE seq = e.sender_seq OFFSET 0) x ON true
             ORDER BY e.sender_seq, e.priority DESC, e.lane DESC, e.due_at, e.seq
             """
         let bindings: PostgresBindings
@@ -1002,7 +1005,7 @@ extension PostgresStore {
 
     /// Scheduled signals due, with their leads, each locked with its lead and taken off the
     /// schedule in the same statement (`dueSignals`); the lead's sender, contact and campaign are
-    /// each an index seek, as in `DueLeads`.
+    /// each an index seek (`enrollmentLookups`).
     struct DueSignals: PreparedStatement {
         static let sql = """
             WITH picked AS (
@@ -1011,9 +1014,7 @@ extension PostgresStore {
                 FROM (SELECT seq, enrollment_seq, type, due_at, action_id FROM scheduled_signals WHERE due_at <= $1
                       ORDER BY due_at, seq LIMIT $2) s
                 CROSS JOIN LATERAL (SELECT * FROM enrollments WHERE seq = s.enrollment_seq OFFSET 0) e
-                LEFT JOIN LATERAL (SELECT id FROM senders WHERE seq = e.sender_seq OFFSET 0) x ON true
-                CROSS JOIN LATERAL (SELECT * FROM contacts WHERE seq = e.contact_seq OFFSET 0) c
-                CROSS JOIN LATERAL (SELECT * FROM campaigns WHERE seq = e.campaign_seq OFFSET 0) k
+                \(enrollmentLookups)
                 FOR UPDATE OF s, e SKIP LOCKED),
             taken AS (DELETE FROM scheduled_signals WHERE seq IN (SELECT signal_seq FROM picked))
             SELECT * FROM picked ORDER BY signal_at, signal_seq

@@ -96,7 +96,8 @@ extension PostgresStore {
         ("v7-events-numbered-at-commit", PostgresSchema.eventsNumberedAtCommit),
         ("v8-message-events-per-statement", PostgresSchema.messageEventsPerStatement),
         ("v9-lead-events-and-deliveries-per-statement", PostgresSchema.leadEventsAndDeliveriesPerStatement),
-        // The senders in flight, counted by every claim (its share of the work, `PostgresStore.snapshot`).
+        // The senders in flight, counted by every claim (its share of the work); dropped again by
+        // v14, which counts them by their actions in flight.
         ("v10-senders-in-flight", ["CREATE INDEX senders_in_flight ON senders (seq) WHERE in_flight IS NOT NULL"]),
         ("v11-events-numbered-once-per-transaction", PostgresSchema.eventsNumberedOncePerTransaction),
         ("v12-events-look-rows-up-by-key", PostgresSchema.eventsLookRowsUpByKey),
