@@ -36,7 +36,10 @@ extension PostgresStore: EngineStore {
             }
             try await ledger.flush(sql)
             try await Self.completeFinished(ledger.ended, sql, at: now)
-            if result.claims.isEmpty { result.nextWake = try await Self.nextWake(sql) }
+            if result.claims.isEmpty {
+                // Found with the due senders when there were none: nothing written since moves a slot or a signal.
+                if let found = read.wake { result.nextWake = found } else { result.nextWake = try await Self.nextWake(sql) }
+            }
             return (result, read.rebalancing || result.nextWake == .distantPast)
         }
         // Refreshed beside the dispatcher, not in its way: its next claim needs no fresher plan.
@@ -95,11 +98,7 @@ extension PostgresStore: EngineStore {
             }
             if !settlement.signals.isEmpty {
                 let signals = settlement.signals
-                try await sql.run("""
-                    INSERT INTO scheduled_signals (enrollment_seq, action_id, type, due_at)
-                    SELECT * FROM unnest(\(signals.map(\.enrollmentSeq)), \(signals.map(\.actionID.rawValue)),
-                                         \(signals.map(\.signal.type.rawValue)), \(signals.map { Self.millis($0.signal.at) }))
-                    """)
+                _ = try await sql.rows(ScheduleSignals(signals))
             }
             for (sender, until) in settlement.senderHolds {
                 try await sql.run("""
@@ -118,10 +117,7 @@ extension PostgresStore: EngineStore {
                 if let seq = try await Self.seq(of: sender, table: "senders", sql) { freed.insert(seq) }
             }
             if !freed.isEmpty {
-                try await sql.run("""
-                    UPDATE senders SET in_flight = NULL, next_slot_at = coalesce(pacing_until, 0)
-                    WHERE seq = ANY(\(freed.sorted())) AND in_flight IS NOT NULL
-                    """)
+                _ = try await sql.rows(FreeSenders(freed.sorted()))
             }
             try await Self.refreshSlots(senderSeqs: touched.subtracting(freed), sql)
             try await ledger.flush(sql)
@@ -208,6 +204,8 @@ extension PostgresStore: EngineStore {
         var rebalancing = false
         /// Workspaces with a daily quota, and it.
         var quotas: [ID: Int] = [:]
+        /// The next wake as `DueSenders` found it when no sender was due (`.some(nil)`: nothing is scheduled).
+        var wake: Date??
     }
 
     /// An enrollment's engine columns from a row of `enrollments`.
@@ -295,8 +293,12 @@ extension PostgresStore: EngineStore {
         let senderRows = try await sql.rows(DueSenders(now: nowMs, maxSenders: maxSenders))
         var senders: [(sender: Sender, seq: Int64, log: SenderUsageLog)] = []
         for row in senderRows {
+            guard let seq = try row["seq"] as Int64? else {
+                read.wake = try nextWake(row, sql)
+                continue
+            }
             if try row["rebalancing"] as Bool { read.rebalancing = true }
-            let seq: Int64 = try row["seq"], revision: Int64 = try row["revision"], log = SenderUsageLog(try row["recent"] as Data?)
+            let revision: Int64 = try row["revision"], log = SenderUsageLog(try row["recent"] as Data?)
             let sender: Sender
             if let kept = sql.cache?.senders.value(seq, revision: revision) {
                 sender = kept
@@ -412,13 +414,7 @@ extension PostgresStore: EngineStore {
         }
         guard !starting.isEmpty || !quotaWorkspaces.isEmpty else { return claims }
         // In one order in every process (campaigns, then workspaces, each by key), so two never wait on each other.
-        try await sql.run("""
-            SELECT pg_advisory_xact_lock(k.space, k.key) FROM (
-                SELECT \(unescaped: String(limitLockSpace)) AS space, (seq % 2147483647)::integer AS key FROM unnest(\(Array(starting.keys))) AS c(seq)
-                UNION ALL
-                SELECT \(unescaped: String(limitLockSpace + 1)), hashtext(id) FROM unnest(\(quotaWorkspaces.map(\.rawValue))) AS w(id)
-                ORDER BY 1, 2) k
-            """)
+        _ = try await sql.rows(LockSharedLimits(campaigns: Array(starting.keys), workspaces: quotaWorkspaces.map(\.rawValue)))
         let counts = try await sharedLimitCounts(campaigns: starting, workspaces: quotaWorkspaces, sql, at: now)
         var started = counts.started, sent = counts.sent
         return claims.filter { claim in
@@ -512,20 +508,10 @@ extension PostgresStore: EngineStore {
         var inserted: [Int64: Int64] = [:]
         if !claims.isEmpty {
             let actions = claims.map(\.action)
-            for row in try await sql.rows("""
-                INSERT INTO actions (id, workspace_id, campaign_seq, enrollment_seq, node_id, sender_seq, kind, state, recipient,
-                    subject, body, html, in_reply_to, created_at, updated_at, owner)
-                SELECT u.id, u.workspace_id, u.campaign_seq, u.enrollment_seq, u.node_id, u.sender_seq, u.kind, 'sending', u.recipient,
-                    u.subject, u.body, u.html, u.in_reply_to, \(nowMs), \(nowMs), \(sql.owner)
-                FROM unnest(\(actions.map(\.id.rawValue)), \(actions.map(\.workspaceID.rawValue)),
-                            \(claims.map { read.enrollments[$0.enrollment.seq]!.campaignSeq }), \(claims.map(\.enrollment.seq)),
-                            \(actions.map(\.nodeID)), \(actions.map { read.senderSeqs[$0.sender.id]! }), \(actions.map(\.kind.rawValue)),
-                            \(actions.map(\.recipient)), \(NullableTexts(actions.map(\.subject))), \(NullableTexts(actions.map(\.body))),
-                            \(NullableTexts(actions.map(\.html))), \(NullableTexts(actions.map(\.inReplyTo))))
-                    AS u (id, workspace_id, campaign_seq, enrollment_seq, node_id, sender_seq, kind, recipient, subject, body, html, in_reply_to)
-                ON CONFLICT (enrollment_seq, node_id) DO NOTHING
-                RETURNING enrollment_seq, seq
-                """) {
+            let campaignSeqs = claims.map { read.enrollments[$0.enrollment.seq]!.campaignSeq }
+            let senderSeqs = actions.map { read.senderSeqs[$0.sender.id]! }
+            for row in try await sql.rows(InsertActions(actions, campaigns: campaignSeqs, enrollments: claims.map(\.enrollment.seq),
+                                                        senders: senderSeqs, owner: sql.owner, at: nowMs)) {
                 inserted[try row["enrollment_seq"]] = try row["seq"]
             }
         }
@@ -577,15 +563,8 @@ extension PostgresStore: EngineStore {
             }
         }
         if !busySeqs.isEmpty || !pacedSeqs.isEmpty {
-            try await sql.run("""
-                UPDATE senders s SET in_flight = u.in_flight,
-                    pacing_until = CASE WHEN u.pacing >= 0 THEN u.pacing ELSE s.pacing_until END,
-                    recent = CASE WHEN u.in_flight IS NULL THEN s.recent ELSE u.recent END
-                FROM (SELECT * FROM unnest(\(busySeqs), \(actions), \(paced), \(usage))
-                      UNION ALL SELECT seq, NULL, pacing, NULL FROM unnest(\(pacedSeqs), \(pacing)) AS p(seq, pacing)
-                     ) AS u (seq, in_flight, pacing, recent)
-                WHERE s.seq = u.seq
-                """)
+            _ = try await sql.rows(MarkSenders(busy: busySeqs, actions: actions, paced: paced, usage: usage,
+                                               pacedOnly: pacedSeqs, pacing: pacing))
         }
         try await refreshSlots(senderSeqs: touched.subtracting(busy.keys), sql)
         return (recorded, deferred)
@@ -661,24 +640,7 @@ extension PostgresStore: EngineStore {
                 if e.state.isTerminal { ledger.ended.insert(old.campaignSeq) }
             }
         }
-        try await sql.run("""
-            UPDATE enrollments e SET state = u.state, reason = u.reason, node_id = u.node_id, node_entered_at = u.node_entered_at,
-                due_at = u.due_at, attempts = u.attempts, started_at = coalesce(e.started_at, u.started_at), signals = u.signals,
-                last_message_id = coalesce(u.last_message_id, e.last_message_id), sender_seq = coalesce(u.sender_seq, e.sender_seq),
-                priority = coalesce(u.priority, e.priority),
-                lane = coalesce(u.lane, CASE WHEN e.started_at IS NULL AND u.started_at IS NOT NULL
-                    THEN (SELECT CASE WHEN prioritize_new_leads THEN 0 ELSE 1 END FROM campaigns WHERE seq = e.campaign_seq)
-                    ELSE e.lane END),
-                updated_at = \(millis(now))
-            FROM unnest(\(rows.map(\.seq)), \(rows.map(\.state.rawValue)), \(NullableTexts(rows.map(\.reason))), \(NullableTexts(rows.map(\.nodeID))),
-                        \(NullableInts(rows.map { millis($0.nodeEnteredAt) })), \(NullableInts(rows.map { millis($0.dueAt) })),
-                        \(rows.map { Int64($0.attempts) }), \(NullableInts(rows.map { millis($0.startedAt) })),
-                        \(rows.map { $0.signals.map(\.rawValue).sorted().joined(separator: ",") }), \(NullableTexts(rows.map(\.lastMessageID))),
-                        \(NullableInts(senders)), \(NullableInts(priorities)), \(NullableInts(lanes)))
-                AS u (seq, state, reason, node_id, node_entered_at, due_at, attempts, started_at, signals, last_message_id, sender_seq,
-                      priority, lane)
-            WHERE e.seq = u.seq
-            """)
+        _ = try await sql.rows(WriteEnrollments(rows, senders: senders, priorities: priorities, lanes: lanes, at: millis(now)))
     }
 
     /// The engine columns of these enrollments as stored, by seq, each locked to this transaction
@@ -708,8 +670,13 @@ extension PostgresStore: EngineStore {
     }
 
     static func nextWake(_ sql: SQL) async throws -> Date? {
-        // A rebalance still dealing leads is work now.
         guard let row = try await sql.rows(NextWake()).first else { return nil }
+        return try nextWake(row, sql)
+    }
+
+    /// The next wake from a row with `NextWake`'s columns.
+    static func nextWake(_ row: Row, _ sql: SQL) throws -> Date? {
+        // A rebalance still dealing leads is work now.
         if try row["rebalancing"] as Bool { return .distantPast }
         let signal: Int64? = try row["signal"]
         sql.cache?.noteEarliestSignal(signal)
@@ -722,25 +689,14 @@ extension PostgresStore: EngineStore {
     /// while an action is in flight or nothing is due.
     static func refreshSlots(senderSeqs: Set<Int64>, _ sql: SQL) async throws {
         guard !senderSeqs.isEmpty else { return }
-        try await sql.run("""
-            UPDATE senders s SET next_slot_at = CASE WHEN s.in_flight IS NOT NULL OR d.due IS NULL THEN NULL
-                                                     ELSE greatest(coalesce(s.pacing_until, 0), d.due) END
-            FROM (SELECT w.seq, (SELECT min(due_at) FROM enrollments WHERE sender_seq = w.seq AND due_at IS NOT NULL) AS due
-                  FROM unnest(\(Array(senderSeqs))) AS w(seq)) d
-            WHERE s.seq = d.seq
-            """)
+        _ = try await sql.rows(RefreshSlots(Array(senderSeqs)))
     }
 
     /// An active campaign (by seq) whose every enrollment is terminal is completed; returns how many were.
     @discardableResult
     static func completeFinished(_ campaigns: Set<Int64>, _ sql: SQL, at now: Date) async throws -> Int {
         guard !campaigns.isEmpty else { return 0 }
-        return try await sql.changes("""
-            UPDATE campaigns SET status = 'completed', completed_at = \(millis(now)), updated_at = \(millis(now))
-            WHERE seq = ANY(\(Array(campaigns))) AND status = 'active' AND NOT EXISTS (
-                SELECT 1 FROM enrollments WHERE campaign_seq = campaigns.seq AND state IN ('pending', 'active', 'waiting'))
-            RETURNING 1
-            """)
+        return try await sql.rows(CompleteFinished(Array(campaigns), at: millis(now))).count
     }
 
     /// The seq of a campaign or sender (IDs are never reused, so a mapping never changes).
@@ -798,22 +754,9 @@ extension PostgresStore: EngineStore {
         let nowMs = millis(now)
         // `effects.fired` is already off the schedule: `DueSignals` takes each signal as it reads it.
         for (enrollmentSeq, campaignID, type, actionID) in effects.observed {
-            // In one statement: the receipt of a signal about an action (which counts once per
-            // type: a second open of the same email is not a second open), the lead's campaign,
-            // workspace and contact, and the step the signal answers — its action's, else the
-            // lead's last step that went out.
-            guard let row = try await sql.rows("""
-                WITH receipt AS (
-                    INSERT INTO signal_receipts (action_id, type, at)
-                    SELECT \(actionID?.rawValue), \(type.rawValue), \(nowMs) WHERE \(actionID?.rawValue)::text IS NOT NULL
-                    ON CONFLICT DO NOTHING RETURNING 1)
-                SELECT e.campaign_seq, k.workspace_id, c.id, EXISTS (SELECT 1 FROM receipt) AS fresh,
-                    CASE WHEN \(actionID?.rawValue)::text IS NOT NULL THEN (SELECT node_id FROM actions WHERE id = \(actionID?.rawValue))
-                         ELSE (SELECT node_id FROM actions WHERE enrollment_seq = e.seq AND state IN ('sent', 'uncertain')
-                                 AND node_id NOT LIKE \(ReplyService.nodePrefix + "%") ORDER BY seq DESC LIMIT 1) END AS answered
-                FROM enrollments e JOIN campaigns k ON k.seq = e.campaign_seq JOIN contacts c ON c.seq = e.contact_seq
-                WHERE e.seq = \(enrollmentSeq)
-                """).first else { continue }
+            // Its receipt, the lead's campaign, workspace and contact, and the step it answers (`SignalReceipt`).
+            guard let row = try await sql.rows(SignalReceipt(enrollmentSeq: enrollmentSeq, type: type, actionID: actionID, at: nowMs)).first
+            else { continue }
             if actionID != nil, !(try row["fresh"] as Bool) { continue }
             let campaignSeq: Int64 = try row["campaign_seq"]
             ledger.add(campaignSeq, "signal.\(type.rawValue)")
@@ -936,19 +879,22 @@ extension PostgresStore {
     /// in claim after claim. The senders in flight are counted by their actions in flight (one
     /// each, `actions_sending`): `in_flight` itself has no index, so that marking a sender in
     /// flight — which leaves its slot as it was — is an update the server can make in place
-    /// (migration `v14-senders-in-flight-unindexed`). With each: whether a rebalance is dealing leads.
+    /// (migration `v14-senders-in-flight-unindexed`). With each: `NextWake`'s columns. When none is
+    /// due, one row of those alone: the claim's next wake, in the same round trip (a wake that only
+    /// applies a reply asks nothing more).
     struct DueSenders: PreparedStatement {
         static let sql = """
-            SELECT seq, revision, recent, id, workspace_id, channel, display_name, linkedin_url, email, phone, timezone, status,
-                limits, pacing, settings, created_at, updated_at,
-                (SELECT EXISTS (SELECT 1 FROM campaigns WHERE rebalance_state IS NOT NULL)) AS rebalancing
-            FROM senders WHERE next_slot_at <= $1 AND in_flight IS NULL AND status = 'active'
-            ORDER BY next_slot_at
-            LIMIT least($2, (
-                SELECT ceil(((SELECT count(*) FROM senders WHERE next_slot_at <= $1 AND in_flight IS NULL AND status = 'active')
-                           + (SELECT count(*) FROM actions WHERE state = 'sending'))::numeric
-                       / greatest(1, (SELECT count(*) FROM workers WHERE role <> 'api' AND expires_at > \(databaseNow))))::bigint))
-            FOR UPDATE SKIP LOCKED
+            SELECT w.rebalancing, w.slot, w.signal, s.* FROM (\(NextWake.sql)) w
+            LEFT JOIN LATERAL (
+                SELECT seq, revision, recent, id, workspace_id, channel, display_name, linkedin_url, email, phone, timezone, status,
+                    limits, pacing, settings, created_at, updated_at
+                FROM senders WHERE next_slot_at <= $1 AND in_flight IS NULL AND status = 'active'
+                ORDER BY next_slot_at
+                LIMIT least($2, (
+                    SELECT ceil(((SELECT count(*) FROM senders WHERE next_slot_at <= $1 AND in_flight IS NULL AND status = 'active')
+                               + (SELECT count(*) FROM actions WHERE state = 'sending'))::numeric
+                           / greatest(1, (SELECT count(*) FROM workers WHERE role <> 'api' AND expires_at > \(databaseNow))))::bigint))
+                FOR UPDATE SKIP LOCKED) s ON true
             """
         let bindings: PostgresBindings
 
@@ -1057,6 +1003,196 @@ extension PostgresStore {
         }
     }
 
+    /// Enrollments' engine fields written over what they were, one row per lead (`write`).
+    struct WriteEnrollments: PreparedStatement {
+        static let sql = """
+            UPDATE enrollments e SET state = u.state, reason = u.reason, node_id = u.node_id, node_entered_at = u.node_entered_at,
+                due_at = u.due_at, attempts = u.attempts, started_at = coalesce(e.started_at, u.started_at), signals = u.signals,
+                last_message_id = coalesce(u.last_message_id, e.last_message_id), sender_seq = coalesce(u.sender_seq, e.sender_seq),
+                priority = coalesce(u.priority, e.priority),
+                lane = coalesce(u.lane, CASE WHEN e.started_at IS NULL AND u.started_at IS NOT NULL
+                    THEN (SELECT CASE WHEN prioritize_new_leads THEN 0 ELSE 1 END FROM campaigns WHERE seq = e.campaign_seq)
+                    ELSE e.lane END),
+                updated_at = $1
+            FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[],
+                        $10::text[], $11::text[], $12::bigint[], $13::bigint[], $14::bigint[])
+                AS u (seq, state, reason, node_id, node_entered_at, due_at, attempts, started_at, signals, last_message_id, sender_seq,
+                      priority, lane)
+            WHERE e.seq = u.seq
+            """
+        let bindings: PostgresBindings
+
+        init(_ rows: [Enrollment], senders: [Int64?], priorities: [Int64?], lanes: [Int64?], at now: Int64) {
+            bindings = PostgresBindings(
+                now, rows.map(\.seq), rows.map(\.state.rawValue), NullableTexts(rows.map(\.reason)), NullableTexts(rows.map(\.nodeID)),
+                NullableInts(rows.map { PostgresStore.millis($0.nodeEnteredAt) }), NullableInts(rows.map { PostgresStore.millis($0.dueAt) }),
+                rows.map { Int64($0.attempts) }, NullableInts(rows.map { PostgresStore.millis($0.startedAt) }),
+                rows.map { $0.signals.map(\.rawValue).sorted().joined(separator: ",") }, NullableTexts(rows.map(\.lastMessageID)),
+                NullableInts(senders), NullableInts(priorities), NullableInts(lanes))
+        }
+    }
+
+    /// Counter changes added in one statement, in the order given (`CounterLedger.changes`).
+    struct AddToCounters: PreparedStatement {
+        static let sql = """
+            INSERT INTO campaign_counters (campaign_seq, key, value)
+            SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[])
+            ON CONFLICT (campaign_seq, key) DO UPDATE SET value = campaign_counters.value + excluded.value
+            """
+        let bindings: PostgresBindings
+
+        init(_ changes: [(campaignSeq: Int64, key: String, delta: Int)]) {
+            bindings = PostgresBindings(changes.map(\.campaignSeq), changes.map(\.key), changes.map { Int64($0.delta) })
+        }
+    }
+
+    /// An observed signal's receipt when it is about an action (a signal counts once per action
+    /// and type: a second open of the same email is not a second open; `fresh` says whether this
+    /// one is the first), with the lead's campaign, workspace and contact, and the step the signal
+    /// answers: its action's, else the lead's last step that went out.
+    struct SignalReceipt: PreparedStatement {
+        static let sql = """
+            WITH receipt AS (
+                INSERT INTO signal_receipts (action_id, type, at)
+                SELECT $1::text, $2::text, $3::bigint WHERE $1::text IS NOT NULL
+                ON CONFLICT DO NOTHING RETURNING 1)
+            SELECT e.campaign_seq, k.workspace_id, c.id, EXISTS (SELECT 1 FROM receipt) AS fresh,
+                CASE WHEN $1::text IS NOT NULL THEN (SELECT node_id FROM actions WHERE id = $1::text)
+                     ELSE (SELECT node_id FROM actions WHERE enrollment_seq = e.seq AND state IN ('sent', 'uncertain')
+                             AND node_id NOT LIKE $5::text ORDER BY seq DESC LIMIT 1) END AS answered
+            FROM enrollments e JOIN campaigns k ON k.seq = e.campaign_seq JOIN contacts c ON c.seq = e.contact_seq
+            WHERE e.seq = $4::bigint
+            """
+        let bindings: PostgresBindings
+
+        init(enrollmentSeq: Int64, type: SignalType, actionID: ID?, at now: Int64) {
+            var bindings = PostgresBindings(capacity: 5)
+            if let actionID { bindings.append(actionID.rawValue) } else { bindings.appendNull() }
+            bindings.append(type.rawValue)
+            bindings.append(now)
+            bindings.append(enrollmentSeq)
+            bindings.append(ReplyService.nodePrefix + "%")
+            self.bindings = bindings
+        }
+    }
+
+    /// A transaction lock per campaign whose leads a claim starts and per workspace with a quota
+    /// it sends for, taken in one order in every process — campaigns, then workspaces, each by
+    /// key — so two never wait on each other (`withinSharedLimits`).
+    struct LockSharedLimits: PreparedStatement {
+        static let sql = """
+            SELECT pg_advisory_xact_lock(k.space, k.key) FROM (
+                SELECT \(limitLockSpace)::integer AS space, (seq % 2147483647)::integer AS key FROM unnest($1::bigint[]) AS c(seq)
+                UNION ALL
+                SELECT \(limitLockSpace + 1)::integer, hashtext(id) FROM unnest($2::text[]) AS w(id)
+                ORDER BY 1, 2) k
+            """
+        let bindings: PostgresBindings
+
+        init(campaigns: [Int64], workspaces: [String]) { bindings = PostgresBindings(campaigns, workspaces) }
+    }
+
+    /// A claim's actions, `sending` and marked with this process, in the order given; an action
+    /// whose lead's step already has one is left out by the unique key. Returns the ones written.
+    struct InsertActions: PreparedStatement {
+        static let sql = """
+            INSERT INTO actions (id, workspace_id, campaign_seq, enrollment_seq, node_id, sender_seq, kind, state, recipient,
+                subject, body, html, in_reply_to, created_at, updated_at, owner)
+            SELECT u.id, u.workspace_id, u.campaign_seq, u.enrollment_seq, u.node_id, u.sender_seq, u.kind, 'sending', u.recipient,
+                u.subject, u.body, u.html, u.in_reply_to, $1, $1, $2
+            FROM unnest($3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[], $8::bigint[], $9::text[], $10::text[],
+                        $11::text[], $12::text[], $13::text[], $14::text[])
+                AS u (id, workspace_id, campaign_seq, enrollment_seq, node_id, sender_seq, kind, recipient, subject, body, html, in_reply_to)
+            ON CONFLICT (enrollment_seq, node_id) DO NOTHING
+            RETURNING enrollment_seq, seq
+            """
+        let bindings: PostgresBindings
+
+        init(_ actions: [OutboundAction], campaigns: [Int64], enrollments: [Int64], senders: [Int64], owner: String?, at now: Int64) {
+            var bindings = PostgresBindings(capacity: 14)
+            bindings.append(now)
+            if let owner { bindings.append(owner) } else { bindings.appendNull() }
+            for column: any PostgresNonThrowingEncodable in [
+                actions.map(\.id.rawValue), actions.map(\.workspaceID.rawValue), campaigns, enrollments, actions.map(\.nodeID), senders,
+                actions.map(\.kind.rawValue), actions.map(\.recipient), NullableTexts(actions.map(\.subject)),
+                NullableTexts(actions.map(\.body)), NullableTexts(actions.map(\.html)), NullableTexts(actions.map(\.inReplyTo)),
+            ] { bindings.append(column) }
+            self.bindings = bindings
+        }
+    }
+
+    /// The senders a claim looked at: busy ones marked with their action and given their usage
+    /// log (a pacing of -1 keeps theirs), the others given their pacing.
+    struct MarkSenders: PreparedStatement {
+        static let sql = """
+            UPDATE senders s SET in_flight = u.in_flight,
+                pacing_until = CASE WHEN u.pacing >= 0 THEN u.pacing ELSE s.pacing_until END,
+                recent = CASE WHEN u.in_flight IS NULL THEN s.recent ELSE u.recent END
+            FROM (SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bytea[])
+                  UNION ALL SELECT seq, NULL, pacing, NULL FROM unnest($5::bigint[], $6::bigint[]) AS p(seq, pacing)
+                 ) AS u (seq, in_flight, pacing, recent)
+            WHERE s.seq = u.seq
+            """
+        let bindings: PostgresBindings
+
+        init(busy: [Int64], actions: [Int64], paced: [Int64], usage: [ByteBuffer], pacedOnly: [Int64], pacing: [Int64]) {
+            bindings = PostgresBindings(busy, actions, paced, usage, pacedOnly, pacing)
+        }
+    }
+
+    /// Senders whose action is settled, free again and next looked at when their pacing gap ends.
+    struct FreeSenders: PreparedStatement {
+        static let sql = """
+            UPDATE senders SET in_flight = NULL, next_slot_at = coalesce(pacing_until, 0)
+            WHERE seq = ANY($1::bigint[]) AND in_flight IS NOT NULL
+            """
+        let bindings: PostgresBindings
+
+        init(_ senders: [Int64]) { bindings = PostgresBindings(senders) }
+    }
+
+    /// Signals a channel said will come (the simulator's), put on the schedule.
+    struct ScheduleSignals: PreparedStatement {
+        static let sql = """
+            INSERT INTO scheduled_signals (enrollment_seq, action_id, type, due_at)
+            SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[])
+            """
+        let bindings: PostgresBindings
+
+        init(_ signals: [(enrollmentSeq: Int64, actionID: ID, signal: ScheduledSignal)]) {
+            bindings = PostgresBindings(signals.map(\.enrollmentSeq), signals.map(\.actionID.rawValue),
+                                        signals.map(\.signal.type.rawValue), signals.map { PostgresStore.millis($0.signal.at) })
+        }
+    }
+
+    /// Each sender's next slot: the later of its pacing and its earliest due lead; none while an
+    /// action is in flight or nothing is due (`refreshSlots`).
+    struct RefreshSlots: PreparedStatement {
+        static let sql = """
+            UPDATE senders s SET next_slot_at = CASE WHEN s.in_flight IS NOT NULL OR d.due IS NULL THEN NULL
+                                                     ELSE greatest(coalesce(s.pacing_until, 0), d.due) END
+            FROM (SELECT w.seq, (SELECT min(due_at) FROM enrollments WHERE sender_seq = w.seq AND due_at IS NOT NULL) AS due
+                  FROM unnest($1::bigint[]) AS w(seq)) d
+            WHERE s.seq = d.seq
+            """
+        let bindings: PostgresBindings
+
+        init(_ senders: [Int64]) { bindings = PostgresBindings(senders) }
+    }
+
+    /// The active campaigns among these whose every lead has ended, completed; a row for each.
+    struct CompleteFinished: PreparedStatement {
+        static let sql = """
+            UPDATE campaigns SET status = 'completed', completed_at = $1, updated_at = $1
+            WHERE seq = ANY($2::bigint[]) AND status = 'active' AND NOT EXISTS (
+                SELECT 1 FROM enrollments WHERE campaign_seq = campaigns.seq AND state IN ('pending', 'active', 'waiting'))
+            RETURNING 1
+            """
+        let bindings: PostgresBindings
+
+        init(_ campaigns: [Int64], at now: Int64) { bindings = PostgresBindings(now, campaigns) }
+    }
+
     /// Whether a rebalance is dealing leads, the earliest slot of a free sender, the earliest signal.
     struct NextWake: PreparedStatement {
         static let sql = """
@@ -1074,11 +1210,7 @@ extension CounterLedger {
     func flush(_ sql: PostgresStore.SQL) async throws {
         let changes = changes
         guard !changes.isEmpty else { return }
-        try await sql.run("""
-            INSERT INTO campaign_counters (campaign_seq, key, value)
-            SELECT * FROM unnest(\(changes.map(\.campaignSeq)), \(changes.map(\.key)), \(changes.map(\.delta)))
-            ON CONFLICT (campaign_seq, key) DO UPDATE SET value = campaign_counters.value + excluded.value
-            """)
+        _ = try await sql.rows(PostgresStore.AddToCounters(changes))
     }
 }
 

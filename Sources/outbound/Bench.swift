@@ -240,7 +240,8 @@ struct DispatchBench: AsyncParsableCommand {
 
 extension DispatchBench {
     /// `workers` dispatchers (each its own `PostgresStore`: its own connections and process name)
-    /// drain what is due at each instant together; the clock moves when none finds more. Real time
+    /// drain what is due at each instant together; the clock moves when none finds more, to the
+    /// next moment anything is due. Real time
     /// moves the same way for them: a process that has sent what is due waits for what falls due
     /// next while the others finish theirs.
     func runOnPostgres(_ built: BenchWorkspace, url: String) async throws {
@@ -251,14 +252,19 @@ extension DispatchBench {
         }
         let clock = built.clock
         let started = Date(), cpuBefore = Self.cpuSeconds()
-        var wakes = 0
+        var wakes = 0, quietWakes = 0, quietSeconds = 0.0
         while true {
+            let wakeStarted = Date()
             let reports = try await withThrowingTaskGroup(of: TickReport.self) { group in
                 for dispatcher in dispatchers { group.addTask { try await dispatcher.drain() } }
                 return try await group.reduce(into: [TickReport]()) { $0.append($1) }
             }
             wakes += 1
-            guard let wake = reports.compactMap(\.nextWake).min() else { break }
+            if reports.allSatisfy({ $0.actions == 0 }) { quietWakes += 1; quietSeconds += Date().timeIntervalSince(wakeStarted) }
+            // With several, a report's next wake may predate what another wrote after it (a sender
+            // it saw due that the other then took): the clock moves to what the store says now.
+            let next = workers > 1 ? try await dispatchers[0].nextWake() : reports.compactMap(\.nextWake).min()
+            guard let wake = next else { break }
             clock.set(max(wake, clock.now.addingTimeInterval(tickSeconds)))
         }
         let seconds = Date().timeIntervalSince(started), cpu = Self.cpuSeconds() - cpuBefore
@@ -268,7 +274,7 @@ extension DispatchBench {
         let base = Double(count) / (try await store.insertUpdateBaseline(count: count, batch: baselineBatch))
         let ours = Double(check.actions) / seconds
         if !json {
-            emitError("dispatched \(check.actions) actions in \(String(format: "%.1f", seconds)) s (\(String(format: "%.1f", cpu)) s of this process's CPU) with \(workers) worker(s) over \(wakes) wakes; open leads: \(check.open)")
+            emitError("dispatched \(check.actions) actions in \(String(format: "%.1f", seconds)) s (\(String(format: "%.1f", cpu)) s of this process's CPU) with \(workers) worker(s) over \(wakes) wakes (\(quietWakes) sent nothing, taking \(String(format: "%.1f", quietSeconds)) s); open leads: \(check.open)")
         }
         emit(String(format: #"{"bench":"dispatch","database":"postgresql","workers":%d,"leads":%d,"campaigns":%d,"senders":%d,"tick_seconds":%.0f,"actions":%d,"actions_per_s":%.0f,"baseline_per_s":%.0f,"ratio":%.3f,"peak_rss_mb":%.1f,"duplicates":%d,"cap_violations":%d,"window_violations":%d,"open_leads":%d}"#,
                     workers, leads, campaigns, senders, tickSeconds, check.actions, ours, base, ours / base, ImportBench.peakRSSMegabytes(),
