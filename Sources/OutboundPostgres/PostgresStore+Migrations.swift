@@ -109,6 +109,7 @@ extension PostgresStore {
         ]),
         // Marking a sender in flight changes no indexed column (`DueSenders`).
         ("v14-senders-in-flight-unindexed", ["DROP INDEX senders_in_flight"]),
+        ("v15-events-numbered-from-the-first", PostgresSchema.eventsNumberedFromTheFirst),
     ]
 
     /// Brings the schema up to date; returns the names of the migrations it applied.

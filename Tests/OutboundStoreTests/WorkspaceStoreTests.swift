@@ -249,7 +249,7 @@ enum WebSessionChecks {
         }
         defer { stores.forEach { $0.close() } }
         for store in stores {
-            #expect(try await store.appliedMigrations() == ["v1-workspaces-and-keys", "v2-users-and-idempotency", "v3-web-sessions", "v4-outreach", "v5-wake-ups", "v6-mailbox-watches", "v7-events-numbered-at-commit", "v8-message-events-per-statement", "v9-lead-events-and-deliveries-per-statement", "v10-senders-in-flight", "v11-events-numbered-once-per-transaction", "v12-events-look-rows-up-by-key", "v13-due-rank-by-seq", "v14-senders-in-flight-unindexed"])
+            #expect(try await store.appliedMigrations() == ["v1-workspaces-and-keys", "v2-users-and-idempotency", "v3-web-sessions", "v4-outreach", "v5-wake-ups", "v6-mailbox-watches", "v7-events-numbered-at-commit", "v8-message-events-per-statement", "v9-lead-events-and-deliveries-per-statement", "v10-senders-in-flight", "v11-events-numbered-once-per-transaction", "v12-events-look-rows-up-by-key", "v13-due-rank-by-seq", "v14-senders-in-flight-unindexed", "v15-events-numbered-from-the-first"])
         }
         let secrets = try await withThrowingTaskGroup(of: [UInt8].self) { group in
             for store in stores { group.addTask { try await store.instanceSecret() } }
