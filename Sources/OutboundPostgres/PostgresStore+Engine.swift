@@ -34,11 +34,12 @@ extension PostgresStore: EngineStore {
                 result.claims = applied.claims
                 result.moves += plan.moves.count + applied.deferred
             }
-            try await ledger.flush(sql)
-            try await Self.completeFinished(ledger.ended, sql, at: now)
-            if result.claims.isEmpty {
+            if result.claims.isEmpty, let found = read.wake {
                 // Found with the due senders when there were none: nothing written since moves a slot or a signal.
-                if let found = read.wake { result.nextWake = found } else { result.nextWake = try await Self.nextWake(sql) }
+                result.nextWake = found
+                try await Self.finish(ledger, sql, at: now)
+            } else {
+                result.nextWake = try await Self.finish(ledger, sql, at: now, nextWake: result.claims.isEmpty)
             }
             return (result, read.rebalancing || result.nextWake == .distantPast)
         }
@@ -120,9 +121,7 @@ extension PostgresStore: EngineStore {
                 _ = try await sql.rows(FreeSenders(freed.sorted()))
             }
             try await Self.refreshSlots(senderSeqs: touched.subtracting(freed), sql)
-            try await ledger.flush(sql)
-            try await Self.completeFinished(ledger.ended, sql, at: now)
-            return try await Self.nextWake(sql)
+            return try await Self.finish(ledger, sql, at: now, nextWake: true)
         }
     }
 
@@ -138,8 +137,7 @@ extension PostgresStore: EngineStore {
             }
             var ledger = CounterLedger()
             try await Self.applySignals(effects, sql, at: now, ledger: &ledger)
-            try await ledger.flush(sql)
-            try await Self.completeFinished(ledger.ended, sql, at: now)
+            try await Self.finish(ledger, sql, at: now)
         }
     }
 
@@ -669,6 +667,16 @@ extension PostgresStore: EngineStore {
         try await sql.run("UPDATE senders SET recent = \(log.data) WHERE seq = \(try row["sender_seq"] as Int64)")
     }
 
+    /// Writes the counter changes of `ledger` and completes its campaigns whose last lead ended
+    /// (`Finish`), in one statement; returns the next wake when asked for it (nil otherwise).
+    @discardableResult
+    static func finish(_ ledger: CounterLedger, _ sql: SQL, at now: Date, nextWake: Bool = false) async throws -> Date? {
+        guard nextWake || !ledger.changes.isEmpty || !ledger.ended.isEmpty else { return nil }
+        let rows = try await sql.rows(Finish(ledger, at: millis(now), nextWake: nextWake))
+        guard nextWake, let row = rows.first else { return nil }
+        return try Self.nextWake(row, sql)
+    }
+
     static func nextWake(_ sql: SQL) async throws -> Date? {
         guard let row = try await sql.rows(NextWake()).first else { return nil }
         return try nextWake(row, sql)
@@ -1182,26 +1190,54 @@ extension PostgresStore {
 
     /// The active campaigns among these whose every lead has ended, completed; a row for each.
     struct CompleteFinished: PreparedStatement {
-        static let sql = """
-            UPDATE campaigns SET status = 'completed', completed_at = $1, updated_at = $1
-            WHERE seq = ANY($2::bigint[]) AND status = 'active' AND NOT EXISTS (
-                SELECT 1 FROM enrollments WHERE campaign_seq = campaigns.seq AND state IN ('pending', 'active', 'waiting'))
-            RETURNING 1
-            """
+        static let sql = update(now: "$1", campaigns: "$2") + " RETURNING 1"
         let bindings: PostgresBindings
 
         init(_ campaigns: [Int64], at now: Int64) { bindings = PostgresBindings(now, campaigns) }
+
+        /// The update, given where its time and its campaigns' seqs come from.
+        static func update(now: String, campaigns: String) -> String {
+            """
+            UPDATE campaigns SET status = 'completed', completed_at = \(now), updated_at = \(now)
+            WHERE seq = ANY(\(campaigns)::bigint[]) AND status = 'active' AND NOT EXISTS (
+                SELECT 1 FROM enrollments WHERE campaign_seq = campaigns.seq AND state IN ('pending', 'active', 'waiting'))
+            """
+        }
     }
 
     /// Whether a rebalance is dealing leads, the earliest slot of a free sender, the earliest signal.
     struct NextWake: PreparedStatement {
-        static let sql = """
-            SELECT EXISTS (SELECT 1 FROM campaigns WHERE rebalance_state IS NOT NULL) AS rebalancing,
-                   (SELECT next_slot_at FROM senders WHERE next_slot_at IS NOT NULL AND in_flight IS NULL AND status = 'active'
-                    ORDER BY next_slot_at LIMIT 1) AS slot,
-                   (SELECT min(due_at) FROM scheduled_signals) AS signal
-            """
+        static let sql = "SELECT \(columns(when: "true"))"
         let bindings = PostgresBindings()
+
+        /// Its three columns, each NULL unless `condition` holds (then not even looked for).
+        static func columns(when condition: String) -> String {
+            """
+            CASE WHEN \(condition) THEN EXISTS (SELECT 1 FROM campaigns WHERE rebalance_state IS NOT NULL) END AS rebalancing,
+            CASE WHEN \(condition) THEN (SELECT next_slot_at FROM senders WHERE next_slot_at IS NOT NULL AND in_flight IS NULL
+                                                AND status = 'active' ORDER BY next_slot_at LIMIT 1) END AS slot,
+            CASE WHEN \(condition) THEN (SELECT min(due_at) FROM scheduled_signals) END AS signal
+            """
+        }
+    }
+
+    /// An engine transaction's last writes in one statement: its counter changes (`AddToCounters`)
+    /// and its campaigns whose last lead it ended, completed (`CompleteFinished`); with, when
+    /// asked, `NextWake`'s columns, as they are after the transaction's other writes (those two
+    /// change neither slots nor signals).
+    struct Finish: PreparedStatement {
+        static let sql = """
+            WITH added AS (\(AddToCounters.sql)),
+            completed AS (\(CompleteFinished.update(now: "$4", campaigns: "$5")))
+            SELECT \(NextWake.columns(when: "$6::boolean"))
+            """
+        let bindings: PostgresBindings
+
+        init(_ ledger: CounterLedger, at now: Int64, nextWake: Bool) {
+            let changes = ledger.changes
+            bindings = PostgresBindings(changes.map(\.campaignSeq), changes.map(\.key), changes.map { Int64($0.delta) },
+                                        now, Array(ledger.ended), nextWake)
+        }
     }
 }
 
