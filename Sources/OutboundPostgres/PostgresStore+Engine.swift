@@ -761,18 +761,17 @@ extension PostgresStore: EngineStore {
                              keys known: EnrollmentKeys = EnrollmentKeys()) async throws {
         let nowMs = millis(now)
         // `effects.fired` is already off the schedule: `DueSignals` takes each signal as it reads it.
-        for (enrollmentSeq, campaignID, type, actionID) in effects.observed {
-            // Its receipt, the lead's campaign, workspace and contact, and the step it answers (`SignalReceipt`).
-            guard let row = try await sql.rows(SignalReceipt(enrollmentSeq: enrollmentSeq, type: type, actionID: actionID, at: nowMs)).first
-            else { continue }
-            if actionID != nil, !(try row["fresh"] as Bool) { continue }
-            let campaignSeq: Int64 = try row["campaign_seq"]
+        for signal in effects.observed {
+            // Its receipt, its event, and the step it answers, in one statement (`ObserveSignal`).
+            let data = SignalEventData.data(signal.type, campaign: signal.campaignID.rawValue, contact: signal.contactID.rawValue,
+                                            action: signal.actionID?.rawValue, text: effects.text, at: date(nowMs))
+            guard let row = try await sql.rows(ObserveSignal(signal, data: try eventJSON(data), at: nowMs)).first,
+                  try row["fresh"] as Bool else { continue }
+            let campaignSeq: Int64 = try row["campaign_seq"], type = signal.type
             ledger.add(campaignSeq, "signal.\(type.rawValue)")
-            if funnelSignals.contains(type), let node = try row["answered"] as String? {
+            if let node = try row["answered"] as String? {
                 ledger.add(campaignSeq, "signal.node.\(type.rawValue).\(node)")
             }
-            try await logSignal(type, sql, workspace: try row["workspace_id"], campaign: campaignID.rawValue, contact: try row["id"],
-                                action: actionID?.rawValue, text: effects.text, at: nowMs)
         }
         var keys = known
         try await keys.update(effects.moves, sql, at: now, ledger: &ledger)
@@ -817,13 +816,6 @@ extension PostgresStore: EngineStore {
     static let funnelSignals: Set<SignalType> = [.opened, .clicked, .accepted, .replied]
 
     /// Logs an observed signal as its event, with the resource it is about.
-    private static func logSignal(_ type: SignalType, _ sql: SQL, workspace: String, campaign: String, contact: String,
-                                  action: String?, text: String?, at: Int64) async throws {
-        let data = SignalEventData.data(type, campaign: campaign, contact: contact, action: action, text: text, at: date(at))
-        try await log(sql.connection, logger: sql.logger, type: EventType.of(type), workspace: workspace, campaign: campaign,
-                      contact: contact, action: action, at: at, data: data)
-    }
-
     /// What writing an enrollment needs beyond the enrollment itself (its sender's seq, its
     /// campaign's rank), read once per transaction however many enrollments share them.
     struct EnrollmentKeys {
@@ -1054,32 +1046,43 @@ extension PostgresStore {
         }
     }
 
-    /// An observed signal's receipt when it is about an action (a signal counts once per action
-    /// and type: a second open of the same email is not a second open; `fresh` says whether this
-    /// one is the first), with the lead's campaign, workspace and contact, and the step the signal
-    /// answers: its action's, else the lead's last step that went out.
-    struct SignalReceipt: PreparedStatement {
+    /// An observed signal's receipt when it is about an action — a signal counts once per action
+    /// and type: a second open of the same email is not a second open — and, when it is the first
+    /// (`fresh`) or about no action, its event (`outbound_emit`), its lead's campaign and, for the
+    /// funnel's signals, the step it answers: its action's, else the lead's last step that went
+    /// out. No row when the lead is gone.
+    struct ObserveSignal: PreparedStatement {
         static let sql = """
             WITH receipt AS (
                 INSERT INTO signal_receipts (action_id, type, at)
                 SELECT $1::text, $2::text, $3::bigint WHERE $1::text IS NOT NULL
-                ON CONFLICT DO NOTHING RETURNING 1)
-            SELECT e.campaign_seq, k.workspace_id, c.id, EXISTS (SELECT 1 FROM receipt) AS fresh,
-                CASE WHEN $1::text IS NOT NULL THEN (SELECT node_id FROM actions WHERE id = $1::text)
-                     ELSE (SELECT node_id FROM actions WHERE enrollment_seq = e.seq AND state IN ('sent', 'uncertain')
-                             AND node_id NOT LIKE $5::text ORDER BY seq DESC LIMIT 1) END AS answered
-            FROM enrollments e JOIN campaigns k ON k.seq = e.campaign_seq JOIN contacts c ON c.seq = e.contact_seq
-            WHERE e.seq = $4::bigint
+                ON CONFLICT DO NOTHING RETURNING 1),
+            lead AS (
+                SELECT seq, campaign_seq, ($1::text IS NULL OR EXISTS (SELECT 1 FROM receipt)) AS fresh
+                FROM enrollments WHERE seq = $4::bigint)
+            SELECT l.campaign_seq, l.fresh,
+                CASE WHEN l.fresh AND $6::boolean THEN
+                    CASE WHEN $1::text IS NOT NULL THEN (SELECT node_id FROM actions WHERE id = $1::text)
+                         ELSE (SELECT node_id FROM actions WHERE enrollment_seq = l.seq AND state IN ('sent', 'uncertain')
+                                 AND node_id NOT LIKE $5::text ORDER BY seq DESC LIMIT 1) END END AS answered,
+                CASE WHEN l.fresh THEN outbound_emit($7::text, $8::text, $9::text, $10::text, $1::text, $3::bigint, $11::json) END AS event
+            FROM lead l
             """
         let bindings: PostgresBindings
 
-        init(enrollmentSeq: Int64, type: SignalType, actionID: ID?, at now: Int64) {
-            var bindings = PostgresBindings(capacity: 5)
-            if let actionID { bindings.append(actionID.rawValue) } else { bindings.appendNull() }
-            bindings.append(type.rawValue)
+        init(_ signal: ObservedSignal, data json: String, at now: Int64) {
+            var bindings = PostgresBindings(capacity: 11)
+            if let action = signal.actionID { bindings.append(action.rawValue) } else { bindings.appendNull() }
+            bindings.append(signal.type.rawValue)
             bindings.append(now)
-            bindings.append(enrollmentSeq)
+            bindings.append(signal.enrollmentSeq)
             bindings.append(ReplyService.nodePrefix + "%")
+            bindings.append(PostgresStore.funnelSignals.contains(signal.type))
+            bindings.append(EventType.of(signal.type))
+            bindings.append(signal.workspaceID.rawValue)
+            bindings.append(signal.campaignID.rawValue)
+            bindings.append(signal.contactID.rawValue)
+            bindings.append(json)
             self.bindings = bindings
         }
     }

@@ -10,11 +10,15 @@ extension PostgresStore {
     @discardableResult
     static func log(_ connection: PostgresConnection, logger: Logger, type: String, workspace: String, campaign: String? = nil,
                     contact: String? = nil, action: String? = nil, at: Int64, data: [String: Any]) async throws -> Int64 {
-        let json = String(decoding: try JSONSerialization.data(withJSONObject: data, options: [.sortedKeys, .withoutEscapingSlashes]),
-                          as: UTF8.self)
+        let json = try eventJSON(data)
         return try await values(connection.query("""
             SELECT outbound_emit(\(type), \(workspace), \(campaign), \(contact), \(action), \(at), \(json)::json)
             """, logger: logger), as: Int64?.self).first.flatMap { $0 } ?? 0
+    }
+
+    /// An event's data as the text it is stored as (keys sorted, as the SQLite store writes it).
+    static func eventJSON(_ data: [String: Any]) throws -> String {
+        String(decoding: try JSONSerialization.data(withJSONObject: data, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
     }
 }
 

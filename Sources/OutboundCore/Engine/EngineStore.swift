@@ -160,6 +160,17 @@ public struct PendingSignal: Sendable {
     }
 }
 
+/// A signal to count and log: its lead, the lead's campaign, workspace and contact, and the
+/// action it is about, when it is about one.
+public struct ObservedSignal: Sendable {
+    public var enrollmentSeq: Int64
+    public var campaignID: ID
+    public var workspaceID: ID
+    public var contactID: ID
+    public var type: SignalType
+    public var actionID: ID?
+}
+
 /// What signals change.
 public struct SignalEffects: Sendable {
     public var fired: [Int64] = []
@@ -167,7 +178,7 @@ public struct SignalEffects: Sendable {
     public var suppressions: [Suppression] = []
     /// Signals to count in stats and log as events; one about an action counts once per type
     /// (a second open of the same email is not a second open).
-    public var observed: [(enrollmentSeq: Int64, campaignID: ID, type: SignalType, actionID: ID?)] = []
+    public var observed: [ObservedSignal] = []
     /// Automation effects on contacts.
     public var contactStatuses: [(contact: ID, status: String)] = []
     public var listAdditions: [(list: ID, contact: ID)] = []

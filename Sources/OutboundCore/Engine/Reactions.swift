@@ -92,7 +92,8 @@ public enum Reactions {
                 leads.append((pending.enrollment, pending.enrollment))
             }
             var e = leads[index].now
-            effects.observed.append((e.seq, pending.campaign.id, pending.type, pending.actionID))
+            effects.observed.append(ObservedSignal(enrollmentSeq: e.seq, campaignID: pending.campaign.id, workspaceID: pending.campaign.workspaceID,
+                                                   contactID: pending.contact.id, type: pending.type, actionID: pending.actionID))
             if let signal = pending.type.signal { e.signals.insert(signal) }
             if !e.state.isTerminal {
                 switch pending.type {

@@ -43,7 +43,8 @@ extension SQLiteStore {
     static func applySignals(_ effects: SignalEffects, _ db: Database, at now: Date, ledger: inout CounterLedger) throws {
         let nowMs = millis(now)
         for seq in effects.fired { try db.cachedStatement(sql: "DELETE FROM scheduled_signals WHERE seq = ?").execute(arguments: [seq]) }
-        for (enrollmentSeq, campaignID, type, actionID) in effects.observed {
+        for signal in effects.observed {
+            let (enrollmentSeq, campaignID, type, actionID) = (signal.enrollmentSeq, signal.campaignID, signal.type, signal.actionID)
             if let actionID {
                 try db.cachedStatement(sql: "INSERT OR IGNORE INTO signal_receipts (action_id, type, at) VALUES (?, ?, ?)")
                     .execute(arguments: [actionID.rawValue, type.rawValue, nowMs])
