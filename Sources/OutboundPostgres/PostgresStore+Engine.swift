@@ -667,12 +667,13 @@ extension PostgresStore: EngineStore {
         try await sql.run("UPDATE senders SET recent = \(log.data) WHERE seq = \(try row["sender_seq"] as Int64)")
     }
 
-    /// Writes the counter changes of `ledger` and completes its campaigns whose last lead ended
-    /// (`Finish`), in one statement; returns the next wake when asked for it (nil otherwise).
+    /// Writes the counter changes of `ledger` and completes those of its campaigns (`ended`) whose
+    /// every lead has ended (`Finish`), in one statement; returns the next wake when asked for it.
     @discardableResult
     static func finish(_ ledger: CounterLedger, _ sql: SQL, at now: Date, nextWake: Bool = false) async throws -> Date? {
-        guard nextWake || !ledger.changes.isEmpty || !ledger.ended.isEmpty else { return nil }
-        let rows = try await sql.rows(Finish(ledger, at: millis(now), nextWake: nextWake))
+        let changes = ledger.changes
+        guard nextWake || !changes.isEmpty || !ledger.ended.isEmpty else { return nil }
+        let rows = try await sql.rows(Finish(changes, completing: Array(ledger.ended), at: millis(now), nextWake: nextWake))
         guard nextWake, let row = rows.first else { return nil }
         return try Self.nextWake(row, sql)
     }
@@ -1236,10 +1237,9 @@ extension PostgresStore {
             """
         let bindings: PostgresBindings
 
-        init(_ ledger: CounterLedger, at now: Int64, nextWake: Bool) {
-            let changes = ledger.changes
+        init(_ changes: [(campaignSeq: Int64, key: String, delta: Int)], completing campaigns: [Int64], at now: Int64, nextWake: Bool) {
             bindings = PostgresBindings(changes.map(\.campaignSeq), changes.map(\.key), changes.map { Int64($0.delta) },
-                                        now, Array(ledger.ended), nextWake)
+                                        now, campaigns, nextWake)
         }
     }
 }

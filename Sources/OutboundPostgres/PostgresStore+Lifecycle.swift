@@ -121,9 +121,9 @@ extension PostgresStore {
                 ledger.add(seq, "state.stopped")
                 if let sender: Int64 = try row["sender_seq"] { senders.insert(sender) }
             }
-            try await ledger.flush(sql)
+            if contact != nil { ledger.ended.insert(seq) }
             try await Self.refreshSlots(senderSeqs: senders, sql)
-            if contact != nil { try await Self.completeFinished([seq], sql, at: now) }
+            try await Self.finish(ledger, sql, at: now)
             return stopped.count
         }
     }

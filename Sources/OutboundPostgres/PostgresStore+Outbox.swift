@@ -127,13 +127,13 @@ extension PostgresStore: InboundStore, ActionStore {
                 UPDATE enrollments SET state = 'stopped', reason = 'dismissed by an operator', due_at = NULL, updated_at = \(nowMs)
                 WHERE seq = \(seq)
                 """)
+            var ledger = CounterLedger()
             if state != "stopped" {
-                var ledger = CounterLedger()
                 ledger.add(campaignSeq, "state.\(state)", by: -1)
                 ledger.add(campaignSeq, "state.stopped")
-                try await ledger.flush(sql)
             }
-            try await Self.completeFinished([campaignSeq], sql, at: now)
+            ledger.ended.insert(campaignSeq)
+            try await Self.finish(ledger, sql, at: now)
         }
     }
 
